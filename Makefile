@@ -1,0 +1,76 @@
+# payrun — build, test and run the IHSS batch payroll engine.
+#
+#   make          build ./payrun
+#   make run      build, then run payrun on fixtures/demo and show the result
+#   make test     build and run every test (unit suites, scenarios)
+#   make clean    remove build products
+#   make install PREFIX=/usr/local
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Iengine -Iformats
+LDLIBS   := -lcsv -lgmp -lz
+PREFIX   ?= /usr/local
+BUILD    := build
+DEMO_RUN_DATE := 2026-12-04
+
+# Debian packages payrun needs, and the header that proves each is installed.
+DEB_PKGS := libcsv-dev libgmp-dev zlib1g-dev libcunit1-dev
+
+ENGINE_SRC  := $(wildcard engine/*.c)
+FORMATS_SRC := $(filter-out formats/main.c,$(wildcard formats/*.c))
+LIB_OBJ     := $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_SRC) $(FORMATS_SRC))
+MAIN_OBJ    := $(BUILD)/formats/main.o
+TEST_SRC    := $(wildcard tests/test_*.c)
+TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC) tests/unit_main.c)
+
+.PHONY: all run test unit scenarios clean install deps
+
+all: payrun
+
+# Install the Debian packages when missing: as root with apt-get, otherwise
+# print the exact command and stop.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "payrun: installing$$missing"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing || exit 1; \
+	  else \
+	    echo "payrun: missing Debian packages:$$missing"; \
+	    echo "run:  sudo apt-get update && sudo apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+$(BUILD)/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+payrun: $(LIB_OBJ) $(MAIN_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit_tests: $(LIB_OBJ) $(TEST_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcunit
+
+run: payrun
+	./payrun check --data fixtures/demo --run-date $(DEMO_RUN_DATE) fixtures/demo/timesheets-2026-11.csv
+
+unit: $(BUILD)/unit_tests
+	$(BUILD)/unit_tests
+
+scenarios: payrun
+	sh tests/run_scenarios.sh
+
+test: unit scenarios
+
+install: payrun
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 payrun $(DESTDIR)$(PREFIX)/bin/payrun
+
+clean:
+	rm -rf $(BUILD) payrun tests/out
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

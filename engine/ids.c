@@ -1,0 +1,199 @@
+/* ids.c — string interning and uint64 hash map, open addressing with linear probing. */
+#include "ids.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+size_t ids_pool_add(ids_pool *p, const char *s, size_t n)
+{
+    if (p->len + n + 1 > p->cap) {
+        size_t cap = p->cap ? p->cap : 4096;
+        while (cap < p->len + n + 1)
+            cap *= 2;
+        char *b = realloc(p->buf, cap);
+        if (!b)
+            return (size_t)-1;
+        p->buf = b;
+        p->cap = cap;
+    }
+    size_t off = p->len;
+    memcpy(p->buf + off, s, n);
+    p->buf[off + n] = '\0';
+    p->len += n + 1;
+    return off;
+}
+
+void ids_pool_free(ids_pool *p)
+{
+    free(p->buf);
+    memset(p, 0, sizeof *p);
+}
+
+uint32_t ids_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+int32_t ids_find(const ids_table *t, const char *s, size_t n)
+{
+    if (!t->slot)
+        return -1;
+    uint32_t h = ids_hash(s, n);
+    for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
+        int32_t k = t->slot[i];
+        if (k < 0)
+            return -1;
+        if (t->hash[k] == h) {
+            const char *name = t->pool.buf + t->off[k];
+            if (strncmp(name, s, n) == 0 && name[n] == '\0')
+                return k;
+        }
+    }
+}
+
+/* Rebuilds the slot array with nslots slots (a power of two). */
+static int rehash(ids_table *t, uint32_t nslots)
+{
+    int32_t *slot = malloc(sizeof *slot * nslots);
+    if (!slot)
+        return -1;
+    memset(slot, 0xff, sizeof *slot * nslots);
+    for (int32_t k = 0; k < t->n; k++) {
+        uint32_t i = t->hash[k] & (nslots - 1);
+        while (slot[i] >= 0)
+            i = (i + 1) & (nslots - 1);
+        slot[i] = k;
+    }
+    free(t->slot);
+    t->slot = slot;
+    t->mask = nslots - 1;
+    return 0;
+}
+
+int32_t ids_intern(ids_table *t, const char *s, size_t n, int *added)
+{
+    int32_t k = ids_find(t, s, n);
+    if (added)
+        *added = k < 0;
+    if (k >= 0)
+        return k;
+    if (t->n == t->cap) {
+        int32_t cap = t->cap ? t->cap * 2 : 64;
+        size_t *off = realloc(t->off, sizeof *off * cap);
+        if (!off)
+            return -1;
+        t->off = off;
+        uint32_t *hash = realloc(t->hash, sizeof *hash * cap);
+        if (!hash)
+            return -1;
+        t->hash = hash;
+        t->cap = cap;
+    }
+    if (!t->slot || (uint32_t)(t->n + 1) * 2 > t->mask + 1) {
+        uint32_t nslots = t->slot ? (t->mask + 1) * 2 : 128;
+        if (rehash(t, nslots) != 0)
+            return -1;
+    }
+    size_t off = ids_pool_add(&t->pool, s, n);
+    if (off == (size_t)-1)
+        return -1;
+    k = t->n++;
+    t->off[k] = off;
+    t->hash[k] = ids_hash(s, n);
+    uint32_t i = t->hash[k] & t->mask;
+    while (t->slot[i] >= 0)
+        i = (i + 1) & t->mask;
+    t->slot[i] = k;
+    return k;
+}
+
+void ids_free(ids_table *t)
+{
+    ids_pool_free(&t->pool);
+    free(t->off);
+    free(t->hash);
+    free(t->slot);
+    memset(t, 0, sizeof *t);
+}
+
+/* A 64-bit mix (splitmix64 finalizer) so packed keys spread over the slots. */
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+int32_t ids_map_get(const ids_map *m, uint64_t key)
+{
+    if (!m->keys)
+        return -1;
+    for (size_t i = mix64(key) & m->mask;; i = (i + 1) & m->mask) {
+        if (m->keys[i] == key)
+            return m->vals[i];
+        if (m->keys[i] == UINT64_MAX)
+            return -1;
+    }
+}
+
+static int map_grow(ids_map *m)
+{
+    size_t nslots = m->keys ? (m->mask + 1) * 2 : 256;
+    uint64_t *keys = malloc(sizeof *keys * nslots);
+    int32_t *vals = malloc(sizeof *vals * nslots);
+    if (!keys || !vals) {
+        free(keys);
+        free(vals);
+        return -1;
+    }
+    memset(keys, 0xff, sizeof *keys * nslots);
+    if (m->keys) {
+        for (size_t j = 0; j <= m->mask; j++) {
+            if (m->keys[j] == UINT64_MAX)
+                continue;
+            size_t i = mix64(m->keys[j]) & (nslots - 1);
+            while (keys[i] != UINT64_MAX)
+                i = (i + 1) & (nslots - 1);
+            keys[i] = m->keys[j];
+            vals[i] = m->vals[j];
+        }
+    }
+    free(m->keys);
+    free(m->vals);
+    m->keys = keys;
+    m->vals = vals;
+    m->mask = nslots - 1;
+    return 0;
+}
+
+int32_t *ids_map_put(ids_map *m, uint64_t key, int32_t init)
+{
+    if (!m->keys || (m->n + 1) * 2 > m->mask + 1)
+        if (map_grow(m) != 0)
+            return NULL;
+    size_t i = mix64(key) & m->mask;
+    while (m->keys[i] != UINT64_MAX) {
+        if (m->keys[i] == key)
+            return &m->vals[i];
+        i = (i + 1) & m->mask;
+    }
+    m->keys[i] = key;
+    m->vals[i] = init;
+    m->n++;
+    return &m->vals[i];
+}
+
+void ids_map_free(ids_map *m)
+{
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,58 @@
+/* ids.h — interning of id strings into dense indexes, and a uint64-keyed hash map. */
+#ifndef PAYRUN_IDS_H
+#define PAYRUN_IDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A text pool: strings appended once, addressed by offset, freed together. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+} ids_pool;
+
+/* Appends s[0..n) and a NUL; returns its offset, or (size_t)-1 when out of memory. */
+size_t ids_pool_add(ids_pool *p, const char *s, size_t n);
+static inline const char *ids_pool_str(const ids_pool *p, size_t off) { return p->buf + off; }
+void ids_pool_free(ids_pool *p);
+
+/* A set of distinct strings, each with a dense index 0..n-1 in insertion order.
+ * Open addressing with linear probing; the table doubles at 50% load. */
+typedef struct {
+    ids_pool pool;
+    size_t *off;        /* off[i]: offset of string i in pool */
+    uint32_t *hash;     /* hash[i]: hash of string i */
+    int32_t n, cap;
+    int32_t *slot;      /* slot -> index, -1 empty */
+    uint32_t mask;
+} ids_table;
+
+/* Index of s[0..n), or -1 when absent. */
+int32_t ids_find(const ids_table *t, const char *s, size_t n);
+/* Index of s[0..n), adding it when absent (*added = 1); -1 when out of memory
+ * (the table is unchanged). */
+int32_t ids_intern(ids_table *t, const char *s, size_t n, int *added);
+static inline const char *ids_name(const ids_table *t, int32_t i) { return t->pool.buf + t->off[i]; }
+void ids_free(ids_table *t);
+
+/* A map from uint64 keys to int32 values (e.g. dense indexes). Key UINT64_MAX is reserved. */
+typedef struct {
+    uint64_t *keys;
+    int32_t *vals;
+    size_t n, mask;     /* mask + 1 slots, 0 when empty */
+} ids_map;
+
+/* Value for key, or -1. */
+int32_t ids_map_get(const ids_map *m, uint64_t key);
+/* Pointer to the value slot for key, inserting it with value `init` when absent;
+ * NULL when out of memory (the map is unchanged). */
+int32_t *ids_map_put(ids_map *m, uint64_t key, int32_t init);
+void ids_map_free(ids_map *m);
+
+/* Packs two int32 values into one map key. */
+static inline uint64_t ids_key2(int32_t a, int32_t b) { return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b; }
+
+/* 32-bit FNV-1a, good enough for short ids. */
+uint32_t ids_hash(const char *s, size_t n);
+
+#endif

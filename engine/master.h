@@ -1,0 +1,111 @@
+/* master.h — master files in memory: providers, recipients, authorizations, assignments, overpayments, holidays, writ worksheets. */
+#ifndef PAYRUN_MASTER_H
+#define PAYRUN_MASTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cal.h"
+#include "ids.h"
+#include "money.h"
+#include "param.h"
+
+typedef enum { REL_PARENT, REL_SPOUSE, REL_CHILD, REL_OTHER } master_relationship;
+typedef enum { WRIT_COURT_ORDER, WRIT_SYSTEM_DEFECT, WRIT_COUNTY_ADMIN, WRIT_STATE_HEARING, WRIT_OTHER } master_writ_reason;
+
+typedef struct {
+    size_t name;                /* offset in masters.text */
+    int32_t county;             /* param_table county index */
+    uint8_t enrollment_complete, elective_sdi, union_member, workweek_exemption;
+    int32_t line;
+} master_provider;
+
+typedef struct {
+    size_t name;
+    int32_t county;
+    cal_date birth_date;
+    uint8_t severely_impaired, bups_exception;
+    cal_date esp_inactivated_on;    /* CAL_NONE when the ESP account is active */
+    int32_t line;
+} master_recipient;
+
+typedef struct {
+    int32_t recipient;
+    int32_t month;              /* cal_month_key */
+    int32_t authorized_minutes;
+    money_cents share_of_cost, soc_met_by_medical;
+    uint8_t medi_cal_eligible;
+    int32_t line;
+} master_authorization;
+
+typedef struct {
+    int32_t provider, recipient;
+    master_relationship relationship;
+    uint8_t bups;
+    cal_date start, end;        /* inclusive; end = CAL_OPEN when open ended */
+    int32_t line;
+} master_assignment;
+
+typedef struct {
+    int32_t provider;
+    size_t id;                  /* offset in masters.text */
+    money_cents balance, per_check_max;
+    int32_t line;
+} master_overpayment;
+
+typedef struct {
+    master_writ_reason reason;
+    size_t reason_text, sr_number;  /* offsets in masters.text; sr_number "" when absent */
+    money_rate regular_rate, overtime_rate;
+    int32_t regular_minutes, overtime_minutes;
+    int32_t line;
+} master_writ;
+
+/* Growable array of T: data, n, cap. */
+#define MASTER_VEC(T) struct { T *v; size_t n, cap; }
+
+typedef struct {
+    param_table params;
+    ids_table provider_ids, recipient_ids, overpayment_ids, writ_ids;
+    MASTER_VEC(master_provider) providers;      /* index = provider_ids index */
+    MASTER_VEC(master_recipient) recipients;    /* index = recipient_ids index */
+    MASTER_VEC(master_authorization) authorizations;
+    MASTER_VEC(master_assignment) assignments;  /* sorted by provider, recipient, start after master_finish */
+    MASTER_VEC(master_overpayment) overpayments;/* file order = oldest first */
+    MASTER_VEC(master_writ) writs;              /* index = writ_ids index */
+    MASTER_VEC(cal_date) holiday_dates;         /* all dates from holidays.csv */
+    cal_holidays holidays;                      /* weekday holidays, sorted (after master_finish) */
+    cal_date *holiday_weekdays;
+    ids_map auth_index;         /* (recipient, month) -> authorization */
+    ids_map pair_index;         /* (provider, recipient) -> first assignment of the pair */
+    ids_map overpayment_first;  /* provider -> first overpayment index; chain by next_overpayment */
+    int32_t *next_overpayment;
+    ids_pool text;
+    const char *file_assignments;   /* path for messages from master_finish */
+} masters;
+
+/* Grows vec by one zeroed element and returns it, or NULL out of memory. */
+void *master_vec_push(void *vec, size_t elem_size);
+#define MASTER_PUSH(vecp) ((__typeof__((vecp)->v))master_vec_push((vecp), sizeof *(vecp)->v))
+
+/* Builds the indexes and checks the masters as a whole: duplicate authorization
+ * months, overlapping assignments of one pair. Returns 0, or -1 with the offending
+ * row's line in *line, the file it belongs to in *file ("authorizations.csv" or
+ * "assignments.csv") and what is wrong in msg; the masters must then be freed. */
+int master_finish(masters *m, const char **file, int32_t *line, char *msg, size_t msglen);
+
+/* The authorization of recipient for a month key, or NULL. */
+const master_authorization *master_authorization_for(const masters *m, int32_t recipient, int32_t month);
+
+/* The assignments of a provider-recipient pair: *count rows starting at the
+ * returned pointer, by start date; NULL when the pair has none. */
+const master_assignment *master_pair_assignments(const masters *m, int32_t provider, int32_t recipient, size_t *count);
+
+/* The assignment of the pair that covers day, or NULL. */
+const master_assignment *master_assignment_on(const masters *m, int32_t provider, int32_t recipient, cal_date day);
+
+static inline const char *master_text(const masters *m, size_t off) { return m->text.buf + off; }
+
+void master_free(masters *m);
+
+#endif

@@ -1,0 +1,89 @@
+/* money.c — exact money arithmetic on int64 cents with 128-bit intermediates. */
+#include "money.h"
+
+#include <string.h>
+
+typedef __int128 i128;
+
+int money_muldiv_round(int64_t a, int64_t b, int64_t den, int64_t *out)
+{
+    i128 num = (i128)a * (i128)b;   /* |a*b| < 2^126: never overflows */
+    int neg = num < 0;
+    if (neg)
+        num = -num;
+    i128 q = num / den, r = num % den;
+    if (2 * r >= den)               /* half-up, away from zero */
+        q++;
+    if (neg)
+        q = -q;
+    if (q > INT64_MAX || q < INT64_MIN)
+        return MONEY_OVERFLOW;
+    *out = (int64_t)q;
+    return MONEY_OK;
+}
+
+int money_pay_for_minutes(money_rate rate, int64_t minutes, money_cents *out)
+{
+    /* rate is 10^-12 dollars per hour: cents = rate * minutes / (60 * 10^10) */
+    return money_muldiv_round(rate, minutes, 60 * MONEY_RATE_PER_CENT, out);
+}
+
+int money_apply_frac(money_frac frac, money_cents base, money_cents *out)
+{
+    return money_muldiv_round(frac, base, MONEY_FRAC_SCALE, out);
+}
+
+int money_rate_times_frac(money_rate rate, money_frac frac, money_rate *out)
+{
+    i128 p = (i128)rate * (i128)frac;
+    if (p % MONEY_FRAC_SCALE != 0)
+        return MONEY_INEXACT;
+    p /= MONEY_FRAC_SCALE;
+    if (p > INT64_MAX || p < INT64_MIN)
+        return MONEY_OVERFLOW;
+    *out = (money_rate)p;
+    return MONEY_OK;
+}
+
+int money_rate_from_cents(money_cents cents, money_rate *out)
+{
+    return __builtin_mul_overflow(cents, MONEY_RATE_PER_CENT, out) ? MONEY_OVERFLOW : MONEY_OK;
+}
+
+int money_add(money_cents a, money_cents b, money_cents *out)
+{
+    return __builtin_add_overflow(a, b, out) ? MONEY_OVERFLOW : MONEY_OK;
+}
+
+/* Writes value / 10^scale with exactly `keep` decimals kept at least, trailing
+ * zeros beyond `keep` dropped. */
+static int format_scaled(int64_t v, int scale, int keep, char *out)
+{
+    char digits[24];
+    int n = 0, len = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    while (n <= scale)
+        digits[n++] = '0';
+    int frac_len = scale;
+    while (frac_len > keep && digits[scale - frac_len] == '0')
+        frac_len--;
+    if (v < 0)
+        out[len++] = '-';
+    for (int i = n - 1; i >= scale; i--)
+        out[len++] = digits[i];
+    if (frac_len > 0) {
+        out[len++] = '.';
+        for (int i = scale - 1; i >= scale - frac_len; i--)
+            out[len++] = digits[i];
+    }
+    out[len] = '\0';
+    return len;
+}
+
+int money_format_cents(money_cents c, char *out) { return format_scaled(c, 2, 2, out); }
+int money_format_rate(money_rate r, char *out) { return format_scaled(r, 12, 2, out); }
+int money_format_frac(money_frac f, char *out) { return format_scaled(f, 6, 0, out); }

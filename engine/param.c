@@ -1,0 +1,177 @@
+/* param.c — effective-dated parameter table: county rows over statewide rows. */
+#include "param.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    param_type type;
+} param_info[P_COUNT] = {
+    [P_WAGE_HOURLY] = {"wage.hourly", PT_MONEY},
+    [P_OVERTIME_MULTIPLIER] = {"overtime.multiplier", PT_FRAC},
+    [P_OVERTIME_WEEKLY_THRESHOLD] = {"overtime.weekly_threshold", PT_HOURS},
+    [P_BUPS_DIFFERENTIAL] = {"bups.differential", PT_MONEY},
+    [P_BUPS_ANNUAL_HOURS] = {"bups.annual_hours", PT_HOURS},
+    [P_BUPS_ANNUAL_HOURS_EXCEPTION] = {"bups.annual_hours_exception", PT_HOURS},
+    [P_WORKWEEK_MULTI_RECIPIENT_MAX] = {"workweek.multi_recipient_max", PT_HOURS},
+    [P_WORKWEEK_SINGLE_RECIPIENT_MAX] = {"workweek.single_recipient_max", PT_HOURS},
+    [P_WORKWEEK_EXEMPTION_MAX] = {"workweek.exemption_max", PT_HOURS},
+    [P_WORKWEEK_EXEMPTION_MONTHLY_MAX] = {"workweek.exemption_monthly_max", PT_HOURS},
+    [P_FICA_SS_RATE] = {"fica.ss_rate", PT_FRAC},
+    [P_FICA_SS_WAGE_BASE] = {"fica.ss_wage_base", PT_MONEY},
+    [P_FICA_MEDICARE_RATE] = {"fica.medicare_rate", PT_FRAC},
+    [P_FICA_MEDICARE_ADDITIONAL_RATE] = {"fica.medicare_additional_rate", PT_FRAC},
+    [P_FICA_MEDICARE_ADDITIONAL_THRESHOLD] = {"fica.medicare_additional_threshold", PT_MONEY},
+    [P_SDI_RATE] = {"sdi.rate", PT_FRAC},
+    [P_SDI_WAGE_CEILING] = {"sdi.wage_ceiling", PT_MONEY_OPT},
+    [P_SDI_QUARTER_THRESHOLD] = {"sdi.quarter_threshold", PT_MONEY},
+    [P_UNION_DUES_SCALE] = {"union.dues_scale", PT_SCALE},
+    [P_UNION_HOURS_THRESHOLD] = {"union.hours_threshold", PT_HOURS},
+    [P_PAYMENT_BUSINESS_DAYS] = {"payment.business_days", PT_COUNT},
+};
+
+int param_lookup_name(const char *name, size_t n)
+{
+    for (int i = 0; i < P_COUNT; i++)
+        if (strlen(param_info[i].name) == n && memcmp(param_info[i].name, name, n) == 0)
+            return i;
+    return -1;
+}
+
+const char *param_name(param_id id) { return param_info[id].name; }
+param_type param_type_of(param_id id) { return param_info[id].type; }
+
+int param_add(param_table *t, const param_row *row, const param_scale *scale, const char *reference, size_t ref_len)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        param_row *rows = realloc(t->rows, sizeof *rows * cap);
+        if (!rows)
+            return -1;
+        t->rows = rows;
+        t->cap = cap;
+    }
+    param_row r = *row;
+    if (scale) {
+        if (t->nscales == t->scales_cap) {
+            size_t cap = t->scales_cap ? t->scales_cap * 2 : 8;
+            param_scale *s = realloc(t->scales, sizeof *s * cap);
+            if (!s)
+                return -1;
+            t->scales = s;
+            t->scales_cap = cap;
+        }
+        t->scales[t->nscales] = *scale;
+        r.scale = (int32_t)t->nscales++;
+    }
+    r.reference = ids_pool_add(&t->text, reference, ref_len);
+    if (r.reference == (size_t)-1)
+        return -1;
+    t->rows[t->n++] = r;
+    t->sorted = 0;
+    return 0;
+}
+
+/* Order: parameter, scope (statewide first), effective_from; ties keep file order by line. */
+static int row_cmp(const void *a, const void *b)
+{
+    const param_row *x = a, *y = b;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    if (x->county != y->county)
+        return x->county < y->county ? -1 : 1;
+    if (x->from != y->from)
+        return x->from < y->from ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+int param_finish(param_table *t, int32_t *line, char *msg, size_t msglen)
+{
+    qsort(t->rows, t->n, sizeof *t->rows, row_cmp);
+    t->sorted = 1;
+    free(t->county_known);
+    t->county_known = calloc((size_t)t->counties.n + 1, 1);
+    if (!t->county_known) {
+        *line = 0;
+        snprintf(msg, msglen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        const param_row *r = &t->rows[i];
+        if (r->id == P_WAGE_HOURLY && r->county >= 0)
+            t->county_known[r->county] = 1;
+        if (i > 0 && t->rows[i - 1].id == r->id && t->rows[i - 1].county == r->county &&
+            t->rows[i - 1].from == r->from) {
+            char d[11];
+            cal_format(r->from, d);
+            *line = r->line;
+            snprintf(msg, msglen, "effective_from: %s for %s effective %s is already given on line %d", param_name(r->id),
+                     r->county < 0 ? "*" : ids_name(&t->counties, r->county), d, (int)t->rows[i - 1].line);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        const param_row *r = &t->rows[i];
+        if (r->county >= 0 && !t->county_known[r->county]) {
+            *line = r->line;
+            snprintf(msg, msglen, "scope: county %s has no wage.hourly row, so it is not a known county",
+                     ids_name(&t->counties, r->county));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int32_t param_county(const param_table *t, const char *code, size_t n)
+{
+    int32_t c = ids_find(&t->counties, code, n);
+    return c >= 0 && t->county_known[c] ? c : -1;
+}
+
+/* Latest row of (id, county) with from <= on, in the sorted table; NULL if none. */
+static const param_row *latest(const param_table *t, param_id id, int32_t county, cal_date on)
+{
+    /* first row with (id, county) >= key, by binary search */
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const param_row *r = &t->rows[mid];
+        if (r->id < id || (r->id == id && r->county < county))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const param_row *best = NULL;
+    for (size_t i = lo; i < t->n && t->rows[i].id == id && t->rows[i].county == county; i++) {
+        if (t->rows[i].from > on)
+            break;
+        best = &t->rows[i];
+    }
+    return best;
+}
+
+const param_row *param_in_force(const param_table *t, param_id id, int32_t county, cal_date on)
+{
+    const param_row *r = county >= 0 ? latest(t, id, county, on) : NULL;
+    return r ? r : latest(t, id, PARAM_STATEWIDE, on);
+}
+
+money_cents param_scale_amount(const param_scale *s, int64_t minutes)
+{
+    money_cents amount = 0;
+    for (int i = 0; i < s->n && s->from_minutes[i] <= minutes; i++)
+        amount = s->amount[i];
+    return amount;
+}
+
+void param_free(param_table *t)
+{
+    free(t->rows);
+    free(t->scales);
+    free(t->county_known);
+    ids_free(&t->counties);
+    ids_pool_free(&t->text);
+    memset(t, 0, sizeof *t);
+}

@@ -1,0 +1,117 @@
+/* param.h — rules as data: effective-dated, county-scoped parameters (SPEC §4). */
+#ifndef PAYRUN_PARAM_H
+#define PAYRUN_PARAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cal.h"
+#include "ids.h"
+#include "money.h"
+
+typedef enum {
+    PT_MONEY,       /* cents */
+    PT_MONEY_OPT,   /* cents, or empty = none (sdi.wage_ceiling) */
+    PT_FRAC,        /* 10^-6 units */
+    PT_HOURS,       /* minutes */
+    PT_SCALE,       /* a dues scale */
+    PT_COUNT        /* a whole number */
+} param_type;
+
+typedef enum {
+    P_WAGE_HOURLY,
+    P_OVERTIME_MULTIPLIER,
+    P_OVERTIME_WEEKLY_THRESHOLD,
+    P_BUPS_DIFFERENTIAL,
+    P_BUPS_ANNUAL_HOURS,
+    P_BUPS_ANNUAL_HOURS_EXCEPTION,
+    P_WORKWEEK_MULTI_RECIPIENT_MAX,
+    P_WORKWEEK_SINGLE_RECIPIENT_MAX,
+    P_WORKWEEK_EXEMPTION_MAX,
+    P_WORKWEEK_EXEMPTION_MONTHLY_MAX,
+    P_FICA_SS_RATE,
+    P_FICA_SS_WAGE_BASE,
+    P_FICA_MEDICARE_RATE,
+    P_FICA_MEDICARE_ADDITIONAL_RATE,
+    P_FICA_MEDICARE_ADDITIONAL_THRESHOLD,
+    P_SDI_RATE,
+    P_SDI_WAGE_CEILING,
+    P_SDI_QUARTER_THRESHOLD,
+    P_UNION_DUES_SCALE,
+    P_UNION_HOURS_THRESHOLD,
+    P_PAYMENT_BUSINESS_DAYS,
+    P_COUNT
+} param_id;
+
+#define PARAM_SCALE_MAX 16
+#define PARAM_STATEWIDE (-1)
+
+/* Monthly dues by hours paid in the month: bracket i applies from from_minutes[i] up. */
+typedef struct {
+    int n;
+    int32_t from_minutes[PARAM_SCALE_MAX];
+    money_cents amount[PARAM_SCALE_MAX];
+} param_scale;
+
+/* One row of parameters.csv. */
+typedef struct {
+    param_id id;
+    int32_t county;         /* index in param_table.counties, or PARAM_STATEWIDE */
+    cal_date from;          /* effective_from */
+    int64_t value;          /* cents, 10^-6 units, minutes or a count, per the type */
+    int present;            /* 0 only for an empty PT_MONEY_OPT value */
+    int32_t scale;          /* index in param_table.scales for PT_SCALE */
+    size_t reference;       /* offset in param_table.text */
+    int32_t line;           /* line in parameters.csv */
+} param_row;
+
+typedef struct {
+    param_row *rows;
+    size_t n, cap;
+    param_scale *scales;
+    size_t nscales, scales_cap;
+    ids_table counties;     /* every scope named in the file */
+    uint8_t *county_known;  /* county_known[c]: c has a wage.hourly row */
+    ids_pool text;          /* references */
+    int sorted;
+} param_table;
+
+/* The parameter named name[0..n), or -1. */
+int param_lookup_name(const char *name, size_t n);
+const char *param_name(param_id id);
+param_type param_type_of(param_id id);
+
+/* Appends a row (the scale, when given, is copied). Returns 0, or -1 out of memory.
+ * Duplicates are caught by param_finish. */
+int param_add(param_table *t, const param_row *row, const param_scale *scale, const char *reference, size_t ref_len);
+
+/* Sorts the rows and checks them as a whole: no two rows with the same parameter,
+ * scope and effective_from; every county scope has a wage.hourly row. Returns 0, or
+ * -1 with the offending row's line in *line and a description in msg. */
+int param_finish(param_table *t, int32_t *line, char *msg, size_t msglen);
+
+/* Index of a known county (one with a wage.hourly row), or -1. */
+int32_t param_county(const param_table *t, const char *code, size_t n);
+
+/* The row in force for county on date: the county row with the latest
+ * effective_from <= on, else the statewide row with the latest effective_from <= on.
+ * county may be PARAM_STATEWIDE. NULL when none is in force (the caller makes that a
+ * fatal error naming the parameter and date). */
+const param_row *param_in_force(const param_table *t, param_id id, int32_t county, cal_date on);
+
+static inline const param_scale *param_scale_of(const param_table *t, const param_row *r)
+{
+    return &t->scales[r->scale];
+}
+static inline const char *param_reference(const param_table *t, const param_row *r)
+{
+    return t->text.buf + r->reference;
+}
+
+/* Monthly dues at `minutes` hours paid in the month: the amount of the highest
+ * bracket whose from_minutes <= minutes, 0 below the first bracket. */
+money_cents param_scale_amount(const param_scale *s, int64_t minutes);
+
+void param_free(param_table *t);
+
+#endif

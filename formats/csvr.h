@@ -1,0 +1,58 @@
+/* csvr.h — streaming CSV reader over libcsv, plain or gzip (by magic bytes), columns by header name. */
+#ifndef PAYRUN_CSVR_H
+#define PAYRUN_CSVR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A column the caller wants, found by header name in any order. */
+typedef struct {
+    const char *name;
+    int required;           /* a missing required column is a fatal error */
+} csvr_column;
+
+/* One data row, valid only during the callback. */
+typedef struct {
+    const char *path;       /* the file name as given */
+    long line;              /* physical line where the row starts; the header is line 1 */
+    size_t nfields;         /* fields in this row */
+    size_t nheader;         /* fields in the header row */
+    char **field;           /* field[i]: i-th field of the row, NUL-terminated, may hold NULs */
+    size_t *len;
+    const int *col;         /* col[c]: field position of wanted column c, -1 when absent */
+} csvr_row;
+
+/* Field of wanted column c, "" (length 0) when the column is absent or the row is short. */
+static inline const char *csvr_get(const csvr_row *r, int c, size_t *n)
+{
+    int i = r->col[c];
+    if (i < 0 || (size_t)i >= r->nfields) {
+        *n = 0;
+        return "";
+    }
+    *n = r->len[i];
+    return r->field[i];
+}
+
+/* What was read: raw file bytes and their CRC-32, data rows. */
+typedef struct {
+    uint64_t bytes;
+    uint32_t crc32;
+    uint64_t rows;
+    int gzip;
+} csvr_info;
+
+/* Called once per data row; a nonzero return stops the reading and is returned by csvr_read. */
+typedef int (*csvr_row_fn)(void *ctx, const csvr_row *row);
+
+/* Streams path through fn, row by row, in 256 KiB blocks, with memory bounded by the
+ * longest row. The header maps cols[0..ncols) (a UTF-8 BOM is ignored; a duplicated
+ * header name is an error). Returns 0 when the whole file was read; CSVR_ERROR with
+ * a message "path: what is wrong" (or "path:line: ...") in err for an unreadable
+ * file, bad gzip data, a missing required column or an empty file; or fn's nonzero
+ * return. info (may be NULL) is filled in either case. */
+#define CSVR_ERROR (-1)
+int csvr_read(const char *path, const csvr_column *cols, int ncols, csvr_row_fn fn, void *ctx, csvr_info *info,
+              char *err, size_t errlen);
+
+#endif

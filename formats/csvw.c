@@ -1,0 +1,207 @@
+/* csvw.c — buffered CSV writer with RFC 4180 quoting and optional gzip. */
+#include "csvw.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define WBLOCK (256 * 1024)
+
+static void write_all(csvw *w, const unsigned char *p, size_t n)
+{
+    w->crc32 = (uint32_t)crc32(w->crc32, p, (uInt)n);
+    w->bytes += n;
+    while (n > 0 && !w->failed) {
+        ssize_t k = write(w->fd, p, n);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            w->failed = errno;
+            return;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+}
+
+/* Pushes the buffer to the file, through deflate when gzip; finish ends the stream. */
+static void flush_buf(csvw *w, int finish)
+{
+    if (!w->gzip) {
+        write_all(w, w->buf, w->used);
+        w->used = 0;
+        return;
+    }
+    w->z.next_in = w->buf;
+    w->z.avail_in = (uInt)w->used;
+    int zr;
+    do {
+        w->z.next_out = w->zbuf;
+        w->z.avail_out = WBLOCK;
+        zr = deflate(&w->z, finish ? Z_FINISH : Z_NO_FLUSH);
+        write_all(w, w->zbuf, WBLOCK - w->z.avail_out);
+    } while (!w->failed && (w->z.avail_out == 0 || (finish && zr != Z_STREAM_END)));
+    w->used = 0;
+}
+
+int csvw_open(csvw *w, const char *path, int gzip)
+{
+    memset(w, 0, sizeof *w);
+    w->crc32 = (uint32_t)crc32(0L, Z_NULL, 0);
+    w->gzip = gzip;
+    w->buf = malloc(WBLOCK);
+    w->zbuf = gzip ? malloc(WBLOCK) : NULL;
+    if (!w->buf || (gzip && !w->zbuf)) {
+        free(w->buf);
+        free(w->zbuf);
+        errno = ENOMEM;
+        return -1;
+    }
+    /* windowBits 15 + 16: a gzip wrapper with no name and mtime 0 */
+    if (gzip && deflateInit2(&w->z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        free(w->buf);
+        free(w->zbuf);
+        errno = ENOMEM;
+        return -1;
+    }
+    w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (w->fd < 0) {
+        int e = errno;
+        if (gzip)
+            deflateEnd(&w->z);
+        free(w->buf);
+        free(w->zbuf);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+void csvw_raw(csvw *w, const char *s, size_t n)
+{
+    while (n > 0) {
+        size_t room = WBLOCK - w->used;
+        size_t k = n < room ? n : room;
+        memcpy(w->buf + w->used, s, k);
+        w->used += k;
+        s += k;
+        n -= k;
+        if (w->used == WBLOCK)
+            flush_buf(w, 0);
+    }
+}
+
+static void put_char(csvw *w, char c)
+{
+    if (w->used == WBLOCK)
+        flush_buf(w, 0);
+    w->buf[w->used++] = (unsigned char)c;
+}
+
+static void separator(csvw *w)
+{
+    if (w->row_started)
+        put_char(w, ',');
+    w->row_started = 1;
+}
+
+void csvw_field(csvw *w, const char *s, size_t n)
+{
+    separator(w);
+    int quote = 0;
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+    if (!quote) {
+        csvw_raw(w, s, n);
+        return;
+    }
+    put_char(w, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            put_char(w, '"');
+        put_char(w, s[i]);
+    }
+    put_char(w, '"');
+}
+
+void csvw_str(csvw *w, const char *s) { csvw_field(w, s, strlen(s)); }
+
+void csvw_cents(csvw *w, money_cents c)
+{
+    char b[32];
+    separator(w);
+    csvw_raw(w, b, (size_t)money_format_cents(c, b));
+}
+
+void csvw_rate(csvw *w, money_rate r)
+{
+    char b[40];
+    separator(w);
+    csvw_raw(w, b, (size_t)money_format_rate(r, b));
+}
+
+void csvw_minutes_hm(csvw *w, int64_t minutes)
+{
+    char b[32];
+    separator(w);
+    csvw_raw(w, b, (size_t)cal_format_hm(minutes, b));
+}
+
+void csvw_date(csvw *w, cal_date d)
+{
+    char b[11];
+    separator(w);
+    csvw_raw(w, b, (size_t)cal_format(d, b));
+}
+
+void csvw_int(csvw *w, int64_t v)
+{
+    char b[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        b[sizeof b - 1 - n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        b[sizeof b - 1 - n++] = '-';
+    separator(w);
+    csvw_raw(w, b + sizeof b - n, (size_t)n);
+}
+
+void csvw_end_row(csvw *w)
+{
+    put_char(w, '\n');
+    w->row_started = 0;
+}
+
+int csvw_close(csvw *w)
+{
+    flush_buf(w, 1);
+    if (w->gzip)
+        deflateEnd(&w->z);
+    if (!w->failed && fsync(w->fd) != 0)
+        w->failed = errno;
+    if (close(w->fd) != 0 && !w->failed)
+        w->failed = errno;
+    free(w->buf);
+    free(w->zbuf);
+    w->buf = w->zbuf = NULL;
+    if (w->failed) {
+        errno = w->failed;
+        return -1;
+    }
+    return 0;
+}
+
+void csvw_abort(csvw *w)
+{
+    if (w->gzip)
+        deflateEnd(&w->z);
+    close(w->fd);
+    free(w->buf);
+    free(w->zbuf);
+    w->buf = w->zbuf = NULL;
+}

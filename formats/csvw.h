@@ -1,0 +1,47 @@
+/* csvw.h — buffered CSV writer: RFC 4180 quoting, LF line ends, optional gzip, CRC-32 of the file. */
+#ifndef PAYRUN_CSVW_H
+#define PAYRUN_CSVW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <zlib.h>
+
+#include "cal.h"
+#include "money.h"
+
+typedef struct {
+    int fd;
+    int gzip;
+    int failed;             /* errno of the first failure, 0 if none */
+    int row_started;
+    unsigned char *buf, *zbuf;
+    size_t used;
+    z_stream z;
+    uint64_t bytes;         /* bytes written to the file */
+    uint32_t crc32;         /* CRC-32 of those bytes */
+} csvw;
+
+/* Creates path (mode 0600, truncated) for writing; gzip output carries no file name
+ * and a zero timestamp. Returns 0, or -1 with errno set (nothing to close). */
+int csvw_open(csvw *w, const char *path, int gzip);
+
+/* A field, quoted only when it holds a comma, quote, CR or LF. */
+void csvw_field(csvw *w, const char *s, size_t n);
+void csvw_str(csvw *w, const char *s);
+/* Typed fields, formatted without printf. */
+void csvw_cents(csvw *w, money_cents c);
+void csvw_rate(csvw *w, money_rate r);
+void csvw_minutes_hm(csvw *w, int64_t minutes);
+void csvw_date(csvw *w, cal_date d);
+void csvw_int(csvw *w, int64_t v);
+void csvw_end_row(csvw *w);
+/* Bytes as they are, no separator and no quoting (JSON and other text). */
+void csvw_raw(csvw *w, const char *s, size_t n);
+
+/* Flushes, finishes the gzip stream, fsyncs and closes. Returns 0, or -1 with errno
+ * set when any write so far failed (the file is then incomplete: the caller removes it). */
+int csvw_close(csvw *w);
+/* Closes without flushing (after a failure elsewhere). */
+void csvw_abort(csvw *w);
+
+#endif

@@ -1,0 +1,233 @@
+/* field.c — typed field parsers with precise error descriptions. */
+#include "field.h"
+
+#include <string.h>
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* Parses exactly n digits at s into *v; 0 when any is not a digit. */
+static int digits(const char *s, size_t n, int64_t *v)
+{
+    int64_t x = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_digit(s[i]))
+            return 0;
+        x = x * 10 + (s[i] - '0');
+    }
+    *v = x;
+    return 1;
+}
+
+const char *fld_id(const char *s, size_t n)
+{
+    if (n == 0)
+        return "empty id";
+    if (n > 32)
+        return "id longer than 32 characters";
+    if (s[0] == '-')
+        return "id starts with '-'";
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-' || c == '_' || c == '.'))
+            return "id has a character other than letters, digits, '-', '_', '.'";
+    }
+    return NULL;
+}
+
+const char *fld_date(const char *s, size_t n, cal_date *out)
+{
+    int64_t y, m, d;
+    if (n == 0)
+        return "empty date";
+    if (n != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &y) || !digits(s + 5, 2, &m) || !digits(s + 8, 2, &d))
+        return "not a date (YYYY-MM-DD)";
+    if (!cal_valid_ymd((int)y, (int)m, (int)d))
+        return "no such calendar date";
+    *out = cal_from_ymd((int)y, (int)m, (int)d);
+    return NULL;
+}
+
+const char *fld_date_opt(const char *s, size_t n, cal_date *out)
+{
+    if (n == 0) {
+        *out = CAL_NONE;
+        return NULL;
+    }
+    return fld_date(s, n, out);
+}
+
+const char *fld_month(const char *s, size_t n, int32_t *out)
+{
+    int64_t y, m;
+    if (n != 7 || s[4] != '-' || !digits(s, 4, &y) || !digits(s + 5, 2, &m))
+        return "not a month (YYYY-MM)";
+    if (y < 1 || m < 1 || m > 12)
+        return "no such month";
+    *out = cal_month_key_ymd((int)y, (int)m);
+    return NULL;
+}
+
+#define MAX_HOUR_DIGITS 6   /* 999999 hours: far beyond any real value, far from overflow */
+
+const char *fld_hours(const char *s, size_t n, int32_t *minutes)
+{
+    int64_t h = 0, m = 0;
+    size_t i = 0;
+    if (n == 0)
+        return "empty hours";
+    while (i < n && is_digit(s[i]))
+        i++;
+    if (i == 0)
+        return s[0] == '-' ? "negative hours" : "not hours (H:MM, whole hours or tenths like 2.8)";
+    if (i > MAX_HOUR_DIGITS)
+        return "hours too large";
+    digits(s, i, &h);
+    if (i == n) {
+        *minutes = (int32_t)(h * 60);
+        return NULL;
+    }
+    if (s[i] == ':') {
+        if (n - i - 1 != 2 || !digits(s + i + 1, 2, &m))
+            return "minutes must be two digits (H:MM)";
+        if (m > 59)
+            return "minutes above 59";
+        *minutes = (int32_t)(h * 60 + m);
+        return NULL;
+    }
+    if (s[i] == '.') {
+        if (n - i - 1 != 1 || !is_digit(s[i + 1]))
+            return "tenths of an hour take exactly one decimal (2.8)";
+        *minutes = (int32_t)(h * 60 + (s[i + 1] - '0') * 6);
+        return NULL;
+    }
+    return "not hours (H:MM, whole hours or tenths like 2.8)";
+}
+
+const char *fld_day_hours(const char *s, size_t n, int32_t *minutes)
+{
+    if (n == 0 || (n == 1 && (s[0] == 'x' || s[0] == 'X'))) {
+        *minutes = 0;
+        return NULL;
+    }
+    return fld_hours(s, n, minutes);
+}
+
+/* Parses a non-negative decimal with at most max_dec decimals into units of
+ * 10^-scale (scale >= max_dec) and at most max_int integer digits. */
+static const char *decimal(const char *s, size_t n, int max_dec, int scale, int max_int, int64_t *out,
+                           const char *too_many)
+{
+    size_t i = 0;
+    int64_t v = 0;
+    if (n == 0)
+        return "empty value";
+    if (s[0] == '-')
+        return "negative value";
+    while (i < n && is_digit(s[i]))
+        i++;
+    if (i == 0)
+        return "not a number";
+    if ((int)i > max_int)
+        return "value too large";
+    digits(s, i, &v);
+    int dec = 0;
+    if (i < n) {
+        if (s[i] != '.' || i + 1 == n)
+            return s[i] == ',' ? "not a number (no thousand separators)" : "not a number";
+        for (size_t j = i + 1; j < n; j++) {
+            if (!is_digit(s[j]))
+                return "not a number";
+            if (++dec > max_dec)
+                return too_many;
+            v = v * 10 + (s[j] - '0');
+        }
+    }
+    for (; dec < scale; dec++)
+        v *= 10;
+    *out = v;
+    return NULL;
+}
+
+const char *fld_money(const char *s, size_t n, money_cents *out)
+{
+    return decimal(s, n, 2, 2, 13, out, "money takes at most 2 decimals");
+}
+
+const char *fld_money_opt(const char *s, size_t n, money_cents *out, int *present)
+{
+    *present = n > 0;
+    if (n == 0)
+        return NULL;
+    return fld_money(s, n, out);
+}
+
+const char *fld_frac(const char *s, size_t n, money_frac *out)
+{
+    return decimal(s, n, 6, 6, 9, out, "a rate takes at most 6 decimals");
+}
+
+const char *fld_rate(const char *s, size_t n, money_rate *out)
+{
+    int64_t micro;
+    const char *e = decimal(s, n, 6, 6, 6, &micro, "a rate takes at most 6 decimals");
+    if (e)
+        return e;
+    *out = micro * 1000000;   /* 10^-6 -> 10^-12 units; at most 10^12 * 10^6: fits */
+    return NULL;
+}
+
+const char *fld_yn(const char *s, size_t n, int *out)
+{
+    if (n == 1 && (s[0] == 'y' || s[0] == 'n')) {
+        *out = s[0] == 'y';
+        return NULL;
+    }
+    return "expected y or n";
+}
+
+const char *fld_count(const char *s, size_t n, int64_t *out)
+{
+    int64_t v;
+    if (n == 0)
+        return "empty value";
+    if (n > 10 || !digits(s, n, &v) || v > 1000000000)
+        return "not a whole number";
+    *out = v;
+    return NULL;
+}
+
+const char *fld_scale(const char *s, size_t n, param_scale *out)
+{
+    param_scale sc = {0};
+    size_t i = 0;
+    for (;;) {
+        while (i < n && s[i] == ' ')
+            i++;
+        size_t eq = i;
+        while (eq < n && s[eq] != '=')
+            eq++;
+        if (eq == n)
+            return "scale bracket without '=' (expected H:MM=amount; ...)";
+        size_t end = eq + 1;
+        while (end < n && s[end] != ';')
+            end++;
+        if (sc.n == PARAM_SCALE_MAX)
+            return "scale has too many brackets";
+        int32_t from;
+        money_cents amount;
+        if (fld_hours(s + i, eq - i, &from) != NULL)
+            return "scale bracket hours are not H:MM";
+        if (fld_money(s + eq + 1, end - eq - 1, &amount) != NULL)
+            return "scale bracket amount is not money";
+        if (sc.n > 0 && from <= sc.from_minutes[sc.n - 1])
+            return "scale brackets must go up in hours";
+        sc.from_minutes[sc.n] = from;
+        sc.amount[sc.n] = amount;
+        sc.n++;
+        if (end == n)
+            break;
+        i = end + 1;
+    }
+    *out = sc;
+    return NULL;
+}

@@ -1,0 +1,47 @@
+/* field.h — typed parsers for CSV fields: each returns NULL on success or what is wrong. */
+#ifndef PAYRUN_FIELD_H
+#define PAYRUN_FIELD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cal.h"
+#include "money.h"
+#include "param.h"
+
+/* Every parser takes the field's bytes (s, n; not necessarily NUL-terminated) and
+ * returns NULL after storing the value, or a short static description of what is
+ * wrong ("not a date (YYYY-MM-DD)") with *out untouched. Values are exact: no
+ * trimming of spaces, no case folding (SPEC §1). */
+
+/* An id: 1-32 of letters, digits, '-', '_', '.', not starting with '-'. */
+const char *fld_id(const char *s, size_t n);
+/* A county code: same rules as an id. */
+#define fld_county fld_id
+/* YYYY-MM-DD, a real calendar date. */
+const char *fld_date(const char *s, size_t n, cal_date *out);
+/* A date or empty (CAL_NONE). */
+const char *fld_date_opt(const char *s, size_t n, cal_date *out);
+/* YYYY-MM, stored as a month key (cal_month_key_ymd). */
+const char *fld_month(const char *s, size_t n, int32_t *out);
+/* Hours: H:MM (any number of hour digits, minutes 00-59), whole hours (8) or
+ * legacy tenths with one decimal (2.8 = 2:48). Stored as minutes. */
+const char *fld_hours(const char *s, size_t n, int32_t *minutes);
+/* A timesheet day cell: as fld_hours, plus empty, x and X for no hours (seed 003). */
+const char *fld_day_hours(const char *s, size_t n, int32_t *minutes);
+/* Money: digits with at most 2 decimals (200, 200.5, 200.50), not negative. */
+const char *fld_money(const char *s, size_t n, money_cents *out);
+/* Money or empty (*present = 0). */
+const char *fld_money_opt(const char *s, size_t n, money_cents *out, int *present);
+/* A decimal fraction with at most 6 decimals (0.062, 1.5), not negative. */
+const char *fld_frac(const char *s, size_t n, money_frac *out);
+/* An hourly rate with at most 6 decimals, not negative. */
+const char *fld_rate(const char *s, size_t n, money_rate *out);
+/* y or n. */
+const char *fld_yn(const char *s, size_t n, int *out);
+/* A non-negative whole number up to 1,000,000,000. */
+const char *fld_count(const char *s, size_t n, int64_t *out);
+/* A dues scale: "0:00=10.30; 25:01=15.90; ..." brackets in ascending hours. */
+const char *fld_scale(const char *s, size_t n, param_scale *out);
+
+#endif

@@ -1,0 +1,28 @@
+/* load.h — reads the data directory (parameters and master files) into engine masters. */
+#ifndef PAYRUN_LOAD_H
+#define PAYRUN_LOAD_H
+
+#include <stddef.h>
+
+#include "csvr.h"
+#include "master.h"
+
+/* What was read of one input file, for summaries and reports. */
+typedef struct {
+    char path[4096];
+    csvr_info info;
+    int present;            /* 0 for an optional file that is absent */
+} load_file;
+
+enum { LOAD_PARAMETERS, LOAD_PROVIDERS, LOAD_RECIPIENTS, LOAD_AUTHORIZATIONS, LOAD_ASSIGNMENTS,
+       LOAD_OVERPAYMENTS, LOAD_HOLIDAYS, LOAD_WRIT_WORKSHEETS, LOAD_NFILES };
+
+/* Loads every file of the data directory dir into m (zeroed by the caller), checking
+ * each row and the files as a whole (SPEC §3). Returns 0, or -1 with
+ * "file:line: column: what is wrong" in err; m must be freed with master_free either way. */
+int load_masters(const char *dir, masters *m, load_file files[LOAD_NFILES], char *err, size_t errlen);
+
+/* The file name of each data file ("providers.csv", ...). */
+const char *load_file_name(int which);
+
+#endif

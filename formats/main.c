@@ -1,0 +1,242 @@
+/* main.c — the payrun command line: wires the formats layer to the engine. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cal.h"
+#include "csvr.h"
+#include "field.h"
+#include "load.h"
+#include "master.h"
+#include "param.h"
+#include "sheet.h"
+#include "tsread.h"
+
+/* Exit codes (SPEC §9). */
+enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_DATA = 2, EXIT_LOCKED = 3, EXIT_INTERNAL = 4 };
+
+static const char usage_main[] =
+    "usage: payrun COMMAND [OPTIONS] [TIMESHEET_FILE...]\n"
+    "\n"
+    "payrun is a batch payroll engine for California IHSS providers.\n"
+    "\n"
+    "commands:\n"
+    "  check   load and validate the data directory and timesheet files, report\n"
+    "\n"
+    "Run 'payrun COMMAND --help' for the options of a command.\n"
+    "Exit codes: 0 done, 1 usage, 2 bad input data, 3 state locked, 4 internal or I/O error.\n";
+
+static const char usage_check[] =
+    "usage: payrun check --data DIR [--run-date YYYY-MM-DD] [TIMESHEET_FILE...]\n"
+    "\n"
+    "Loads and validates the parameters and master files of DIR (any bad row is\n"
+    "fatal: file:line: column: what is wrong, exit 2), reads every timesheet file\n"
+    "through the row parser and prints a report: rows per file, rows that would be\n"
+    "rejected at parse time by code, and the parameters in force on the latest pay\n"
+    "period found (pay-date parameters on the run date). Writes nothing.\n"
+    "\n"
+    "  --data DIR             the data directory (parameters.csv, providers.csv, ...)\n"
+    "  --run-date YYYY-MM-DD  the pay date (default: today)\n"
+    "  -h, --help             this help\n";
+
+/* Command line options shared by the commands. */
+typedef struct {
+    const char *data;
+    cal_date run_date;
+    const char **files;
+    int nfiles;
+} options;
+
+static cal_date today(void)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    return cal_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+/* Parses argv after the command. Returns 0, 1 for --help (usage printed), or
+ * EXIT_USAGE with a message on stderr. */
+static int parse_options(int argc, char **argv, const char *usage, options *o)
+{
+    o->run_date = today();
+    o->files = calloc((size_t)argc + 1, sizeof *o->files);
+    if (!o->files)
+        return EXIT_INTERNAL;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage, stdout);
+            return -1;
+        } else if (strcmp(a, "--data") == 0 && i + 1 < argc) {
+            o->data = argv[++i];
+        } else if (strcmp(a, "--run-date") == 0 && i + 1 < argc) {
+            const char *v = argv[++i];
+            const char *e = fld_date(v, strlen(v), &o->run_date);
+            if (e) {
+                fprintf(stderr, "payrun: --run-date %s: %s\n", v, e);
+                return EXIT_USAGE;
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "payrun: unknown or incomplete option %s\n%s", a, usage);
+            return EXIT_USAGE;
+        } else {
+            o->files[o->nfiles++] = a;
+        }
+    }
+    if (!o->data) {
+        fprintf(stderr, "payrun: --data DIR is required\n%s", usage);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* ---- payrun check ---- */
+
+typedef struct {
+    long rows;
+    long rejected[EX_COUNT];
+    int shown;
+    cal_date latest_period;
+} check_tally;
+
+static int check_row(void *ctx, const csvr_row *row)
+{
+    check_tally *t = ctx;
+    sheet s;
+    char msg[512];
+    t->rows++;
+    int code = tsread_parse(row, &s, msg, sizeof msg);
+    if (code >= 0) {
+        t->rejected[code]++;
+        if (t->shown++ < 20)
+            printf("    %-16s %s\n", sheet_code_name((sheet_code)code), msg);
+    } else if (t->latest_period == CAL_NONE || s.period_start > t->latest_period) {
+        t->latest_period = s.period_start;
+    }
+    return 0;
+}
+
+/* Prints one parameter's value in force, with its date and reference. */
+static void print_param(const param_table *pt, param_id id, int32_t county, cal_date on)
+{
+    const param_row *r = param_in_force(pt, id, county, on);
+    char v[64], from[11], day[11];
+    if (!r) {
+        cal_format(on, day);
+        printf("    %-36s MISSING: no value in force on %s\n", param_name(id), day);
+        return;
+    }
+    switch (param_type_of(id)) {
+    case PT_MONEY: money_format_cents(r->value, v); break;
+    case PT_MONEY_OPT: r->present ? (void)money_format_cents(r->value, v) : (void)snprintf(v, sizeof v, "none"); break;
+    case PT_FRAC: money_format_frac(r->value, v); break;
+    case PT_HOURS: cal_format_hm(r->value, v); break;
+    case PT_COUNT: snprintf(v, sizeof v, "%lld", (long long)r->value); break;
+    case PT_SCALE: snprintf(v, sizeof v, "scale of %d brackets", param_scale_of(pt, r)->n); break;
+    }
+    cal_format(r->from, from);
+    printf("    %-36s %-20s from %s %s  [%s]\n", param_name(id), v, from,
+           r->county < 0 ? "*" : ids_name(&pt->counties, r->county), param_reference(pt, r));
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    options o = {0};
+    int rc = parse_options(argc, argv, usage_check, &o);
+    if (rc != 0) {
+        free(o.files);
+        return rc < 0 ? EXIT_OK : rc;
+    }
+    masters m = {0};
+    load_file files[LOAD_NFILES];
+    char err[1024];
+    if (load_masters(o.data, &m, files, err, sizeof err) != 0) {
+        fprintf(stderr, "payrun: %s\n", err);
+        master_free(&m);
+        free(o.files);
+        return EXIT_DATA;
+    }
+    printf("data %s: valid\n", o.data);
+    for (int f = 0; f < LOAD_NFILES; f++) {
+        if (files[f].present)
+            printf("  %-22s %8llu rows%s\n", load_file_name(f), (unsigned long long)files[f].info.rows,
+                   files[f].info.gzip ? " (gzip)" : "");
+        else
+            printf("  %-22s   absent (optional)\n", load_file_name(f));
+    }
+    check_tally t = {.latest_period = CAL_NONE};
+    rc = EXIT_OK;
+    for (int i = 0; i < o.nfiles; i++) {
+        long before = t.rows, rejected_before = 0, rejected_after = 0;
+        for (int c = 0; c < EX_COUNT; c++)
+            rejected_before += t.rejected[c];
+        printf("timesheets %s\n", o.files[i]);
+        csvr_info info;
+        if (csvr_read(o.files[i], tsread_columns, TS_NCOLS, check_row, &t, &info, err, sizeof err) != 0) {
+            fprintf(stderr, "payrun: %s\n", err);
+            rc = EXIT_DATA;
+            break;
+        }
+        for (int c = 0; c < EX_COUNT; c++)
+            rejected_after += t.rejected[c];
+        printf("  %ld rows, %ld would be rejected at parse time\n", t.rows - before, rejected_after - rejected_before);
+    }
+    if (rc == EXIT_OK && o.nfiles > 0) {
+        printf("parse rejections by code:\n");
+        int any = 0;
+        for (int c = 0; c < EX_COUNT; c++)
+            if (t.rejected[c]) {
+                printf("  %-20s %ld\n", sheet_code_name((sheet_code)c), t.rejected[c]);
+                any = 1;
+            }
+        if (!any)
+            printf("  none\n");
+    }
+    if (rc == EXIT_OK) {
+        cal_date period = t.latest_period != CAL_NONE ? t.latest_period : cal_period_start(o.run_date);
+        char d[11], rd[11];
+        cal_format(period, d);
+        cal_format(o.run_date, rd);
+        const param_table *pt = &m.params;
+        printf("parameters in force for the period starting %s (pay date %s):\n", d, rd);
+        printf("  statewide, by period start:\n");
+        for (int id = P_OVERTIME_MULTIPLIER; id <= P_WORKWEEK_EXEMPTION_MONTHLY_MAX; id++)
+            print_param(pt, (param_id)id, PARAM_STATEWIDE, period);
+        print_param(pt, P_UNION_HOURS_THRESHOLD, PARAM_STATEWIDE, period);
+        printf("  statewide, by pay date:\n");
+        for (int id = P_FICA_SS_RATE; id <= P_SDI_QUARTER_THRESHOLD; id++)
+            print_param(pt, (param_id)id, PARAM_STATEWIDE, o.run_date);
+        print_param(pt, P_PAYMENT_BUSINESS_DAYS, PARAM_STATEWIDE, o.run_date);
+        printf("  by county, by period start:\n");
+        for (int32_t c = 0; c < pt->counties.n; c++) {
+            if (!pt->county_known[c])
+                continue;
+            printf("   %s\n", ids_name(&pt->counties, c));
+            print_param(pt, P_WAGE_HOURLY, c, period);
+            print_param(pt, P_UNION_DUES_SCALE, c, period);
+        }
+    }
+    master_free(&m);
+    free(o.files);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage_main, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 2, argv + 2);
+    fprintf(stderr, "payrun: unknown command %s\n%s", cmd, usage_main);
+    return EXIT_USAGE;
+}
