@@ -55,13 +55,16 @@ payrun: $(LIB_OBJ) $(MAIN_OBJ)
 $(BUILD)/unit_tests: $(LIB_OBJ) $(TEST_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcunit
 
+$(BUILD)/check_invariants: $(LIB_OBJ) $(BUILD)/tests/check_invariants.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
 run: payrun
 	./payrun check --data fixtures/demo --run-date $(DEMO_RUN_DATE) fixtures/demo/timesheets-2026-11.csv
 
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
-scenarios: payrun
+scenarios: payrun $(BUILD)/check_invariants
 	sh tests/run_scenarios.sh
 
 test: unit scenarios

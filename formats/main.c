@@ -11,6 +11,7 @@
 #include "load.h"
 #include "master.h"
 #include "param.h"
+#include "run.h"
 #include "sheet.h"
 #include "tsread.h"
 
@@ -23,6 +24,7 @@ static const char usage_main[] =
     "payrun is a batch payroll engine for California IHSS providers.\n"
     "\n"
     "commands:\n"
+    "  run     pay the timesheets: paychecks.csv, exceptions.csv, summary.json\n"
     "  check   load and validate the data directory and timesheet files, report\n"
     "\n"
     "Run 'payrun COMMAND --help' for the options of a command.\n"
@@ -41,9 +43,27 @@ static const char usage_check[] =
     "  --run-date YYYY-MM-DD  the pay date (default: today)\n"
     "  -h, --help             this help\n";
 
+static const char usage_run[] =
+    "usage: payrun run --data DIR --out DIR [--run-date YYYY-MM-DD] [--gzip] [--verbose]\n"
+    "                  TIMESHEET_FILE...\n"
+    "\n"
+    "Pays the timesheet files, in the order given, against the parameters and master\n"
+    "files of the data directory, and writes into the output directory, atomically:\n"
+    "paychecks.csv, exceptions.csv and summary.json (see docs/formats.md).\n"
+    "Timesheet files may be gzip-compressed (detected by content).\n"
+    "\n"
+    "  --data DIR             the data directory (parameters.csv, providers.csv, ...)\n"
+    "  --out DIR              the output directory (created when missing)\n"
+    "  --run-date YYYY-MM-DD  the pay date (default: today)\n"
+    "  --gzip                 write paychecks.csv.gz and exceptions.csv.gz\n"
+    "  --verbose              a one-line summary on stderr\n"
+    "  -h, --help             this help\n";
+
 /* Command line options shared by the commands. */
 typedef struct {
     const char *data;
+    const char *out;
+    int gzip, verbose;
     cal_date run_date;
     const char **files;
     int nfiles;
@@ -72,6 +92,12 @@ static int parse_options(int argc, char **argv, const char *usage, options *o)
             return -1;
         } else if (strcmp(a, "--data") == 0 && i + 1 < argc) {
             o->data = argv[++i];
+        } else if (strcmp(a, "--out") == 0 && i + 1 < argc) {
+            o->out = argv[++i];
+        } else if (strcmp(a, "--gzip") == 0) {
+            o->gzip = 1;
+        } else if (strcmp(a, "--verbose") == 0) {
+            o->verbose = 1;
         } else if (strcmp(a, "--run-date") == 0 && i + 1 < argc) {
             const char *v = argv[++i];
             const char *e = fld_date(v, strlen(v), &o->run_date);
@@ -224,6 +250,29 @@ static int cmd_check(int argc, char **argv)
     return rc;
 }
 
+static int cmd_run(int argc, char **argv)
+{
+    options o = {0};
+    int rc = parse_options(argc, argv, usage_run, &o);
+    if (rc == 0 && !o.out) {
+        fprintf(stderr, "payrun: --out DIR is required\n%s", usage_run);
+        rc = EXIT_USAGE;
+    }
+    if (rc == 0 && o.nfiles == 0) {
+        fprintf(stderr, "payrun: no timesheet file given\n%s", usage_run);
+        rc = EXIT_USAGE;
+    }
+    if (rc != 0) {
+        free(o.files);
+        return rc < 0 ? EXIT_OK : rc;
+    }
+    run_options ro = {.data = o.data, .out = o.out, .run_date = o.run_date, .gzip = o.gzip, .verbose = o.verbose,
+                      .files = o.files, .nfiles = o.nfiles};
+    rc = run_payroll(&ro);
+    free(o.files);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -235,6 +284,8 @@ int main(int argc, char **argv)
         fputs(usage_main, stdout);
         return EXIT_OK;
     }
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "check") == 0)
         return cmd_check(argc - 2, argv + 2);
     fprintf(stderr, "payrun: unknown command %s\n%s", cmd, usage_main);

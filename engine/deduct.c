@@ -1,0 +1,166 @@
+/* deduct.c — deductions in priority order, each limited by what is left of gross (SPEC §5 step 14). */
+#include "deduct.h"
+
+#include <stdio.h>
+
+#define PARAM(var, id, county, date)                                                                             \
+    const param_row *var = rules_param(e, id, county, date);                                                     \
+    if (!var)                                                                                                    \
+        return RULES_FATAL
+
+static money_cents min3(money_cents a, money_cents b, money_cents c)
+{
+    money_cents m = a < b ? a : b;
+    return m < c ? m : c;
+}
+
+static money_cents clamp0(money_cents v) { return v < 0 ? 0 : v; }
+
+/* Takes up to `want` from what is left of gross; returns what was taken. */
+static money_cents take(money_cents *left, money_cents want)
+{
+    money_cents t = want < *left ? want : *left;
+    if (t < 0)
+        t = 0;
+    *left -= t;
+    return t;
+}
+
+static int overflow(rules_engine *e, const char *what)
+{
+    snprintf(e->err, sizeof e->err, "%s overflows", what);
+    return RULES_FATAL;
+}
+
+/* FICA does not apply to a spouse, nor to a parent of a recipient under 18 on the
+ * period's last day (seed 003; the IRS family-employment exception). */
+static int fica_exempt(const deduct_input *in)
+{
+    master_relationship rel = in->assignment->relationship;
+    return rel == REL_SPOUSE ||
+           (rel == REL_PARENT && cal_age_on(in->recipient->birth_date, in->period_end) < 18);
+}
+
+/* SDI does not apply to parents, spouses and children unless the provider elected it (seed 003). */
+static int sdi_exempt(const deduct_input *in)
+{
+    master_relationship rel = in->assignment->relationship;
+    return rel != REL_OTHER && !in->provider->elective_sdi;
+}
+
+static int take_fica(rules_engine *e, const deduct_input *in, money_cents gross, money_cents *left, money_cents *a)
+{
+    cal_date pay = e->run_date;
+    PARAM(ss_rate, P_FICA_SS_RATE, PARAM_STATEWIDE, pay);
+    PARAM(ss_base, P_FICA_SS_WAGE_BASE, PARAM_STATEWIDE, pay);
+    PARAM(med_rate, P_FICA_MEDICARE_RATE, PARAM_STATEWIDE, pay);
+    PARAM(add_rate, P_FICA_MEDICARE_ADDITIONAL_RATE, PARAM_STATEWIDE, pay);
+    PARAM(add_threshold, P_FICA_MEDICARE_ADDITIONAL_THRESHOLD, PARAM_STATEWIDE, pay);
+    ledger_provider_year *py = ledger_get(&e->lg->provider_year, ledger_key(in->p, cal_year(pay)));
+    if (!py)
+        return overflow(e, "ledger (out of memory)");
+    money_cents ytd = py->fica_wages, after;
+    if (money_add(ytd, gross, &after) != MONEY_OK)
+        return overflow(e, "FICA wages of the year");
+    /* Social security on the part of gross under the wage base not yet used this year. */
+    money_cents ss_wages = min3(gross, clamp0(ss_base->value - ytd), gross);
+    money_cents ss, med, add;
+    /* Additional Medicare on the part of gross above the threshold in year-to-date wages. */
+    money_cents over_before = clamp0(ytd - add_threshold->value), over_after = clamp0(after - add_threshold->value);
+    if (money_apply_frac(ss_rate->value, ss_wages, &ss) != MONEY_OK ||
+        money_apply_frac(med_rate->value, gross, &med) != MONEY_OK ||
+        money_apply_frac(add_rate->value, over_after - over_before, &add) != MONEY_OK || money_add(med, add, &med))
+        return overflow(e, "FICA");
+    a[AMT_FICA_SS] = take(left, ss);
+    a[AMT_FICA_MEDICARE] = take(left, med);
+    py->fica_wages = after;
+    return 0;
+}
+
+static int take_sdi(rules_engine *e, const deduct_input *in, money_cents gross, money_cents *left, money_cents *a)
+{
+    cal_date pay = e->run_date;
+    PARAM(rate, P_SDI_RATE, PARAM_STATEWIDE, pay);
+    PARAM(ceiling, P_SDI_WAGE_CEILING, PARAM_STATEWIDE, pay);
+    PARAM(threshold, P_SDI_QUARTER_THRESHOLD, PARAM_STATEWIDE, pay);
+    ledger_provider_quarter *pq = ledger_get(&e->lg->provider_quarter, ledger_key(in->p, cal_quarter_key(pay)));
+    ledger_provider_year *py = ledger_get(&e->lg->provider_year, ledger_key(in->p, cal_year(pay)));
+    if (!pq || !py)
+        return overflow(e, "ledger (out of memory)");
+    money_cents before = pq->sdi_subject, after;
+    if (money_add(before, gross, &after) != MONEY_OK)
+        return overflow(e, "SDI wages of the quarter");
+    pq->sdi_subject = after;
+    if (after <= threshold->value)
+        return 0;   /* not withheld until the quarter's wages exceed the threshold (seed 003) */
+    /* the paycheck that crosses the threshold catches up the quarter's earlier wages */
+    money_cents base = before <= threshold->value ? after : gross;
+    if (ceiling->present)
+        base = min3(base, clamp0(ceiling->value - py->sdi_taxed), base);
+    money_cents sdi;
+    if (money_apply_frac(rate->value, base, &sdi) != MONEY_OK)
+        return overflow(e, "SDI");
+    a[AMT_SDI] = take(left, sdi);
+    pq->sdi_taxed += base;
+    py->sdi_taxed += base;
+    return 0;
+}
+
+static int take_share_of_cost(rules_engine *e, const deduct_input *in, money_cents *left, money_cents *a)
+{
+    ledger_recipient_month *rm = ledger_get(&e->lg->recipient_month, ledger_key(in->rc, in->month));
+    if (!rm)
+        return overflow(e, "ledger (out of memory)");
+    money_cents owed = clamp0(in->authorization->share_of_cost - in->authorization->soc_met_by_medical);
+    a[AMT_SHARE_OF_COST] = take(left, clamp0(owed - rm->soc_taken));
+    rm->soc_taken += a[AMT_SHARE_OF_COST];
+    return 0;
+}
+
+static int take_union_dues(rules_engine *e, const deduct_input *in, money_cents *left, money_cents *a)
+{
+    if (!in->provider->union_member)
+        return 0;
+    PARAM(threshold, P_UNION_HOURS_THRESHOLD, in->provider->county, in->period_start);
+    ledger_provider_month *pm = ledger_get(&e->lg->provider_month, ledger_key(in->p, in->month));
+    if (!pm)
+        return overflow(e, "ledger (out of memory)");
+    if (pm->minutes < threshold->value)
+        return 0;   /* dues start once the month's paid hours reach the threshold (seed 003) */
+    PARAM(scale, P_UNION_DUES_SCALE, in->provider->county, in->period_start);
+    money_cents month_dues = param_scale_amount(param_scale_of(&e->m->params, scale), pm->minutes);
+    a[AMT_UNION_DUES] = take(left, clamp0(month_dues - pm->dues));
+    pm->dues += a[AMT_UNION_DUES];
+    return 0;
+}
+
+static int take_overpayments(rules_engine *e, const deduct_input *in, money_cents *left, money_cents *a)
+{
+    const masters *m = e->m;
+    for (int32_t k = ids_map_get(&m->overpayment_first, (uint64_t)(uint32_t)in->p); k >= 0 && *left > 0;
+         k = m->next_overpayment[k]) {
+        const master_overpayment *o = &m->overpayments.v[k];
+        money_cents *recovered = ledger_get(&e->lg->recovered, ledger_key(k, 0));
+        if (!recovered)
+            return overflow(e, "ledger (out of memory)");
+        money_cents t = take(left, min3(o->per_check_max, clamp0(o->balance - *recovered), o->per_check_max));
+        *recovered += t;
+        a[AMT_OVERPAYMENT_RECOVERY] += t;
+    }
+    return 0;
+}
+
+int deduct_apply(rules_engine *e, const deduct_input *in, rules_paycheck *pc)
+{
+    money_cents *a = pc->amount;
+    money_cents gross = a[AMT_GROSS], left = gross;
+    if (!fica_exempt(in) && take_fica(e, in, gross, &left, a) != 0)
+        return RULES_FATAL;
+    if (!sdi_exempt(in) && take_sdi(e, in, gross, &left, a) != 0)
+        return RULES_FATAL;
+    if (take_share_of_cost(e, in, &left, a) != 0 || take_union_dues(e, in, &left, a) != 0 ||
+        take_overpayments(e, in, &left, a) != 0)
+        return RULES_FATAL;
+    a[AMT_NET] = left;
+    return 0;
+}

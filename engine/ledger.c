@@ -1,0 +1,124 @@
+/* ledger.c — counter tables keyed by packed (who, when) keys, and the paid-timesheet index. */
+#include "ledger.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void table_init(ledger_table *t, size_t size)
+{
+    memset(t, 0, sizeof *t);
+    t->size = size;
+}
+
+static void table_free(ledger_table *t)
+{
+    ids_map_free(&t->index);
+    free(t->keys);
+    free(t->rows);
+    memset(t, 0, sizeof *t);
+}
+
+const void *ledger_peek(const ledger_table *t, uint64_t key)
+{
+    int32_t i = ids_map_get(&t->index, key);
+    return i >= 0 ? t->rows + (size_t)i * t->size : NULL;
+}
+
+void *ledger_get(ledger_table *t, uint64_t key)
+{
+    int32_t i = ids_map_get(&t->index, key);
+    if (i >= 0)
+        return t->rows + (size_t)i * t->size;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        char *rows = realloc(t->rows, cap * t->size);
+        if (!rows)
+            return NULL;
+        t->rows = rows;
+        uint64_t *keys = realloc(t->keys, cap * sizeof *keys);
+        if (!keys)
+            return NULL;
+        t->keys = keys;
+        t->cap = cap;
+    }
+    int32_t *slot = ids_map_put(&t->index, key, (int32_t)t->n);
+    if (!slot)
+        return NULL;
+    char *row = t->rows + t->n * t->size;
+    memset(row, 0, t->size);
+    t->keys[t->n++] = key;
+    return row;
+}
+
+static int copy_ids(ids_table *dst, const ids_table *src)
+{
+    for (int32_t i = 0; i < src->n; i++) {
+        const char *s = ids_name(src, i);
+        if (ids_intern(dst, s, strlen(s), NULL) != i)
+            return -1;
+    }
+    return 0;
+}
+
+int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipients, const ids_table *overpayments)
+{
+    memset(l, 0, sizeof *l);
+    table_init(&l->provider_week, sizeof(ledger_provider_week));
+    table_init(&l->recipient_week, sizeof(int64_t));
+    table_init(&l->provider_month, sizeof(ledger_provider_month));
+    table_init(&l->recipient_month, sizeof(ledger_recipient_month));
+    table_init(&l->bups_year, sizeof(int64_t));
+    table_init(&l->provider_year, sizeof(ledger_provider_year));
+    table_init(&l->provider_quarter, sizeof(ledger_provider_quarter));
+    table_init(&l->recovered, sizeof(money_cents));
+    table_init(&l->violations, sizeof(int32_t));
+    if (copy_ids(&l->providers, providers) || copy_ids(&l->recipients, recipients) ||
+        copy_ids(&l->overpayments, overpayments))
+        return -1;
+    return 0;
+}
+
+void ledger_free(ledger *l)
+{
+    ids_free(&l->providers);
+    ids_free(&l->recipients);
+    ids_free(&l->overpayments);
+    ids_free(&l->paid_timesheets);
+    ids_map_free(&l->paid_periods);
+    table_free(&l->provider_week);
+    table_free(&l->recipient_week);
+    table_free(&l->provider_month);
+    table_free(&l->recipient_month);
+    table_free(&l->bups_year);
+    table_free(&l->provider_year);
+    table_free(&l->provider_quarter);
+    table_free(&l->recovered);
+    table_free(&l->violations);
+}
+
+int ledger_period_key(int32_t provider, int32_t recipient, cal_date period_start, uint64_t *key)
+{
+    const int32_t max22 = (1 << 22) - 1;
+    /* a period number: two per month, from year 0; fits 20 bits up to year 9999 */
+    int y, m, d;
+    cal_to_ymd(period_start, &y, &m, &d);
+    uint64_t period = (uint64_t)cal_month_key_ymd(y, m) * 2 + (d >= 16);
+    if (provider < 0 || provider > max22 || recipient < 0 || recipient > max22 || period >= (1u << 20))
+        return -1;
+    *key = ((uint64_t)provider << 42) | ((uint64_t)recipient << 20) | period;
+    return 0;
+}
+
+int ledger_timesheet_paid(const ledger *l, const char *id, size_t n) { return ids_find(&l->paid_timesheets, id, n) >= 0; }
+
+int ledger_mark_timesheet_paid(ledger *l, const char *id, size_t n)
+{
+    return ids_intern(&l->paid_timesheets, id, n, NULL) < 0 ? -1 : 0;
+}
+
+int ledger_period_paid(const ledger *l, uint64_t period_key) { return ids_map_get(&l->paid_periods, period_key) >= 0; }
+
+int ledger_mark_period_paid(ledger *l, uint64_t period_key)
+{
+    return ids_map_put(&l->paid_periods, period_key, 1) ? 0 : -1;
+}

@@ -1,0 +1,87 @@
+/* ledger.h — what earlier timesheets (this run and earlier runs) already used: the counters of SPEC §7. */
+#ifndef PAYRUN_LEDGER_H
+#define PAYRUN_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cal.h"
+#include "ids.h"
+#include "money.h"
+
+/* Providers and recipients are ledger indexes: ledger_init interns the masters' ids
+ * first, in master order, so a master index is the same ledger index. */
+
+typedef struct {
+    int64_t minutes;            /* paid minutes in the workweek, all recipients */
+    int32_t first_recipient;    /* the first recipient worked for that week */
+    uint8_t multi;              /* 1 once a second recipient is seen */
+} ledger_provider_week;
+
+typedef struct {
+    int64_t minutes;            /* paid minutes in the service month, all recipients */
+    money_cents dues;           /* union dues taken this month */
+    uint8_t violation;          /* a workweek violation was counted this month */
+} ledger_provider_month;
+
+typedef struct {
+    int64_t minutes;            /* paid minutes in the service month, all providers */
+    money_cents soc_taken;      /* share of cost taken this month */
+} ledger_recipient_month;
+
+typedef struct {
+    money_cents fica_wages;     /* FICA wages paid this calendar year */
+    money_cents sdi_taxed;      /* SDI-taxed wages this calendar year */
+} ledger_provider_year;
+
+typedef struct {
+    money_cents sdi_subject;    /* SDI-subject wages this calendar quarter */
+    money_cents sdi_taxed;      /* SDI-taxed wages this calendar quarter */
+} ledger_provider_quarter;
+
+/* A table of counter records of one kind, found by a 64-bit key. */
+typedef struct {
+    ids_map index;              /* key -> record index */
+    uint64_t *keys;             /* keys[i]: key of record i (for saving) */
+    char *rows;
+    size_t n, cap, size;
+} ledger_table;
+
+typedef struct {
+    ids_table providers, recipients, overpayments;
+    ids_table paid_timesheets;          /* timesheet ids paid */
+    ids_map paid_periods;               /* (provider, recipient, period) keys paid by regular/catch_up */
+    ledger_table provider_week;         /* (provider, week start) -> ledger_provider_week */
+    ledger_table recipient_week;        /* (recipient, week start) -> int64 minutes */
+    ledger_table provider_month;        /* (provider, month key) -> ledger_provider_month */
+    ledger_table recipient_month;       /* (recipient, month key) -> ledger_recipient_month */
+    ledger_table bups_year;             /* (recipient, fiscal year) -> int64 minutes */
+    ledger_table provider_year;         /* (provider, year) -> ledger_provider_year */
+    ledger_table provider_quarter;      /* (provider, quarter key) -> ledger_provider_quarter */
+    ledger_table recovered;             /* (overpayment) -> money_cents recovered */
+    ledger_table violations;            /* (provider) -> int32 violation months counted */
+} ledger;
+
+/* Starts an empty ledger whose provider, recipient and overpayment indexes equal the
+ * masters' (the ids are given in master order). Returns 0, or -1 out of memory. */
+int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipients, const ids_table *overpayments);
+void ledger_free(ledger *l);
+
+/* The record for key, or NULL when none was written yet (read only). */
+const void *ledger_peek(const ledger_table *t, uint64_t key);
+/* The record for key, created zeroed when absent; NULL out of memory. */
+void *ledger_get(ledger_table *t, uint64_t key);
+
+/* Keys. */
+static inline uint64_t ledger_key(int32_t who, int32_t when) { return ids_key2(who, when); }
+/* (provider, recipient, period start) packed exactly: 22 + 22 + 20 bits. Returns 0
+ * and the key, or -1 when an index is too large to pack (over 4,194,303). */
+int ledger_period_key(int32_t provider, int32_t recipient, cal_date period_start, uint64_t *key);
+
+/* Paid timesheet ids and provider/recipient/period keys. */
+int ledger_timesheet_paid(const ledger *l, const char *id, size_t n);
+int ledger_mark_timesheet_paid(ledger *l, const char *id, size_t n);
+int ledger_period_paid(const ledger *l, uint64_t period_key);
+int ledger_mark_period_paid(ledger *l, uint64_t period_key);
+
+#endif

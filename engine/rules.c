@@ -1,0 +1,670 @@
+/* rules.c — SPEC §5 steps 2-15 for one timesheet: identity, eligibility, dates, duplicates,
+ * writs, authorized and BUPS hours, overtime, workweek limits, pay, deductions, late payment. */
+#include "rules.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "deduct.h"
+
+static const char *const amount_names[AMT_COUNT] = {
+    "regular_pay", "overtime_pay", "differential_pay", "gross", "fica_ss", "fica_medicare",
+    "sdi", "share_of_cost", "union_dues", "overpayment_recovery", "net",
+};
+
+const char *rules_amount_name(rules_amount a) { return amount_names[a]; }
+
+void rules_init(rules_engine *e, const masters *m, ledger *lg, cal_date run_date)
+{
+    memset(e, 0, sizeof *e);
+    e->m = m;
+    e->lg = lg;
+    e->run_date = run_date;
+    e->next_seq = 1;
+}
+
+void rules_free(rules_engine *e)
+{
+    ids_map_free(&e->param_index);
+    free(e->param_sets);
+}
+
+/* ---- parameters, resolved once per (scope, date) ---- */
+
+static int fatal(rules_engine *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->err, sizeof e->err, fmt, ap);
+    va_end(ap);
+    return RULES_FATAL;
+}
+
+/* The row of parameter id in force for county on date, or NULL with e->err set
+ * ("parameters.csv has no value of X in force for county C on D"). */
+const param_row *rules_param(rules_engine *e, param_id id, int32_t county, cal_date on)
+{
+    int32_t *slot = ids_map_put(&e->param_index, ids_key2(county + 1, on), -1);
+    if (!slot) {
+        fatal(e, "out of memory");
+        return NULL;
+    }
+    if (*slot < 0) {
+        if (e->nparam_sets == e->param_sets_cap) {
+            size_t cap = e->param_sets_cap ? e->param_sets_cap * 2 : 64;
+            rules_param_set *v = realloc(e->param_sets, cap * sizeof *v);
+            if (!v) {
+                fatal(e, "out of memory");
+                return NULL;
+            }
+            e->param_sets = v;
+            e->param_sets_cap = cap;
+        }
+        memset(&e->param_sets[e->nparam_sets], 0, sizeof *e->param_sets);
+        *slot = (int32_t)e->nparam_sets++;
+    }
+    rules_param_set *ps = &e->param_sets[*slot];
+    if (!ps->tried[id]) {
+        ps->row[id] = param_in_force(&e->m->params, id, county, on);
+        ps->tried[id] = 1;
+    }
+    if (!ps->row[id]) {
+        char d[11];
+        cal_format(on, d);
+        fatal(e, "parameters.csv: no value of %s in force for %s on %s", param_name(id),
+              county >= 0 ? ids_name(&e->m->params.counties, county) : "the state (*)", d);
+    }
+    return ps->row[id];
+}
+
+#define PARAM(var, id, county, date)                                                                             \
+    const param_row *var = rules_param(e, id, county, date);                                                     \
+    if (!var)                                                                                                    \
+        return RULES_FATAL
+
+/* ---- exceptions ---- */
+
+static rules_exception *add_exception(rules_result *r, sheet_code code, int64_t minutes, const char *fmt, ...)
+{
+    if (r->nex == RULES_MAX_EXCEPTIONS)
+        return NULL;    /* cannot happen: at most 3 cuts, 2 rows per week for 4 weeks, 1 month, 1 late */
+    rules_exception *x = &r->ex[r->nex++];
+    x->code = code;
+    x->minutes = minutes;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->message, sizeof x->message, fmt, ap);
+    va_end(ap);
+    return x;
+}
+
+/* A reject or hold: the only exception of the timesheet, carrying the minutes it claimed. */
+static int refuse(rules_engine *e, const sheet *s, rules_result *r, sheet_code code, const char *fmt, ...)
+{
+    r->paid = 0;
+    r->nex = 1;
+    rules_exception *x = &r->ex[0];
+    x->code = code;
+    x->minutes = s->claimed;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->message, sizeof x->message, fmt, ap);
+    va_end(ap);
+    rules_totals *t = &e->totals;
+    t->rows++;
+    t->minutes_claimed += s->claimed;
+    t->minutes_cut += s->claimed;
+    t->by_code[code]++;
+    if (sheet_code_severity(code) == SEV_HOLD)
+        t->held++;
+    else
+        t->rejected++;
+    return 0;
+}
+
+void rules_reject_unparsed(rules_engine *e, const sheet *s, sheet_code code, const char *msg, rules_result *r)
+{
+    refuse(e, s, r, code, "%s", msg);
+}
+
+/* ---- helpers ---- */
+
+static const char *ordinal_suffix(int64_t n)
+{
+    if (n % 100 >= 11 && n % 100 <= 13)
+        return "th";
+    return n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
+}
+
+/* ACL 16-36 consequences of the nth workweek violation. */
+static const char *violation_consequence(int64_t n)
+{
+    return n == 1 ? "notice" : n == 2 ? "notice and optional training" : n == 3 ? "90-day suspension"
+                                                                                 : "365-day ineligibility";
+}
+
+static int64_t sum_days(const int32_t *pay, int ndays)
+{
+    int64_t sum = 0;
+    for (int d = 0; d < ndays; d++)
+        sum += pay[d];
+    return sum;
+}
+
+/* Pays days in date order until `left` minutes are used; cuts the rest. Returns the minutes cut. */
+static int64_t cut_beyond(int32_t *pay, int ndays, int64_t left)
+{
+    int64_t cut = 0;
+    if (left < 0)
+        left = 0;
+    for (int d = 0; d < ndays; d++) {
+        int64_t take = pay[d] < left ? pay[d] : left;
+        cut += pay[d] - take;
+        left -= take;
+        pay[d] = (int32_t)take;
+    }
+    return cut;
+}
+
+/* The recipient's maximum weekly hours: monthly authorized ÷ 4 truncated to the
+ * minute, raised to the overtime threshold when below it, capped at the
+ * single-recipient maximum (seed 004; SPEC §5 step 12). */
+static int64_t recipient_weekly_max(int64_t authorized, int64_t threshold, int64_t single_max)
+{
+    int64_t w = authorized / 4;
+    if (w < threshold)
+        w = threshold;
+    if (w > single_max)
+        w = single_max;
+    return w;
+}
+
+typedef struct {
+    rules_engine *e;
+    const sheet *s;
+    const master_provider *prov;
+    const master_recipient *rcp;
+    const master_assignment *asg;
+    const master_authorization *auth;
+    int32_t p, rc;
+    int32_t month;
+    int32_t pay[SHEET_MAX_DAYS];
+} ctx;
+
+/* Counts the paid minutes into every ledger counter (SPEC §5 step 11) and splits
+ * them into regular and overtime by the provider's workweek counters. */
+static int count_minutes(ctx *c, int64_t threshold, int64_t *regular, int64_t *overtime)
+{
+    rules_engine *e = c->e;
+    ledger *lg = e->lg;
+    int64_t paid = 0;
+    *regular = *overtime = 0;
+    for (int d = 0; d < c->s->ndays; d++) {
+        if (c->pay[d] == 0)
+            continue;
+        cal_date day = c->s->period_start + d;
+        cal_date week = cal_week_start(day);
+        ledger_provider_week *pw = ledger_get(&lg->provider_week, ledger_key(c->p, week));
+        int64_t *rw = ledger_get(&lg->recipient_week, ledger_key(c->rc, week));
+        if (!pw || !rw)
+            return fatal(e, "out of memory");
+        int64_t room = threshold - pw->minutes;
+        int64_t reg = room <= 0 ? 0 : room < c->pay[d] ? room : c->pay[d];
+        *regular += reg;
+        *overtime += c->pay[d] - reg;
+        pw->minutes += c->pay[d];
+        if (pw->first_recipient == 0)
+            pw->first_recipient = c->rc + 1;
+        else if (pw->first_recipient != c->rc + 1)
+            pw->multi = 1;
+        *rw += c->pay[d];
+        paid += c->pay[d];
+    }
+    ledger_provider_month *pm = ledger_get(&lg->provider_month, ledger_key(c->p, c->month));
+    ledger_recipient_month *rm = ledger_get(&lg->recipient_month, ledger_key(c->rc, c->month));
+    if (!pm || !rm)
+        return fatal(e, "out of memory");
+    pm->minutes += paid;
+    rm->minutes += paid;
+    if (c->asg->bups) {
+        int64_t *by = ledger_get(&lg->bups_year, ledger_key(c->rc, cal_fiscal_year(c->s->period_start)));
+        if (!by)
+            return fatal(e, "out of memory");
+        *by += paid;
+    }
+    if (ledger_mark_timesheet_paid(lg, c->s->timesheet_id, c->s->timesheet_id_len) != 0)
+        return fatal(e, "out of memory");
+    if (c->s->kind == KIND_REGULAR || c->s->kind == KIND_CATCH_UP) {
+        uint64_t key;
+        if (ledger_period_key(c->p, c->rc, c->s->period_start, &key) != 0 || ledger_mark_period_paid(lg, key) != 0)
+            return fatal(e, "out of memory or too many providers for the period index");
+    }
+    return 0;
+}
+
+/* Counts a violation for the provider's service month unless one is already counted;
+ * returns the violation's ordinal in *ordinal and whether it is new. */
+static int count_violation(ctx *c, int64_t *ordinal, int *is_new)
+{
+    ledger *lg = c->e->lg;
+    ledger_provider_month *pm = ledger_get(&lg->provider_month, ledger_key(c->p, c->month));
+    int32_t *count = ledger_get(&lg->violations, ledger_key(c->p, 0));
+    if (!pm || !count)
+        return fatal(c->e, "out of memory");
+    *is_new = !pm->violation;
+    if (*is_new) {
+        pm->violation = 1;
+        (*count)++;
+    }
+    *ordinal = *count;
+    return 0;
+}
+
+static void violation_text(char *out, size_t n, int64_t ordinal, int is_new, int32_t month)
+{
+    int y = month / 12, mo = month % 12 + 1;
+    if (is_new)
+        snprintf(out, n, "%lld%s violation: %s", (long long)ordinal, ordinal_suffix(ordinal),
+                 violation_consequence(ordinal));
+    else
+        snprintf(out, n, "violation already counted for %04d-%02d (%lld%s: %s)", y, mo, (long long)ordinal,
+                 ordinal_suffix(ordinal), violation_consequence(ordinal));
+}
+
+/* SPEC §5 step 12: workweek limits and the recipient's weekly maximum, warnings only. */
+static int check_workweek_limits(ctx *c, rules_result *r)
+{
+    rules_engine *e = c->e;
+    const sheet *s = c->s;
+    int32_t county = c->rcp->county;
+    PARAM(threshold, P_OVERTIME_WEEKLY_THRESHOLD, county, s->period_start);
+    PARAM(single_max, P_WORKWEEK_SINGLE_RECIPIENT_MAX, county, s->period_start);
+    int64_t authorized = c->auth->authorized_minutes;
+    int64_t rcp_max = recipient_weekly_max(authorized, threshold->value, single_max->value);
+    char hm_a[24], hm_b[24], hm_c[24], day[11], vtext[128];
+
+    cal_date weeks[SHEET_MAX_DAYS];
+    int nweeks = 0;
+    for (int d = 0; d < s->ndays; d++) {
+        if (c->pay[d] == 0)
+            continue;
+        cal_date w = cal_week_start(s->period_start + d);
+        if (nweeks == 0 || weeks[nweeks - 1] != w)
+            weeks[nweeks++] = w;
+    }
+    for (int i = 0; i < nweeks; i++) {
+        const ledger_provider_week *pw = ledger_peek(&e->lg->provider_week, ledger_key(c->p, weeks[i]));
+        const int64_t *rw = ledger_peek(&e->lg->recipient_week, ledger_key(c->rc, weeks[i]));
+        int64_t limit;
+        char why[128];
+        cal_format(weeks[i], day);
+        if (c->prov->workweek_exemption) {
+            PARAM(ex_max, P_WORKWEEK_EXEMPTION_MAX, county, s->period_start);
+            limit = ex_max->value;
+            cal_format_hm(limit, hm_a);
+            snprintf(why, sizeof why, "limit %s (workweek exemption)", hm_a);
+        } else if (pw->multi) {
+            PARAM(multi_max, P_WORKWEEK_MULTI_RECIPIENT_MAX, county, s->period_start);
+            limit = multi_max->value;
+            cal_format_hm(limit, hm_a);
+            snprintf(why, sizeof why, "limit %s (workweek.multi_recipient_max)", hm_a);
+        } else {
+            limit = rcp_max;
+            cal_format_hm(limit, hm_a);
+            cal_format_hm(authorized, hm_b);
+            snprintf(why, sizeof why, "limit %s (recipient authorized %s/month)", hm_a, hm_b);
+        }
+        if (pw->minutes > limit) {
+            int64_t ordinal;
+            int is_new;
+            if (count_violation(c, &ordinal, &is_new) != 0)
+                return RULES_FATAL;
+            violation_text(vtext, sizeof vtext, ordinal, is_new, c->month);
+            cal_format_hm(pw->minutes, hm_c);
+            add_exception(r, EX_WORKWEEK_LIMIT, pw->minutes - limit, "week of %s: %s worked for %s, %s; %s", day,
+                          hm_c, pw->multi ? "more than one recipient" : "1 recipient", why, vtext);
+        }
+        if (*rw > rcp_max) {
+            cal_format_hm(*rw, hm_c);
+            cal_format_hm(rcp_max, hm_a);
+            cal_format_hm(authorized, hm_b);
+            add_exception(r, EX_RECIPIENT_WEEKLY_MAX, *rw - rcp_max,
+                          "week of %s: providers of recipient %.*s together %s, recipient weekly maximum %s "
+                          "(authorized %s/month); no violation counted",
+                          day, (int)s->recipient_id_len, s->recipient_id, hm_c, hm_a, hm_b);
+        }
+    }
+    if (c->prov->workweek_exemption) {
+        PARAM(month_max, P_WORKWEEK_EXEMPTION_MONTHLY_MAX, county, s->period_start);
+        const ledger_provider_month *pm = ledger_peek(&e->lg->provider_month, ledger_key(c->p, c->month));
+        if (pm && pm->minutes > month_max->value) {
+            int64_t ordinal;
+            int is_new;
+            if (count_violation(c, &ordinal, &is_new) != 0)
+                return RULES_FATAL;
+            violation_text(vtext, sizeof vtext, ordinal, is_new, c->month);
+            cal_format_hm(pm->minutes, hm_c);
+            cal_format_hm(month_max->value, hm_a);
+            add_exception(r, EX_WORKWEEK_LIMIT, pm->minutes - month_max->value,
+                          "month %04d-%02d: %s worked, workweek exemption limit %s/month; %s", c->month / 12,
+                          c->month % 12 + 1, hm_c, hm_a, vtext);
+        }
+    }
+    return 0;
+}
+
+/* SPEC §5 step 13: rates and pay. */
+static int compute_pay(ctx *c, int64_t regular, int64_t overtime, rules_paycheck *pc)
+{
+    rules_engine *e = c->e;
+    int32_t county = c->rcp->county;
+    cal_date on = c->s->period_start;
+    PARAM(wage, P_WAGE_HOURLY, county, on);
+    PARAM(mult, P_OVERTIME_MULTIPLIER, county, on);
+    money_rate base, diff = 0, rate, ot_rate, diff_ot;
+    money_cents d_reg = 0, d_ot = 0;
+    if (money_rate_from_cents(wage->value, &base) != MONEY_OK)
+        return fatal(e, "wage.hourly too large");
+    rate = base;
+    if (c->asg->bups) {
+        PARAM(bd, P_BUPS_DIFFERENTIAL, county, on);
+        if (money_rate_from_cents(bd->value, &diff) != MONEY_OK || money_add(base, diff, &rate) != MONEY_OK)
+            return fatal(e, "bups.differential too large");
+    }
+    if (money_rate_times_frac(rate, mult->value, &ot_rate) != MONEY_OK ||
+        money_rate_times_frac(diff, mult->value, &diff_ot) != MONEY_OK)
+        return fatal(e, "overtime rate cannot be kept exact (more than 12 decimals) or is too large");
+    money_cents *a = pc->amount;
+    if (money_pay_for_minutes(rate, regular, &a[AMT_REGULAR_PAY]) != MONEY_OK ||
+        money_pay_for_minutes(ot_rate, overtime, &a[AMT_OVERTIME_PAY]) != MONEY_OK ||
+        money_pay_for_minutes(diff, regular, &d_reg) != MONEY_OK ||
+        money_pay_for_minutes(diff_ot, overtime, &d_ot) != MONEY_OK ||
+        money_add(d_reg, d_ot, &a[AMT_DIFFERENTIAL_PAY]) != MONEY_OK ||
+        money_add(a[AMT_REGULAR_PAY], a[AMT_OVERTIME_PAY], &a[AMT_GROSS]) != MONEY_OK)
+        return fatal(e, "pay amount overflows");
+    pc->regular_rate = rate;
+    pc->overtime_rate = ot_rate;
+    return 0;
+}
+
+/* SPEC §5 step 8: the checks of a Writ of Mandamus special transaction (seed 000).
+ * Returns the worksheet, or NULL after refusing the timesheet. */
+static const master_writ *check_writ(ctx *c, rules_result *r, int *refused)
+{
+    rules_engine *e = c->e;
+    const sheet *s = c->s;
+    const masters *m = e->m;
+    *refused = 1;
+    int32_t w = ids_find(&m->writ_ids, s->timesheet_id, s->timesheet_id_len);
+    if (w < 0) {
+        refuse(e, s, r, EX_WRIT_NO_WORKSHEET, "no writ worksheet for timesheet %.*s in writ_worksheets.csv",
+               (int)s->timesheet_id_len, s->timesheet_id);
+        return NULL;
+    }
+    const master_writ *wr = &m->writs.v[w];
+    const char *sr = master_text(m, wr->sr_number);
+    const char *sr_note = sr[0] ? sr : "no SR number";
+    if (wr->reason == WRIT_STATE_HEARING) {
+        refuse(e, s, r, EX_WRIT_STATE_HEARING,
+               "writ %s: reason state_hearing goes through the state hearing process, not a writ special "
+               "transaction",
+               sr_note);
+        return NULL;
+    }
+    if (wr->reason == WRIT_OTHER) {
+        refuse(e, s, r, EX_WRIT_REASON, "writ %s: reason %s is not court_order, system_defect or county_admin",
+               sr_note, master_text(m, wr->reason_text));
+        return NULL;
+    }
+    if (!sr[0]) {
+        refuse(e, s, r, EX_WRIT_NO_SR, "writ worksheet for %.*s has no SR number", (int)s->timesheet_id_len,
+               s->timesheet_id);
+        return NULL;
+    }
+    int64_t days = sum_days(c->pay, s->ndays), sheet_minutes = (int64_t)wr->regular_minutes + wr->overtime_minutes;
+    if (sheet_minutes != days) {
+        char a[24], b[24], d[24];
+        cal_format_hm(wr->regular_minutes, a);
+        cal_format_hm(wr->overtime_minutes, b);
+        cal_format_hm(days, d);
+        refuse(e, s, r, EX_WRIT_HOURS_MISMATCH, "writ %s: worksheet %s regular + %s overtime differs from the "
+               "timesheet's %s", sr, a, b, d);
+        return NULL;
+    }
+    const ledger_recipient_month *rm = ledger_peek(&e->lg->recipient_month, ledger_key(c->rc, c->month));
+    int64_t left = c->auth->authorized_minutes - (rm ? rm->minutes : 0);
+    if (days > left) {
+        char a[24], b[24];
+        cal_format_hm(days, a);
+        cal_format_hm(left < 0 ? 0 : left, b);
+        refuse(e, s, r, EX_WRIT_POLICY, "writ %s: %s do not fit the %s of authorized hours left this month; "
+               "a writ is not partly paid", sr, a, b);
+        return NULL;
+    }
+    *refused = 0;
+    return wr;
+}
+
+int rules_process(rules_engine *e, const sheet *s, rules_result *r)
+{
+    const masters *m = e->m;
+    ledger *lg = e->lg;
+    ctx c = {.e = e, .s = s};
+    char d1[11], d2[11], hm_a[24], hm_b[24];
+    r->paid = 0;
+    r->nex = 0;
+    memcpy(c.pay, s->minutes, sizeof c.pay);
+    const int id_len = (int)s->timesheet_id_len;
+    (void)id_len;
+
+    /* 2. Identity */
+    c.p = ids_find(&m->provider_ids, s->provider_id, s->provider_id_len);
+    if (c.p < 0)
+        return refuse(e, s, r, EX_UNKNOWN_PROVIDER, "provider %.*s is not in providers.csv", (int)s->provider_id_len,
+                      s->provider_id);
+    c.rc = ids_find(&m->recipient_ids, s->recipient_id, s->recipient_id_len);
+    if (c.rc < 0)
+        return refuse(e, s, r, EX_UNKNOWN_RECIPIENT, "recipient %.*s is not in recipients.csv",
+                      (int)s->recipient_id_len, s->recipient_id);
+    c.prov = &m->providers.v[c.p];
+    c.rcp = &m->recipients.v[c.rc];
+    size_t na;
+    const master_assignment *as = master_pair_assignments(m, c.p, c.rc, &na);
+    for (int d = 0; d < s->ndays && !c.asg; d++)
+        for (size_t k = 0; k < na && c.pay[d] > 0 && !c.asg; k++)
+            if (as[k].start <= s->period_start + d && s->period_start + d <= as[k].end)
+                c.asg = &as[k];
+    if (!c.asg)
+        return refuse(e, s, r, EX_NO_ASSIGNMENT, "no assignment of provider %.*s to recipient %.*s covers a day "
+                      "with hours", (int)s->provider_id_len, s->provider_id, (int)s->recipient_id_len, s->recipient_id);
+    int64_t outside = 0;
+    for (int d = 0; d < s->ndays; d++) {
+        cal_date day = s->period_start + d;
+        if (c.pay[d] > 0 && (day < c.asg->start || day > c.asg->end)) {
+            outside += c.pay[d];
+            c.pay[d] = 0;
+        }
+    }
+    if (outside) {
+        cal_format_hm(outside, hm_a);
+        cal_format(c.asg->start, d1);
+        if (c.asg->end == CAL_OPEN)
+            snprintf(d2, sizeof d2, "open");
+        else
+            cal_format(c.asg->end, d2);
+        add_exception(r, EX_OUTSIDE_ASSIGNMENT, outside, "%s on days outside the assignment (%s to %s) not paid",
+                      hm_a, d1, d2);
+    }
+
+    /* 3. Enrollment */
+    if (!c.prov->enrollment_complete)
+        return refuse(e, s, r, EX_ENROLLMENT_PENDING, "provider %.*s has not completed enrollment; held until it "
+                      "is complete (seed 003 catch-up timesheets)", (int)s->provider_id_len, s->provider_id);
+
+    /* 4. Eligibility */
+    c.month = cal_month_key(s->period_start);
+    c.auth = master_authorization_for(m, c.rc, c.month);
+    if (!c.auth || !c.auth->medi_cal_eligible)
+        return refuse(e, s, r, EX_NOT_ELIGIBLE, c.auth ? "recipient %.*s is not Medi-Cal eligible for %04d-%02d"
+                                                       : "recipient %.*s has no authorization for %04d-%02d",
+                      (int)s->recipient_id_len, s->recipient_id, c.month / 12, c.month % 12 + 1);
+
+    /* 5. Signatures and dates */
+    cal_format(s->period_end, d1);
+    if (s->provider_signed_on == CAL_NONE || s->recipient_signed_on == CAL_NONE)
+        return refuse(e, s, r, EX_MISSING_SIGNATURE, "the %s signature date is empty",
+                      s->provider_signed_on == CAL_NONE ? "provider's" : "recipient's");
+    if (s->provider_signed_on < s->period_end || s->recipient_signed_on < s->period_end) {
+        int prov = s->provider_signed_on < s->period_end;
+        cal_format(prov ? s->provider_signed_on : s->recipient_signed_on, d2);
+        return refuse(e, s, r, EX_SIGNED_EARLY, "%s signed on %s, before the period ended on %s",
+                      prov ? "provider" : "recipient", d2, d1);
+    }
+    if (s->received_on < s->period_end) {
+        cal_format(s->received_on, d2);
+        return refuse(e, s, r, EX_RECEIVED_EARLY, "received on %s, before the period ended on %s", d2, d1);
+    }
+    if (s->received_on > e->run_date || s->provider_signed_on > s->received_on ||
+        s->recipient_signed_on > s->received_on || s->period_end > e->run_date) {
+        char rd[11];
+        cal_format(e->run_date, rd);
+        cal_format(s->received_on, d2);
+        const char *what = s->received_on > e->run_date ? "received after the run date"
+                         : s->period_end > e->run_date  ? "the period has not ended by the run date"
+                                                        : "signed after the date received";
+        return refuse(e, s, r, EX_BAD_DATES, "%s (received %s, period end %s, run date %s)", what, d2, d1, rd);
+    }
+
+    /* 6. Electronic timesheets */
+    if (s->channel == CHANNEL_ELECTRONIC && c.rcp->esp_inactivated_on != CAL_NONE &&
+        c.rcp->esp_inactivated_on <= s->recipient_signed_on) {
+        cal_format(c.rcp->esp_inactivated_on, d2);
+        return refuse(e, s, r, EX_ESP_INACTIVE, "recipient's ESP account was inactivated on %s: send a paper "
+                      "timesheet (seed 001)", d2);
+    }
+
+    /* 7. Duplicates */
+    if (ledger_timesheet_paid(lg, s->timesheet_id, s->timesheet_id_len))
+        return refuse(e, s, r, EX_DUPLICATE_TIMESHEET, "timesheet %.*s is already paid", (int)s->timesheet_id_len,
+                      s->timesheet_id);
+    if (s->kind == KIND_REGULAR || s->kind == KIND_CATCH_UP) {
+        uint64_t key;
+        if (ledger_period_key(c.p, c.rc, s->period_start, &key) != 0)
+            return fatal(e, "too many providers or recipients for the period index");
+        if (ledger_period_paid(lg, key)) {
+            cal_format(s->period_start, d2);
+            return refuse(e, s, r, EX_DUPLICATE_PERIOD, "provider %.*s, recipient %.*s, period %s is already paid",
+                          (int)s->provider_id_len, s->provider_id, (int)s->recipient_id_len, s->recipient_id, d2);
+        }
+    }
+
+    rules_paycheck *pc = &r->paycheck;
+    memset(pc, 0, sizeof *pc);
+    pc->sr_number = "";
+    int64_t regular, overtime;
+    int32_t county = c.rcp->county;
+    PARAM(threshold, P_OVERTIME_WEEKLY_THRESHOLD, county, s->period_start);
+
+    if (s->kind == KIND_WRIT) {
+        /* 8. Writ of Mandamus: paid at the worksheet's rates and split, counted everywhere */
+        int refused;
+        const master_writ *wr = check_writ(&c, r, &refused);
+        if (refused)
+            return 0;
+        if (count_minutes(&c, threshold->value, &regular, &overtime) != 0)
+            return RULES_FATAL;
+        regular = wr->regular_minutes;
+        overtime = wr->overtime_minutes;
+        pc->regular_rate = wr->regular_rate;
+        pc->overtime_rate = wr->overtime_rate;
+        pc->sr_number = master_text(m, wr->sr_number);
+        if (money_pay_for_minutes(wr->regular_rate, regular, &pc->amount[AMT_REGULAR_PAY]) != MONEY_OK ||
+            money_pay_for_minutes(wr->overtime_rate, overtime, &pc->amount[AMT_OVERTIME_PAY]) != MONEY_OK ||
+            money_add(pc->amount[AMT_REGULAR_PAY], pc->amount[AMT_OVERTIME_PAY], &pc->amount[AMT_GROSS]) != MONEY_OK)
+            return fatal(e, "writ pay overflows");
+    } else {
+        /* 9. Authorized hours, shared by all of the recipient's providers */
+        const ledger_recipient_month *rm = ledger_peek(&lg->recipient_month, ledger_key(c.rc, c.month));
+        int64_t used = rm ? rm->minutes : 0;
+        int64_t cut = cut_beyond(c.pay, s->ndays, c.auth->authorized_minutes - used);
+        if (cut) {
+            cal_format_hm(c.auth->authorized_minutes, hm_a);
+            cal_format_hm(used, hm_b);
+            char hm_c[24];
+            cal_format_hm(cut, hm_c);
+            add_exception(r, EX_OVER_AUTHORIZED, cut, "recipient authorized %s for %04d-%02d, %s already paid: %s "
+                          "cut", hm_a, c.month / 12, c.month % 12 + 1, hm_b, hm_c);
+        }
+        /* 10. BUPS hours per state fiscal year (seed 004) */
+        if (c.asg->bups) {
+            int exc = c.rcp->severely_impaired && c.rcp->bups_exception;
+            PARAM(bh, exc ? P_BUPS_ANNUAL_HOURS_EXCEPTION : P_BUPS_ANNUAL_HOURS, county, s->period_start);
+            int fy = cal_fiscal_year(s->period_start);
+            const int64_t *by = ledger_peek(&lg->bups_year, ledger_key(c.rc, fy));
+            int64_t bused = by ? *by : 0;
+            int64_t bcut = cut_beyond(c.pay, s->ndays, bh->value - bused);
+            if (bcut) {
+                char hm_c[24];
+                cal_format_hm(bh->value, hm_a);
+                cal_format_hm(bused, hm_b);
+                cal_format_hm(bcut, hm_c);
+                add_exception(r, EX_BUPS_HOURS_EXHAUSTED, bcut, "BUPS hours for fiscal year %d-%02d: %s%s, %s "
+                              "already used: %s cut", fy, (fy + 1) % 100, hm_a, exc ? " (exception)" : "", hm_b,
+                              hm_c);
+            }
+        }
+        /* 11. Overtime, by the provider's workweek counters */
+        if (count_minutes(&c, threshold->value, &regular, &overtime) != 0)
+            return RULES_FATAL;
+        /* 12. Workweek limits */
+        if (check_workweek_limits(&c, r) != 0)
+            return RULES_FATAL;
+        /* 13. Pay */
+        if (compute_pay(&c, regular, overtime, pc) != 0)
+            return RULES_FATAL;
+    }
+    pc->seq = e->next_seq++;
+    pc->provider = c.p;
+    pc->recipient = c.rc;
+    pc->county = county;
+    pc->period_start = s->period_start;
+    pc->kind = s->kind;
+    pc->regular_minutes = regular;
+    pc->overtime_minutes = overtime;
+
+    /* 14. Deductions */
+    deduct_input din = {.provider = c.prov, .recipient = c.rcp, .assignment = c.asg, .authorization = c.auth,
+                        .p = c.p, .rc = c.rc, .month = c.month, .period_start = s->period_start,
+                        .period_end = s->period_end};
+    if (deduct_apply(e, &din, pc) != 0)
+        return RULES_FATAL;
+
+    /* 15. Late payment */
+    PARAM(bdays, P_PAYMENT_BUSINESS_DAYS, PARAM_STATEWIDE, e->run_date);
+    int32_t waited = cal_business_days_between(s->received_on, e->run_date, &m->holidays);
+    if (waited > bdays->value) {
+        cal_format(s->received_on, d1);
+        cal_format(e->run_date, d2);
+        add_exception(r, EX_PAID_LATE, 0, "received %s, paid %s: %d business days, limit %lld (seed 003)", d1, d2,
+                      (int)waited, (long long)bdays->value);
+    }
+
+    /* tally */
+    r->paid = 1;
+    rules_totals *t = &e->totals;
+    t->rows++;
+    t->paid++;
+    t->minutes_claimed += s->claimed;
+    t->minutes_paid += regular + overtime;
+    for (int i = 0; i < r->nex; i++) {
+        t->by_code[r->ex[i].code]++;
+        if (sheet_code_severity(r->ex[i].code) == SEV_PARTIAL)
+            t->minutes_cut += r->ex[i].minutes;
+    }
+    for (int a = 0; a < AMT_COUNT; a++)
+        if (money_add(t->amount[a], pc->amount[a], &t->amount[a]) != MONEY_OK)
+            return fatal(e, "run total of %s overflows", amount_names[a]);
+    return 0;
+}

@@ -1,0 +1,104 @@
+/* rules.h — the rule pipeline of SPEC §5, steps 2-15, for one parsed timesheet against the ledger. */
+#ifndef PAYRUN_RULES_H
+#define PAYRUN_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledger.h"
+#include "master.h"
+#include "sheet.h"
+
+/* The money columns of a paycheck, in paychecks.csv order. */
+typedef enum {
+    AMT_REGULAR_PAY,
+    AMT_OVERTIME_PAY,
+    AMT_DIFFERENTIAL_PAY,
+    AMT_GROSS,
+    AMT_FICA_SS,
+    AMT_FICA_MEDICARE,
+    AMT_SDI,
+    AMT_SHARE_OF_COST,
+    AMT_UNION_DUES,
+    AMT_OVERPAYMENT_RECOVERY,
+    AMT_NET,
+    AMT_COUNT
+} rules_amount;
+
+const char *rules_amount_name(rules_amount a);
+
+typedef struct {
+    int64_t seq;                    /* paycheck sequence number in the run, from 1 */
+    int32_t provider, recipient, county;
+    cal_date period_start;
+    sheet_kind kind;
+    int64_t regular_minutes, overtime_minutes;
+    money_rate regular_rate, overtime_rate;
+    money_cents amount[AMT_COUNT];
+    const char *sr_number;          /* "" except for writs */
+} rules_paycheck;
+
+#define RULES_MESSAGE_MAX 320
+#define RULES_MAX_EXCEPTIONS 16
+
+typedef struct {
+    sheet_code code;
+    int64_t minutes;
+    char message[RULES_MESSAGE_MAX];
+} rules_exception;
+
+/* What one timesheet became: a paycheck and/or exceptions, in step order. */
+typedef struct {
+    int paid;
+    rules_paycheck paycheck;
+    int nex;
+    rules_exception ex[RULES_MAX_EXCEPTIONS];
+} rules_result;
+
+/* Run totals, for summary.json and the invariants. */
+typedef struct {
+    int64_t rows, paid, rejected, held;
+    int64_t by_code[EX_COUNT];
+    int64_t minutes_claimed, minutes_paid, minutes_cut;
+    money_cents amount[AMT_COUNT];
+} rules_totals;
+
+/* Parameter rows resolved for one (scope, date), filled on first use. */
+typedef struct {
+    const param_row *row[P_COUNT];
+    uint8_t tried[P_COUNT];
+} rules_param_set;
+
+typedef struct {
+    const masters *m;
+    ledger *lg;
+    cal_date run_date;
+    int64_t next_seq;
+    rules_totals totals;
+    ids_map param_index;            /* (county + 1, date) -> param set */
+    rules_param_set *param_sets;
+    size_t nparam_sets, param_sets_cap;
+    char err[512];                  /* the fatal error, when a call returns RULES_FATAL */
+} rules_engine;
+
+#define RULES_FATAL (-1)
+
+/* Starts an engine over masters m and ledger lg (both outlive it) for pay date run_date. */
+void rules_init(rules_engine *e, const masters *m, ledger *lg, cal_date run_date);
+void rules_free(rules_engine *e);
+
+/* Runs steps 2-15 on a sheet that passed step 1, updating the ledger when it is paid.
+ * Returns 0 with the outcome in *r, or RULES_FATAL with e->err set (a parameter a
+ * rule needs has no value in force, an amount overflows, out of memory): the run
+ * must then stop and commit nothing. */
+int rules_process(rules_engine *e, const sheet *s, rules_result *r);
+
+/* The row of parameter id in force for county (or PARAM_STATEWIDE) on date, resolved
+ * once per (scope, date); NULL with e->err naming the parameter and date when none is
+ * in force (a fatal error for the run). */
+const param_row *rules_param(rules_engine *e, param_id id, int32_t county, cal_date on);
+
+/* Records a timesheet rejected at step 1 (code from tsread_parse, msg its message). */
+void rules_reject_unparsed(rules_engine *e, const sheet *s, sheet_code code, const char *msg, rules_result *r);
+
+#endif

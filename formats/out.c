@@ -1,0 +1,260 @@
+/* out.c — writes paychecks, exceptions and the JSON summary under temporary names, then renames them into place. */
+#include "out.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const paycheck_header[] = {
+    "paycheck_id", "timesheet_id", "provider_id", "recipient_id", "county", "period_start", "kind", "pay_date",
+    "regular_hours", "overtime_hours", "regular_rate", "overtime_rate", "regular_pay", "overtime_pay",
+    "differential_pay", "gross", "fica_ss", "fica_medicare", "sdi", "share_of_cost", "union_dues",
+    "overpayment_recovery", "net", "sr_number"};
+static const char *const exception_header[] = {"timesheet_id", "source", "code", "severity", "minutes", "message"};
+
+static const char *const kind_names[] = {"regular", "catch_up", "special", "writ"};
+
+static void final_name(const out_set *o, const char *base, char *out, size_t n)
+{
+    snprintf(out, n, "%s/%s%s", o->dir, base, o->gzip ? ".gz" : "");
+}
+
+int out_open(out_set *o, const char *dir, int gzip, cal_date run_date, int generation, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof *o);
+    if (strlen(dir) >= sizeof o->dir - 64) {
+        snprintf(err, errlen, "%s: output directory path too long", dir);
+        return -1;
+    }
+    snprintf(o->dir, sizeof o->dir, "%s", dir);
+    o->gzip = gzip;
+    o->run_date = run_date;
+    o->generation = generation;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "%s: cannot create output directory: %s", dir, strerror(errno));
+        return -1;
+    }
+    snprintf(o->tmp_paychecks, sizeof o->tmp_paychecks, "%s/.paychecks.csv.tmp", dir);
+    snprintf(o->tmp_exceptions, sizeof o->tmp_exceptions, "%s/.exceptions.csv.tmp", dir);
+    snprintf(o->tmp_summary, sizeof o->tmp_summary, "%s/.summary.json.tmp", dir);
+    if (csvw_open(&o->paychecks, o->tmp_paychecks, gzip) != 0) {
+        snprintf(err, errlen, "%s: cannot create: %s", o->tmp_paychecks, strerror(errno));
+        return -1;
+    }
+    if (csvw_open(&o->exceptions, o->tmp_exceptions, gzip) != 0) {
+        snprintf(err, errlen, "%s: cannot create: %s", o->tmp_exceptions, strerror(errno));
+        csvw_abort(&o->paychecks);
+        unlink(o->tmp_paychecks);
+        return -1;
+    }
+    o->open = 1;
+    for (size_t i = 0; i < sizeof paycheck_header / sizeof *paycheck_header; i++)
+        csvw_str(&o->paychecks, paycheck_header[i]);
+    csvw_end_row(&o->paychecks);
+    for (size_t i = 0; i < sizeof exception_header / sizeof *exception_header; i++)
+        csvw_str(&o->exceptions, exception_header[i]);
+    csvw_end_row(&o->exceptions);
+    return 0;
+}
+
+/* YYYYMMDD-G-NNNNNNN: run date, state generation, sequence (SPEC §6). */
+static void write_paycheck_id(out_set *o, int64_t seq)
+{
+    char b[64], d[11];
+    cal_format(o->run_date, d);
+    int n = snprintf(b, sizeof b, "%.4s%.2s%.2s-%d-%07lld", d, d + 5, d + 8, o->generation, (long long)seq);
+    csvw_field(&o->paychecks, b, (size_t)n);
+}
+
+void out_write(out_set *o, const masters *m, const sheet *s, const rules_result *r)
+{
+    if (r->paid) {
+        const rules_paycheck *pc = &r->paycheck;
+        csvw *w = &o->paychecks;
+        write_paycheck_id(o, pc->seq);
+        csvw_field(w, s->timesheet_id, s->timesheet_id_len);
+        csvw_str(w, ids_name(&m->provider_ids, pc->provider));
+        csvw_str(w, ids_name(&m->recipient_ids, pc->recipient));
+        csvw_str(w, ids_name(&m->params.counties, pc->county));
+        csvw_date(w, pc->period_start);
+        csvw_str(w, kind_names[pc->kind]);
+        csvw_date(w, o->run_date);
+        csvw_minutes_hm(w, pc->regular_minutes);
+        csvw_minutes_hm(w, pc->overtime_minutes);
+        csvw_rate(w, pc->regular_rate);
+        csvw_rate(w, pc->overtime_rate);
+        for (int a = 0; a < AMT_COUNT; a++)
+            csvw_cents(w, pc->amount[a]);
+        csvw_str(w, pc->sr_number);
+        csvw_end_row(w);
+    }
+    for (int i = 0; i < r->nex; i++) {
+        const rules_exception *x = &r->ex[i];
+        csvw *w = &o->exceptions;
+        char src[4200];
+        int n = snprintf(src, sizeof src, "%s:%ld", s->source_file, s->source_line);
+        csvw_field(w, s->timesheet_id, s->timesheet_id_len);
+        csvw_field(w, src, (size_t)(n < (int)sizeof src ? n : (int)sizeof src - 1));
+        csvw_str(w, sheet_code_name(x->code));
+        csvw_str(w, sheet_severity_name(sheet_code_severity(x->code)));
+        csvw_int(w, x->minutes);
+        csvw_str(w, x->message);
+        csvw_end_row(w);
+    }
+}
+
+/* ---- summary.json ---- */
+
+static void json_str(csvw *w, const char *s)
+{
+    csvw_raw(w, "\"", 1);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            char b[2] = {'\\', (char)c};
+            csvw_raw(w, b, 2);
+        } else if (c < 0x20) {
+            char b[8];
+            int n = snprintf(b, sizeof b, "\\u%04x", c);
+            csvw_raw(w, b, (size_t)n);
+        } else {
+            csvw_raw(w, (const char *)&c, 1);
+        }
+    }
+    csvw_raw(w, "\"", 1);
+}
+
+static void jprintf(csvw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void jprintf(csvw *w, const char *fmt, ...)
+{
+    char b[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b, sizeof b, fmt, ap);
+    va_end(ap);
+    csvw_raw(w, b, (size_t)(n < (int)sizeof b ? n : (int)sizeof b - 1));
+}
+
+static void write_summary(csvw *w, const out_set *o, const rules_totals *t, const out_input *in, int nin)
+{
+    char d[11], hm[24], money[32];
+    cal_format(o->run_date, d);
+    jprintf(w, "{\n  \"run_id\": \"%.4s%.2s%.2s-%d\",\n  \"run_date\": \"%s\",\n  \"generation\": %d,\n", d, d + 5,
+            d + 8, o->generation, d, o->generation);
+    jprintf(w, "  \"inputs\": [\n");
+    for (int i = 0; i < nin; i++) {
+        jprintf(w, "    {\"role\": ");
+        json_str(w, in[i].role);
+        jprintf(w, ", \"file\": ");
+        json_str(w, in[i].path);
+        jprintf(w, ", \"bytes\": %llu, \"crc32\": \"%08x\"}%s\n", (unsigned long long)in[i].info.bytes,
+                (unsigned)in[i].info.crc32, i + 1 < nin ? "," : "");
+    }
+    jprintf(w, "  ],\n  \"counts\": {\n    \"rows_read\": %lld,\n    \"paid\": %lld,\n    \"rejected\": %lld,\n"
+               "    \"held\": %lld,\n    \"exceptions\": {",
+            (long long)t->rows, (long long)t->paid, (long long)t->rejected, (long long)t->held);
+    int first = 1;
+    for (int c = 0; c < EX_COUNT; c++) {
+        if (!t->by_code[c])
+            continue;
+        jprintf(w, "%s\n      \"%s\": %lld", first ? "" : ",", sheet_code_name((sheet_code)c), (long long)t->by_code[c]);
+        first = 0;
+    }
+    jprintf(w, "%s}\n  },\n  \"minutes\": {", first ? "" : "\n    ");
+    const int64_t mins[3] = {t->minutes_claimed, t->minutes_paid, t->minutes_cut};
+    const char *const mname[3] = {"claimed", "paid", "cut"};
+    for (int i = 0; i < 3; i++) {
+        cal_format_hm(mins[i], hm);
+        jprintf(w, "%s\n    \"%s\": %lld", i ? "," : "", mname[i], (long long)mins[i]);
+    }
+    jprintf(w, "\n  },\n  \"hours\": {");
+    for (int i = 0; i < 3; i++) {
+        cal_format_hm(mins[i], hm);
+        jprintf(w, "%s\n    \"%s\": \"%s\"", i ? "," : "", mname[i], hm);
+    }
+    jprintf(w, "\n  },\n  \"totals\": {");
+    for (int a = 0; a < AMT_COUNT; a++) {
+        money_format_cents(t->amount[a], money);
+        jprintf(w, "%s\n    \"%s\": \"%s\"", a ? "," : "", rules_amount_name((rules_amount)a), money);
+    }
+    jprintf(w, "\n  },\n  \"outputs\": {\n");
+    jprintf(w, "    \"paychecks.csv%s\": {\"bytes\": %llu, \"crc32\": \"%08x\"},\n", o->gzip ? ".gz" : "",
+            (unsigned long long)o->paychecks.bytes, (unsigned)o->paychecks.crc32);
+    jprintf(w, "    \"exceptions.csv%s\": {\"bytes\": %llu, \"crc32\": \"%08x\"}\n  }\n}\n", o->gzip ? ".gz" : "",
+            (unsigned long long)o->exceptions.bytes, (unsigned)o->exceptions.crc32);
+}
+
+void out_abort(out_set *o)
+{
+    if (!o->open)
+        return;
+    csvw_abort(&o->paychecks);
+    csvw_abort(&o->exceptions);
+    unlink(o->tmp_paychecks);
+    unlink(o->tmp_exceptions);
+    unlink(o->tmp_summary);
+    o->open = 0;
+}
+
+static int fail(out_set *o, char *err, size_t errlen, const char *what, const char *path)
+{
+    snprintf(err, errlen, "%s: %s: %s", path, what, strerror(errno));
+    unlink(o->tmp_paychecks);
+    unlink(o->tmp_exceptions);
+    unlink(o->tmp_summary);
+    o->open = 0;
+    return -1;
+}
+
+int out_commit(out_set *o, const rules_totals *t, const out_input *inputs, int ninputs, char *err, size_t errlen)
+{
+    int pe = csvw_close(&o->paychecks);
+    int pe_errno = errno;
+    int ee = csvw_close(&o->exceptions);
+    if (pe != 0) {
+        errno = pe_errno;
+        return fail(o, err, errlen, "write failed", o->tmp_paychecks);
+    }
+    if (ee != 0)
+        return fail(o, err, errlen, "write failed", o->tmp_exceptions);
+    csvw s;
+    if (csvw_open(&s, o->tmp_summary, 0) != 0)
+        return fail(o, err, errlen, "cannot create", o->tmp_summary);
+    write_summary(&s, o, t, inputs, ninputs);
+    if (csvw_close(&s) != 0)
+        return fail(o, err, errlen, "write failed", o->tmp_summary);
+
+    /* the old summary goes first: a directory without summary.json holds no complete run */
+    char path[4300], other[4300];
+    snprintf(path, sizeof path, "%s/summary.json", o->dir);
+    if (unlink(path) != 0 && errno != ENOENT)
+        return fail(o, err, errlen, "cannot remove the old summary", path);
+    /* the other format's outputs of an older run would contradict this one */
+    snprintf(other, sizeof other, "%s/paychecks.csv%s", o->dir, o->gzip ? "" : ".gz");
+    unlink(other);
+    snprintf(other, sizeof other, "%s/exceptions.csv%s", o->dir, o->gzip ? "" : ".gz");
+    unlink(other);
+    final_name(o, "paychecks.csv", path, sizeof path);
+    if (rename(o->tmp_paychecks, path) != 0)
+        return fail(o, err, errlen, "cannot rename into place", path);
+    final_name(o, "exceptions.csv", path, sizeof path);
+    if (rename(o->tmp_exceptions, path) != 0)
+        return fail(o, err, errlen, "cannot rename into place", path);
+    snprintf(path, sizeof path, "%s/summary.json", o->dir);
+    if (rename(o->tmp_summary, path) != 0)
+        return fail(o, err, errlen, "cannot rename into place", path);
+    int dfd = open(o->dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        if (fsync(dfd) != 0) {
+            close(dfd);
+            return fail(o, err, errlen, "cannot sync the directory", o->dir);
+        }
+        close(dfd);
+    }
+    o->open = 0;
+    return 0;
+}
