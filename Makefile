@@ -24,7 +24,7 @@ MAIN_OBJ    := $(BUILD)/formats/main.o
 TEST_SRC    := $(wildcard tests/test_*.c)
 TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC) tests/unit_main.c)
 
-.PHONY: all run test unit scenarios clean install deps
+.PHONY: all run test unit scenarios generated clean install deps
 
 all: payrun
 
@@ -58,8 +58,19 @@ $(BUILD)/unit_tests: $(LIB_OBJ) $(TEST_OBJ)
 $(BUILD)/check_invariants: $(LIB_OBJ) $(BUILD)/tests/check_invariants.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/gen: bench/gen.c | deps
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) -o $@ $<
+
+DEMO_OUT := $(BUILD)/demo-out
+
+# The demo pay run: a fixed run date, so the result is the same every day.
 run: payrun
-	./payrun check --data fixtures/demo --run-date $(DEMO_RUN_DATE) fixtures/demo/timesheets-2026-11.csv
+	./payrun run --data fixtures/demo --out $(DEMO_OUT) --run-date $(DEMO_RUN_DATE) --verbose \
+	    fixtures/demo/timesheets-2026-11.csv
+	@echo "--- $(DEMO_OUT)/summary.json"; cat $(DEMO_OUT)/summary.json
+	@echo "--- first paychecks ($(DEMO_OUT)/paychecks.csv)"; head -4 $(DEMO_OUT)/paychecks.csv
+	@echo "--- first exceptions ($(DEMO_OUT)/exceptions.csv)"; head -6 $(DEMO_OUT)/exceptions.csv
 
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
@@ -67,7 +78,11 @@ unit: $(BUILD)/unit_tests
 scenarios: payrun $(BUILD)/check_invariants
 	sh tests/run_scenarios.sh
 
-test: unit scenarios
+# SPEC §8 invariants 1-5 on a generated file of 100k rows.
+generated: payrun $(BUILD)/check_invariants $(BUILD)/gen
+	sh tests/generated.sh 100000
+
+test: unit scenarios generated
 
 install: payrun
 	install -d $(DESTDIR)$(PREFIX)/bin
