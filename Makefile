@@ -8,7 +8,7 @@
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Iengine -Iformats
+CFLAGS   += -std=c11 -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -Iengine -Iformats
 LDLIBS   := -lcsv -lgmp -lz
 PREFIX   ?= /usr/local
 BUILD    := build
@@ -24,7 +24,7 @@ MAIN_OBJ    := $(BUILD)/formats/main.o
 TEST_SRC    := $(wildcard tests/test_*.c)
 TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC) tests/unit_main.c)
 
-.PHONY: all run test unit scenarios generated clean install deps
+.PHONY: all run test unit scenarios generated state-tests clean install deps
 
 all: payrun
 
@@ -82,7 +82,11 @@ scenarios: payrun $(BUILD)/check_invariants
 generated: payrun $(BUILD)/check_invariants $(BUILD)/gen
 	sh tests/generated.sh 100000
 
-test: unit scenarios generated
+# --state: split weeks, idempotence, reprocessing, lock, damaged state, crash safety, nightly runs.
+state-tests: payrun $(BUILD)/gen
+	sh tests/state.sh
+
+test: unit scenarios generated state-tests
 
 install: payrun
 	install -d $(DESTDIR)$(PREFIX)/bin

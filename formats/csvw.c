@@ -177,6 +177,11 @@ void csvw_end_row(csvw *w)
     w->row_started = 0;
 }
 
+uint32_t csvw_content_crc(const csvw *w)
+{
+    return (uint32_t)crc32(w->crc32, w->buf, (uInt)w->used);
+}
+
 int csvw_close(csvw *w)
 {
     flush_buf(w, 1);

@@ -38,6 +38,9 @@ void csvw_end_row(csvw *w);
 /* Bytes as they are, no separator and no quoting (JSON and other text). */
 void csvw_raw(csvw *w, const char *s, size_t n);
 
+/* CRC-32 of every byte given so far, buffered ones included (plain writers only). */
+uint32_t csvw_content_crc(const csvw *w);
+
 /* Flushes, finishes the gzip stream, fsyncs and closes. Returns 0, or -1 with errno
  * set when any write so far failed (the file is then incomplete: the caller removes it). */
 int csvw_close(csvw *w);

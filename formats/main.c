@@ -12,6 +12,7 @@
 #include "master.h"
 #include "param.h"
 #include "run.h"
+#include "state.h"
 #include "sheet.h"
 #include "tsread.h"
 
@@ -26,6 +27,7 @@ static const char usage_main[] =
     "commands:\n"
     "  run     pay the timesheets: paychecks.csv, exceptions.csv, summary.json\n"
     "  check   load and validate the data directory and timesheet files, report\n"
+    "  state   list the state generations, or show a provider's or recipient's counters\n"
     "\n"
     "Run 'payrun COMMAND --help' for the options of a command.\n"
     "Exit codes: 0 done, 1 usage, 2 bad input data, 3 state locked, 4 internal or I/O error.\n";
@@ -44,8 +46,8 @@ static const char usage_check[] =
     "  -h, --help             this help\n";
 
 static const char usage_run[] =
-    "usage: payrun run --data DIR --out DIR [--run-date YYYY-MM-DD] [--gzip] [--verbose]\n"
-    "                  TIMESHEET_FILE...\n"
+    "usage: payrun run --data DIR --out DIR [--state DIR [--from-generation N [--commit]]]\n"
+    "                  [--run-date YYYY-MM-DD] [--gzip] [--verbose] TIMESHEET_FILE...\n"
     "\n"
     "Pays the timesheet files, in the order given, against the parameters and master\n"
     "files of the data directory, and writes into the output directory, atomically:\n"
@@ -56,14 +58,30 @@ static const char usage_run[] =
     "  --out DIR              the output directory (created when missing)\n"
     "  --run-date YYYY-MM-DD  the pay date (default: today)\n"
     "  --gzip                 write paychecks.csv.gz and exceptions.csv.gz\n"
+    "  --state DIR            the ledger of earlier runs: read the newest generation,\n"
+    "                         commit a new one (the commit point of the run)\n"
+    "  --from-generation N    reprocess: run against generation N (0 = empty state)\n"
+    "                         and leave the state alone\n"
+    "  --commit               with --from-generation: commit the result as a new generation\n"
     "  --verbose              a one-line summary on stderr\n"
     "  -h, --help             this help\n";
+
+static const char usage_state[] =
+    "usage: payrun state list --state DIR\n"
+    "       payrun state show --state DIR [--generation N] (--provider ID | --recipient ID)\n"
+    "\n"
+    "list: every generation with its run date, base generation, counts and inputs\n"
+    "(with CRC-32). show: the ledger counters of one provider or recipient in the\n"
+    "newest generation (or N): workweek and monthly hours, dues, share of cost, FICA\n"
+    "and SDI wages, BUPS hours, violations. See docs/state.md.\n";
 
 /* Command line options shared by the commands. */
 typedef struct {
     const char *data;
     const char *out;
-    int gzip, verbose;
+    const char *state, *provider, *recipient;
+    int gzip, verbose, commit;
+    int from_generation;        /* -1 unless given */
     cal_date run_date;
     const char **files;
     int nfiles;
@@ -82,6 +100,7 @@ static cal_date today(void)
 static int parse_options(int argc, char **argv, const char *usage, options *o)
 {
     o->run_date = today();
+    o->from_generation = -1;
     o->files = calloc((size_t)argc + 1, sizeof *o->files);
     if (!o->files)
         return EXIT_INTERNAL;
@@ -94,6 +113,22 @@ static int parse_options(int argc, char **argv, const char *usage, options *o)
             o->data = argv[++i];
         } else if (strcmp(a, "--out") == 0 && i + 1 < argc) {
             o->out = argv[++i];
+        } else if (strcmp(a, "--state") == 0 && i + 1 < argc) {
+            o->state = argv[++i];
+        } else if (strcmp(a, "--provider") == 0 && i + 1 < argc) {
+            o->provider = argv[++i];
+        } else if (strcmp(a, "--recipient") == 0 && i + 1 < argc) {
+            o->recipient = argv[++i];
+        } else if ((strcmp(a, "--from-generation") == 0 || strcmp(a, "--generation") == 0) && i + 1 < argc) {
+            const char *v = argv[++i];
+            int64_t g;
+            if (fld_count(v, strlen(v), &g) != NULL || g > 999999) {
+                fprintf(stderr, "payrun: %s %s: not a generation number\n", a, v);
+                return EXIT_USAGE;
+            }
+            o->from_generation = (int)g;
+        } else if (strcmp(a, "--commit") == 0) {
+            o->commit = 1;
         } else if (strcmp(a, "--gzip") == 0) {
             o->gzip = 1;
         } else if (strcmp(a, "--verbose") == 0) {
@@ -112,7 +147,7 @@ static int parse_options(int argc, char **argv, const char *usage, options *o)
             o->files[o->nfiles++] = a;
         }
     }
-    if (!o->data) {
+    if (!o->data && usage != usage_state) {
         fprintf(stderr, "payrun: --data DIR is required\n%s", usage);
         return EXIT_USAGE;
     }
@@ -266,11 +301,71 @@ static int cmd_run(int argc, char **argv)
         free(o.files);
         return rc < 0 ? EXIT_OK : rc;
     }
+    if (o.commit && o.from_generation < 0) {
+        fprintf(stderr, "payrun: --commit goes with --from-generation\n");
+        free(o.files);
+        return EXIT_USAGE;
+    }
+    if (o.from_generation >= 0 && !o.state) {
+        fprintf(stderr, "payrun: --from-generation needs --state DIR\n");
+        free(o.files);
+        return EXIT_USAGE;
+    }
     run_options ro = {.data = o.data, .out = o.out, .run_date = o.run_date, .gzip = o.gzip, .verbose = o.verbose,
+                      .state = o.state, .from_generation = o.from_generation, .commit = o.commit,
                       .files = o.files, .nfiles = o.nfiles};
     rc = run_payroll(&ro);
     free(o.files);
     return rc;
+}
+
+static int cmd_state(int argc, char **argv)
+{
+    if (argc < 1 || (strcmp(argv[0], "list") != 0 && strcmp(argv[0], "show") != 0)) {
+        if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+            fputs(usage_state, stdout);
+            return EXIT_OK;
+        }
+        fputs(usage_state, stderr);
+        return EXIT_USAGE;
+    }
+    int show = strcmp(argv[0], "show") == 0;
+    options o = {0};
+    int rc = parse_options(argc - 1, argv + 1, usage_state, &o);
+    if (rc == 0 && (!o.state || o.nfiles > 0 || (show && !o.provider == !o.recipient))) {
+        fputs(usage_state, stderr);
+        rc = EXIT_USAGE;
+    }
+    if (rc != 0) {
+        free(o.files);
+        return rc < 0 ? EXIT_OK : rc;
+    }
+    state_dir st;
+    char err[1024];
+    int r = state_open(&st, o.state, err, sizeof err);
+    if (r == 0 && !show)
+        r = state_list(&st, err, sizeof err);
+    if (r == 0 && show) {
+        int gen = o.from_generation >= 0 ? o.from_generation : st.newest;
+        ids_table none = {0};
+        ledger lg;
+        if (gen > st.newest || ledger_init(&lg, &none, &none, &none) != 0) {
+            snprintf(err, sizeof err, "no generation %d in %s (newest %d)", gen, o.state, st.newest);
+            r = STATE_ERROR;
+        } else {
+            r = state_load(&st, gen, &lg, err, sizeof err);
+            if (r == 0)
+                r = state_show(&st, gen, &lg, o.provider, o.recipient, err, sizeof err);
+            ledger_free(&lg);
+        }
+    }
+    state_close(&st);
+    free(o.files);
+    if (r != 0) {
+        fprintf(stderr, "payrun: %s\n", err);
+        return r == STATE_LOCKED ? EXIT_LOCKED : r == STATE_DAMAGED ? EXIT_DATA : r == STATE_ERROR ? EXIT_DATA : EXIT_INTERNAL;
+    }
+    return EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -286,6 +381,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "state") == 0)
+        return cmd_state(argc - 2, argv + 2);
     if (strcmp(cmd, "check") == 0)
         return cmd_check(argc - 2, argv + 2);
     fprintf(stderr, "payrun: unknown command %s\n%s", cmd, usage_main);

@@ -1,5 +1,6 @@
 /* out.c — writes paychecks, exceptions and the JSON summary under temporary names, then renames them into place. */
 #include "out.h"
+#include "fault.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,11 +18,6 @@ static const char *const paycheck_header[] = {
 static const char *const exception_header[] = {"timesheet_id", "source", "code", "severity", "minutes", "message"};
 
 static const char *const kind_names[] = {"regular", "catch_up", "special", "writ"};
-
-static void final_name(const out_set *o, const char *base, char *out, size_t n)
-{
-    snprintf(out, n, "%s/%s%s", o->dir, base, o->gzip ? ".gz" : "");
-}
 
 int out_open(out_set *o, const char *dir, int gzip, cal_date run_date, int generation, char *err, size_t errlen)
 {
@@ -210,7 +206,7 @@ static int fail(out_set *o, char *err, size_t errlen, const char *what, const ch
     return -1;
 }
 
-int out_commit(out_set *o, const rules_totals *t, const out_input *inputs, int ninputs, char *err, size_t errlen)
+int out_prepare(out_set *o, const rules_totals *t, const out_input *inputs, int ninputs, char *err, size_t errlen)
 {
     int pe = csvw_close(&o->paychecks);
     int pe_errno = errno;
@@ -227,34 +223,78 @@ int out_commit(out_set *o, const rules_totals *t, const out_input *inputs, int n
     write_summary(&s, o, t, inputs, ninputs);
     if (csvw_close(&s) != 0)
         return fail(o, err, errlen, "write failed", o->tmp_summary);
-
-    /* the old summary goes first: a directory without summary.json holds no complete run */
-    char path[4300], other[4300];
-    snprintf(path, sizeof path, "%s/summary.json", o->dir);
-    if (unlink(path) != 0 && errno != ENOENT)
-        return fail(o, err, errlen, "cannot remove the old summary", path);
-    /* the other format's outputs of an older run would contradict this one */
-    snprintf(other, sizeof other, "%s/paychecks.csv%s", o->dir, o->gzip ? "" : ".gz");
-    unlink(other);
-    snprintf(other, sizeof other, "%s/exceptions.csv%s", o->dir, o->gzip ? "" : ".gz");
-    unlink(other);
-    final_name(o, "paychecks.csv", path, sizeof path);
-    if (rename(o->tmp_paychecks, path) != 0)
-        return fail(o, err, errlen, "cannot rename into place", path);
-    final_name(o, "exceptions.csv", path, sizeof path);
-    if (rename(o->tmp_exceptions, path) != 0)
-        return fail(o, err, errlen, "cannot rename into place", path);
-    snprintf(path, sizeof path, "%s/summary.json", o->dir);
-    if (rename(o->tmp_summary, path) != 0)
-        return fail(o, err, errlen, "cannot rename into place", path);
-    int dfd = open(o->dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        if (fsync(dfd) != 0) {
-            close(dfd);
-            return fail(o, err, errlen, "cannot sync the directory", o->dir);
-        }
-        close(dfd);
-    }
     o->open = 0;
+    o->prepared = 1;
     return 0;
+}
+
+/* Renames tmp to final when tmp exists (a missing tmp was moved already). */
+static int move_if_there(const char *tmp, const char *final, char *err, size_t errlen)
+{
+    if (rename(tmp, final) == 0 || errno == ENOENT)
+        return 0;
+    snprintf(err, errlen, "%s: cannot rename into place: %s", final, strerror(errno));
+    return -1;
+}
+
+int out_publish_dir(const char *dir, int gzip, char *err, size_t errlen)
+{
+    char tmp[4300], path[4300];
+    const char *gz = gzip ? ".gz" : "";
+    snprintf(tmp, sizeof tmp, "%s/.summary.json.tmp", dir);
+    if (access(tmp, F_OK) == 0) {
+        /* the old summary goes first: a directory without summary.json holds no complete run */
+        snprintf(path, sizeof path, "%s/summary.json", dir);
+        if (unlink(path) != 0 && errno != ENOENT) {
+            snprintf(err, errlen, "%s: cannot remove the old summary: %s", path, strerror(errno));
+            return -1;
+        }
+        /* the other format's outputs of an older run would contradict this one */
+        snprintf(path, sizeof path, "%s/paychecks.csv%s", dir, gzip ? "" : ".gz");
+        unlink(path);
+        snprintf(path, sizeof path, "%s/exceptions.csv%s", dir, gzip ? "" : ".gz");
+        unlink(path);
+    }
+    static const char *const names[] = {"paychecks.csv", "exceptions.csv"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, names[i]);
+        snprintf(path, sizeof path, "%s/%s%s", dir, names[i], gz);
+        if (move_if_there(tmp, path, err, errlen) != 0)
+            return -1;
+        fault_point("mid-publish");
+    }
+    snprintf(tmp, sizeof tmp, "%s/.summary.json.tmp", dir);
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    if (move_if_there(tmp, path, err, errlen) != 0)
+        return -1;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd < 0 || fsync(dfd) != 0) {
+        snprintf(err, errlen, "%s: cannot sync the directory: %s", dir, strerror(errno));
+        if (dfd >= 0)
+            close(dfd);
+        return -1;
+    }
+    close(dfd);
+    return 0;
+}
+
+int out_commit(out_set *o, const rules_totals *t, const out_input *inputs, int ninputs, char *err, size_t errlen)
+{
+    if (out_prepare(o, t, inputs, ninputs, err, errlen) != 0)
+        return -1;
+    if (out_publish_dir(o->dir, o->gzip, err, errlen) != 0) {
+        out_discard(o);
+        return -1;
+    }
+    o->prepared = 0;
+    return 0;
+}
+
+void out_discard(out_set *o)
+{
+    out_abort(o);
+    unlink(o->tmp_paychecks);
+    unlink(o->tmp_exceptions);
+    unlink(o->tmp_summary);
+    o->prepared = 0;
 }

@@ -15,7 +15,8 @@ typedef struct {
     cal_date run_date;
     int generation;
     csvw paychecks, exceptions;
-    int open;
+    int open;               /* the CSV writers are open */
+    int prepared;           /* closed and summary written, not yet published */
     char tmp_paychecks[4200], tmp_exceptions[4200], tmp_summary[4200];
 } out_set;
 
@@ -34,12 +35,24 @@ int out_open(out_set *o, const char *dir, int gzip, cal_date run_date, int gener
 /* Writes what one timesheet became: its paycheck row and its exception rows. */
 void out_write(out_set *o, const masters *m, const sheet *s, const rules_result *r);
 
-/* Finishes the run: flushes and fsyncs both CSV files, writes summary.json from the
- * totals, inputs and the outputs' CRC-32, then renames everything into place
- * (summary.json last, after removing any older summary first) and fsyncs the
- * directory. Returns 0, or -1 with a message in err after removing the temporary
- * files (the directory then holds no new output). */
+/* Finishes the files of the run: flushes and fsyncs both CSV files and writes
+ * summary.json (totals, inputs, the outputs' CRC-32), all still under their
+ * temporary names. Returns 0, or -1 with a message in err after removing them. */
+int out_prepare(out_set *o, const rules_totals *t, const out_input *inputs, int ninputs, char *err, size_t errlen);
+
+/* Moves the prepared outputs of dir into place: removes an older summary.json (and
+ * the other format's CSV files), renames paychecks, exceptions, then summary.json
+ * last, and fsyncs the directory. Idempotent: a temporary file that is gone was moved
+ * already, so a run stopped half way through is finished by calling it again.
+ * Returns 0, or -1 with a message in err. */
+int out_publish_dir(const char *dir, int gzip, char *err, size_t errlen);
+
+/* out_prepare then out_publish_dir (a run without state). Returns 0, or -1 with a
+ * message in err after removing the temporary files. */
 int out_commit(out_set *o, const rules_totals *t, const out_input *inputs, int ninputs, char *err, size_t errlen);
+
+/* Removes the temporary files of an open or prepared output set. */
+void out_discard(out_set *o);
 
 /* Abandons the run: closes and removes the temporary files. */
 void out_abort(out_set *o);

@@ -1,6 +1,7 @@
 /* run.c — the pay run: masters, ledger, engine, timesheet stream, outputs. */
 #include "run.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,9 +9,11 @@
 #include "load.h"
 #include "out.h"
 #include "rules.h"
+#include "state.h"
+#include "fault.h"
 #include "tsread.h"
 
-enum { EXIT_OK = 0, EXIT_DATA = 2, EXIT_INTERNAL = 4 };
+enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_DATA = 2, EXIT_LOCKED = 3, EXIT_INTERNAL = 4 };
 
 typedef struct {
     rules_engine *e;
@@ -37,6 +40,12 @@ static int on_timesheet(void *ctx, const csvr_row *row)
     return 0;
 }
 
+/* Exit code for a state_* result. */
+static int state_exit(int rc)
+{
+    return rc == STATE_LOCKED ? EXIT_LOCKED : rc == STATE_DAMAGED ? EXIT_DATA : EXIT_INTERNAL;
+}
+
 int run_payroll(const run_options *o)
 {
     masters m = {0};
@@ -44,24 +53,48 @@ int run_payroll(const run_options *o)
     ledger lg;
     rules_engine e;
     out_set out;
+    state_dir st = {.lock_fd = -1};
     char err[1024];
-    int rc = EXIT_OK;
+    int rc = EXIT_OK, base = 0, ledger_ready = 0;
     out_input *inputs = calloc((size_t)(LOAD_NFILES + o->nfiles), sizeof *inputs);
     if (!inputs) {
         fprintf(stderr, "payrun: out of memory\n");
         return EXIT_INTERNAL;
     }
+    memset(&e, 0, sizeof e);
+    if (o->state) {
+        int r = state_open(&st, o->state, err, sizeof err);
+        if (r != 0) {
+            fprintf(stderr, "payrun: %s\n", err);
+            free(inputs);
+            return state_exit(r);
+        }
+        base = o->from_generation >= 0 ? o->from_generation : st.newest;
+        if (base > st.newest) {
+            fprintf(stderr, "payrun: --from-generation %d: the newest generation of %s is %d\n", base, o->state,
+                    st.newest);
+            rc = EXIT_USAGE;
+            goto done;
+        }
+    }
     if (load_masters(o->data, &m, files, err, sizeof err) != 0) {
         fprintf(stderr, "payrun: %s\n", err);
-        master_free(&m);
-        free(inputs);
-        return EXIT_DATA;
+        rc = EXIT_DATA;
+        goto done;
     }
     if (ledger_init(&lg, &m.provider_ids, &m.recipient_ids, &m.overpayment_ids) != 0) {
         fprintf(stderr, "payrun: out of memory\n");
-        master_free(&m);
-        free(inputs);
-        return EXIT_INTERNAL;
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    ledger_ready = 1;
+    if (o->state) {
+        int r = state_load(&st, base, &lg, err, sizeof err);
+        if (r != 0) {
+            fprintf(stderr, "payrun: %s\n", err);
+            rc = r == STATE_DAMAGED ? EXIT_DATA : EXIT_INTERNAL;
+            goto done;
+        }
     }
     rules_init(&e, &m, &lg, o->run_date);
     int ninputs = 0;
@@ -69,7 +102,7 @@ int run_payroll(const run_options *o)
         if (files[f].present)
             inputs[ninputs++] = (out_input){load_file_name(f), files[f].path, files[f].info};
 
-    if (out_open(&out, o->out, o->gzip, o->run_date, 0, err, sizeof err) != 0) {
+    if (out_open(&out, o->out, o->gzip, o->run_date, base, err, sizeof err) != 0) {
         fprintf(stderr, "payrun: %s\n", err);
         rc = EXIT_INTERNAL;
         goto done;
@@ -89,29 +122,67 @@ int run_payroll(const run_options *o)
         }
     }
     if (rc != EXIT_OK) {
-        out_abort(&out);
+        out_discard(&out);
         fprintf(stderr, "payrun: nothing written\n");
         goto done;
     }
-    if (out_commit(&out, &e.totals, inputs, ninputs, err, sizeof err) != 0) {
+    if (out_prepare(&out, &e.totals, inputs, ninputs, err, sizeof err) != 0) {
         fprintf(stderr, "payrun: %s; nothing written\n", err);
         rc = EXIT_INTERNAL;
         goto done;
     }
+    fault_point("outputs-written");
+    int commit = o->state && (o->from_generation < 0 || o->commit);
+    int gen = 0;
+    if (commit) {
+        char abs_out[4096];
+        if (!realpath(o->out, abs_out)) {
+            fprintf(stderr, "payrun: %s: %s; nothing written\n", o->out, strerror(errno));
+            out_discard(&out);
+            rc = EXIT_INTERNAL;
+            goto done;
+        }
+        state_run run = {.base = base, .run_date = o->run_date, .out_dir = abs_out, .gzip = o->gzip,
+                         .totals = &e.totals, .inputs = inputs, .ninputs = ninputs};
+        gen = state_commit(&st, &lg, &run, err, sizeof err);
+        if (gen < 0) {
+            fprintf(stderr, "payrun: %s; nothing written\n", err);
+            out_discard(&out);
+            rc = EXIT_INTERNAL;
+            goto done;
+        }
+    }
+    /* from here the run is committed: a failure to move the outputs is finished by the next start */
+    if (out_publish_dir(o->out, o->gzip, err, sizeof err) != 0) {
+        fprintf(stderr, "payrun: %s%s\n", err, commit ? "; the next run against this state finishes the move" : "");
+        if (!commit)
+            out_discard(&out);
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    fault_point("published");
+    if (commit && state_mark_published(&st, gen, err, sizeof err) != 0) {
+        fprintf(stderr, "payrun: %s\n", err);
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
     if (o->verbose) {
-        char paid[24];
+        char paid[24], gross[32], net[32], gtext[64] = "";
         cal_format_hm(e.totals.minutes_paid, paid);
-        char gross[32], net[32];
         money_format_cents(e.totals.amount[AMT_GROSS], gross);
         money_format_cents(e.totals.amount[AMT_NET], net);
-        fprintf(stderr, "payrun: %lld rows: %lld paid, %lld rejected, %lld held; %s hours, gross %s, net %s -> %s\n",
+        if (commit)
+            snprintf(gtext, sizeof gtext, "; state generation %d", gen);
+        fprintf(stderr, "payrun: %lld rows: %lld paid, %lld rejected, %lld held; %s hours, gross %s, net %s -> %s%s\n",
                 (long long)e.totals.rows, (long long)e.totals.paid, (long long)e.totals.rejected,
-                (long long)e.totals.held, paid, gross, net, o->out);
+                (long long)e.totals.held, paid, gross, net, o->out, gtext);
     }
 done:
     rules_free(&e);
-    ledger_free(&lg);
+    if (ledger_ready)
+        ledger_free(&lg);
     master_free(&m);
+    state_close(&st);
     free(inputs);
     return rc;
 }

@@ -10,13 +10,19 @@ typedef struct {
     cal_date run_date;
     int gzip;
     int verbose;
+    const char *state;          /* state directory, or NULL */
+    int from_generation;        /* -1: the newest; else run against this generation */
+    int commit;                 /* with from_generation: commit a new generation anyway */
     const char *const *files;   /* timesheet files, in processing order */
     int nfiles;
 } run_options;
 
-/* Runs the payroll; returns the exit code of SPEC §9 (0 done, 2 bad input data,
- * 4 internal or I/O error), with the reason on stderr. On any failure nothing is
- * left in the output directory. */
+/* Runs the payroll; returns the exit code of SPEC §9 (0 done, 1 usage, 2 bad input
+ * data or damaged state, 3 state locked, 4 internal or I/O error), with the reason
+ * on stderr. On any failure nothing is published and no state is committed. With a
+ * state directory the new generation is the commit point: outputs are prepared under
+ * temporary names, the generation is committed, then the outputs are moved into
+ * place (a later start finishes that move if the run stopped in between). */
 int run_payroll(const run_options *o);
 
 #endif

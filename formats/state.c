@@ -1,0 +1,813 @@
+/* state.c — ledger generations as checksummed text files, the state lock, and recovery after a crash. */
+#include "state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "csvw.h"
+#include "fault.h"
+#include "field.h"
+
+#define LEDGER_MAGIC "payrun-ledger 1"
+#define MANIFEST_MAGIC "payrun-manifest 1"
+
+static int errf(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static void gen_path(const state_dir *s, int gen, const char *file, char *out, size_t n)
+{
+    if (file)
+        snprintf(out, n, "%s/gen-%06d/%s", s->dir, gen, file);
+    else
+        snprintf(out, n, "%s/gen-%06d", s->dir, gen);
+}
+
+static int sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* Removes a generation directory that holds only plain files. */
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char p[4400];
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* ---- lock ---- */
+
+static int take_lock(state_dir *s, char *err, size_t errlen)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/lock", s->dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errf(err, errlen, STATE_ERROR, "%s: cannot open the lock: %s", path, strerror(errno));
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLK, &fl) != 0) {
+        char holder[256] = "";
+        ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
+        holder[n > 0 ? n : 0] = '\0';
+        holder[strcspn(holder, "\n")] = '\0';
+        close(fd);
+        /* a lock held by a dead process is released by the kernel, so this one is live */
+        return errf(err, errlen, STATE_LOCKED, "state %s is locked by another run (%s)", s->dir,
+                    holder[0] ? holder : "holder unknown");
+    }
+    char who[128];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    int n = snprintf(who, sizeof who, "pid %ld, started %04d-%02d-%02d %02d:%02d:%02d\n", (long)getpid(),
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, who, (size_t)n, 0) != n) {
+        close(fd);
+        return errf(err, errlen, STATE_ERROR, "%s: cannot write the lock: %s", path, strerror(errno));
+    }
+    s->lock_fd = fd;
+    return 0;
+}
+
+void state_close(state_dir *s)
+{
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);      /* closing the descriptor releases the lock */
+    s->lock_fd = -1;
+}
+
+/* ---- manifest ---- */
+
+typedef struct {
+    int generation, base, gzip;
+    char run_date[11];
+    char out_dir[4096];
+} manifest;
+
+static int read_manifest(const state_dir *s, int gen, manifest *m, char *err, size_t errlen)
+{
+    char path[4200], line[4400];
+    gen_path(s, gen, "manifest.txt", path, sizeof path);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return errf(err, errlen, STATE_ERROR, "%s: cannot read: %s", path, strerror(errno));
+    memset(m, 0, sizeof *m);
+    int ok = fgets(line, sizeof line, f) && strncmp(line, MANIFEST_MAGIC, strlen(MANIFEST_MAGIC)) == 0;
+    while (ok && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, "generation ", 11) == 0)
+            m->generation = atoi(line + 11);
+        else if (strncmp(line, "base ", 5) == 0)
+            m->base = atoi(line + 5);
+        else if (strncmp(line, "gzip ", 5) == 0)
+            m->gzip = atoi(line + 5);
+        else if (strncmp(line, "run_date ", 9) == 0)
+            snprintf(m->run_date, sizeof m->run_date, "%.10s", line + 9);
+        else if (strncmp(line, "out_dir ", 8) == 0)
+            snprintf(m->out_dir, sizeof m->out_dir, "%.4095s", line + 8);
+    }
+    fclose(f);
+    if (!ok || m->generation != gen)
+        return errf(err, errlen, STATE_DAMAGED, "%s: not a payrun manifest of generation %d", path, gen);
+    return 0;
+}
+
+/* ---- open and recover ---- */
+
+/* Calls fn for every committed generation number, ascending is not guaranteed. */
+static int scan_generations(state_dir *s, char *err, size_t errlen)
+{
+    DIR *d = opendir(s->dir);
+    if (!d)
+        return errf(err, errlen, STATE_ERROR, "%s: cannot read: %s", s->dir, strerror(errno));
+    struct dirent *e;
+    s->newest = 0;
+    while ((e = readdir(d))) {
+        int g;
+        char extra;
+        if (sscanf(e->d_name, "gen-%6d%c", &g, &extra) == 1 && g > s->newest)
+            s->newest = g;
+        else if (strncmp(e->d_name, ".gen-", 5) == 0) {
+            /* a generation being written when its run stopped: never committed */
+            char p[4400];
+            snprintf(p, sizeof p, "%s/%s", s->dir, e->d_name);
+            remove_dir(p);
+        }
+    }
+    closedir(d);
+    return 0;
+}
+
+static int publish_pending(state_dir *s, char *err, size_t errlen)
+{
+    for (int g = 1; g <= s->newest; g++) {
+        char path[4200];
+        gen_path(s, g, NULL, path, sizeof path);
+        if (access(path, F_OK) != 0)
+            continue;
+        gen_path(s, g, "published", path, sizeof path);
+        if (access(path, F_OK) == 0)
+            continue;
+        manifest m;
+        int rc = read_manifest(s, g, &m, err, errlen);
+        if (rc != 0)
+            return rc;
+        if (m.out_dir[0] && out_publish_dir(m.out_dir, m.gzip, err, errlen) != 0)
+            return STATE_ERROR;
+        if ((rc = state_mark_published(s, g, err, errlen)) != 0)
+            return rc;
+        fprintf(stderr, "payrun: finished publishing the outputs of generation %d into %s\n", g, m.out_dir);
+    }
+    return 0;
+}
+
+int state_open(state_dir *s, const char *dir, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->lock_fd = -1;
+    if (strlen(dir) >= sizeof s->dir - 64)
+        return errf(err, errlen, STATE_ERROR, "%s: state path too long", dir);
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return errf(err, errlen, STATE_ERROR, "%s: cannot create the state directory: %s", dir, strerror(errno));
+    int rc = take_lock(s, err, errlen);
+    if (rc != 0)
+        return rc;
+    if ((rc = scan_generations(s, err, errlen)) != 0 || (rc = publish_pending(s, err, errlen)) != 0) {
+        state_close(s);
+        return rc;
+    }
+    return 0;
+}
+
+/* ---- writing a ledger ---- */
+
+static void put(csvw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(csvw *w, const char *fmt, ...)
+{
+    char b[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b, sizeof b, fmt, ap);
+    va_end(ap);
+    csvw_raw(w, b, (size_t)(n < (int)sizeof b ? n : (int)sizeof b - 1));
+}
+
+static void put_ids(csvw *w, const char *name, const ids_table *t)
+{
+    put(w, "%s %d\n", name, (int)t->n);
+    for (int32_t i = 0; i < t->n; i++) {
+        const char *id = ids_name(t, i);
+        csvw_raw(w, id, strlen(id));
+        csvw_raw(w, "\n", 1);
+    }
+}
+
+static int32_t key_who(uint64_t k) { return (int32_t)(k >> 32); }
+static int32_t key_when(uint64_t k) { return (int32_t)(uint32_t)k; }
+
+static void write_ledger(csvw *w, const ledger *lg, int gen)
+{
+    char d[11], a[32], b[32];
+    put(w, "%s\ngeneration %d\n", LEDGER_MAGIC, gen);
+    put_ids(w, "providers", &lg->providers);
+    put_ids(w, "recipients", &lg->recipients);
+    put_ids(w, "overpayments", &lg->overpayments);
+    put_ids(w, "paid_timesheets", &lg->paid_timesheets);
+    put(w, "paid_periods %d\n", (int)lg->paid_periods.n);
+    for (size_t i = 0; lg->paid_periods.keys && i <= lg->paid_periods.mask; i++) {
+        uint64_t k = lg->paid_periods.keys[i];
+        if (k == UINT64_MAX)
+            continue;
+        int32_t period = (int32_t)(k & 0xFFFFF);
+        cal_format(cal_from_ymd(period / 24, period / 2 % 12 + 1, period % 2 ? 16 : 1), d);
+        put(w, "%d %d %s\n", (int)(k >> 42), (int)(k >> 20 & 0x3FFFFF), d);
+    }
+    const ledger_table *t = &lg->provider_week;
+    put(w, "provider_weeks %zu\n", t->n);
+    for (size_t i = 0; i < t->n; i++) {
+        const ledger_provider_week *r = (const void *)(t->rows + i * t->size);
+        cal_format(key_when(t->keys[i]), d);
+        put(w, "%d %s %lld %d %d\n", key_who(t->keys[i]), d, (long long)r->minutes, r->first_recipient - 1, r->multi);
+    }
+    t = &lg->recipient_week;
+    put(w, "recipient_weeks %zu\n", t->n);
+    for (size_t i = 0; i < t->n; i++) {
+        cal_format(key_when(t->keys[i]), d);
+        put(w, "%d %s %lld\n", key_who(t->keys[i]), d, (long long)*(const int64_t *)(t->rows + i * t->size));
+    }
+    t = &lg->provider_month;
+    put(w, "provider_months %zu\n", t->n);
+    for (size_t i = 0; i < t->n; i++) {
+        const ledger_provider_month *r = (const void *)(t->rows + i * t->size);
+        int32_t m = key_when(t->keys[i]);
+        money_format_cents(r->dues, a);
+        put(w, "%d %04d-%02d %lld %s %d\n", key_who(t->keys[i]), m / 12, m % 12 + 1, (long long)r->minutes, a,
+            r->violation);
+    }
+    t = &lg->recipient_month;
+    put(w, "recipient_months %zu\n", t->n);
+    for (size_t i = 0; i < t->n; i++) {
+        const ledger_recipient_month *r = (const void *)(t->rows + i * t->size);
+        int32_t m = key_when(t->keys[i]);
+        money_format_cents(r->soc_taken, a);
+        put(w, "%d %04d-%02d %lld %s\n", key_who(t->keys[i]), m / 12, m % 12 + 1, (long long)r->minutes, a);
+    }
+    t = &lg->bups_year;
+    put(w, "bups_years %zu\n", t->n);
+    for (size_t i = 0; i < t->n; i++)
+        put(w, "%d %d %lld\n", key_who(t->keys[i]), key_when(t->keys[i]),
+            (long long)*(const int64_t *)(t->rows + i * t->size));
+    t = &lg->provider_year;
+    put(w, "provider_years %zu\n", t->n);
+    for (size_t i = 0; i < t->n; i++) {
+        const ledger_provider_year *r = (const void *)(t->rows + i * t->size);
+        money_format_cents(r->fica_wages, a);
+        money_format_cents(r->sdi_taxed, b);
+        put(w, "%d %d %s %s\n", key_who(t->keys[i]), key_when(t->keys[i]), a, b);
+    }
+    t = &lg->provider_quarter;
+    put(w, "provider_quarters %zu\n", t->n);
+    for (size_t i = 0; i < t->n; i++) {
+        const ledger_provider_quarter *r = (const void *)(t->rows + i * t->size);
+        int32_t q = key_when(t->keys[i]);
+        money_format_cents(r->sdi_subject, a);
+        money_format_cents(r->sdi_taxed, b);
+        put(w, "%d %04d-Q%d %s %s\n", key_who(t->keys[i]), q / 4, q % 4 + 1, a, b);
+    }
+    t = &lg->recovered;
+    put(w, "recovered %zu\n", t->n);
+    for (size_t i = 0; i < t->n; i++) {
+        money_format_cents(*(const money_cents *)(t->rows + i * t->size), a);
+        put(w, "%d %s\n", key_who(t->keys[i]), a);
+    }
+    t = &lg->violations;
+    put(w, "violations %zu\n", t->n);
+    for (size_t i = 0; i < t->n; i++)
+        put(w, "%d %d\n", key_who(t->keys[i]), *(const int32_t *)(t->rows + i * t->size));
+    put(w, "end\n");
+    uint32_t crc = csvw_content_crc(w);  /* of every byte above */
+    put(w, "crc32 %08x\n", (unsigned)crc);
+}
+
+static void write_manifest(csvw *w, int gen, const state_run *run)
+{
+    char d[11];
+    const rules_totals *t = run->totals;
+    cal_format(run->run_date, d);
+    put(w, "%s\ngeneration %d\nbase %d\nrun_date %s\ngzip %d\n", MANIFEST_MAGIC, gen, run->base, d, run->gzip);
+    csvw_raw(w, "out_dir ", 8);
+    csvw_raw(w, run->out_dir, strlen(run->out_dir));
+    put(w, "\nrows %lld\npaid %lld\nrejected %lld\nheld %lld\n", (long long)t->rows, (long long)t->paid,
+        (long long)t->rejected, (long long)t->held);
+    for (int i = 0; i < run->ninputs; i++) {
+        put(w, "input %s %08x %llu ", run->inputs[i].role, (unsigned)run->inputs[i].info.crc32,
+            (unsigned long long)run->inputs[i].info.bytes);
+        csvw_raw(w, run->inputs[i].path, strlen(run->inputs[i].path));
+        csvw_raw(w, "\n", 1);
+    }
+}
+
+int state_commit(state_dir *s, const ledger *lg, const state_run *run, char *err, size_t errlen)
+{
+    int gen = s->newest + 1;
+    char tmp[4200], path[4300], final[4200];
+    snprintf(tmp, sizeof tmp, "%s/.gen-%06d.tmp", s->dir, gen);
+    remove_dir(tmp);
+    if (mkdir(tmp, 0700) != 0)
+        return errf(err, errlen, STATE_ERROR, "%s: cannot create: %s", tmp, strerror(errno));
+    csvw w;
+    snprintf(path, sizeof path, "%s/ledger.txt", tmp);
+    if (csvw_open(&w, path, 0) != 0)
+        goto io_error;
+    write_ledger(&w, lg, gen);
+    if (csvw_close(&w) != 0)
+        goto io_error;
+    snprintf(path, sizeof path, "%s/manifest.txt", tmp);
+    if (csvw_open(&w, path, 0) != 0)
+        goto io_error;
+    write_manifest(&w, gen, run);
+    if (csvw_close(&w) != 0 || sync_dir(tmp) != 0)
+        goto io_error;
+    fault_point("state-written");
+    gen_path(s, gen, NULL, final, sizeof final);
+    if (rename(tmp, final) != 0 || sync_dir(s->dir) != 0) {
+        snprintf(path, sizeof path, "%s", final);
+        goto io_error;
+    }
+    s->newest = gen;
+    fault_point("committed");
+    return gen;
+io_error:
+    errf(err, errlen, STATE_ERROR, "%s: cannot write the new state generation: %s", path, strerror(errno));
+    remove_dir(tmp);
+    return STATE_ERROR;
+}
+
+int state_mark_published(const state_dir *s, int gen, char *err, size_t errlen)
+{
+    char path[4200], dir[4200];
+    gen_path(s, gen, "published", path, sizeof path);
+    gen_path(s, gen, NULL, dir, sizeof dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0 || fsync(fd) != 0 || close(fd) != 0 || sync_dir(dir) != 0)
+        return errf(err, errlen, STATE_ERROR, "%s: cannot write: %s", path, strerror(errno));
+    return 0;
+}
+
+/* ---- reading a ledger ---- */
+
+typedef struct {
+    char *p, *end;
+    int eol;                /* the last token ended its line */
+    long line;
+    const char *path;
+    char *err;
+    size_t errlen;
+} cursor;
+
+static int damaged(cursor *c, const char *what)
+{
+    return errf(c->err, c->errlen, STATE_DAMAGED, "%s:%ld: %s: the state is damaged; restore it or run from an "
+                "older generation (--from-generation)", c->path, c->line, what);
+}
+
+/* The next space-separated token of the current line (NUL-terminated in place), or NULL at the line's end. */
+static char *token(cursor *c)
+{
+    if (c->eol || c->p >= c->end || *c->p == '\n')
+        return NULL;
+    char *t = c->p;
+    while (c->p < c->end && *c->p != ' ' && *c->p != '\n')
+        c->p++;
+    if (c->p >= c->end)
+        return NULL;            /* every line ends with a newline */
+    c->eol = *c->p == '\n';
+    *c->p++ = '\0';
+    return t;
+}
+
+/* Ends the current line: it must have no more tokens. */
+static int end_line(cursor *c)
+{
+    if (!c->eol)
+        return -1;
+    c->eol = 0;
+    c->line++;
+    return 0;
+}
+
+/* Whole line as a token (ids may not contain spaces, but read the whole line anyway). */
+static char *whole_line(cursor *c, size_t *n)
+{
+    char *t = c->p;
+    char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
+    if (!nl)
+        return NULL;
+    *n = (size_t)(nl - t);
+    *nl = '\0';
+    c->p = nl + 1;
+    c->line++;
+    return t;
+}
+
+static int int_token(cursor *c, int64_t *v)
+{
+    char *t = token(c), *e;
+    if (!t)
+        return -1;
+    errno = 0;
+    long long x = strtoll(t, &e, 10);
+    if (errno || *e != '\0' || e == t)
+        return -1;
+    *v = x;
+    return 0;
+}
+
+static int money_token(cursor *c, money_cents *v)
+{
+    char *t = token(c);
+    return t && fld_money(t, strlen(t), v) == NULL ? 0 : -1;
+}
+
+static int date_token(cursor *c, cal_date *d)
+{
+    char *t = token(c);
+    return t && fld_date(t, strlen(t), d) == NULL ? 0 : -1;
+}
+
+static int month_token(cursor *c, int32_t *m)
+{
+    char *t = token(c);
+    return t && fld_month(t, strlen(t), m) == NULL ? 0 : -1;
+}
+
+/* "name N" section header. */
+static int section(cursor *c, const char *name, int64_t *count)
+{
+    char *t = token(c);
+    if (!t || strcmp(t, name) != 0 || int_token(c, count) != 0 || *count < 0 || end_line(c) != 0)
+        return -1;
+    return 0;
+}
+
+/* Reads an id list, mapping file index -> ledger index (interned). */
+static int read_ids(cursor *c, const char *name, ids_table *t, int32_t **map, int64_t *count)
+{
+    if (section(c, name, count) != 0)
+        return damaged(c, name);
+    *map = malloc(sizeof **map * (size_t)(*count ? *count : 1));
+    if (!*map)
+        return damaged(c, "out of memory");
+    for (int64_t i = 0; i < *count; i++) {
+        size_t n;
+        char *id = whole_line(c, &n);
+        if (!id || fld_id(id, n) != NULL)
+            return damaged(c, "bad id");
+        (*map)[i] = ids_intern(t, id, n, NULL);
+        if ((*map)[i] < 0)
+            return damaged(c, "out of memory");
+    }
+    return 0;
+}
+
+/* An index into a file id list, mapped to the ledger's index. */
+static int index_token(cursor *c, const int32_t *map, int64_t count, int32_t *out)
+{
+    int64_t i;
+    if (int_token(c, &i) != 0 || i < 0 || i >= count)
+        return -1;
+    *out = map[i];
+    return 0;
+}
+
+static int parse_ledger(cursor *c, ledger *lg, int gen)
+{
+    int64_t n, v, np, nr, no;
+    int32_t *pmap = NULL, *rmap = NULL, *omap = NULL;
+    int rc = STATE_DAMAGED;
+    char *t = whole_line(c, (size_t *)&n);
+    if (!t || strcmp(t, LEDGER_MAGIC) != 0)
+        return damaged(c, "not a payrun ledger (version 1)");
+    if (section(c, "generation", &v) != 0 || v != gen)
+        return damaged(c, "generation number");
+    if (read_ids(c, "providers", &lg->providers, &pmap, &np) || read_ids(c, "recipients", &lg->recipients, &rmap, &nr) ||
+        read_ids(c, "overpayments", &lg->overpayments, &omap, &no))
+        goto out;
+    int32_t *tmap = NULL;
+    int64_t nt;
+    rc = read_ids(c, "paid_timesheets", &lg->paid_timesheets, &tmap, &nt);
+    free(tmap);
+    if (rc)
+        goto out;
+    rc = STATE_DAMAGED;
+#define LINE_OK(cond, what) do { if (!(cond) || end_line(c) != 0) { damaged(c, what); goto out; } } while (0)
+    if (section(c, "paid_periods", &n) != 0) { damaged(c, "paid_periods"); goto out; }
+    for (int64_t i = 0; i < n; i++) {
+        int32_t p, r;
+        cal_date d;
+        uint64_t key;
+        LINE_OK(!index_token(c, pmap, np, &p) && !index_token(c, rmap, nr, &r) && !date_token(c, &d) &&
+                    cal_is_period_start(d) && !ledger_period_key(p, r, d, &key) && !ledger_mark_period_paid(lg, key),
+                "paid period");
+    }
+    if (section(c, "provider_weeks", &n) != 0) { damaged(c, "provider_weeks"); goto out; }
+    for (int64_t i = 0; i < n; i++) {
+        int32_t p;
+        cal_date d;
+        int64_t minutes, first, multi;
+        ledger_provider_week *r = NULL;
+        LINE_OK(!index_token(c, pmap, np, &p) && !date_token(c, &d) && !int_token(c, &minutes) && minutes >= 0 &&
+                    !int_token(c, &first) && first >= -1 && first < nr && !int_token(c, &multi) &&
+                    (r = ledger_get(&lg->provider_week, ledger_key(p, d))),
+                "provider week");
+        r->minutes = minutes;
+        r->first_recipient = first < 0 ? 0 : rmap[first] + 1;
+        r->multi = (uint8_t)(multi != 0);
+    }
+    if (section(c, "recipient_weeks", &n) != 0) { damaged(c, "recipient_weeks"); goto out; }
+    for (int64_t i = 0; i < n; i++) {
+        int32_t r;
+        cal_date d;
+        int64_t minutes, *m = NULL;
+        LINE_OK(!index_token(c, rmap, nr, &r) && !date_token(c, &d) && !int_token(c, &minutes) && minutes >= 0 &&
+                    (m = ledger_get(&lg->recipient_week, ledger_key(r, d))),
+                "recipient week");
+        *m = minutes;
+    }
+    if (section(c, "provider_months", &n) != 0) { damaged(c, "provider_months"); goto out; }
+    for (int64_t i = 0; i < n; i++) {
+        int32_t p, mo;
+        int64_t minutes, viol;
+        money_cents dues;
+        ledger_provider_month *r = NULL;
+        LINE_OK(!index_token(c, pmap, np, &p) && !month_token(c, &mo) && !int_token(c, &minutes) && minutes >= 0 &&
+                    !money_token(c, &dues) && !int_token(c, &viol) &&
+                    (r = ledger_get(&lg->provider_month, ledger_key(p, mo))),
+                "provider month");
+        r->minutes = minutes;
+        r->dues = dues;
+        r->violation = (uint8_t)(viol != 0);
+    }
+    if (section(c, "recipient_months", &n) != 0) { damaged(c, "recipient_months"); goto out; }
+    for (int64_t i = 0; i < n; i++) {
+        int32_t r, mo;
+        int64_t minutes;
+        money_cents soc;
+        ledger_recipient_month *x = NULL;
+        LINE_OK(!index_token(c, rmap, nr, &r) && !month_token(c, &mo) && !int_token(c, &minutes) && minutes >= 0 &&
+                    !money_token(c, &soc) && (x = ledger_get(&lg->recipient_month, ledger_key(r, mo))),
+                "recipient month");
+        x->minutes = minutes;
+        x->soc_taken = soc;
+    }
+    if (section(c, "bups_years", &n) != 0) { damaged(c, "bups_years"); goto out; }
+    for (int64_t i = 0; i < n; i++) {
+        int32_t r;
+        int64_t fy, minutes, *m = NULL;
+        LINE_OK(!index_token(c, rmap, nr, &r) && !int_token(c, &fy) && fy > 0 && fy < 10000 &&
+                    !int_token(c, &minutes) && minutes >= 0 &&
+                    (m = ledger_get(&lg->bups_year, ledger_key(r, (int32_t)fy))),
+                "BUPS year");
+        *m = minutes;
+    }
+    if (section(c, "provider_years", &n) != 0) { damaged(c, "provider_years"); goto out; }
+    for (int64_t i = 0; i < n; i++) {
+        int32_t p;
+        int64_t y;
+        money_cents fica, sdi;
+        ledger_provider_year *r = NULL;
+        LINE_OK(!index_token(c, pmap, np, &p) && !int_token(c, &y) && y > 0 && y < 10000 && !money_token(c, &fica) &&
+                    !money_token(c, &sdi) && (r = ledger_get(&lg->provider_year, ledger_key(p, (int32_t)y))),
+                "provider year");
+        r->fica_wages = fica;
+        r->sdi_taxed = sdi;
+    }
+    if (section(c, "provider_quarters", &n) != 0) { damaged(c, "provider_quarters"); goto out; }
+    for (int64_t i = 0; i < n; i++) {
+        int32_t p;
+        int y, q;
+        char extra;
+        money_cents subj, taxed;
+        ledger_provider_quarter *r = NULL;
+        char *qt = NULL;
+        LINE_OK(!index_token(c, pmap, np, &p) && (qt = token(c)) && sscanf(qt, "%4d-Q%1d%c", &y, &q, &extra) == 2 &&
+                    q >= 1 && q <= 4 && !money_token(c, &subj) && !money_token(c, &taxed) &&
+                    (r = ledger_get(&lg->provider_quarter, ledger_key(p, y * 4 + q - 1))),
+                "provider quarter");
+        r->sdi_subject = subj;
+        r->sdi_taxed = taxed;
+    }
+    if (section(c, "recovered", &n) != 0) { damaged(c, "recovered"); goto out; }
+    for (int64_t i = 0; i < n; i++) {
+        int32_t o;
+        money_cents amount, *m = NULL;
+        LINE_OK(!index_token(c, omap, no, &o) && !money_token(c, &amount) &&
+                    (m = ledger_get(&lg->recovered, ledger_key(o, 0))),
+                "recovered");
+        *m = amount;
+    }
+    if (section(c, "violations", &n) != 0) { damaged(c, "violations"); goto out; }
+    for (int64_t i = 0; i < n; i++) {
+        int32_t p, *m = NULL;
+        int64_t count;
+        LINE_OK(!index_token(c, pmap, np, &p) && !int_token(c, &count) && count >= 0 &&
+                    (m = ledger_get(&lg->violations, ledger_key(p, 0))),
+                "violations");
+        *m = (int32_t)count;
+    }
+#undef LINE_OK
+    t = whole_line(c, (size_t *)&n);
+    if (!t || strcmp(t, "end") != 0) {
+        damaged(c, "expected end");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(pmap);
+    free(rmap);
+    free(omap);
+    return rc;
+}
+
+int state_load(const state_dir *s, int gen, ledger *lg, char *err, size_t errlen)
+{
+    if (gen == 0)
+        return 0;
+    char path[4200];
+    gen_path(s, gen, "ledger.txt", path, sizeof path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errf(err, errlen, STATE_ERROR, "%s: generation %d cannot be read: %s", path, gen, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return errf(err, errlen, STATE_ERROR, "%s: %s", path, strerror(errno));
+    }
+    size_t size = (size_t)st.st_size;
+    char *buf = malloc(size + 1);
+    size_t got = 0;
+    while (buf && got < size) {
+        ssize_t k = read(fd, buf + got, size - got);
+        if (k <= 0)
+            break;
+        got += (size_t)k;
+    }
+    close(fd);
+    if (!buf || got != size) {
+        free(buf);
+        return errf(err, errlen, STATE_ERROR, "%s: cannot read", path);
+    }
+    buf[size] = '\0';
+    /* the last line is "crc32 XXXXXXXX" over every byte before it */
+    int rc;
+    char *last = size >= 16 ? buf + size - 15 : NULL;
+    unsigned want;
+    char extra;
+    if (!last || buf[size - 1] != '\n' || last[-1] != '\n' || sscanf(last, "crc32 %8x%c", &want, &extra) != 2 ||
+        extra != '\n') {
+        rc = errf(err, errlen, STATE_DAMAGED, "%s: truncated or damaged (no checksum line); restore it or run "
+                  "from an older generation", path);
+    } else if ((uint32_t)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)buf, (uInt)(last - buf)) != want) {
+        rc = errf(err, errlen, STATE_DAMAGED, "%s: checksum mismatch: the file was changed or damaged; restore it "
+                  "or run from an older generation", path);
+    } else {
+        cursor c = {.p = buf, .end = last, .line = 1, .path = path, .err = err, .errlen = errlen};
+        rc = parse_ledger(&c, lg, gen);
+    }
+    free(buf);
+    return rc;
+}
+
+/* ---- list and show ---- */
+
+int state_list(const state_dir *s, char *err, size_t errlen)
+{
+    if (s->newest == 0)
+        printf("state %s: no generation yet\n", s->dir);
+    for (int g = 1; g <= s->newest; g++) {
+        char path[4200], line[4400];
+        gen_path(s, g, "manifest.txt", path, sizeof path);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        printf("generation %d\n", g);
+        if (!fgets(line, sizeof line, f) || strncmp(line, MANIFEST_MAGIC, strlen(MANIFEST_MAGIC)) != 0) {
+            fclose(f);
+            return errf(err, errlen, STATE_DAMAGED, "%s: not a payrun manifest", path);
+        }
+        while (fgets(line, sizeof line, f))
+            if (strncmp(line, "generation ", 11) != 0)
+                printf("  %s", line);
+        gen_path(s, g, "published", path, sizeof path);
+        printf("  outputs %s\n", access(path, F_OK) == 0 ? "published" : "not yet published");
+        fclose(f);
+    }
+    return 0;
+}
+
+int state_show(const state_dir *s, int gen, const ledger *lg, const char *provider, const char *recipient, char *err,
+               size_t errlen)
+{
+    (void)s;
+    char d[11], a[32], b[32], hm[24];
+    const ids_table *ids = provider ? &lg->providers : &lg->recipients;
+    const char *id = provider ? provider : recipient;
+    int32_t who = ids_find(ids, id, strlen(id));
+    if (who < 0)
+        return errf(err, errlen, STATE_ERROR, "%s %s has no counters in generation %d", provider ? "provider" : "recipient",
+                    id, gen);
+    printf("%s %s, generation %d\n", provider ? "provider" : "recipient", id, gen);
+    const ledger_table *t = provider ? &lg->provider_week : &lg->recipient_week;
+    printf("  workweeks (Sunday start): paid hours\n");
+    for (size_t i = 0; i < t->n; i++) {
+        if (key_who(t->keys[i]) != who)
+            continue;
+        cal_format(key_when(t->keys[i]), d);
+        if (provider) {
+            const ledger_provider_week *r = (const void *)(t->rows + i * t->size);
+            cal_format_hm(r->minutes, hm);
+            printf("    %s  %s%s\n", d, hm, r->multi ? "  (more than one recipient)" : "");
+        } else {
+            cal_format_hm(*(const int64_t *)(t->rows + i * t->size), hm);
+            printf("    %s  %s\n", d, hm);
+        }
+    }
+    t = provider ? &lg->provider_month : &lg->recipient_month;
+    printf("  service months: paid hours, %s\n", provider ? "union dues taken, violation counted" : "share of cost taken");
+    for (size_t i = 0; i < t->n; i++) {
+        if (key_who(t->keys[i]) != who)
+            continue;
+        int32_t m = key_when(t->keys[i]);
+        if (provider) {
+            const ledger_provider_month *r = (const void *)(t->rows + i * t->size);
+            cal_format_hm(r->minutes, hm);
+            money_format_cents(r->dues, a);
+            printf("    %04d-%02d  %s  dues %s%s\n", m / 12, m % 12 + 1, hm, a, r->violation ? "  violation" : "");
+        } else {
+            const ledger_recipient_month *r = (const void *)(t->rows + i * t->size);
+            cal_format_hm(r->minutes, hm);
+            money_format_cents(r->soc_taken, a);
+            printf("    %04d-%02d  %s  share of cost %s\n", m / 12, m % 12 + 1, hm, a);
+        }
+    }
+    if (provider) {
+        t = &lg->provider_year;
+        for (size_t i = 0; i < t->n; i++)
+            if (key_who(t->keys[i]) == who) {
+                const ledger_provider_year *r = (const void *)(t->rows + i * t->size);
+                money_format_cents(r->fica_wages, a);
+                money_format_cents(r->sdi_taxed, b);
+                printf("  year %d: FICA wages %s, SDI-taxed wages %s\n", key_when(t->keys[i]), a, b);
+            }
+        t = &lg->provider_quarter;
+        for (size_t i = 0; i < t->n; i++)
+            if (key_who(t->keys[i]) == who) {
+                const ledger_provider_quarter *r = (const void *)(t->rows + i * t->size);
+                int32_t q = key_when(t->keys[i]);
+                money_format_cents(r->sdi_subject, a);
+                money_format_cents(r->sdi_taxed, b);
+                printf("  quarter %d-Q%d: SDI-subject wages %s, SDI-taxed %s\n", q / 4, q % 4 + 1, a, b);
+            }
+        const int32_t *v = ledger_peek(&lg->violations, ledger_key(who, 0));
+        printf("  workweek violation months: %d\n", v ? *v : 0);
+    } else {
+        t = &lg->bups_year;
+        for (size_t i = 0; i < t->n; i++)
+            if (key_who(t->keys[i]) == who) {
+                cal_format_hm(*(const int64_t *)(t->rows + i * t->size), hm);
+                printf("  BUPS fiscal year %d-%02d: %s used\n", key_when(t->keys[i]), (key_when(t->keys[i]) + 1) % 100,
+                       hm);
+            }
+    }
+    return 0;
+}
