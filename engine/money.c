@@ -47,12 +47,20 @@ int money_rate_times_frac(money_rate rate, money_frac frac, money_rate *out)
 
 int money_rate_from_cents(money_cents cents, money_rate *out)
 {
-    return __builtin_mul_overflow(cents, MONEY_RATE_PER_CENT, out) ? MONEY_OVERFLOW : MONEY_OK;
+    money_rate r;
+    if (__builtin_mul_overflow(cents, MONEY_RATE_PER_CENT, &r))
+        return MONEY_OVERFLOW;
+    *out = r;
+    return MONEY_OK;
 }
 
 int money_add(money_cents a, money_cents b, money_cents *out)
 {
-    return __builtin_add_overflow(a, b, out) ? MONEY_OVERFLOW : MONEY_OK;
+    money_cents r;
+    if (__builtin_add_overflow(a, b, &r))
+        return MONEY_OVERFLOW;
+    *out = r;
+    return MONEY_OK;
 }
 
 /* Writes value / 10^scale with exactly `keep` decimals kept at least, trailing

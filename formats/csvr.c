@@ -30,6 +30,7 @@ typedef struct {
     long embedded;          /* line breaks inside the current row's quoted fields */
     int prev_term;          /* terminator that ended the last row or blank line */
     int header_done;
+    int started;            /* bytes were fed: a byte order mark can only come first */
     int stop;               /* fn's nonzero return, or CSVR_ERROR */
     int oom;
     char *err;
@@ -96,11 +97,6 @@ static void on_field(void *s, size_t n, void *data)
 
 static int map_header(reader *r)
 {
-    /* a UTF-8 byte order mark before the first name is not part of it */
-    if (r->nfields > 0 && r->len[0] >= 3 && memcmp(r->field[0], "\xEF\xBB\xBF", 3) == 0) {
-        r->field[0] += 3;
-        r->len[0] -= 3;
-    }
     for (size_t i = 0; i < r->nfields; i++)
         for (size_t j = 0; j < i; j++)
             if (r->len[i] == r->len[j] && memcmp(r->field[i], r->field[j], r->len[i]) == 0) {
@@ -119,6 +115,20 @@ static int map_header(reader *r)
     }
     r->row.nheader = r->nfields;
     return 0;
+}
+
+/* A quoting error: strict parsing refuses a file whose rows cannot be told apart
+ * safely (text after a closing quote, a quote inside an unquoted field, a quote never
+ * closed) rather than guess where the rows are. */
+static int parse_error(reader *r, struct csv_parser *p)
+{
+    if (csv_error(p) == CSV_EPARSE)
+        snprintf(r->err, r->errlen, "%s:%ld: CSV quoting error near this row (a quote inside an unquoted field, "
+                 "text after a closing quote, or a quote never closed): the rows cannot be read safely",
+                 r->row.path, r->line + r->embedded);
+    else
+        snprintf(r->err, r->errlen, "%s: CSV parser: %s", r->row.path, csv_strerror(csv_error(p)));
+    return CSVR_ERROR;
 }
 
 /* libcsv row callback: a row ended (c = its terminator, -1 at end of file), or, with
@@ -161,10 +171,15 @@ static void on_row(int c, void *data)
 
 static int feed(reader *r, struct csv_parser *p, const void *s, size_t n)
 {
-    if (csv_parse(p, s, n, on_field, on_row, r) != n) {
-        snprintf(r->err, r->errlen, "%s: CSV parser: %s", r->row.path, csv_strerror(csv_error(p)));
-        return CSVR_ERROR;
+    if (!r->started && n > 0) {
+        r->started = 1;
+        if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {   /* a UTF-8 byte order mark is not data */
+            s = (const char *)s + 3;
+            n -= 3;
+        }
     }
+    if (csv_parse(p, s, n, on_field, on_row, r) != n)
+        return parse_error(r, p);
     if (r->oom) {
         snprintf(r->err, r->errlen, "%s:%ld: out of memory reading a row", r->row.path, r->line);
         return CSVR_ERROR;
@@ -193,7 +208,7 @@ int csvr_read(const char *path, const csvr_column *cols, int ncols, csvr_row_fn 
         return CSVR_ERROR;
     }
     struct csv_parser p;
-    csv_init(&p, CSV_REPALL_NL);
+    csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL);
     csv_set_space_func(&p, no_space);   /* values are exact: never trim spaces (SPEC §1) */
     unsigned char *in = malloc(BLOCK), *out = malloc(BLOCK);
     z_stream z;
@@ -268,8 +283,10 @@ int csvr_read(const char *path, const csvr_column *cols, int ncols, csvr_row_fn 
         rc = CSVR_ERROR;
     }
     if (rc == 0) {
-        csv_fini(&p, on_field, on_row, &r);
-        rc = r.stop;
+        if (csv_fini(&p, on_field, on_row, &r) != 0)
+            rc = parse_error(&r, &p);
+        else
+            rc = r.stop;
         if (rc == 0 && r.oom) {
             snprintf(err, errlen, "%s:%ld: out of memory reading a row", path, r.line);
             rc = CSVR_ERROR;

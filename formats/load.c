@@ -47,8 +47,11 @@ static int bad(loader *l, int col, const char *fmt, ...)
 /* Checks the row's field count against the header's. */
 static int check_shape(loader *l)
 {
-    if (l->row->nfields != l->row->nheader)
-        return bad(l, 0, "row has %zu fields, the header has %zu", l->row->nfields, l->row->nheader);
+    if (l->row->nfields != l->row->nheader) {
+        snprintf(l->err, l->errlen, "%s:%ld: row: has %zu fields, the header has %zu", l->row->path, l->row->line,
+                 l->row->nfields, l->row->nheader);
+        return CSVR_ERROR;
+    }
     return 0;
 }
 

@@ -122,7 +122,7 @@ int tsread_parse(const csvr_row *row, sheet *s, char *msg, size_t msglen)
         }
     }
     if (sum == 0) {
-        snprintf(msg, msglen, "%s:%ld: no hours on any day", row->path, row->line);
+        snprintf(msg, msglen, "%s:%ld: d01..d16: no hours on any day", row->path, row->line);
         return EX_NO_HOURS;
     }
     return -1;

@@ -1,0 +1,591 @@
+/* test_csvr.c — CUnit suite for the streaming CSV reader (formats/csvr.h) on temporary files. */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "csvr.h"
+#include "test_util.h"
+
+static char dir[64];
+
+static int suite_init(void) { return tu_mkdtemp(dir, sizeof dir); }
+static int suite_clean(void)
+{
+    tu_rmtree(dir);
+    return 0;
+}
+
+/* Wanted columns of most tests: a and b required, c optional. */
+static const csvr_column ABC[] = {{"a", 1}, {"b", 1}, {"c", 0}};
+
+#define MAXROWS 8
+#define MAXVAL 64
+
+/* What the callback saw. */
+typedef struct {
+    int nrows;          /* calls */
+    int stop_at;        /* return stop_rc from this call (1-based), 0 = never */
+    int stop_rc;
+    long line[MAXROWS];
+    size_t nfields[MAXROWS], nheader[MAXROWS];
+    char val[MAXROWS][3][MAXVAL];
+    size_t len[MAXROWS][3];
+    int col[MAXROWS][3];
+    long sum_lines;     /* for big files */
+    int bad_big;        /* big files: rows whose values do not match their number */
+} seen;
+
+static int collect(void *ctx, const csvr_row *row)
+{
+    seen *s = ctx;
+    int i = s->nrows++;
+    if (i < MAXROWS) {
+        s->line[i] = row->line;
+        s->nfields[i] = row->nfields;
+        s->nheader[i] = row->nheader;
+        for (int c = 0; c < 3; c++) {
+            size_t n;
+            const char *v = csvr_get(row, c, &n);
+            s->len[i][c] = n;
+            memcpy(s->val[i][c], v, n < MAXVAL - 1 ? n : MAXVAL - 1);
+            s->val[i][c][n < MAXVAL - 1 ? n : MAXVAL - 1] = '\0';
+            s->col[i][c] = row->col[c];
+        }
+    }
+    s->sum_lines += row->line;
+    if (s->stop_at && s->nrows == s->stop_at)
+        return s->stop_rc;
+    return 0;
+}
+
+/* Writes content to dir/name and returns the path (static buffer per call site). */
+static const char *put(char *path, size_t n, const char *name, const void *content, size_t len)
+{
+    tu_path(path, n, dir, name);
+    CU_ASSERT_EQUAL_FATAL(tu_write(path, content, len), 0);
+    return path;
+}
+
+static int read_file(const char *path, const csvr_column *cols, int ncols, seen *s, csvr_info *info, char *err)
+{
+    memset(s->line, 0, sizeof s->line);
+    err[0] = '\0';
+    return csvr_read(path, cols, ncols, collect, s, info, err, 512);
+}
+
+static void test_columns_any_order(void)
+{
+    char p[256], err[512];
+    seen s = {0};
+    csvr_info info;
+    const char *csv = "c,junk,b,a,more\n3,x,2,1,y\n30,x,20,10,y\n";
+    put(p, sizeof p, "order.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s, &info, err), 0);
+    ASSERT_STR(err, "");
+    ASSERT_I64(s.nrows, 2);
+    ASSERT_I64(info.rows, 2);
+    ASSERT_I64(s.col[0][0], 3);
+    ASSERT_I64(s.col[0][1], 2);
+    ASSERT_I64(s.col[0][2], 0);
+    ASSERT_STR(s.val[0][0], "1");
+    ASSERT_STR(s.val[0][1], "2");
+    ASSERT_STR(s.val[0][2], "3");
+    ASSERT_STR(s.val[1][0], "10");
+    ASSERT_STR(s.val[1][1], "20");
+    ASSERT_STR(s.val[1][2], "30");
+    ASSERT_I64(s.nheader[0], 5);
+    ASSERT_I64(s.nfields[0], 5);
+    ASSERT_I64(s.line[0], 2);
+    ASSERT_I64(s.line[1], 3);
+
+    /* the optional column absent: -1 and "" */
+    seen s2 = {0};
+    csv = "b,a\n2,1\n";
+    put(p, sizeof p, "noc.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s2, NULL, err), 0);
+    ASSERT_I64(s2.nrows, 1);
+    ASSERT_I64(s2.col[0][2], -1);
+    ASSERT_STR(s2.val[0][2], "");
+    ASSERT_I64(s2.len[0][2], 0);
+
+    /* a short row: missing fields read as "" */
+    seen s3 = {0};
+    csv = "a,b,c\n1\n";
+    put(p, sizeof p, "short.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s3, NULL, err), 0);
+    ASSERT_I64(s3.nfields[0], 1);
+    ASSERT_I64(s3.nheader[0], 3);
+    ASSERT_STR(s3.val[0][0], "1");
+    ASSERT_STR(s3.val[0][1], "");
+}
+
+static void test_header_errors(void)
+{
+    char p[256], err[512], want[512];
+    seen s = {0};
+    const char *csv = "a,c\n1,3\n";
+    put(p, sizeof p, "missing.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s, NULL, err), CSVR_ERROR);
+    snprintf(want, sizeof want, "%s:1: missing required column b", p);
+    ASSERT_STR(err, want);
+    ASSERT_I64(s.nrows, 0);
+
+    /* names are exact: "B" or " b" is not b */
+    seen s1 = {0};
+    csv = "a, b\n1,2\n";
+    put(p, sizeof p, "spaced.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s1, NULL, err), CSVR_ERROR);
+    snprintf(want, sizeof want, "%s:1: missing required column b", p);
+    ASSERT_STR(err, want);
+
+    seen s2 = {0};
+    csv = "a,b,a\n1,2,3\n";
+    put(p, sizeof p, "dup.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s2, NULL, err), CSVR_ERROR);
+    snprintf(want, sizeof want, "%s:1: column a appears twice in the header", p);
+    ASSERT_STR(err, want);
+    ASSERT_I64(s2.nrows, 0);
+
+    /* a duplicated unknown column is an error too (the header is checked as a whole) */
+    seen s3 = {0};
+    csv = "a,b,x,x\n1,2,3,4\n";
+    put(p, sizeof p, "dupx.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s3, NULL, err), CSVR_ERROR);
+    snprintf(want, sizeof want, "%s:1: column x appears twice in the header", p);
+    ASSERT_STR(err, want);
+}
+
+static void test_bom(void)
+{
+    char p[256], err[512];
+    seen s = {0};
+    const char *csv = "\xEF\xBB\xBF" "a,b\n1,2\n";
+    put(p, sizeof p, "bom.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s, NULL, err), 0);
+    ASSERT_STR(err, "");
+    ASSERT_I64(s.nrows, 1);
+    ASSERT_I64(s.col[0][0], 0);
+    ASSERT_STR(s.val[0][0], "1");
+    ASSERT_STR(s.val[0][1], "2");
+    ASSERT_I64(s.line[0], 2);
+    /* a BOM only at the start of the file: in a data field it is data */
+    seen s2 = {0};
+    csv = "\xEF\xBB\xBF" "b,a\n\xEF\xBB\xBFx,y\n";
+    put(p, sizeof p, "bom2.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s2, NULL, err), 0);
+    ASSERT_STR(s2.val[0][1], "\xEF\xBB\xBFx");
+    ASSERT_STR(s2.val[0][0], "y");
+    /* a BOM before a quoted first name (RFC 4180 allows quoting any header name) */
+    seen s3 = {0};
+    csv = "\xEF\xBB\xBF\"a\",\"b\"\n1,2\n";
+    put(p, sizeof p, "bom3.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s3, NULL, err), 0);
+    ASSERT_STR(err, "");
+    ASSERT_I64(s3.nrows, 1);
+    ASSERT_STR(s3.val[0][0], "1");
+    ASSERT_STR(s3.val[0][1], "2");
+    /* and in a gzip file */
+    seen s4 = {0};
+    tu_path(p, sizeof p, dir, "bom4.csv");
+    CU_ASSERT_EQUAL_FATAL(tu_write_gzip(p, "\xEF\xBB\xBF" "a,b\n1,2\n", 11), 0);
+    ASSERT_I64(read_file(p, ABC, 3, &s4, NULL, err), 0);
+    ASSERT_I64(s4.nrows, 1);
+    ASSERT_STR(s4.val[0][0], "1");
+}
+
+/* LF, CRLF and CR-only line ends give the same rows on the same lines. */
+static void test_line_ends(void)
+{
+    static const char *const files[] = {
+        "a,b\n1,2\n3,4\n5,6\n",
+        "a,b\r\n1,2\r\n3,4\r\n5,6\r\n",
+        "a,b\r\n1,2\r\n3,4\r\n5,6",          /* no final line end */
+        "a,b\n1,2\n3,4\n5,6",
+        "a,b\r1,2\r3,4\r5,6\r",           /* old Mac CR-only */
+    };
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        char p[256], err[512];
+        seen s = {0};
+        put(p, sizeof p, "ends.csv", files[f], strlen(files[f]));
+        ASSERT_I64(read_file(p, ABC, 3, &s, NULL, err), 0);
+        ASSERT_I64(s.nrows, 3);
+        ASSERT_I64(s.line[0], 2);
+        ASSERT_I64(s.line[1], 3);
+        ASSERT_I64(s.line[2], 4);
+        ASSERT_STR(s.val[0][0], "1");
+        ASSERT_STR(s.val[1][1], "4");
+        ASSERT_STR(s.val[2][0], "5");
+        ASSERT_STR(s.val[2][1], "6");   /* no stray CR */
+    }
+}
+
+/* A CRLF (ending a row, or a blank line) split by the reader's 256 KiB block boundary. */
+static void test_crlf_at_block_boundary(void)
+{
+    const size_t block = 256 * 1024;
+    /* header "a,b\r\n" is 5 bytes; row k x 'A' + ",1\r\n": its CR is at 5 + k + 2 */
+    size_t ks[] = {block - 1 - 7, block - 1 - 9};   /* CR of the row / of the blank line at block - 1 */
+    for (int v = 0; v < 2; v++) {
+        size_t k = ks[v], cap = block + 64, len = 0;
+        char *csv = malloc(cap), p[256], err[512];
+        CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+        memcpy(csv, "a,b\r\n", 5);
+        len = 5;
+        memset(csv + len, 'A', k);
+        len += k;
+        memcpy(csv + len, ",1\r\n\r\n2,3\r\n", 11);
+        len += 11;
+        CU_ASSERT_FATAL(csv[v == 0 ? 5 + k + 2 : 5 + k + 4] == '\r');
+        CU_ASSERT_FATAL((v == 0 ? 5 + k + 2 : 5 + k + 4) == block - 1);
+        for (int g = 0; g < 2; g++) {
+            seen s = {0};
+            tu_path(p, sizeof p, dir, "boundary.csv");
+            int wrc = g ? tu_write_gzip(p, csv, len) : tu_write(p, csv, len);
+            CU_ASSERT_EQUAL_FATAL(wrc, 0);
+            ASSERT_I64(read_file(p, ABC, 3, &s, NULL, err), 0);
+            ASSERT_I64(s.nrows, 2);
+            ASSERT_I64(s.line[0], 2);
+            ASSERT_I64(s.len[0][0], k);
+            ASSERT_STR(s.val[0][1], "1");
+            ASSERT_I64(s.line[1], 4);      /* line 3 is blank */
+            ASSERT_STR(s.val[1][0], "2");
+            ASSERT_STR(s.val[1][1], "3");
+        }
+        free(csv);
+    }
+}
+
+static void test_quoted_newline(void)
+{
+    char p[256], err[512];
+    seen s = {0};
+    const char *csv = "a,b\n\"x\ny\",1\n2,3\n\"p\n\nq\",\"r\"\n4,5\n";
+    put(p, sizeof p, "qnl.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s, NULL, err), 0);
+    ASSERT_I64(s.nrows, 4);
+    ASSERT_I64(s.line[0], 2);
+    ASSERT_STR(s.val[0][0], "x\ny");
+    ASSERT_I64(s.line[1], 4);      /* the quoted field took lines 2-3 */
+    ASSERT_STR(s.val[1][0], "2");
+    ASSERT_I64(s.line[2], 5);
+    ASSERT_STR(s.val[2][0], "p\n\nq");
+    ASSERT_I64(s.line[3], 8);      /* lines 5-7 */
+
+    /* the same with CRLF: a CRLF inside quotes is one line break */
+    seen s2 = {0};
+    csv = "a,b\r\n\"x\r\ny\",1\r\n2,3\r\n";
+    put(p, sizeof p, "qcrlf.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s2, NULL, err), 0);
+    ASSERT_I64(s2.nrows, 2);
+    ASSERT_STR(s2.val[0][0], "x\r\ny");
+    ASSERT_I64(s2.line[1], 4);
+
+    /* doubled quotes and commas inside quotes */
+    seen s3 = {0};
+    csv = "a,b\n\"say \"\"hi\"\"\",\"1,5\"\n";
+    put(p, sizeof p, "qq.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s3, NULL, err), 0);
+    ASSERT_STR(s3.val[0][0], "say \"hi\"");
+    ASSERT_STR(s3.val[0][1], "1,5");
+    ASSERT_I64(s3.nfields[0], 2);
+}
+
+static void test_blank_lines(void)
+{
+    char p[256], err[512];
+    seen s = {0};
+    const char *csv = "a,b\n\n1,2\n\n\n3,4\n\n";
+    put(p, sizeof p, "blank.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s, NULL, err), 0);
+    ASSERT_I64(s.nrows, 2);
+    ASSERT_I64(s.line[0], 3);
+    ASSERT_I64(s.line[1], 6);
+
+    seen s2 = {0};
+    csv = "a,b\r\n\r\n1,2\r\n\r\n\r\n3,4\r\n";
+    put(p, sizeof p, "blankcrlf.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s2, NULL, err), 0);
+    ASSERT_I64(s2.nrows, 2);
+    ASSERT_I64(s2.line[0], 3);
+    ASSERT_I64(s2.line[1], 6);
+
+    /* blank lines before the header */
+    seen s3 = {0};
+    csv = "\n\na,b\n1,2\n";
+    put(p, sizeof p, "blankhead.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s3, NULL, err), 0);
+    ASSERT_I64(s3.nrows, 1);
+    ASSERT_I64(s3.line[0], 4);
+}
+
+static void test_spaces_kept(void)
+{
+    char p[256], err[512];
+    seen s = {0};
+    const char *csv = "a,b,c\n  a , b\t,\" q \"\n";
+    put(p, sizeof p, "spaces.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s, NULL, err), 0);
+    ASSERT_STR(s.val[0][0], "  a ");
+    ASSERT_STR(s.val[0][1], " b\t");
+    ASSERT_STR(s.val[0][2], " q ");
+    ASSERT_I64(s.len[0][0], 4);
+}
+
+/* gzip data is detected by its magic bytes, not by the name. */
+static void test_gzip(void)
+{
+    char p[256], pg[256], err[512];
+    const char *csv = "c,a,b\n3,1,2\n\n\"x\ny\",10,20\n";
+    seen plain = {0}, gz = {0};
+    csvr_info info;
+    put(p, sizeof p, "plain.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &plain, &info, err), 0);
+    ASSERT_I64(info.gzip, 0);
+    tu_path(pg, sizeof pg, dir, "compressed.csv");
+    CU_ASSERT_EQUAL_FATAL(tu_write_gzip(pg, csv, strlen(csv)), 0);
+    ASSERT_I64(read_file(pg, ABC, 3, &gz, &info, err), 0);
+    ASSERT_STR(err, "");
+    ASSERT_I64(info.gzip, 1);
+    ASSERT_I64(info.rows, 2);
+    ASSERT_I64(gz.nrows, plain.nrows);
+    ASSERT_I64(gz.nrows, 2);
+    for (int i = 0; i < 2; i++) {
+        ASSERT_I64(gz.line[i], plain.line[i]);
+        for (int c = 0; c < 3; c++)
+            ASSERT_STR(gz.val[i][c], plain.val[i][c]);
+    }
+    ASSERT_I64(gz.line[1], 4);
+    ASSERT_STR(gz.val[1][2], "x\ny");
+
+    /* info.bytes and crc32 are of the file's (compressed) bytes */
+    size_t n;
+    unsigned char *raw = tu_read(pg, &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(raw);
+    ASSERT_I64(info.bytes, n);
+    ASSERT_I64(info.crc32, crc32(crc32(0L, Z_NULL, 0), raw, (uInt)n));
+
+    /* two gzip members one after the other (cat a.gz b.gz) read as one stream */
+    char p2[256];
+    tu_path(p2, sizeof p2, dir, "part2.csv.gz");
+    CU_ASSERT_EQUAL_FATAL(tu_write_gzip(p2, "5,6,7\n", 6), 0);
+    size_t n2;
+    unsigned char *raw2 = tu_read(p2, &n2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(raw2);
+    unsigned char *both = malloc(n + n2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(both);
+    memcpy(both, raw, n);
+    memcpy(both + n, raw2, n2);
+    seen multi = {0};
+    put(p2, sizeof p2, "multi.csv", both, n + n2);
+    ASSERT_I64(read_file(p2, ABC, 3, &multi, &info, err), 0);
+    ASSERT_STR(err, "");
+    ASSERT_I64(multi.nrows, 3);
+    ASSERT_I64(multi.line[2], 6);
+    ASSERT_STR(multi.val[2][0], "6");
+    free(both);
+    free(raw2);
+    free(raw);
+}
+
+static void test_gzip_errors(void)
+{
+    char p[256], err[512], want[600];
+    /* a file with enough rows to span several deflate blocks */
+    size_t cap = 200000, len = 0;
+    char *csv = malloc(cap);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    len += (size_t)snprintf(csv, cap, "a,b\n");
+    for (int i = 0; len + 40 < cap; i++)
+        len += (size_t)snprintf(csv + len, cap - len, "%d,%d\n", i, i * 7919 % 10007);
+    tu_path(p, sizeof p, dir, "whole.csv.gz");
+    CU_ASSERT_EQUAL_FATAL(tu_write_gzip(p, csv, len), 0);
+    size_t n;
+    unsigned char *raw = tu_read(p, &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(raw);
+
+    /* cut in the middle, cut just the 8-byte trailer, cut inside the header */
+    size_t cuts[] = {n / 2, n - 8, n - 1, 5};
+    for (size_t k = 0; k < sizeof cuts / sizeof cuts[0]; k++) {
+        seen s = {0};
+        csvr_info info;
+        put(p, sizeof p, "cut.csv", raw, cuts[k]);
+        ASSERT_I64(read_file(p, ABC, 3, &s, &info, err), CSVR_ERROR);
+        ASSERT_CONTAINS(err, "truncated");
+        snprintf(want, sizeof want, "%s: ", p);
+        ASSERT_PREFIX(err, want);
+        ASSERT_I64(info.bytes, cuts[k]);
+        ASSERT_I64(info.gzip, 1);
+    }
+
+    /* a gzip header followed by a deflate block of the reserved type 3 (BFINAL 1, BTYPE 11) */
+    seen s = {0};
+    put(p, sizeof p, "garbage.csv", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\x07garbage", 18);
+    ASSERT_I64(read_file(p, ABC, 3, &s, NULL, err), CSVR_ERROR);
+    snprintf(want, sizeof want, "%s: bad gzip data", p);
+    ASSERT_PREFIX(err, want);
+    free(raw);
+    free(csv);
+}
+
+static void test_empty_and_missing(void)
+{
+    char p[256], err[512], want[600];
+    seen s = {0};
+    csvr_info info;
+    put(p, sizeof p, "empty.csv", "", 0);
+    ASSERT_I64(read_file(p, ABC, 3, &s, &info, err), CSVR_ERROR);
+    snprintf(want, sizeof want, "%s: empty file (no header row)", p);
+    ASSERT_STR(err, want);
+    ASSERT_I64(info.bytes, 0);
+
+    put(p, sizeof p, "blankonly.csv", "\n\r\n\n", 4);
+    ASSERT_I64(read_file(p, ABC, 3, &s, NULL, err), CSVR_ERROR);
+    snprintf(want, sizeof want, "%s: empty file (no header row)", p);
+    ASSERT_STR(err, want);
+
+    /* an empty gzip stream is an empty file too */
+    tu_path(p, sizeof p, dir, "empty.csv.gz");
+    CU_ASSERT_EQUAL_FATAL(tu_write_gzip(p, "", 0), 0);
+    ASSERT_I64(read_file(p, ABC, 3, &s, NULL, err), CSVR_ERROR);
+    snprintf(want, sizeof want, "%s: empty file (no header row)", p);
+    ASSERT_STR(err, want);
+
+    /* a header and no rows is fine */
+    seen s2 = {0};
+    put(p, sizeof p, "headeronly.csv", "a,b\n", 4);
+    ASSERT_I64(read_file(p, ABC, 3, &s2, &info, err), 0);
+    ASSERT_I64(s2.nrows, 0);
+    ASSERT_I64(info.rows, 0);
+
+    tu_path(p, sizeof p, dir, "no-such-file.csv");
+    ASSERT_I64(read_file(p, ABC, 3, &s, NULL, err), CSVR_ERROR);
+    snprintf(want, sizeof want, "%s: cannot open: ", p);
+    ASSERT_PREFIX(err, want);
+    ASSERT_I64(s.nrows, 0);
+}
+
+static void test_info(void)
+{
+    char p[256], err[512];
+    seen s = {0};
+    csvr_info info;
+    memset(&info, 0xff, sizeof info);
+    const char *csv = "a,b\r\n1,2\r\n\"3\r\n\",4\r\n";
+    put(p, sizeof p, "info.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s, &info, err), 0);
+    struct stat st;
+    CU_ASSERT_EQUAL_FATAL(stat(p, &st), 0);
+    ASSERT_I64(info.bytes, st.st_size);
+    ASSERT_I64(info.bytes, strlen(csv));
+    ASSERT_I64(info.crc32, crc32(crc32(0L, Z_NULL, 0), (const Bytef *)csv, (uInt)strlen(csv)));
+    ASSERT_I64(info.rows, 2);
+    ASSERT_I64(info.gzip, 0);
+    /* known CRC-32 check value: "123456789" -> 0xCBF43926 */
+    put(p, sizeof p, "check.csv", "123456789", 9);
+    ASSERT_I64(read_file(p, ABC, 3, &s, &info, err), CSVR_ERROR);   /* header lacks a and b */
+    ASSERT_I64(info.crc32, 0xCBF43926u);
+    ASSERT_I64(info.bytes, 9);
+}
+
+static void test_callback_stops(void)
+{
+    char p[256], err[512];
+    seen s = {0};
+    s.stop_at = 2;
+    s.stop_rc = 7;
+    const char *csv = "a,b\n1,2\n3,4\n5,6\n7,8\n";
+    put(p, sizeof p, "stop.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s, NULL, err), 7);
+    ASSERT_I64(s.nrows, 2);
+    /* a negative return too, on the last row without a final line end */
+    seen s2 = {0};
+    s2.stop_at = 2;
+    s2.stop_rc = -5;
+    csv = "a,b\n1,2\n3,4";
+    put(p, sizeof p, "stop2.csv", csv, strlen(csv));
+    ASSERT_I64(read_file(p, ABC, 3, &s2, NULL, err), -5);
+    ASSERT_I64(s2.nrows, 2);
+}
+
+/* Big files (several 256 KiB blocks, plain and gzip): every row, on the right line. */
+static int check_big(void *ctx, const csvr_row *row)
+{
+    seen *s = ctx;
+    size_t na, nb;
+    const char *a = csvr_get(row, 0, &na), *b = csvr_get(row, 1, &nb);
+    long i = s->nrows++;
+    char wa[32], wb[64];
+    int la = snprintf(wa, sizeof wa, "%ld", i);
+    int lb = snprintf(wb, sizeof wb, "row %ld, \"quoted\"", i * 3);
+    /* rows are on lines 2, 3, ...; every 100th row is followed by a blank line */
+    long want_line = 2 + i + i / 100;
+    if (row->line != want_line || na != (size_t)la || memcmp(a, wa, na) != 0 || nb != (size_t)lb ||
+        memcmp(b, wb, nb) != 0)
+        s->bad_big++;
+    return 0;
+}
+
+static void test_big_files(void)
+{
+    char p[256], err[512];
+    const long rows = 40000;
+    size_t cap = 4000000, len = 0;
+    char *csv = malloc(cap);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    len += (size_t)snprintf(csv, cap, "b,a\r\n");
+    for (long i = 0; i < rows; i++) {
+        len += (size_t)snprintf(csv + len, cap - len, "\"row %ld, \"\"quoted\"\"\",%ld\r\n", i * 3, i);
+        if (i % 100 == 99)
+            len += (size_t)snprintf(csv + len, cap - len, "\r\n");
+    }
+    CU_ASSERT_FATAL(len > 3 * 256 * 1024 && len < cap);
+    for (int g = 0; g < 2; g++) {
+        seen s = {0};
+        csvr_info info;
+        tu_path(p, sizeof p, dir, "big.csv");
+        int wrc = g ? tu_write_gzip(p, csv, len) : tu_write(p, csv, len);
+        CU_ASSERT_EQUAL_FATAL(wrc, 0);
+        ASSERT_I64(csvr_read(p, ABC, 3, check_big, &s, &info, err, sizeof err), 0);
+        ASSERT_I64(s.nrows, rows);
+        ASSERT_I64(info.rows, rows);
+        ASSERT_I64(s.bad_big, 0);
+        ASSERT_I64(info.gzip, g);
+        if (!g)
+            ASSERT_I64(info.bytes, len);
+    }
+    free(csv);
+}
+
+int test_csvr_register(void)
+{
+    static const struct {
+        const char *name;
+        CU_TestFunc fn;
+    } tests[] = {
+        {"columns in any order, unknown ignored", test_columns_any_order},
+        {"missing and duplicate header names", test_header_errors},
+        {"UTF-8 BOM ignored", test_bom},
+        {"LF and CRLF give the same rows and lines", test_line_ends},
+        {"CRLF split across read blocks", test_crlf_at_block_boundary},
+        {"quoted newlines count lines", test_quoted_newline},
+        {"blank lines count lines", test_blank_lines},
+        {"spaces are not trimmed", test_spaces_kept},
+        {"gzip detected by magic bytes", test_gzip},
+        {"truncated and bad gzip", test_gzip_errors},
+        {"empty and missing files", test_empty_and_missing},
+        {"info bytes, crc32, rows", test_info},
+        {"callback return stops the read", test_callback_stops},
+        {"big files across blocks", test_big_files},
+    };
+    CU_pSuite s = CU_add_suite("csvr", suite_init, suite_clean);
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
+        if (!CU_add_test(s, tests[i].name, tests[i].fn))
+            return -1;
+    return 0;
+}

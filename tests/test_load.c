@@ -1,0 +1,719 @@
+/* test_load.c — CUnit suite for loading the data directory (formats/load.h) and parsing timesheet rows (formats/tsread.h). */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "load.h"
+#include "test_util.h"
+#include "tsread.h"
+
+static cal_date D(int y, int m, int d) { return cal_from_ymd(y, m, d); }
+
+/* ---- a small valid data directory ---- */
+
+static const char PARAMETERS[] =
+    "parameter,scope,effective_from,value,reference\n"
+    "wage.hourly,alameda,2025-07-01,20.50,illustrative alameda wage\n"
+    "overtime.multiplier,*,2020-01-01,1.5,FLSA\n"
+    "overtime.weekly_threshold,*,2020-01-01,40:00,FLSA\n"
+    "fica.ss_rate,*,2020-01-01,0.062,IRS\n"
+    "sdi.wage_ceiling,*,2024-01-01,,none from 2024\n"
+    "union.dues_scale,alameda,2025-01-01,0:00=10.30; 25:01=15.90,local dues\n"
+    "payment.business_days,*,2020-01-01,10,seed 003\n";
+
+static const char PROVIDERS[] =
+    "provider_id,name,county,enrollment,elective_sdi,union_member,workweek_exemption\n"
+    "P1,\"Doe, Jane\",alameda,complete,n,y,n\n"
+    "P2,John Roe,alameda,pending,y,n,y\n";
+
+static const char RECIPIENTS[] =
+    "recipient_id,name,county,birth_date,severely_impaired,bups_exception,esp_inactivated_on\n"
+    "R1,Ann,alameda,1940-02-29,y,n,\n"
+    "R2,Bob,alameda,1950-01-01,n,y,2026-10-01\n";
+
+static const char AUTHORIZATIONS[] =
+    "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,medi_cal_eligible\n"
+    "R1,2026-11,283:00,0,0,y\n"
+    "R2,2026-11,100:30,50.5,12.25,n\n"
+    "R1,2026-12,283:00,0,0,y\n";
+
+static const char ASSIGNMENTS[] =
+    "provider_id,recipient_id,relationship,backup,start_date,end_date\n"
+    "P1,R1,other,no,2025-01-01,2025-12-31\n"
+    "P2,R2,parent,bups,2026-01-01,2026-12-31\n"
+    "P1,R1,child,no,2026-01-01,\n";
+
+enum { F_PARAMETERS, F_PROVIDERS, F_RECIPIENTS, F_AUTHORIZATIONS, F_ASSIGNMENTS, F_N };
+static const char *const NAMES[F_N] = {"parameters.csv", "providers.csv", "recipients.csv", "authorizations.csv",
+                                       "assignments.csv"};
+static const char *const DEFAULTS[F_N] = {PARAMETERS, PROVIDERS, RECIPIENTS, AUTHORIZATIONS, ASSIGNMENTS};
+
+/* Writes the valid data directory into a new temp dir, with file `which` replaced by
+ * `content` (which = -1: none replaced). */
+static void make_dir(char *dir, size_t n, int which, const char *content)
+{
+    CU_ASSERT_EQUAL_FATAL(tu_mkdtemp(dir, n), 0);
+    for (int f = 0; f < F_N; f++) {
+        char p[256];
+        tu_path(p, sizeof p, dir, NAMES[f]);
+        CU_ASSERT_EQUAL_FATAL(tu_write_str(p, f == which ? content : DEFAULTS[f]), 0);
+    }
+}
+
+static void test_valid(void)
+{
+    char dir[64], err[1024] = "";
+    masters m;
+    load_file files[LOAD_NFILES];
+    memset(&m, 0, sizeof m);
+    make_dir(dir, sizeof dir, -1, NULL);
+    int rc = load_masters(dir, &m, files, err, sizeof err);
+    ASSERT_I64(rc, 0);
+    ASSERT_STR(err, "");
+    if (rc == 0) {
+        int32_t ala = param_county(&m.params, "alameda", 7);
+        CU_ASSERT(ala >= 0);
+        ASSERT_I64(m.providers.n, 2);
+        ASSERT_I64(m.recipients.n, 2);
+        ASSERT_I64(m.authorizations.n, 3);
+        ASSERT_I64(m.assignments.n, 3);
+        ASSERT_I64(m.overpayments.n, 0);
+        ASSERT_I64(m.writs.n, 0);
+        ASSERT_I64(m.holidays.n, 0);
+
+        int32_t p1 = ids_find(&m.provider_ids, "P1", 2), p2 = ids_find(&m.provider_ids, "P2", 2);
+        int32_t r1 = ids_find(&m.recipient_ids, "R1", 2), r2 = ids_find(&m.recipient_ids, "R2", 2);
+        CU_ASSERT_FATAL(p1 >= 0 && p2 >= 0 && r1 >= 0 && r2 >= 0);
+        const master_provider *pp1 = &m.providers.v[p1], *pp2 = &m.providers.v[p2];
+        ASSERT_STR(master_text(&m, pp1->name), "Doe, Jane");
+        ASSERT_I64(pp1->county, ala);
+        ASSERT_I64(pp1->enrollment_complete, 1);
+        ASSERT_I64(pp1->elective_sdi, 0);
+        ASSERT_I64(pp1->union_member, 1);
+        ASSERT_I64(pp1->workweek_exemption, 0);
+        ASSERT_I64(pp1->line, 2);
+        ASSERT_I64(pp2->enrollment_complete, 0);
+        ASSERT_I64(pp2->elective_sdi, 1);
+        ASSERT_I64(pp2->workweek_exemption, 1);
+        ASSERT_I64(pp2->line, 3);
+
+        const master_recipient *rr1 = &m.recipients.v[r1], *rr2 = &m.recipients.v[r2];
+        ASSERT_I64(rr1->birth_date, D(1940, 2, 29));
+        ASSERT_I64(rr1->esp_inactivated_on, CAL_NONE);
+        ASSERT_I64(rr1->severely_impaired, 1);
+        ASSERT_I64(rr2->esp_inactivated_on, D(2026, 10, 1));
+        ASSERT_I64(rr2->bups_exception, 1);
+
+        const master_authorization *a = master_authorization_for(&m, r2, cal_month_key_ymd(2026, 11));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+        ASSERT_I64(a->authorized_minutes, 100 * 60 + 30);
+        ASSERT_I64(a->share_of_cost, 5050);
+        ASSERT_I64(a->soc_met_by_medical, 1225);
+        ASSERT_I64(a->medi_cal_eligible, 0);
+        ASSERT_I64(a->line, 3);
+        CU_ASSERT_PTR_NULL(master_authorization_for(&m, r2, cal_month_key_ymd(2026, 12)));
+        CU_ASSERT_PTR_NOT_NULL(master_authorization_for(&m, r1, cal_month_key_ymd(2026, 12)));
+
+        size_t count;
+        const master_assignment *as = master_pair_assignments(&m, p1, r1, &count);
+        ASSERT_I64(count, 2);
+        if (as && count == 2) {
+            ASSERT_I64(as[0].start, D(2025, 1, 1));
+            ASSERT_I64(as[0].end, D(2025, 12, 31));
+            ASSERT_I64(as[1].start, D(2026, 1, 1));
+            ASSERT_I64(as[1].end, CAL_OPEN);
+            ASSERT_I64(as[1].relationship, REL_CHILD);
+            ASSERT_I64(as[1].line, 4);
+        }
+        const master_assignment *on = master_assignment_on(&m, p1, r1, D(2026, 11, 5));
+        CU_ASSERT_PTR_NOT_NULL(on);
+        if (on)
+            ASSERT_I64(on->line, 4);
+        on = master_assignment_on(&m, p1, r1, D(2025, 12, 31));
+        CU_ASSERT_PTR_NOT_NULL(on);
+        if (on)
+            ASSERT_I64(on->line, 2);
+        CU_ASSERT_PTR_NULL(master_assignment_on(&m, p1, r1, D(2024, 12, 31)));
+        CU_ASSERT_PTR_NULL(master_pair_assignments(&m, p1, r2, &count));
+        ASSERT_I64(count, 0);
+        on = master_assignment_on(&m, p2, r2, D(2026, 12, 31));
+        CU_ASSERT_PTR_NOT_NULL(on);
+        if (on) {
+            ASSERT_I64(on->bups, 1);
+            ASSERT_I64(on->relationship, REL_PARENT);
+        }
+        CU_ASSERT_PTR_NULL(master_assignment_on(&m, p2, r2, D(2027, 1, 1)));
+
+        /* parameters as loaded */
+        const param_row *w = param_in_force(&m.params, P_WAGE_HOURLY, ala, D(2026, 11, 1));
+        CU_ASSERT_PTR_NOT_NULL(w);
+        if (w) {
+            ASSERT_I64(w->value, 2050);
+            ASSERT_STR(param_reference(&m.params, w), "illustrative alameda wage");
+        }
+        const param_row *ot = param_in_force(&m.params, P_OVERTIME_MULTIPLIER, ala, D(2026, 11, 1));
+        CU_ASSERT_PTR_NOT_NULL(ot);
+        if (ot)
+            ASSERT_I64(ot->value, 1500000);
+        const param_row *th = param_in_force(&m.params, P_OVERTIME_WEEKLY_THRESHOLD, ala, D(2026, 11, 1));
+        CU_ASSERT_PTR_NOT_NULL(th);
+        if (th)
+            ASSERT_I64(th->value, 2400);
+        const param_row *ceil = param_in_force(&m.params, P_SDI_WAGE_CEILING, PARAM_STATEWIDE, D(2026, 11, 1));
+        CU_ASSERT_PTR_NOT_NULL(ceil);
+        if (ceil)
+            ASSERT_I64(ceil->present, 0);
+        const param_row *dues = param_in_force(&m.params, P_UNION_DUES_SCALE, ala, D(2026, 11, 1));
+        CU_ASSERT_PTR_NOT_NULL(dues);
+        if (dues) {
+            ASSERT_I64(param_scale_of(&m.params, dues)->n, 2);
+            ASSERT_I64(param_scale_amount(param_scale_of(&m.params, dues), 1501), 1590);
+        }
+        const param_row *bd = param_in_force(&m.params, P_PAYMENT_BUSINESS_DAYS, PARAM_STATEWIDE, D(2026, 11, 1));
+        CU_ASSERT_PTR_NOT_NULL(bd);
+        if (bd)
+            ASSERT_I64(bd->value, 10);
+        ASSERT_I64(param_county(&m.params, "fresno", 6), -1);
+
+        /* files: required present, optional absent */
+        char want[256];
+        tu_path(want, sizeof want, dir, "providers.csv");
+        ASSERT_STR(files[LOAD_PROVIDERS].path, want);
+        ASSERT_I64(files[LOAD_PROVIDERS].present, 1);
+        ASSERT_I64(files[LOAD_PROVIDERS].info.rows, 2);
+        ASSERT_I64(files[LOAD_PROVIDERS].info.bytes, strlen(PROVIDERS));
+        ASSERT_I64(files[LOAD_PARAMETERS].info.rows, 7);
+        ASSERT_I64(files[LOAD_OVERPAYMENTS].present, 0);
+        ASSERT_I64(files[LOAD_HOLIDAYS].present, 0);
+        ASSERT_I64(files[LOAD_WRIT_WORKSHEETS].present, 0);
+        ASSERT_STR(load_file_name(LOAD_ASSIGNMENTS), "assignments.csv");
+    }
+    master_free(&m);
+    tu_rmtree(dir);
+}
+
+/* The optional files, present; and a gzip-compressed master file under its plain name. */
+static void test_optional_files(void)
+{
+    char dir[64], p[256], err[1024] = "";
+    masters m;
+    load_file files[LOAD_NFILES];
+    memset(&m, 0, sizeof m);
+    make_dir(dir, sizeof dir, -1, NULL);
+    tu_path(p, sizeof p, dir, "recipients.csv");
+    CU_ASSERT_EQUAL_FATAL(tu_write_gzip(p, RECIPIENTS, strlen(RECIPIENTS)), 0);
+    tu_path(p, sizeof p, dir, "holidays.csv");
+    /* Wed, Thu, a Saturday (never a business-day holiday), Wed again */
+    CU_ASSERT_EQUAL_FATAL(tu_write_str(p, "date,name\n2026-11-26,Thanksgiving\n2026-11-11,Veterans Day\n"
+                                          "2026-11-28,a Saturday\n2026-11-11,again\n"),
+                          0);
+    tu_path(p, sizeof p, dir, "overpayments.csv");
+    CU_ASSERT_EQUAL_FATAL(tu_write_str(p, "provider_id,overpayment_id,balance,per_check_max\n"
+                                          "P2,OP-1,150.00,50\nP1,OP-2,10,5\nP2,OP-3,80.00,25.00\n"),
+                          0);
+    tu_path(p, sizeof p, dir, "writ_worksheets.csv");
+    CU_ASSERT_EQUAL_FATAL(tu_write_str(p, "timesheet_id,reason,sr_number,regular_rate,overtime_rate,regular_hours,"
+                                          "overtime_hours\nT-W1,court_order,SR-1,19.45,29.175,100:00,4:30\n"
+                                          "T-W2,something else,,19.45,29.175,1:00,0:00\n"),
+                          0);
+    int rc = load_masters(dir, &m, files, err, sizeof err);
+    ASSERT_I64(rc, 0);
+    ASSERT_STR(err, "");
+    if (rc == 0) {
+        ASSERT_I64(files[LOAD_RECIPIENTS].info.gzip, 1);
+        ASSERT_I64(m.recipients.n, 2);
+        ASSERT_I64(files[LOAD_HOLIDAYS].present, 1);
+        ASSERT_I64(m.holiday_dates.n, 4);
+        ASSERT_I64(m.holidays.n, 2);
+        if (m.holidays.n == 2) {
+            ASSERT_I64(m.holidays.days[0], D(2026, 11, 11));
+            ASSERT_I64(m.holidays.days[1], D(2026, 11, 26));
+        }
+        /* Nov 2026: 21 weekdays - 2 holidays */
+        ASSERT_I64(cal_business_days_between(D(2026, 10, 31), D(2026, 11, 30), &m.holidays), 19);
+        ASSERT_I64(m.overpayments.n, 3);
+        int32_t p2 = ids_find(&m.provider_ids, "P2", 2);
+        int32_t first = ids_map_get(&m.overpayment_first, (uint64_t)(uint32_t)p2);
+        ASSERT_I64(first, 0);
+        if (first == 0) {
+            ASSERT_I64(m.next_overpayment[0], 2);   /* file order: OP-1, then OP-3 */
+            ASSERT_I64(m.next_overpayment[2], -1);
+            ASSERT_STR(master_text(&m, m.overpayments.v[2].id), "OP-3");
+            ASSERT_I64(m.overpayments.v[0].balance, 15000);
+            ASSERT_I64(m.overpayments.v[0].per_check_max, 5000);
+        }
+        ASSERT_I64(m.writs.n, 2);
+        if (m.writs.n == 2) {
+            ASSERT_I64(m.writs.v[0].reason, WRIT_COURT_ORDER);
+            ASSERT_I64(m.writs.v[0].regular_rate, INT64_C(19450000000000));
+            ASSERT_I64(m.writs.v[0].overtime_rate, INT64_C(29175000000000));
+            ASSERT_I64(m.writs.v[0].overtime_minutes, 270);
+            ASSERT_STR(master_text(&m, m.writs.v[0].sr_number), "SR-1");
+            ASSERT_I64(m.writs.v[1].reason, WRIT_OTHER);
+            ASSERT_STR(master_text(&m, m.writs.v[1].reason_text), "something else");
+            ASSERT_STR(master_text(&m, m.writs.v[1].sr_number), "");
+        }
+    }
+    master_free(&m);
+    tu_rmtree(dir);
+}
+
+/* Loads a copy of the valid directory with file `which` replaced; expects failure with an
+ * error that starts with "DIR/" + prefix. */
+static void expect_error(int line, int which, const char *content, const char *prefix)
+{
+    char dir[64], err[1024] = "", want[1200];
+    masters m;
+    load_file files[LOAD_NFILES];
+    memset(&m, 0, sizeof m);
+    make_dir(dir, sizeof dir, which, content);
+    int rc = load_masters(dir, &m, files, err, sizeof err);
+    tu_assert_i64(rc, -1, line, __FILE__, "load_masters(...)");
+    snprintf(want, sizeof want, "%s/%s", dir, prefix);
+    tu_assert_prefix(err, want, line, __FILE__, "err");
+    master_free(&m);
+    tu_rmtree(dir);
+}
+
+#define EXPECT_ERROR(which, content, prefix) expect_error(__LINE__, which, content, prefix)
+
+static const char PROVIDER_HEADER[] = "provider_id,name,county,enrollment,elective_sdi,union_member,workweek_exemption\n";
+static const char RECIPIENT_HEADER[] =
+    "recipient_id,name,county,birth_date,severely_impaired,bups_exception,esp_inactivated_on\n";
+static const char ASSIGNMENT_HEADER[] = "provider_id,recipient_id,relationship,backup,start_date,end_date\n";
+static const char PARAMETER_HEADER[] = "parameter,scope,effective_from,value,reference\n";
+
+static void test_master_errors(void)
+{
+    char buf[2048];
+
+    /* no data directory at all */
+    {
+        char err[1024] = "";
+        masters m;
+        load_file files[LOAD_NFILES];
+        memset(&m, 0, sizeof m);
+        ASSERT_I64(load_masters("/nonexistent-payrun-dir", &m, files, err, sizeof err), -1);
+        ASSERT_PREFIX(err, "/nonexistent-payrun-dir/parameters.csv: cannot open: ");
+        master_free(&m);
+    }
+
+    snprintf(buf, sizeof buf, "%sP1,A,alameda,complete,n,y,n\nP3,C,kern,complete,n,y,n\nP2,B,alameda,complete,n,y,n\n",
+             PROVIDER_HEADER);
+    EXPECT_ERROR(F_PROVIDERS, buf, "providers.csv:3: county: unknown county kern");
+
+    snprintf(buf, sizeof buf, "%sP1,A,alameda,complete,n,y,n\nP1,C,alameda,complete,n,y,n\nP2,B,alameda,complete,n,y,n\n",
+             PROVIDER_HEADER);
+    EXPECT_ERROR(F_PROVIDERS, buf, "providers.csv:3: provider_id: duplicate id P1");
+
+    snprintf(buf, sizeof buf, "%sP1,A,alameda,complete,n,y,n\n-P3,C,alameda,complete,n,y,n\nP2,B,alameda,complete,n,y,n\n",
+             PROVIDER_HEADER);
+    EXPECT_ERROR(F_PROVIDERS, buf, "providers.csv:3: provider_id: id starts with '-'");
+
+    snprintf(buf, sizeof buf, "%sP1,A,alameda,complete,n,y,n\nP 3,C,alameda,complete,n,y,n\nP2,B,alameda,complete,n,y,n\n",
+             PROVIDER_HEADER);
+    EXPECT_ERROR(F_PROVIDERS, buf, "providers.csv:3: provider_id: id has a character other than letters");
+
+    snprintf(buf, sizeof buf, "%sP1,A,alameda,complete,n,y,n\nP3,C,alameda,Complete,n,y,n\nP2,B,alameda,complete,n,y,n\n",
+             PROVIDER_HEADER);
+    EXPECT_ERROR(F_PROVIDERS, buf, "providers.csv:3: enrollment: expected complete or pending (Complete)");
+
+    snprintf(buf, sizeof buf, "%sP1,A,alameda,complete,n,y,n\nP3,C,alameda,complete,n,Y,n\nP2,B,alameda,complete,n,y,n\n",
+             PROVIDER_HEADER);
+    EXPECT_ERROR(F_PROVIDERS, buf, "providers.csv:3: union_member: expected y or n (Y)");
+
+    /* wrong field count (6 fields, header has 7) */
+    snprintf(buf, sizeof buf, "%sP1,A,alameda,complete,n,y,n\nP3,C,alameda,complete,n,y\nP2,B,alameda,complete,n,y,n\n",
+             PROVIDER_HEADER);
+    EXPECT_ERROR(F_PROVIDERS, buf, "providers.csv:3: ");
+    {
+        char dir[64], err[1024] = "";
+        masters m;
+        load_file files[LOAD_NFILES];
+        memset(&m, 0, sizeof m);
+        make_dir(dir, sizeof dir, F_PROVIDERS, buf);
+        ASSERT_I64(load_masters(dir, &m, files, err, sizeof err), -1);
+        ASSERT_CONTAINS(err, "row: has 6 fields, the header has 7");
+        master_free(&m);
+        tu_rmtree(dir);
+    }
+
+    /* missing required column */
+    EXPECT_ERROR(F_PROVIDERS,
+                 "provider_id,name,county,elective_sdi,union_member,workweek_exemption\nP1,A,alameda,n,y,n\n",
+                 "providers.csv:1: missing required column enrollment");
+
+    snprintf(buf, sizeof buf, "%sR1,A,alameda,1940-01-01,y,n,\nR3,C,alameda,1950-02-30,n,n,\nR2,B,alameda,1950-01-01,n,n,\n",
+             RECIPIENT_HEADER);
+    EXPECT_ERROR(F_RECIPIENTS, buf, "recipients.csv:3: birth_date: no such calendar date (1950-02-30)");
+
+    snprintf(buf, sizeof buf, "%sR1,A,alameda,1940-01-01,y,n,\nR3,C,alameda,1950-01-01,n,n,2026-1-1\nR2,B,alameda,1950-01-01,n,n,\n",
+             RECIPIENT_HEADER);
+    EXPECT_ERROR(F_RECIPIENTS, buf, "recipients.csv:3: esp_inactivated_on: not a date (YYYY-MM-DD)");
+
+    /* end_date before start_date */
+    snprintf(buf, sizeof buf, "%sP1,R1,other,no,2025-01-01,2025-12-31\nP2,R2,other,no,2026-05-01,2026-04-30\n", ASSIGNMENT_HEADER);
+    EXPECT_ERROR(F_ASSIGNMENTS, buf, "assignments.csv:3: end_date: end_date is before start_date");
+
+    /* overlapping assignments of one pair: reported on the later line, naming the earlier */
+    snprintf(buf, sizeof buf, "%sP1,R1,other,no,2025-01-01,2025-12-31\nP2,R2,other,no,2026-01-01,\nP1,R1,other,no,2025-06-01,\n",
+             ASSIGNMENT_HEADER);
+    EXPECT_ERROR(F_ASSIGNMENTS, buf, "assignments.csv:4: start_date: assignment of P1 to R1 overlaps the one on line 2");
+    /* the later line starting earlier, overlapping by one day */
+    snprintf(buf, sizeof buf, "%sP1,R1,other,no,2026-01-01,\nP2,R2,other,no,2026-01-01,\nP1,R1,other,no,2025-01-01,2026-01-01\n",
+             ASSIGNMENT_HEADER);
+    EXPECT_ERROR(F_ASSIGNMENTS, buf, "assignments.csv:4: start_date: assignment of P1 to R1 overlaps the one on line 2");
+    /* the same start date twice */
+    snprintf(buf, sizeof buf, "%sP1,R1,other,no,2026-01-01,2026-01-31\nP2,R2,other,no,2026-01-01,\nP1,R1,other,no,2026-01-01,2026-01-01\n",
+             ASSIGNMENT_HEADER);
+    EXPECT_ERROR(F_ASSIGNMENTS, buf, "assignments.csv:4: start_date: assignment of P1 to R1 overlaps the one on line 2");
+
+    snprintf(buf, sizeof buf, "%sP1,R1,other,no,2025-01-01,\nP2,R2,friend,no,2026-01-01,\n", ASSIGNMENT_HEADER);
+    EXPECT_ERROR(F_ASSIGNMENTS, buf, "assignments.csv:3: relationship: expected parent, spouse, child or other (friend)");
+
+    snprintf(buf, sizeof buf, "%sP1,R1,other,no,2025-01-01,\nP9,R2,other,no,2026-01-01,\nP2,R2,other,no,2026-01-01,\n",
+             ASSIGNMENT_HEADER);
+    EXPECT_ERROR(F_ASSIGNMENTS, buf, "assignments.csv:3: provider_id: P9 is not in providers.csv");
+
+    snprintf(buf, sizeof buf, "%sP1,R1,other,no,2025-01-01,\nP2,R9,other,no,2026-01-01,\n", ASSIGNMENT_HEADER);
+    EXPECT_ERROR(F_ASSIGNMENTS, buf, "assignments.csv:3: recipient_id: R9 is not in recipients.csv");
+
+    snprintf(buf, sizeof buf, "%sP1,R1,other,yes,2025-01-01,\n", ASSIGNMENT_HEADER);
+    EXPECT_ERROR(F_ASSIGNMENTS, buf, "assignments.csv:2: backup: expected bups or no (yes)");
+
+    /* duplicate authorization month, reported on the later line */
+    EXPECT_ERROR(F_AUTHORIZATIONS,
+                 "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,medi_cal_eligible\n"
+                 "R1,2026-11,283:00,0,0,y\nR2,2026-11,100:00,0,0,y\nR1,2026-11,10:00,0,0,y\n",
+                 "authorizations.csv:4: month: recipient R1 already has an authorization for this month on line 2");
+
+    EXPECT_ERROR(F_AUTHORIZATIONS,
+                 "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,medi_cal_eligible\n"
+                 "R1,2026-11,283:00,0,0,y\nR2,2026-11,100:00,\"1,000.00\",0,y\n",
+                 "authorizations.csv:3: share_of_cost: not a number (no thousand separators) (1,000.00)");
+
+    EXPECT_ERROR(F_AUTHORIZATIONS,
+                 "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,medi_cal_eligible\n"
+                 "R1,2026-11,283:00,0,0,y\nR2,2026-13,100:00,0,0,y\n",
+                 "authorizations.csv:3: month: no such month (2026-13)");
+}
+
+static void test_parameter_errors(void)
+{
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%swage.hourly,alameda,2025-07-01,20.50,r\nwage.daily,*,2025-07-01,1,r\n"
+                              "overtime.multiplier,*,2020-01-01,1.5,r\n", PARAMETER_HEADER);
+    EXPECT_ERROR(F_PARAMETERS, buf, "parameters.csv:3: parameter: unknown parameter wage.daily");
+
+    snprintf(buf, sizeof buf, "%swage.hourly,alameda,2025-07-01,20.50,r\nfica.ss_rate,alameda,2025-01-01,0.062,r\n"
+                              "overtime.multiplier,*,2020-01-01,1.5,r\n", PARAMETER_HEADER);
+    EXPECT_ERROR(F_PARAMETERS, buf, "parameters.csv:3: scope: fica.ss_rate goes by pay date and is statewide: scope must be *");
+
+    /* the other ends of the pay-date parameters: sdi.quarter_threshold, payment.business_days */
+    snprintf(buf, sizeof buf, "%swage.hourly,alameda,2025-07-01,20.50,r\nsdi.quarter_threshold,alameda,2025-01-01,750,r\n",
+             PARAMETER_HEADER);
+    EXPECT_ERROR(F_PARAMETERS, buf,
+                 "parameters.csv:3: scope: sdi.quarter_threshold goes by pay date and is statewide: scope must be *");
+    snprintf(buf, sizeof buf, "%swage.hourly,alameda,2025-07-01,20.50,r\npayment.business_days,alameda,2025-01-01,10,r\n",
+             PARAMETER_HEADER);
+    EXPECT_ERROR(F_PARAMETERS, buf,
+                 "parameters.csv:3: scope: payment.business_days goes by pay date and is statewide: scope must be *");
+
+    snprintf(buf, sizeof buf, "%swage.hourly,alameda,2025-07-01,20.50,r\nwage.hourly,alameda,2025-07-01,21.00,r\n",
+             PARAMETER_HEADER);
+    EXPECT_ERROR(F_PARAMETERS, buf,
+                 "parameters.csv:3: effective_from: wage.hourly for alameda effective 2025-07-01 is already given on line 2");
+
+    snprintf(buf, sizeof buf, "%swage.hourly,alameda,2025-07-01,20.50,r\nunion.hours_threshold,kern,2025-01-01,15:00,r\n"
+                              "overtime.multiplier,*,2020-01-01,1.5,r\n", PARAMETER_HEADER);
+    EXPECT_ERROR(F_PARAMETERS, buf, "parameters.csv:3: scope: county kern has no wage.hourly row");
+
+    snprintf(buf, sizeof buf, "%swage.hourly,alameda,2025-07-01,20.50,r\novertime.multiplier,*,2020-01-01,1.5,\n",
+             PARAMETER_HEADER);
+    EXPECT_ERROR(F_PARAMETERS, buf, "parameters.csv:3: reference: ");
+
+    snprintf(buf, sizeof buf, "%swage.hourly,alameda,2025-07-01,20.505,r\n", PARAMETER_HEADER);
+    EXPECT_ERROR(F_PARAMETERS, buf, "parameters.csv:2: value: money takes at most 2 decimals (20.505)");
+
+    snprintf(buf, sizeof buf, "%swage.hourly,alameda,2025-07-01,20.50,r\novertime.multiplier,*,2020-01-01,150%%,r\n",
+             PARAMETER_HEADER);
+    EXPECT_ERROR(F_PARAMETERS, buf, "parameters.csv:3: value: not a number (150%)");
+
+    snprintf(buf, sizeof buf, "%swage.hourly,alameda,2025-07-01,20.50,r\nunion.dues_scale,*,2025-01-01,0:00=10.30; 0:00=1,r\n",
+             PARAMETER_HEADER);
+    EXPECT_ERROR(F_PARAMETERS, buf, "parameters.csv:3: value: scale brackets must go up in hours");
+
+    snprintf(buf, sizeof buf, "%swage.hourly,alameda,2025-7-01,20.50,r\n", PARAMETER_HEADER);
+    EXPECT_ERROR(F_PARAMETERS, buf, "parameters.csv:2: effective_from: not a date (YYYY-MM-DD)");
+
+    EXPECT_ERROR(F_PARAMETERS, "parameter,scope,value,reference\nwage.hourly,alameda,20.50,r\n",
+                 "parameters.csv:1: missing required column effective_from");
+
+    /* "*" is a scope, not a county: a provider in county * is rejected */
+    char pbuf[512];
+    snprintf(pbuf, sizeof pbuf, "%sP1,A,*,complete,n,y,n\n", PROVIDER_HEADER);
+    EXPECT_ERROR(F_PROVIDERS, pbuf, "providers.csv:2: county: ");
+}
+
+/* ---- timesheets (tsread) ---- */
+
+static const char TS_HEADER[] =
+    "timesheet_id,provider_id,recipient_id,period_start,kind,channel,provider_signed_on,recipient_signed_on,"
+    "received_on,d01,d02,d03,d04,d05,d06,d07,d08,d09,d10,d11,d12,d13,d14,d15,d16,total\n";
+
+#define TS_ROWS 40
+
+/* What tsread_parse returned for each row. */
+typedef struct {
+    int n;
+    long line[TS_ROWS];
+    int code[TS_ROWS];
+    char msg[TS_ROWS][300];
+    sheet s[TS_ROWS];
+    char id[TS_ROWS][40];
+} parsed;
+
+static int parse_cb(void *ctx, const csvr_row *row)
+{
+    parsed *p = ctx;
+    if (p->n >= TS_ROWS)
+        return 1;
+    int i = p->n++;
+    sheet *s = &p->s[i];
+    memset(s, 0x5a, sizeof *s);
+    p->msg[i][0] = '\0';
+    p->code[i] = tsread_parse(row, s, p->msg[i], sizeof p->msg[i]);
+    p->line[i] = row->line;
+    size_t n = s->timesheet_id_len < 39 ? s->timesheet_id_len : 39;
+    memcpy(p->id[i], s->timesheet_id, n);
+    p->id[i][n] = '\0';
+    /* the strings are valid only now */
+    s->timesheet_id = s->provider_id = s->recipient_id = NULL;
+    return 0;
+}
+
+/* One row per rejection of SPEC §5 step 1, in the order checked, after two good rows. */
+static const struct {
+    const char *row;
+    int code;
+    const char *after_line;  /* the message after "FILE:LINE: " */
+} TS_CASES[] = {
+    /* good: 7:30 + 8 + 2.8 (2:48) = 18:18; x, X, 0, 0:00 are no hours */
+    {"T1,P1,R1,2026-11-01,regular,paper,2026-11-15,2026-11-15,2026-11-16,7:30,8,2.8,,x,X,0,0:00,,,,,,,,,18:18", -1,
+     NULL},
+    /* good: a 16-day period (Dec 16-31) with hours on d16, no total */
+    {"T2,P1,R1,2026-12-16,catch_up,electronic,,,2027-01-05,,,,,,,,,,,,,,,,1:00,", -1, NULL},
+    /* MALFORMED_ROW */
+    {"T3,P1,R1,2026-11-01,regular,paper,2026-11-15,2026-11-15,2026-11-16,8", EX_MALFORMED_ROW,
+     "row: has 10 fields, the header has 26"},
+    {"T 4,P1,R1,2026-11-01,regular,paper,2026-11-15,2026-11-15,2026-11-16,8,,,,,,,,,,,,,,,,", EX_MALFORMED_ROW,
+     "timesheet_id: id has a character other than letters, digits, '-', '_', '.' (T 4)"},
+    {"T5,,R1,2026-11-01,regular,paper,2026-11-15,2026-11-15,2026-11-16,8,,,,,,,,,,,,,,,,", EX_MALFORMED_ROW,
+     "provider_id: empty id"},
+    {"T6,P1,-R1,2026-11-01,regular,paper,2026-11-15,2026-11-15,2026-11-16,8,,,,,,,,,,,,,,,,", EX_MALFORMED_ROW,
+     "recipient_id: id starts with '-' (-R1)"},
+    {"T7,P1,R1,,regular,paper,2026-11-15,2026-11-15,2026-11-16,8,,,,,,,,,,,,,,,,", EX_MALFORMED_ROW,
+     "period_start: empty date"},
+    {"T8,P1,R1,2026-11-01,regular,paper,2026-11-15,2026-11-15,2026-11-31,8,,,,,,,,,,,,,,,,", EX_MALFORMED_ROW,
+     "received_on: no such calendar date (2026-11-31)"},
+    {"T9,P1,R1,2026-11-05,regular,paper,2026-11-15,2026-11-15,2026-11-16,8,,,,,,,,,,,,,,,,", EX_MALFORMED_ROW,
+     "period_start: a pay period starts on the 1st or the 16th (2026-11-05)"},
+    {"T10,P1,R1,2026-11-01,regular,paper,2026-11-5,2026-11-15,2026-11-16,8,,,,,,,,,,,,,,,,", EX_MALFORMED_ROW,
+     "provider_signed_on: not a date (YYYY-MM-DD) (2026-11-5)"},
+    {"T11,P1,R1,2026-11-01,regular,paper,2026-11-15,2026-02-30,2026-11-16,8,,,,,,,,,,,,,,,,", EX_MALFORMED_ROW,
+     "recipient_signed_on: no such calendar date (2026-02-30)"},
+    {"T12,P1,R1,2026-11-01,normal,paper,2026-11-15,2026-11-15,2026-11-16,8,,,,,,,,,,,,,,,,", EX_MALFORMED_ROW,
+     "kind: expected regular, catch_up, special or writ (normal)"},
+    {"T13,P1,R1,2026-11-01,regular,fax,2026-11-15,2026-11-15,2026-11-16,8,,,,,,,,,,,,,,,,", EX_MALFORMED_ROW,
+     "channel: expected paper or electronic (fax)"},
+    /* BAD_HOURS */
+    {"T14,P1,R1,2026-11-01,regular,paper,2026-11-15,2026-11-15,2026-11-16,8,8,25:00,,,,,,,,,,,,,,", EX_BAD_HOURS,
+     "d03: more than 24:00 in one day (25:00)"},
+    {"T15,P1,R1,2026-11-01,regular,paper,2026-11-15,2026-11-15,2026-11-16,8,abc,,,,,,,,,,,,,,,", EX_BAD_HOURS,
+     "d02: not hours (H:MM, whole hours or tenths like 2.8) (abc)"},
+    {"T16,P1,R1,2026-11-16,regular,paper,2026-11-30,2026-11-30,2026-12-01,8,,,,,,,,,,,,,,,1:00,", EX_BAD_HOURS,
+     "d16: hours on a day past the end of the pay period (1:00)"},
+    /* TOTAL_MISMATCH: 8:00 on the days, 9:00 given */
+    {"T17,P1,R1,2026-11-01,regular,paper,2026-11-15,2026-11-15,2026-11-16,4,4:00,,,,,,,,,,,,,,,9:00",
+     EX_TOTAL_MISMATCH, "total: 9:00 differs from the sum of the days, 8:00"},
+    /* NO_HOURS */
+    {"T18,P1,R1,2026-11-01,regular,paper,2026-11-15,2026-11-15,2026-11-16,,x,0,0:00,,,,,,,,,,,,,", EX_NO_HOURS,
+     "no hours on any day"},
+    /* order: a bad id before a bad period_start */
+    {"T 19,P1,R1,2026-11-05,regular,paper,2026-11-15,2026-11-15,2026-11-16,8,,,,,,,,,,,,,,,,", EX_MALFORMED_ROW,
+     "timesheet_id: "},
+    /* order: a bad received_on before period_start not the 1st or 16th */
+    {"T20,P1,R1,2026-11-05,regular,paper,2026-11-15,2026-11-15,2026-11-31,8,,,,,,,,,,,,,,,,", EX_MALFORMED_ROW,
+     "received_on: no such calendar date (2026-11-31)"},
+    /* order: an empty received_on */
+    {"T21,P1,R1,2026-11-01,regular,paper,2026-11-15,2026-11-15,,8,,,,,,,,,,,,,,,,", EX_MALFORMED_ROW,
+     "received_on: empty date"},
+    /* order: an unknown kind before bad hours */
+    {"T22,P1,R1,2026-11-01,weekly,paper,2026-11-15,2026-11-15,2026-11-16,abc,,,,,,,,,,,,,,,,", EX_MALFORMED_ROW,
+     "kind: "},
+    /* order: bad hours before a total mismatch */
+    {"T23,P1,R1,2026-11-01,regular,paper,2026-11-15,2026-11-15,2026-11-16,8,7:60,,,,,,,,,,,,,,,99:00", EX_BAD_HOURS,
+     "d02: minutes above 59 (7:60)"},
+    /* a 13-day period (Feb 2026 16-28): d14 is past the end */
+    {"T24,P1,R1,2026-02-16,regular,paper,2026-02-28,2026-02-28,2026-03-02,8,,,,,,,,,,,,,1:00,,,", EX_BAD_HOURS,
+     "d14: hours on a day past the end of the pay period (1:00)"},
+    /* exactly 24:00 is fine; total "32" (whole hours) equals 32:00 */
+    {"T25,P1,R1,2026-02-16,special,paper,,2026-02-28,2026-03-02,24:00,8,,,,,,,,,,,,,,,32", -1, NULL},
+    /* an empty total is not checked */
+    {"T26,P1,R1,2026-11-01,writ,electronic,2026-11-15,2026-11-15,2026-11-16,0.1,,,,,,,,,,,,,,,,", -1, NULL},
+    /* NO_HOURS with a total of 0:00 that matches */
+    {"T27,P1,R1,2026-11-01,regular,paper,2026-11-15,2026-11-15,2026-11-16,,,,,,,,,,,,,,,,,0:00", EX_NO_HOURS,
+     "no hours on any day"},
+    /* one field too many */
+    {"T29,P1,R1,2026-11-01,regular,paper,2026-11-15,2026-11-15,2026-11-16,8,,,,,,,,,,,,,,,,,", EX_MALFORMED_ROW,
+     "row: has 27 fields, the header has 26"},
+    /* a total that is not hours */
+    {"T28,P1,R1,2026-11-01,regular,paper,2026-11-15,2026-11-15,2026-11-16,8,,,,,,,,,,,,,,,,eight", EX_TOTAL_MISMATCH,
+     "total: "},
+};
+
+#define NCASES ((int)(sizeof TS_CASES / sizeof TS_CASES[0]))
+
+static void test_tsread(void)
+{
+    char dir[64], p[256], err[512] = "";
+    CU_ASSERT_EQUAL_FATAL(tu_mkdtemp(dir, sizeof dir), 0);
+    tu_path(p, sizeof p, dir, "ts.csv");
+    size_t cap = 16384, len = 0;
+    char *csv = malloc(cap);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    len += (size_t)snprintf(csv + len, cap - len, "%s", TS_HEADER);
+    for (int i = 0; i < NCASES; i++)
+        len += (size_t)snprintf(csv + len, cap - len, "%s\n", TS_CASES[i].row);
+    CU_ASSERT_FATAL(len < cap);
+    CU_ASSERT_EQUAL_FATAL(tu_write(p, csv, len), 0);
+    free(csv);
+
+    parsed *r = calloc(1, sizeof *r);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    ASSERT_I64(csvr_read(p, tsread_columns, TS_NCOLS, parse_cb, r, NULL, err, sizeof err), 0);
+    ASSERT_STR(err, "");
+    ASSERT_I64(r->n, NCASES);
+    for (int i = 0; i < r->n && i < NCASES; i++) {
+        char want[400], what[64];
+        snprintf(what, sizeof what, "code of row %d (line %d)", i + 1, i + 2);
+        tu_assert_i64(r->code[i], TS_CASES[i].code, __LINE__, __FILE__, what);
+        ASSERT_I64(r->line[i], i + 2);
+        ASSERT_I64(r->s[i].source_line, i + 2);
+        ASSERT_STR(r->s[i].source_file, p);
+        if (TS_CASES[i].after_line) {
+            snprintf(want, sizeof want, "%s:%d: %s", p, i + 2, TS_CASES[i].after_line);
+            snprintf(what, sizeof what, "message of row %d (line %d)", i + 1, i + 2);
+            tu_assert_prefix(r->msg[i], want, __LINE__, __FILE__, what);
+        }
+        /* rejected at parse: no minutes */
+        if (TS_CASES[i].code == EX_MALFORMED_ROW || TS_CASES[i].code == EX_BAD_HOURS) {
+            snprintf(what, sizeof what, "claimed of row %d (line %d)", i + 1, i + 2);
+            tu_assert_i64(r->s[i].claimed, 0, __LINE__, __FILE__, what);
+        }
+    }
+    /* the raw timesheet id, even for a rejected row */
+    ASSERT_STR(r->id[3], "T 4");
+    ASSERT_STR(r->id[0], "T1");
+
+    /* the first good row in detail */
+    const sheet *s = &r->s[0];
+    ASSERT_I64(s->period_start, D(2026, 11, 1));
+    ASSERT_I64(s->period_end, D(2026, 11, 15));
+    ASSERT_I64(s->ndays, 15);
+    ASSERT_I64(s->kind, KIND_REGULAR);
+    ASSERT_I64(s->channel, CHANNEL_PAPER);
+    ASSERT_I64(s->provider_signed_on, D(2026, 11, 15));
+    ASSERT_I64(s->recipient_signed_on, D(2026, 11, 15));
+    ASSERT_I64(s->received_on, D(2026, 11, 16));
+    static const int32_t mins[SHEET_MAX_DAYS] = {450, 480, 168, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    for (int d = 0; d < SHEET_MAX_DAYS; d++)
+        ASSERT_I64(s->minutes[d], mins[d]);
+    ASSERT_I64(s->claimed, 1098);   /* 450 + 480 + 168 */
+
+    /* the second: 16 days, signatures empty */
+    s = &r->s[1];
+    ASSERT_I64(s->period_end, D(2026, 12, 31));
+    ASSERT_I64(s->ndays, 16);
+    ASSERT_I64(s->kind, KIND_CATCH_UP);
+    ASSERT_I64(s->channel, CHANNEL_ELECTRONIC);
+    ASSERT_I64(s->provider_signed_on, CAL_NONE);
+    ASSERT_I64(s->recipient_signed_on, CAL_NONE);
+    ASSERT_I64(s->minutes[15], 60);
+    ASSERT_I64(s->minutes[0], 0);
+    ASSERT_I64(s->claimed, 60);
+
+    /* T25, T26: special and writ kinds; 24:00 + 8:00 */
+    ASSERT_I64(r->s[24].kind, KIND_SPECIAL);
+    ASSERT_I64(r->s[24].ndays, 13);
+    ASSERT_I64(r->s[24].claimed, 32 * 60);
+    ASSERT_I64(r->s[24].provider_signed_on, CAL_NONE);
+    ASSERT_I64(r->s[25].kind, KIND_WRIT);
+    ASSERT_I64(r->s[25].claimed, 6);
+    /* NO_HOURS carries the days' sum: 0 */
+    ASSERT_I64(r->s[17].claimed, 0);
+
+    free(r);
+    tu_rmtree(dir);
+}
+
+/* Columns by name: a timesheet file with its columns shuffled, an extra column and no total. */
+static void test_tsread_columns(void)
+{
+    char dir[64], p[256], err[512] = "";
+    CU_ASSERT_EQUAL_FATAL(tu_mkdtemp(dir, sizeof dir), 0);
+    tu_path(p, sizeof p, dir, "ts2.csv");
+    CU_ASSERT_EQUAL_FATAL(
+        tu_write_str(p, "d16,d15,d14,d13,d12,d11,d10,d09,d08,d07,d06,d05,d04,d03,d02,d01,note,received_on,"
+                        "recipient_signed_on,provider_signed_on,channel,kind,period_start,recipient_id,provider_id,"
+                        "timesheet_id\r\n"
+                        ",1:00,,,,,,,,,,,,,,2:30,hello,2026-11-16,2026-11-15,2026-11-14,paper,regular,2026-11-01,R1,P1,"
+                        "T1\r\n"),
+        0);
+    parsed *r = calloc(1, sizeof *r);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    ASSERT_I64(csvr_read(p, tsread_columns, TS_NCOLS, parse_cb, r, NULL, err, sizeof err), 0);
+    ASSERT_I64(r->n, 1);
+    ASSERT_I64(r->code[0], -1);
+    ASSERT_STR(r->msg[0], "");
+    ASSERT_I64(r->s[0].minutes[0], 150);
+    ASSERT_I64(r->s[0].minutes[14], 60);
+    ASSERT_I64(r->s[0].claimed, 210);
+    ASSERT_I64(r->s[0].provider_signed_on, D(2026, 11, 14));
+    ASSERT_STR(r->id[0], "T1");
+
+    /* a missing required day column is a file error */
+    tu_path(p, sizeof p, dir, "ts3.csv");
+    CU_ASSERT_EQUAL_FATAL(tu_write_str(p, "timesheet_id,provider_id,recipient_id,period_start,kind,channel,"
+                                          "provider_signed_on,recipient_signed_on,received_on,d01\nT1\n"),
+                          0);
+    char want[400];
+    ASSERT_I64(csvr_read(p, tsread_columns, TS_NCOLS, parse_cb, r, NULL, err, sizeof err), CSVR_ERROR);
+    snprintf(want, sizeof want, "%s:1: missing required column d02", p);
+    ASSERT_STR(err, want);
+    free(r);
+    tu_rmtree(dir);
+}
+
+int test_load_register(void)
+{
+    static const struct {
+        const char *name;
+        CU_TestFunc fn;
+    } tests[] = {
+        {"load_masters: a valid data directory", test_valid},
+        {"load_masters: optional files, gzip", test_optional_files},
+        {"load_masters: master file errors", test_master_errors},
+        {"load_masters: parameter errors", test_parameter_errors},
+        {"tsread_parse: each exception in order", test_tsread},
+        {"tsread_parse: columns by name", test_tsread_columns},
+    };
+    CU_pSuite s = CU_add_suite("load", NULL, NULL);
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
+        if (!CU_add_test(s, tests[i].name, tests[i].fn))
+            return -1;
+    return 0;
+}

@@ -1,0 +1,39 @@
+/* test_util.h — shared helpers for the CUnit suites: value-printing assertions, temp files. */
+#ifndef PAYRUN_TEST_UTIL_H
+#define PAYRUN_TEST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Assertions that print the expected and actual value when they fail. */
+void tu_assert_str(const char *actual, const char *expected, int line, const char *file, const char *expr);
+void tu_assert_mem(const void *actual, size_t alen, const void *expected, size_t elen, int line, const char *file,
+                   const char *expr);
+void tu_assert_prefix(const char *actual, const char *prefix, int line, const char *file, const char *expr);
+void tu_assert_contains(const char *actual, const char *needle, int line, const char *file, const char *expr);
+void tu_assert_i64(int64_t actual, int64_t expected, int line, const char *file, const char *expr);
+/* A check whose message is written by the caller (e.g. "3 of 73049 days wrong, first 1900-03-01"). */
+void tu_assert_msg(int ok, const char *msg, int line, const char *file);
+
+#define ASSERT_STR(a, e) tu_assert_str((a), (e), __LINE__, __FILE__, #a)
+#define ASSERT_MEM(a, alen, e, elen) tu_assert_mem((a), (alen), (e), (elen), __LINE__, __FILE__, #a)
+#define ASSERT_PREFIX(a, p) tu_assert_prefix((a), (p), __LINE__, __FILE__, #a)
+#define ASSERT_CONTAINS(a, s) tu_assert_contains((a), (s), __LINE__, __FILE__, #a)
+#define ASSERT_I64(a, e) tu_assert_i64((int64_t)(a), (int64_t)(e), __LINE__, __FILE__, #a)
+#define ASSERT_MSG(ok, msg) tu_assert_msg((ok), (msg), __LINE__, __FILE__)
+
+/* Creates a fresh directory /tmp/payrun-unit-XXXXXX; 0 on success. */
+int tu_mkdtemp(char *dir, size_t n);
+/* Writes n bytes to path (created or truncated); 0 on success. */
+int tu_write(const char *path, const void *data, size_t n);
+int tu_write_str(const char *path, const char *s);
+/* Writes data gzip-compressed (zlib gzopen/gzwrite) to path; 0 on success. */
+int tu_write_gzip(const char *path, const void *data, size_t n);
+/* Reads a whole file into a malloc'd buffer (NUL-terminated beyond *n); NULL on error. */
+unsigned char *tu_read(const char *path, size_t *n);
+/* Removes every file in dir and dir itself (one level: the suites make no subdirectories). */
+void tu_rmtree(const char *dir);
+/* "dir/name" into out. */
+void tu_path(char *out, size_t outlen, const char *dir, const char *name);
+
+#endif
