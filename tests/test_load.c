@@ -539,7 +539,7 @@ static const struct {
      EX_TOTAL_MISMATCH, "total: 9:00 differs from the sum of the days, 8:00"},
     /* NO_HOURS */
     {"T18,P1,R1,2026-11-01,regular,paper,2026-11-15,2026-11-15,2026-11-16,,x,0,0:00,,,,,,,,,,,,,", EX_NO_HOURS,
-     "no hours on any day"},
+     "d01..d16: no hours on any day"},
     /* order: a bad id before a bad period_start */
     {"T 19,P1,R1,2026-11-05,regular,paper,2026-11-15,2026-11-15,2026-11-16,8,,,,,,,,,,,,,,,,", EX_MALFORMED_ROW,
      "timesheet_id: "},
@@ -564,7 +564,7 @@ static const struct {
     {"T26,P1,R1,2026-11-01,writ,electronic,2026-11-15,2026-11-15,2026-11-16,0.1,,,,,,,,,,,,,,,,", -1, NULL},
     /* NO_HOURS with a total of 0:00 that matches */
     {"T27,P1,R1,2026-11-01,regular,paper,2026-11-15,2026-11-15,2026-11-16,,,,,,,,,,,,,,,,,0:00", EX_NO_HOURS,
-     "no hours on any day"},
+     "d01..d16: no hours on any day"},
     /* one field too many */
     {"T29,P1,R1,2026-11-01,regular,paper,2026-11-15,2026-11-15,2026-11-16,8,,,,,,,,,,,,,,,,,", EX_MALFORMED_ROW,
      "row: has 27 fields, the header has 26"},
