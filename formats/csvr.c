@@ -36,6 +36,7 @@ typedef struct {
     char *err;
     size_t errlen;
     uint64_t rows;
+    const uint64_t *bytes;  /* raw bytes read so far */
 } reader;
 
 static int no_space(unsigned char c) { (void)c; return 0; }
@@ -158,6 +159,7 @@ static void on_row(int c, void *data)
                 r->stop = CSVR_ERROR;
         } else {
             r->row.line = start;
+            r->row.bytes_read = *r->bytes;
             r->row.nfields = r->nfields;
             r->row.field = r->field;
             r->row.len = r->len;
@@ -201,6 +203,7 @@ int csvr_read(const char *path, const csvr_column *cols, int ncols, csvr_row_fn 
     }
     r.row.path = path;
     r.row.col = r.colmap;
+    r.bytes = &info->bytes;
 
     int fd = open(path, O_RDONLY);
     if (fd < 0) {

@@ -20,6 +20,7 @@ typedef struct {
     char **field;           /* field[i]: i-th field of the row, NUL-terminated, may hold NULs */
     size_t *len;
     const int *col;         /* col[c]: field position of wanted column c, -1 when absent */
+    uint64_t bytes_read;    /* raw file bytes read so far (for progress reports) */
 } csvr_row;
 
 /* Field of wanted column c, "" (length 0) when the column is absent or the row is short. */

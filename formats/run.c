@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "load.h"
 #include "out.h"
@@ -20,7 +23,34 @@ typedef struct {
     const masters *m;
     out_set *out;
     int fatal;
+    /* progress on a terminal */
+    int progress;
+    uint64_t file_size;
+    long rows;
+    struct timespec start, last;
 } stream_ctx;
+
+static int64_t ms_between(const struct timespec *a, const struct timespec *b)
+{
+    return (int64_t)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+/* A progress line (rows, MB/s, ETA) on stderr, twice a second at most; integer
+ * arithmetic on the wall clock, for display only. */
+static void show_progress(stream_ctx *c, const csvr_row *row, int done)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!done && ms_between(&c->last, &now) < 500)
+        return;
+    c->last = now;
+    int64_t ms = ms_between(&c->start, &now);
+    int64_t read = (int64_t)row->bytes_read, left = (int64_t)c->file_size - read;
+    int64_t kb_per_s = ms > 0 ? read / ms : 0;               /* bytes per ms = kB/s */
+    int64_t eta = read > 0 && left > 0 ? left * ms / read / 1000 : 0;
+    fprintf(stderr, "\rpayrun: %s: %ld rows, %lld.%lld MB/s, ETA %lld s   %s", row->path, c->rows,
+            (long long)(kb_per_s / 1000), (long long)(kb_per_s % 1000 / 100), (long long)eta, done ? "\n" : "");
+}
 
 /* One timesheet row: parse (step 1), the rules (steps 2-15), the output rows. */
 static int on_timesheet(void *ctx, const csvr_row *row)
@@ -37,6 +67,8 @@ static int on_timesheet(void *ctx, const csvr_row *row)
         return 1;
     }
     out_write(c->out, c->m, &s, &r);
+    if (c->progress && (++c->rows & 0x3FFF) == 0)
+        show_progress(c, row, 0);
     return 0;
 }
 
@@ -107,11 +139,16 @@ int run_payroll(const run_options *o)
         rc = EXIT_INTERNAL;
         goto done;
     }
-    stream_ctx sc = {.e = &e, .m = &m, .out = &out};
+    stream_ctx sc = {.e = &e, .m = &m, .out = &out, .progress = isatty(STDERR_FILENO)};
     for (int i = 0; i < o->nfiles && rc == EXIT_OK; i++) {
         out_input *in = &inputs[ninputs++];
         in->role = "timesheets";
         in->path = o->files[i];
+        struct stat fst;
+        sc.file_size = stat(o->files[i], &fst) == 0 ? (uint64_t)fst.st_size : 0;
+        sc.rows = 0;
+        clock_gettime(CLOCK_MONOTONIC, &sc.start);
+        sc.last = sc.start;
         int r = csvr_read(o->files[i], tsread_columns, TS_NCOLS, on_timesheet, &sc, &in->info, err, sizeof err);
         if (sc.fatal) {
             fprintf(stderr, "payrun: %s\n", e.err);
@@ -119,6 +156,9 @@ int run_payroll(const run_options *o)
         } else if (r != 0) {
             fprintf(stderr, "payrun: %s\n", err);
             rc = EXIT_DATA;
+        } else if (sc.progress && sc.rows >= 0x4000) {
+            csvr_row last = {.path = o->files[i], .bytes_read = in->info.bytes};
+            show_progress(&sc, &last, 1);
         }
     }
     if (rc != EXIT_OK) {
