@@ -24,7 +24,7 @@ MAIN_OBJ    := $(BUILD)/formats/main.o
 TEST_SRC    := $(wildcard tests/test_*.c)
 TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC) tests/unit_main.c)
 
-.PHONY: all run test unit scenarios generated state-tests clean install deps
+.PHONY: all run test unit scenarios generated state-tests command-tests fixtures-check demo-snapshot clean install deps
 
 all: payrun
 
@@ -86,7 +86,26 @@ generated: payrun $(BUILD)/check_invariants $(BUILD)/gen
 state-tests: payrun $(BUILD)/gen
 	sh tests/state.sh
 
-test: unit scenarios generated state-tests
+# payrun diff, whatif, explain; each deduction parameter moves exactly its paychecks.
+command-tests: payrun
+	sh tests/commands.sh
+
+# Review a rule change: every scenario and the demo, diffed against the committed outputs.
+fixtures-check: payrun
+	@REVIEW=1 sh tests/run_scenarios.sh
+	@echo "== demo (against the review snapshot fixtures/demo/expected)"
+	@./payrun run --data fixtures/demo --out $(BUILD)/demo-check --run-date $(DEMO_RUN_DATE) \
+	    fixtures/demo/timesheets-2026-11.csv
+	@./payrun diff --quiet fixtures/demo/expected $(BUILD)/demo-check | sed 's/^/   /'; true
+
+# Replace the demo's review snapshot after a rule change was reviewed and accepted.
+demo-snapshot: payrun
+	./payrun run --data fixtures/demo --out $(BUILD)/demo-snap --run-date $(DEMO_RUN_DATE) \
+	    fixtures/demo/timesheets-2026-11.csv
+	mkdir -p fixtures/demo/expected
+	cp $(BUILD)/demo-snap/paychecks.csv $(BUILD)/demo-snap/exceptions.csv fixtures/demo/expected/
+
+test: unit scenarios generated state-tests command-tests
 
 install: payrun
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -73,6 +73,24 @@ static int take_fica(rules_engine *e, const deduct_input *in, money_cents gross,
         return overflow(e, "FICA");
     a[AMT_FICA_SS] = take(left, ss);
     a[AMT_FICA_MEDICARE] = take(left, med);
+    if (e->tracing) {
+        char y[32], b[32], r[32], v[32], t[32], m1[32], m2[32], o[32];
+        money_format_cents(ytd, y);
+        money_format_cents(ss_wages, b);
+        money_format_frac(ss_rate->value, r);
+        money_format_cents(ss, v);
+        money_format_cents(a[AMT_FICA_SS], t);
+        rules_tracef(e, "14.1 fica_ss: FICA wages of the year before %s; base %s (under the wage base); round(%s x %s) = "
+                     "%s; taken %s", y, b, r, b, v, t);
+        money_format_frac(med_rate->value, r);
+        money_format_cents(gross, b);
+        money_format_cents(med - add, m1);
+        money_format_cents(add, m2);
+        money_format_cents(over_after - over_before, o);
+        money_format_cents(a[AMT_FICA_MEDICARE], t);
+        rules_tracef(e, "14.2 fica_medicare: round(%s x %s) = %s + additional on %s above the threshold = %s; taken %s", r,
+                     b, m1, o, m2, t);
+    }
     py->fica_wages = after;
     return 0;
 }
@@ -91,8 +109,15 @@ static int take_sdi(rules_engine *e, const deduct_input *in, money_cents gross, 
     if (money_add(before, gross, &after) != MONEY_OK)
         return overflow(e, "SDI wages of the quarter");
     pq->sdi_subject = after;
-    if (after <= threshold->value)
+    if (after <= threshold->value) {
+        if (e->tracing) {
+            char x[32], y[32];
+            money_format_cents(after, x);
+            money_format_cents(threshold->value, y);
+            rules_tracef(e, "14.3 sdi: quarter wages %s not over %s: not withheld yet (seed 003)", x, y);
+        }
         return 0;   /* not withheld until the quarter's wages exceed the threshold (seed 003) */
+    }
     /* the paycheck that crosses the threshold catches up the quarter's earlier wages */
     money_cents base = before <= threshold->value ? after : gross;
     if (ceiling->present)
@@ -101,6 +126,17 @@ static int take_sdi(rules_engine *e, const deduct_input *in, money_cents gross, 
     if (money_apply_frac(rate->value, base, &sdi) != MONEY_OK)
         return overflow(e, "SDI");
     a[AMT_SDI] = take(left, sdi);
+    if (e->tracing) {
+        char x[32], b[32], r[32], v[32], t[32];
+        money_format_cents(before, x);
+        money_format_cents(base, b);
+        money_format_frac(rate->value, r);
+        money_format_cents(sdi, v);
+        money_format_cents(a[AMT_SDI], t);
+        rules_tracef(e, "14.3 sdi: quarter wages before %s; base %s%s; round(%s x %s) = %s; taken %s", x, b,
+                     before <= threshold->value ? " (crossing the threshold: the quarter's earlier wages caught up)" : "",
+                     r, b, v, t);
+    }
     pq->sdi_taxed += base;
     py->sdi_taxed += base;
     return 0;
@@ -113,6 +149,13 @@ static int take_share_of_cost(rules_engine *e, const deduct_input *in, money_cen
         return overflow(e, "ledger (out of memory)");
     money_cents owed = clamp0(in->authorization->share_of_cost - in->authorization->soc_met_by_medical);
     a[AMT_SHARE_OF_COST] = take(left, clamp0(owed - rm->soc_taken));
+    if (e->tracing && owed > 0) {
+        char o[32], t0[32], t[32];
+        money_format_cents(owed, o);
+        money_format_cents(rm->soc_taken, t0);
+        money_format_cents(a[AMT_SHARE_OF_COST], t);
+        rules_tracef(e, "14.4 share_of_cost: %s owed this month, %s taken before; taken %s", o, t0, t);
+    }
     rm->soc_taken += a[AMT_SHARE_OF_COST];
     return 0;
 }
@@ -130,6 +173,14 @@ static int take_union_dues(rules_engine *e, const deduct_input *in, money_cents 
     PARAM(scale, P_UNION_DUES_SCALE, in->provider->county, in->period_start);
     money_cents month_dues = param_scale_amount(param_scale_of(&e->m->params, scale), pm->minutes);
     a[AMT_UNION_DUES] = take(left, clamp0(month_dues - pm->dues));
+    if (e->tracing) {
+        char h[24], d[32], b[32], t[32];
+        cal_format_hm(pm->minutes, h);
+        money_format_cents(month_dues, d);
+        money_format_cents(pm->dues, b);
+        money_format_cents(a[AMT_UNION_DUES], t);
+        rules_tracef(e, "14.5 union_dues: %s paid this month -> month's dues %s, %s taken before; taken %s", h, d, b, t);
+    }
     pm->dues += a[AMT_UNION_DUES];
     return 0;
 }
@@ -144,6 +195,15 @@ static int take_overpayments(rules_engine *e, const deduct_input *in, money_cent
         if (!recovered)
             return overflow(e, "ledger (out of memory)");
         money_cents t = take(left, min3(o->per_check_max, clamp0(o->balance - *recovered), o->per_check_max));
+        if (e->tracing) {
+            char b[32], r[32], x[32], tt[32];
+            money_format_cents(o->balance, b);
+            money_format_cents(*recovered, r);
+            money_format_cents(o->per_check_max, x);
+            money_format_cents(t, tt);
+            rules_tracef(e, "14.6 overpayment %s: balance %s, recovered before %s, at most %s a paycheck; taken %s",
+                         master_text(m, o->id), b, r, x, tt);
+        }
         *recovered += t;
         a[AMT_OVERPAYMENT_RECOVERY] += t;
     }
@@ -154,13 +214,25 @@ int deduct_apply(rules_engine *e, const deduct_input *in, rules_paycheck *pc)
 {
     money_cents *a = pc->amount;
     money_cents gross = a[AMT_GROSS], left = gross;
-    if (!fica_exempt(in) && take_fica(e, in, gross, &left, a) != 0)
+    if (fica_exempt(in))
+        RULES_TRACE(e, "14.1-2 FICA: exempt (%s)", in->assignment->relationship == REL_SPOUSE
+                                                        ? "the provider is the recipient's spouse"
+                                                        : "a parent of a recipient under 18 on the period's last day");
+    else if (take_fica(e, in, gross, &left, a) != 0)
         return RULES_FATAL;
-    if (!sdi_exempt(in) && take_sdi(e, in, gross, &left, a) != 0)
+    if (sdi_exempt(in))
+        RULES_TRACE(e, "14.3 sdi: exempt (family provider without elective SDI, seed 003)");
+    else if (take_sdi(e, in, gross, &left, a) != 0)
         return RULES_FATAL;
     if (take_share_of_cost(e, in, &left, a) != 0 || take_union_dues(e, in, &left, a) != 0 ||
         take_overpayments(e, in, &left, a) != 0)
         return RULES_FATAL;
     a[AMT_NET] = left;
+    if (e->tracing) {
+        char g[32], n[32];
+        money_format_cents(gross, g);
+        money_format_cents(left, n);
+        rules_tracef(e, "    net = %s - deductions = %s", g, n);
+    }
     return 0;
 }

@@ -166,6 +166,34 @@ money_cents param_scale_amount(const param_scale *s, int64_t minutes)
     return amount;
 }
 
+void param_format_value(const param_table *t, const param_row *r, char *out, size_t n)
+{
+    char b[40];
+    switch (param_type_of(r->id)) {
+    case PT_MONEY: money_format_cents(r->value, b); snprintf(out, n, "%s", b); break;
+    case PT_MONEY_OPT:
+        if (r->present)
+            money_format_cents(r->value, b);
+        snprintf(out, n, "%s", r->present ? b : "none");
+        break;
+    case PT_FRAC: money_format_frac(r->value, b); snprintf(out, n, "%s", b); break;
+    case PT_HOURS: cal_format_hm(r->value, b); snprintf(out, n, "%s", b); break;
+    case PT_COUNT: snprintf(out, n, "%lld", (long long)r->value); break;
+    case PT_SCALE: {
+        const param_scale *sc = param_scale_of(t, r);
+        size_t len = 0;
+        out[0] = '\0';
+        for (int i = 0; i < sc->n && len < n; i++) {
+            char h[24], a[32];
+            cal_format_hm(sc->from_minutes[i], h);
+            money_format_cents(sc->amount[i], a);
+            len += (size_t)snprintf(out + len, n - len, "%s%s=%s", i ? "; " : "", h, a);
+        }
+        break;
+    }
+    }
+}
+
 void param_free(param_table *t)
 {
     free(t->rows);

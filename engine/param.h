@@ -112,6 +112,10 @@ static inline const char *param_reference(const param_table *t, const param_row 
  * bracket whose from_minutes <= minutes, 0 below the first bracket. */
 money_cents param_scale_amount(const param_scale *s, int64_t minutes);
 
+/* Writes the value of r as it is written in parameters.csv ("19.00", "0.062",
+ * "40:00", "none", the scale) into out. */
+void param_format_value(const param_table *t, const param_row *r, char *out, size_t n);
+
 void param_free(param_table *t);
 
 #endif

@@ -31,6 +31,20 @@ void rules_free(rules_engine *e)
     free(e->param_sets);
 }
 
+void rules_tracef(rules_engine *e, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (e->trace)
+        e->trace(e->trace_ctx, line);
+}
+
+static const char *const relationship_names[] = {"parent", "spouse", "child", "other"};
+static const char *const kind_names[] = {"regular", "catch_up", "special", "writ"};
+
 /* ---- parameters, resolved once per (scope, date) ---- */
 
 static int fatal(rules_engine *e, const char *fmt, ...)
@@ -75,6 +89,16 @@ const param_row *rules_param(rules_engine *e, param_id id, int32_t county, cal_d
         cal_format(on, d);
         fatal(e, "parameters.csv: no value of %s in force for %s on %s", param_name(id),
               county >= 0 ? ids_name(&e->m->params.counties, county) : "the state (*)", d);
+    } else if (e->tracing && !(e->traced_params & (1u << id))) {
+        const param_row *r = ps->row[id];
+        char v[256], d[11], from[11];
+        e->traced_params |= 1u << id;
+        param_format_value(&e->m->params, r, v, sizeof v);
+        cal_format(on, d);
+        cal_format(r->from, from);
+        rules_tracef(e, "  parameter %s = %s (%s, looked up on %s; in force from %s; %s)", param_name(id), v,
+                     r->county >= 0 ? ids_name(&e->m->params.counties, r->county) : "statewide", d, from,
+                     param_reference(&e->m->params, r));
     }
     return ps->row[id];
 }
@@ -100,6 +124,18 @@ static rules_exception *add_exception(rules_result *r, sheet_code code, int64_t 
     return x;
 }
 
+/* Explains an exception just added. */
+static void trace_exception(rules_engine *e, const rules_result *r)
+{
+    if (e->tracing && r->nex > 0) {
+        const rules_exception *x = &r->ex[r->nex - 1];
+        char hm[24];
+        cal_format_hm(x->minutes, hm);
+        rules_tracef(e, "  => %s (%s, %s): %s", sheet_code_name(x->code),
+                     sheet_severity_name(sheet_code_severity(x->code)), hm, x->message);
+    }
+}
+
 /* A reject or hold: the only exception of the timesheet, carrying the minutes it claimed. */
 static int refuse(rules_engine *e, const sheet *s, rules_result *r, sheet_code code, const char *fmt, ...)
 {
@@ -112,6 +148,8 @@ static int refuse(rules_engine *e, const sheet *s, rules_result *r, sheet_code c
     va_start(ap, fmt);
     vsnprintf(x->message, sizeof x->message, fmt, ap);
     va_end(ap);
+    RULES_TRACE(e, "  => %s (%s): %s", sheet_code_name(code), sheet_severity_name(sheet_code_severity(code)),
+                x->message);
     rules_totals *t = &e->totals;
     t->rows++;
     t->minutes_claimed += s->claimed;
@@ -212,6 +250,17 @@ static int count_minutes(ctx *c, int64_t threshold, int64_t *regular, int64_t *o
             return fatal(e, "out of memory");
         int64_t room = threshold - pw->minutes;
         int64_t reg = room <= 0 ? 0 : room < c->pay[d] ? room : c->pay[d];
+        if (e->tracing) {
+            char dd[11], wk[11], a[24], b[24], x[24], y[24];
+            cal_format(day, dd);
+            cal_format(week, wk);
+            cal_format_hm(c->pay[d], a);
+            cal_format_hm(pw->minutes, b);
+            cal_format_hm(reg, x);
+            cal_format_hm(c->pay[d] - reg, y);
+            rules_tracef(e, "11. %s: %s paid; the provider's week of %s had %s -> %s regular, %s overtime", dd, a, wk,
+                         b, x, y);
+        }
         *regular += reg;
         *overtime += c->pay[d] - reg;
         pw->minutes += c->pay[d];
@@ -316,6 +365,12 @@ static int check_workweek_limits(ctx *c, rules_result *r)
             cal_format_hm(authorized, hm_b);
             snprintf(why, sizeof why, "limit %s (recipient authorized %s/month)", hm_a, hm_b);
         }
+        if (e->tracing) {
+            cal_format_hm(pw->minutes, hm_c);
+            rules_tracef(e, "12. week of %s: provider %s for %s, %s%s", day, hm_c,
+                         pw->multi ? "more than one recipient" : "1 recipient", why,
+                         pw->minutes > limit ? ": over" : ": within");
+        }
         if (pw->minutes > limit) {
             int64_t ordinal;
             int is_new;
@@ -325,6 +380,7 @@ static int check_workweek_limits(ctx *c, rules_result *r)
             cal_format_hm(pw->minutes, hm_c);
             add_exception(r, EX_WORKWEEK_LIMIT, pw->minutes - limit, "week of %s: %s worked for %s, %s; %s", day,
                           hm_c, pw->multi ? "more than one recipient" : "1 recipient", why, vtext);
+            trace_exception(c->e, r);
         }
         if (*rw > rcp_max) {
             cal_format_hm(*rw, hm_c);
@@ -334,6 +390,7 @@ static int check_workweek_limits(ctx *c, rules_result *r)
                           "week of %s: providers of recipient %.*s together %s, recipient weekly maximum %s "
                           "(authorized %s/month); no violation counted",
                           day, (int)s->recipient_id_len, s->recipient_id, hm_c, hm_a, hm_b);
+            trace_exception(c->e, r);
         }
     }
     if (c->prov->workweek_exemption) {
@@ -350,6 +407,7 @@ static int check_workweek_limits(ctx *c, rules_result *r)
             add_exception(r, EX_WORKWEEK_LIMIT, pm->minutes - month_max->value,
                           "month %04d-%02d: %s worked, workweek exemption limit %s/month; %s", c->month / 12,
                           c->month % 12 + 1, hm_c, hm_a, vtext);
+            trace_exception(e, r);
         }
     }
     return 0;
@@ -386,6 +444,22 @@ static int compute_pay(ctx *c, int64_t regular, int64_t overtime, rules_paycheck
         return fatal(e, "pay amount overflows");
     pc->regular_rate = rate;
     pc->overtime_rate = ot_rate;
+    if (e->tracing) {
+        char r1[40], r2[40], h1[24], h2[24], p1[32], p2[32], dp[32], g[32], m1[32];
+        money_format_rate(rate, r1);
+        money_format_rate(ot_rate, r2);
+        money_format_frac(mult->value, m1);
+        cal_format_hm(regular, h1);
+        cal_format_hm(overtime, h2);
+        money_format_cents(a[AMT_REGULAR_PAY], p1);
+        money_format_cents(a[AMT_OVERTIME_PAY], p2);
+        money_format_cents(a[AMT_DIFFERENTIAL_PAY], dp);
+        money_format_cents(a[AMT_GROSS], g);
+        rules_tracef(e, "13. regular rate %s%s; overtime rate %s x %s = %s (exact)", r1,
+                     c->asg->bups ? " (wage + BUPS differential)" : " (wage)", r1, m1, r2);
+        rules_tracef(e, "    regular pay round(%s x %s) = %s; overtime pay round(%s x %s) = %s; gross %s%s%s", r1, h1, p1,
+                     r2, h2, p2, g, c->asg->bups ? "; of which differential " : "", c->asg->bups ? dp : "");
+    }
     return 0;
 }
 
@@ -456,8 +530,27 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
     r->paid = 0;
     r->nex = 0;
     memcpy(c.pay, s->minutes, sizeof c.pay);
-    const int id_len = (int)s->timesheet_id_len;
-    (void)id_len;
+    e->traced_params = 0;
+    if (e->tracing) {
+        char line[400], hm[24];
+        size_t len = 0;
+        cal_format(s->period_start, d1);
+        cal_format(s->period_end, d2);
+        rules_tracef(e, "timesheet %.*s (%s:%ld): provider %.*s, recipient %.*s, %s %s timesheet for %s to %s",
+                     (int)s->timesheet_id_len, s->timesheet_id, s->source_file, s->source_line,
+                     (int)s->provider_id_len, s->provider_id, (int)s->recipient_id_len, s->recipient_id,
+                     kind_names[s->kind], s->channel == CHANNEL_PAPER ? "paper" : "electronic", d1, d2);
+        line[0] = '\0';
+        for (int d = 0; d < s->ndays && len < sizeof line - 40; d++)
+            if (s->minutes[d]) {
+                int y, mo, dd;
+                cal_to_ymd(s->period_start + d, &y, &mo, &dd);
+                cal_format_hm(s->minutes[d], hm);
+                len += (size_t)snprintf(line + len, sizeof line - len, " %02d-%02d %s", mo, dd, hm);
+            }
+        cal_format_hm(s->claimed, hm);
+        rules_tracef(e, "1. days with hours:%s; claimed %s", line, hm);
+    }
 
     /* 2. Identity */
     c.p = ids_find(&m->provider_ids, s->provider_id, s->provider_id_len);
@@ -479,6 +572,16 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
     if (!c.asg)
         return refuse(e, s, r, EX_NO_ASSIGNMENT, "no assignment of provider %.*s to recipient %.*s covers a day "
                       "with hours", (int)s->provider_id_len, s->provider_id, (int)s->recipient_id_len, s->recipient_id);
+    if (e->tracing) {
+        cal_format(c.asg->start, d1);
+        if (c.asg->end == CAL_OPEN)
+            snprintf(d2, sizeof d2, "open");
+        else
+            cal_format(c.asg->end, d2);
+        rules_tracef(e, "2. identity: provider and recipient known (recipient's county %s); assignment %s to %s, "
+                     "relationship %s, %s", ids_name(&m->params.counties, c.rcp->county), d1, d2,
+                     relationship_names[c.asg->relationship], c.asg->bups ? "BUPS back-up provider" : "not BUPS");
+    }
     int64_t outside = 0;
     for (int d = 0; d < s->ndays; d++) {
         cal_date day = s->period_start + d;
@@ -496,6 +599,7 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
             cal_format(c.asg->end, d2);
         add_exception(r, EX_OUTSIDE_ASSIGNMENT, outside, "%s on days outside the assignment (%s to %s) not paid",
                       hm_a, d1, d2);
+        trace_exception(e, r);
     }
 
     /* 3. Enrollment */
@@ -503,6 +607,7 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
         return refuse(e, s, r, EX_ENROLLMENT_PENDING, "provider %.*s has not completed enrollment; held until it "
                       "is complete (seed 003 catch-up timesheets)", (int)s->provider_id_len, s->provider_id);
 
+    RULES_TRACE(e, "3. enrollment complete");
     /* 4. Eligibility */
     c.month = cal_month_key(s->period_start);
     c.auth = master_authorization_for(m, c.rc, c.month);
@@ -511,6 +616,14 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
                                                        : "recipient %.*s has no authorization for %04d-%02d",
                       (int)s->recipient_id_len, s->recipient_id, c.month / 12, c.month % 12 + 1);
 
+    if (e->tracing) {
+        char a[24], b[32], d[32];
+        cal_format_hm(c.auth->authorized_minutes, a);
+        money_format_cents(c.auth->share_of_cost, b);
+        money_format_cents(c.auth->soc_met_by_medical, d);
+        rules_tracef(e, "4. eligible: authorization for %04d-%02d, %s authorized, share of cost %s of which %s met by "
+                     "medical bills, Medi-Cal eligible", c.month / 12, c.month % 12 + 1, a, b, d);
+    }
     /* 5. Signatures and dates */
     cal_format(s->period_end, d1);
     if (s->provider_signed_on == CAL_NONE || s->recipient_signed_on == CAL_NONE)
@@ -537,6 +650,15 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
         return refuse(e, s, r, EX_BAD_DATES, "%s (received %s, period end %s, run date %s)", what, d2, d1, rd);
     }
 
+    if (e->tracing) {
+        char a[11], b[11], rd[11];
+        cal_format(s->provider_signed_on, a);
+        cal_format(s->recipient_signed_on, b);
+        cal_format(s->received_on, d2);
+        cal_format(e->run_date, rd);
+        rules_tracef(e, "5. dates: period ended %s; signed by the provider %s and the recipient %s; received %s; "
+                     "run date %s: in order", d1, a, b, d2, rd);
+    }
     /* 6. Electronic timesheets */
     if (s->channel == CHANNEL_ELECTRONIC && c.rcp->esp_inactivated_on != CAL_NONE &&
         c.rcp->esp_inactivated_on <= s->recipient_signed_on) {
@@ -545,6 +667,8 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
                       "timesheet (seed 001)", d2);
     }
 
+    RULES_TRACE(e, "6. channel %s%s", s->channel == CHANNEL_PAPER ? "paper" : "electronic",
+                c.rcp->esp_inactivated_on == CAL_NONE ? ", recipient's ESP account active" : "");
     /* 7. Duplicates */
     if (ledger_timesheet_paid(lg, s->timesheet_id, s->timesheet_id_len))
         return refuse(e, s, r, EX_DUPLICATE_TIMESHEET, "timesheet %.*s is already paid", (int)s->timesheet_id_len,
@@ -560,6 +684,9 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
         }
     }
 
+    RULES_TRACE(e, "7. not a duplicate: timesheet id not paid before%s",
+                s->kind == KIND_REGULAR || s->kind == KIND_CATCH_UP ? ", provider/recipient/period not paid before"
+                                                                     : " (special and writ may pay a period again)");
     rules_paycheck *pc = &r->paycheck;
     memset(pc, 0, sizeof *pc);
     pc->sr_number = "";
@@ -577,6 +704,16 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
             return RULES_FATAL;
         regular = wr->regular_minutes;
         overtime = wr->overtime_minutes;
+        if (e->tracing) {
+            char a[24], b[24], x[40], y[40];
+            cal_format_hm(regular, a);
+            cal_format_hm(overtime, b);
+            money_format_rate(wr->regular_rate, x);
+            money_format_rate(wr->overtime_rate, y);
+            rules_tracef(e, "8. writ of mandamus %s (reason %s): paid as the worksheet says, %s regular at %s and %s "
+                         "overtime at %s; its minutes are counted in every ledger counter (seed 000)",
+                         master_text(m, wr->sr_number), master_text(m, wr->reason_text), a, x, b, y);
+        }
         pc->regular_rate = wr->regular_rate;
         pc->overtime_rate = wr->overtime_rate;
         pc->sr_number = master_text(m, wr->sr_number);
@@ -589,6 +726,14 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
         const ledger_recipient_month *rm = ledger_peek(&lg->recipient_month, ledger_key(c.rc, c.month));
         int64_t used = rm ? rm->minutes : 0;
         int64_t cut = cut_beyond(c.pay, s->ndays, c.auth->authorized_minutes - used);
+        if (e->tracing) {
+            char a[24], b[24], x[24];
+            cal_format_hm(c.auth->authorized_minutes, a);
+            cal_format_hm(used, b);
+            cal_format_hm(c.auth->authorized_minutes - used > 0 ? c.auth->authorized_minutes - used : 0, x);
+            rules_tracef(e, "9. authorized hours: %s for the month, %s already paid to the recipient's providers, "
+                         "%s left", a, b, x);
+        }
         if (cut) {
             cal_format_hm(c.auth->authorized_minutes, hm_a);
             cal_format_hm(used, hm_b);
@@ -596,6 +741,7 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
             cal_format_hm(cut, hm_c);
             add_exception(r, EX_OVER_AUTHORIZED, cut, "recipient authorized %s for %04d-%02d, %s already paid: %s "
                           "cut", hm_a, c.month / 12, c.month % 12 + 1, hm_b, hm_c);
+            trace_exception(e, r);
         }
         /* 10. BUPS hours per state fiscal year (seed 004) */
         if (c.asg->bups) {
@@ -605,6 +751,13 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
             const int64_t *by = ledger_peek(&lg->bups_year, ledger_key(c.rc, fy));
             int64_t bused = by ? *by : 0;
             int64_t bcut = cut_beyond(c.pay, s->ndays, bh->value - bused);
+            if (e->tracing) {
+                char a[24], b[24];
+                cal_format_hm(bh->value, a);
+                cal_format_hm(bused, b);
+                rules_tracef(e, "10. BUPS hours of fiscal year %d-%02d: %s allowed, %s used before", fy, (fy + 1) % 100,
+                             a, b);
+            }
             if (bcut) {
                 char hm_c[24];
                 cal_format_hm(bh->value, hm_a);
@@ -613,6 +766,7 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
                 add_exception(r, EX_BUPS_HOURS_EXHAUSTED, bcut, "BUPS hours for fiscal year %d-%02d: %s%s, %s "
                               "already used: %s cut", fy, (fy + 1) % 100, hm_a, exc ? " (exception)" : "", hm_b,
                               hm_c);
+                trace_exception(e, r);
             }
         }
         /* 11. Overtime, by the provider's workweek counters */
@@ -644,11 +798,14 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
     /* 15. Late payment */
     PARAM(bdays, P_PAYMENT_BUSINESS_DAYS, PARAM_STATEWIDE, e->run_date);
     int32_t waited = cal_business_days_between(s->received_on, e->run_date, &m->holidays);
+    RULES_TRACE(e, "15. %d business days after receipt up to the run date (limit %lld)", (int)waited,
+                (long long)bdays->value);
     if (waited > bdays->value) {
         cal_format(s->received_on, d1);
         cal_format(e->run_date, d2);
         add_exception(r, EX_PAID_LATE, 0, "received %s, paid %s: %d business days, limit %lld (seed 003)", d1, d2,
                       (int)waited, (long long)bdays->value);
+        trace_exception(e, r);
     }
 
     /* tally */

@@ -69,9 +69,16 @@ typedef struct {
     uint8_t tried[P_COUNT];
 } rules_param_set;
 
+/* Receives one line of explanation (payrun explain). */
+typedef void (*rules_trace_fn)(void *ctx, const char *line);
+
 typedef struct {
     const masters *m;
     ledger *lg;
+    rules_trace_fn trace;           /* where explanations go while tracing is set */
+    void *trace_ctx;
+    int tracing;
+    uint32_t traced_params;         /* parameters already explained for this timesheet */
     cal_date run_date;
     int64_t next_seq;
     rules_totals totals;
@@ -82,6 +89,14 @@ typedef struct {
 } rules_engine;
 
 #define RULES_FATAL (-1)
+
+/* One line of explanation, when the engine is tracing (payrun explain). */
+void rules_tracef(rules_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define RULES_TRACE(e, ...)                                                                                      \
+    do {                                                                                                         \
+        if ((e)->tracing)                                                                                        \
+            rules_tracef((e), __VA_ARGS__);                                                                      \
+    } while (0)
 
 /* Starts an engine over masters m and ledger lg (both outlive it) for pay date run_date. */
 void rules_init(rules_engine *e, const masters *m, ledger *lg, cal_date run_date);

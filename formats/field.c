@@ -176,6 +176,11 @@ const char *fld_rate(const char *s, size_t n, money_rate *out)
     return NULL;
 }
 
+const char *fld_rate_exact(const char *s, size_t n, money_rate *out)
+{
+    return decimal(s, n, 12, 12, 6, out, "a rate takes at most 12 decimals");
+}
+
 const char *fld_yn(const char *s, size_t n, int *out)
 {
     if (n == 1 && (s[0] == 'y' || s[0] == 'n')) {

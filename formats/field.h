@@ -37,6 +37,8 @@ const char *fld_money_opt(const char *s, size_t n, money_cents *out, int *presen
 const char *fld_frac(const char *s, size_t n, money_frac *out);
 /* An hourly rate with at most 6 decimals, not negative. */
 const char *fld_rate(const char *s, size_t n, money_rate *out);
+/* A rate as written in paychecks.csv: at most 12 decimals (a derived overtime rate). */
+const char *fld_rate_exact(const char *s, size_t n, money_rate *out);
 /* y or n. */
 const char *fld_yn(const char *s, size_t n, int *out);
 /* A non-negative whole number up to 1,000,000,000. */

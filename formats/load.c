@@ -430,10 +430,18 @@ static const struct {
 
 int load_masters(const char *dir, masters *m, load_file files[LOAD_NFILES], char *err, size_t errlen)
 {
+    return load_masters_params(dir, NULL, m, files, err, errlen);
+}
+
+int load_masters_params(const char *dir, const char *params_path, masters *m, load_file files[LOAD_NFILES], char *err,
+                        size_t errlen)
+{
     for (int f = 0; f < LOAD_NFILES; f++) {
         load_file *lf = &files[f];
         memset(lf, 0, sizeof *lf);
-        if ((size_t)snprintf(lf->path, sizeof lf->path, "%s/%s", dir, file_names[f]) >= sizeof lf->path) {
+        int n = f == LOAD_PARAMETERS && params_path ? snprintf(lf->path, sizeof lf->path, "%s", params_path)
+                                                    : snprintf(lf->path, sizeof lf->path, "%s/%s", dir, file_names[f]);
+        if ((size_t)n >= sizeof lf->path) {
             snprintf(err, errlen, "%s: data directory path too long", dir);
             return -1;
         }

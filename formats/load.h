@@ -22,6 +22,11 @@ enum { LOAD_PARAMETERS, LOAD_PROVIDERS, LOAD_RECIPIENTS, LOAD_AUTHORIZATIONS, LO
  * "file:line: column: what is wrong" in err; m must be freed with master_free either way. */
 int load_masters(const char *dir, masters *m, load_file files[LOAD_NFILES], char *err, size_t errlen);
 
+/* As load_masters, with the parameters read from params_path instead of
+ * dir/parameters.csv (NULL: the directory's own). */
+int load_masters_params(const char *dir, const char *params_path, masters *m, load_file files[LOAD_NFILES], char *err,
+                        size_t errlen);
+
 /* The file name of each data file ("providers.csv", ...). */
 const char *load_file_name(int which);
 

@@ -7,6 +7,7 @@
 
 #include "cal.h"
 #include "csvr.h"
+#include "diff.h"
 #include "field.h"
 #include "load.h"
 #include "master.h"
@@ -28,6 +29,9 @@ static const char usage_main[] =
     "  run     pay the timesheets: paychecks.csv, exceptions.csv, summary.json\n"
     "  check   load and validate the data directory and timesheet files, report\n"
     "  state   list the state generations, or show a provider's or recipient's counters\n"
+    "  diff    compare two runs' outputs: changed paychecks and the impact summary\n"
+    "  whatif  the impact of a changed parameters file, in one pass, nothing written\n"
+    "  explain how one timesheet is paid, step by step, with every parameter used\n"
     "\n"
     "Run 'payrun COMMAND --help' for the options of a command.\n"
     "Exit codes: 0 done, 1 usage, 2 bad input data, 3 state locked, 4 internal or I/O error.\n";
@@ -80,7 +84,8 @@ typedef struct {
     const char *data;
     const char *out;
     const char *state, *provider, *recipient;
-    int gzip, verbose, commit;
+    const char *params, *csv, *timesheet;
+    int gzip, verbose, commit, list;
     int from_generation;        /* -1 unless given */
     cal_date run_date;
     const char **files;
@@ -127,6 +132,14 @@ static int parse_options(int argc, char **argv, const char *usage, options *o)
                 return EXIT_USAGE;
             }
             o->from_generation = (int)g;
+        } else if (strcmp(a, "--params") == 0 && i + 1 < argc) {
+            o->params = argv[++i];
+        } else if (strcmp(a, "--csv") == 0 && i + 1 < argc) {
+            o->csv = argv[++i];
+        } else if (strcmp(a, "--timesheet") == 0 && i + 1 < argc) {
+            o->timesheet = argv[++i];
+        } else if (strcmp(a, "--list") == 0) {
+            o->list = 1;
         } else if (strcmp(a, "--commit") == 0) {
             o->commit = 1;
         } else if (strcmp(a, "--gzip") == 0) {
@@ -184,20 +197,13 @@ static int check_row(void *ctx, const csvr_row *row)
 static void print_param(const param_table *pt, param_id id, int32_t county, cal_date on)
 {
     const param_row *r = param_in_force(pt, id, county, on);
-    char v[64], from[11], day[11];
+    char v[256], from[11], day[11];
     if (!r) {
         cal_format(on, day);
         printf("    %-36s MISSING: no value in force on %s\n", param_name(id), day);
         return;
     }
-    switch (param_type_of(id)) {
-    case PT_MONEY: money_format_cents(r->value, v); break;
-    case PT_MONEY_OPT: r->present ? (void)money_format_cents(r->value, v) : (void)snprintf(v, sizeof v, "none"); break;
-    case PT_FRAC: money_format_frac(r->value, v); break;
-    case PT_HOURS: cal_format_hm(r->value, v); break;
-    case PT_COUNT: snprintf(v, sizeof v, "%lld", (long long)r->value); break;
-    case PT_SCALE: snprintf(v, sizeof v, "scale of %d brackets", param_scale_of(pt, r)->n); break;
-    }
+    param_format_value(pt, r, v, sizeof v);
     cal_format(r->from, from);
     printf("    %-36s %-20s from %s %s  [%s]\n", param_name(id), v, from,
            r->county < 0 ? "*" : ids_name(&pt->counties, r->county), param_reference(pt, r));
@@ -368,6 +374,90 @@ static int cmd_state(int argc, char **argv)
     return EXIT_OK;
 }
 
+static const char usage_diff[] =
+    "usage: payrun diff [--csv FILE] [--quiet] OUT_A OUT_B\n"
+    "\n"
+    "Joins the paychecks and exceptions of two output directories by timesheet id and\n"
+    "lists each changed paycheck with the columns that differ (old, new, delta), then\n"
+    "an impact summary: paychecks changed, added and removed, the total delta of every\n"
+    "money column and per county, and exceptions gained and lost by code.\n"
+    "  --csv FILE   write every changed column as timesheet_id,county,column,old,new,delta\n"
+    "  --quiet      the summary only\n"
+    "Exit: 0 identical, 1 different, 2 trouble (as diff(1)).\n";
+
+static const char usage_whatif[] =
+    "usage: payrun whatif --data DIR --params CHANGED.csv [--state DIR [--from-generation N]]\n"
+    "                     [--run-date YYYY-MM-DD] [--csv FILE] [--list] TIMESHEET_FILE...\n"
+    "\n"
+    "What a rule change does to pay: CHANGED.csv is a complete parameters file. One pass\n"
+    "over the timesheets (each row parsed once) runs two rule engines, one with DIR's\n"
+    "parameters.csv and one with CHANGED.csv, each with its own ledger, both starting\n"
+    "from the same state generation (read only). Prints the impact summary as payrun\n"
+    "diff does; writes no outputs and touches no state.\n"
+    "  --csv FILE   every changed column: timesheet_id,county,column,old,new,delta\n"
+    "  --list       list each changed paycheck\n";
+
+static const char usage_explain[] =
+    "usage: payrun explain --data DIR [--state DIR [--from-generation N]] [--run-date YYYY-MM-DD]\n"
+    "                      --timesheet ID TIMESHEET_FILE...\n"
+    "\n"
+    "Runs the timesheets as payrun run would (nothing written, state read only) and\n"
+    "prints how timesheet ID was paid or refused, step by step: days and minutes,\n"
+    "assignment, authorized hours left, cuts, workweek counters and the overtime split,\n"
+    "every parameter used with its value, effective date and reference, every deduction\n"
+    "with its base, rate and what limited it, and the exceptions raised.\n";
+
+static int cmd_whatif_explain(int argc, char **argv, int explain)
+{
+    const char *usage = explain ? usage_explain : usage_whatif;
+    options o = {0};
+    int rc = parse_options(argc, argv, usage, &o);
+    if (rc == 0 && (o.nfiles == 0 || (explain ? !o.timesheet : !o.params))) {
+        fprintf(stderr, "payrun: %s and at least one timesheet file are required\n%s",
+                explain ? "--timesheet ID" : "--params FILE", usage);
+        rc = EXIT_USAGE;
+    }
+    if (rc == 0 && o.from_generation >= 0 && !o.state) {
+        fprintf(stderr, "payrun: --from-generation needs --state DIR\n");
+        rc = EXIT_USAGE;
+    }
+    if (rc != 0) {
+        free(o.files);
+        return rc < 0 ? EXIT_OK : rc;
+    }
+    run_options ro = {.data = o.data, .run_date = o.run_date, .state = o.state, .from_generation = o.from_generation,
+                      .files = o.files, .nfiles = o.nfiles};
+    rc = explain ? explain_timesheet(&ro, o.timesheet) : whatif_payroll(&ro, o.params, o.csv, o.list);
+    free(o.files);
+    return rc;
+}
+
+static int cmd_diff(int argc, char **argv)
+{
+    const char *csv = NULL, *dirs[2];
+    int ndirs = 0, quiet = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--csv") == 0 && i + 1 < argc)
+            csv = argv[++i];
+        else if (strcmp(argv[i], "--quiet") == 0)
+            quiet = 1;
+        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage_diff, stdout);
+            return 0;
+        } else if (argv[i][0] != '-' && ndirs < 2)
+            dirs[ndirs++] = argv[i];
+        else {
+            fputs(usage_diff, stderr);
+            return 2;
+        }
+    }
+    if (ndirs != 2) {
+        fputs(usage_diff, stderr);
+        return 2;
+    }
+    return diff_outputs(dirs[0], dirs[1], csv, quiet);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -381,6 +471,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "whatif") == 0)
+        return cmd_whatif_explain(argc - 2, argv + 2, 0);
+    if (strcmp(cmd, "explain") == 0)
+        return cmd_whatif_explain(argc - 2, argv + 2, 1);
+    if (strcmp(cmd, "diff") == 0)
+        return cmd_diff(argc - 2, argv + 2);
     if (strcmp(cmd, "state") == 0)
         return cmd_state(argc - 2, argv + 2);
     if (strcmp(cmd, "check") == 0)

@@ -25,4 +25,16 @@ typedef struct {
  * place (a later start finishes that move if the run stopped in between). */
 int run_payroll(const run_options *o);
 
+/* `payrun whatif`: one pass over the timesheets (each row parsed once) through two
+ * engines, the baseline parameters of o->data and those of params_path, each with
+ * its own ledger, both from the same state generation (read only). Prints the
+ * impact summary (and each changed paycheck when list is set); csv_path receives the
+ * deltas. Writes no output files and touches no state. Returns an exit code. */
+int whatif_payroll(const run_options *o, const char *params_path, const char *csv_path, int list);
+
+/* `payrun explain`: runs the timesheets as a run would (without writing anything or
+ * touching the state) and prints, step by step, how every row with timesheet_id was
+ * paid or refused. Returns an exit code (2 when the id is not found). */
+int explain_timesheet(const run_options *o, const char *timesheet_id);
+
 #endif

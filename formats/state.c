@@ -143,8 +143,8 @@ static int read_manifest(const state_dir *s, int gen, manifest *m, char *err, si
 
 /* ---- open and recover ---- */
 
-/* Calls fn for every committed generation number, ascending is not guaranteed. */
-static int scan_generations(state_dir *s, char *err, size_t errlen)
+/* Finds the newest committed generation; with clean, removes uncommitted ones. */
+static int scan_generations(state_dir *s, int clean, char *err, size_t errlen)
 {
     DIR *d = opendir(s->dir);
     if (!d)
@@ -156,7 +156,7 @@ static int scan_generations(state_dir *s, char *err, size_t errlen)
         char extra;
         if (sscanf(e->d_name, "gen-%6d%c", &g, &extra) == 1 && g > s->newest)
             s->newest = g;
-        else if (strncmp(e->d_name, ".gen-", 5) == 0) {
+        else if (clean && strncmp(e->d_name, ".gen-", 5) == 0) {
             /* a generation being written when its run stopped: never committed */
             char p[4400];
             snprintf(p, sizeof p, "%s/%s", s->dir, e->d_name);
@@ -202,11 +202,21 @@ int state_open(state_dir *s, const char *dir, char *err, size_t errlen)
     int rc = take_lock(s, err, errlen);
     if (rc != 0)
         return rc;
-    if ((rc = scan_generations(s, err, errlen)) != 0 || (rc = publish_pending(s, err, errlen)) != 0) {
+    if ((rc = scan_generations(s, 1, err, errlen)) != 0 || (rc = publish_pending(s, err, errlen)) != 0) {
         state_close(s);
         return rc;
     }
     return 0;
+}
+
+int state_open_readonly(state_dir *s, const char *dir, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->lock_fd = -1;
+    if (strlen(dir) >= sizeof s->dir - 64)
+        return errf(err, errlen, STATE_ERROR, "%s: state path too long", dir);
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    return scan_generations(s, 0, err, errlen);
 }
 
 /* ---- writing a ledger ---- */

@@ -24,6 +24,11 @@ typedef struct {
  * time); STATE_ERROR for an I/O failure. */
 int state_open(state_dir *s, const char *dir, char *err, size_t errlen);
 
+/* Opens the state directory to read committed generations only: no lock, no
+ * recovery, nothing written (committed generations never change). Returns 0, or
+ * STATE_ERROR when dir is not a readable state directory. */
+int state_open_readonly(state_dir *s, const char *dir, char *err, size_t errlen);
+
 /* Fills lg (initialized from the masters) with generation gen (0 = empty state).
  * Returns 0; STATE_DAMAGED when the file is truncated, fails its checksum or does not
  * parse (err says where); STATE_ERROR when gen does not exist or cannot be read. */

@@ -6,7 +6,13 @@
 # args (the run's arguments after --data/--out, e.g. "--run-date 2026-12-04 timesheets.csv"),
 # expected/paychecks.csv and expected/exceptions.csv, and optionally expected/exit
 # (the exit code, default 0) and expected/stderr (text the error message must contain).
+#
+# A scenario of several runs against one state has one line of arguments per run in
+# args; run K (from 1) reads data/ overlaid with data.K/ when present, runs with
+# --state, and is compared with expected/K/.
 # Usage: sh tests/run_scenarios.sh [NAME...]
+# With REVIEW=1 (make fixtures-check) nothing fails: each run's outputs are compared
+# with the expected ones by `payrun diff`, whose impact summary is printed.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 PAYRUN=$top/payrun
@@ -14,51 +20,76 @@ CHECK=$top/build/check_invariants
 scen=$top/fixtures/scenarios
 pass=0
 fail=0
-names=${*:-$(ls "$scen")}
-for name in $names; do
+
+# run_one DIR TMP K ARGS STATEOPT OUT -> exit code; data assembled in TMP/data.K
+run_one() {
+    d=$1 t=$2 k=$3 a=$4 st=$5 out=$6
+    rm -rf "$t/data.$k"
+    mkdir "$t/data.$k"
+    cp "$scen/_common/"*.csv "$t/data.$k/"
+    [ -d "$d/data" ] && cp "$d/data/"* "$t/data.$k/"
+    [ -d "$d/data.$k" ] && cp "$d/data.$k/"* "$t/data.$k/"
+    # shellcheck disable=SC2086
+    (cd "$d" && "$PAYRUN" run --data "$t/data.$k" --out "$out" $st $a) 2>"$t/stderr"
+}
+
+for name in ${*:-$(ls "$scen")}; do
     dir=$scen/$name
     [ "$name" = _common ] && continue
     [ -f "$dir/args" ] || continue
     tmp=$(mktemp -d)
-    mkdir "$tmp/data"
-    cp "$scen/_common/"*.csv "$tmp/data/"
-    [ -d "$dir/data" ] && cp "$dir/data/"* "$tmp/data/"
-    args=$(cat "$dir/args")
-    want_rc=0
-    [ -f "$dir/expected/exit" ] && want_rc=$(cat "$dir/expected/exit")
+    nruns=$(grep -c . "$dir/args")
     ok=1
-    # shellcheck disable=SC2086
-    (cd "$dir" && "$PAYRUN" run --data "$tmp/data" --out "$tmp/out1" $args) 2>"$tmp/stderr1"
-    rc=$?
-    if [ "$rc" != "$want_rc" ]; then
-        echo "FAIL $name: exit $rc, expected $want_rc"; sed 's/^/  /' "$tmp/stderr1"; ok=0
-    elif [ "$rc" != 0 ]; then
-        if [ -f "$dir/expected/stderr" ] && ! grep -qF "$(cat "$dir/expected/stderr")" "$tmp/stderr1"; then
-            echo "FAIL $name: stderr lacks: $(cat "$dir/expected/stderr")"; sed 's/^/  /' "$tmp/stderr1"; ok=0
-        fi
-        if [ -n "$(ls -A "$tmp/out1" 2>/dev/null)" ]; then
-            echo "FAIL $name: a failed run left files in the output directory"; ok=0
-        fi
-    else
-        for f in paychecks.csv exceptions.csv; do
-            if ! cmp -s "$dir/expected/$f" "$tmp/out1/$f"; then
-                echo "FAIL $name: $f differs from expected"
-                diff -u "$dir/expected/$f" "$tmp/out1/$f" | head -20 | sed 's/^/  /'
-                ok=0
+    k=1
+    while [ $k -le "$nruns" ]; do
+        args=$(grep . "$dir/args" | sed -n "${k}p")
+        if [ "$nruns" = 1 ]; then exp=$dir/expected st=""; else exp=$dir/expected/$k st="--state $tmp/state"; fi
+        want_rc=0
+        [ -f "$exp/exit" ] && want_rc=$(cat "$exp/exit")
+        run_one "$dir" "$tmp" "$k" "$args" "$st" "$tmp/out$k"
+        rc=$?
+        label=$name
+        [ "$nruns" = 1 ] || label="$name run $k"
+        if [ "$rc" != "$want_rc" ]; then
+            echo "FAIL $label: exit $rc, expected $want_rc"; sed 's/^/  /' "$tmp/stderr"; ok=0
+        elif [ "$rc" != 0 ]; then
+            if [ -f "$exp/stderr" ] && ! grep -qF "$(cat "$exp/stderr")" "$tmp/stderr"; then
+                echo "FAIL $label: stderr lacks: $(cat "$exp/stderr")"; sed 's/^/  /' "$tmp/stderr"; ok=0
             fi
-        done
-        # invariant 5: the same inputs give byte-identical outputs
-        # shellcheck disable=SC2086
-        (cd "$dir" && "$PAYRUN" run --data "$tmp/data" --out "$tmp/out2" $args) 2>/dev/null
-        for f in paychecks.csv exceptions.csv summary.json; do
-            cmp -s "$tmp/out1/$f" "$tmp/out2/$f" || { echo "FAIL $name: invariant 5: $f differs between two runs"; ok=0; }
-        done
-        files=$(for a in $args; do case "$a" in --*) ;; *.csv|*.gz) echo "$a" ;; esac; done)
-        # shellcheck disable=SC2086
-        if ! (cd "$dir" && "$CHECK" "$tmp/out1" $files >/dev/null 2>"$tmp/inv"); then
-            echo "FAIL $name: invariants"; sed 's/^/  /' "$tmp/inv"; ok=0
+            if [ -n "$(ls "$tmp/out$k" 2>/dev/null)" ]; then
+                echo "FAIL $label: a failed run left files in the output directory"; ok=0
+            fi
+        elif [ -n "${REVIEW:-}" ]; then
+            echo "== $label"
+            "$PAYRUN" diff --quiet "$exp" "$tmp/out$k" | sed 's/^/   /'
+        else
+            for f in paychecks.csv exceptions.csv; do
+                if ! cmp -s "$exp/$f" "$tmp/out$k/$f"; then
+                    echo "FAIL $label: $f differs from expected"
+                    diff -u "$exp/$f" "$tmp/out$k/$f" | head -20 | sed 's/^/  /'
+                    ok=0
+                fi
+            done
+            files=$(for a in $args; do case "$a" in --*) ;; *.csv|*.gz) echo "$a" ;; esac; done)
+            # shellcheck disable=SC2086
+            if ! (cd "$dir" && "$CHECK" "$tmp/out$k" $files >/dev/null 2>"$tmp/inv"); then
+                echo "FAIL $label: invariants"; sed 's/^/  /' "$tmp/inv"; ok=0
+            fi
         fi
-    fi
+        k=$((k + 1))
+    done
+    # invariant 5: the same inputs in the same order against the same state give byte-identical outputs
+    [ -n "${REVIEW:-}" ] && k=$((nruns + 1)) || k=1
+    while [ $k -le "$nruns" ]; do
+        args=$(grep . "$dir/args" | sed -n "${k}p")
+        if [ "$nruns" = 1 ]; then st=""; else st="--state $tmp/state2"; fi
+        run_one "$dir" "$tmp" "$k" "$args" "$st" "$tmp/again$k"
+        for f in paychecks.csv exceptions.csv summary.json; do
+            [ -e "$tmp/out$k/$f" ] || continue
+            cmp -s "$tmp/out$k/$f" "$tmp/again$k/$f" || { echo "FAIL $name: invariant 5: $f of run $k differs between two runs"; ok=0; }
+        done
+        k=$((k + 1))
+    done
     rm -rf "$tmp"
     if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
