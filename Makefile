@@ -24,7 +24,7 @@ MAIN_OBJ    := $(BUILD)/formats/main.o
 TEST_SRC    := $(wildcard tests/test_*.c)
 TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC) tests/unit_main.c)
 
-.PHONY: all run test unit scenarios generated state-tests command-tests fixtures-check demo-snapshot clean install deps
+.PHONY: all bench run test unit scenarios generated state-tests command-tests fixtures-check demo-snapshot clean install deps
 
 all: payrun
 
@@ -61,6 +61,18 @@ $(BUILD)/check_invariants: $(LIB_OBJ) $(BUILD)/tests/check_invariants.o
 $(BUILD)/gen: bench/gen.c | deps
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) -o $@ $<
+
+$(BUILD)/measure: bench/measure.c | deps
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(BUILD)/csvparse: bench/csvparse.c | deps
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) -o $@ $< -lcsv -lz
+
+# Throughput against cat, gzip -dc and a bare libcsv parse; writes bench/results.md.
+bench: payrun $(BUILD)/gen $(BUILD)/measure $(BUILD)/csvparse
+	sh bench/bench.sh
 
 DEMO_OUT := $(BUILD)/demo-out
 
@@ -113,5 +125,8 @@ install: payrun
 
 clean:
 	rm -rf $(BUILD) payrun tests/out
+
+# Fuzzing, sanitizers and the bad-input corpus (make fuzz, make test-asan, make badinput).
+include tests/hardening.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

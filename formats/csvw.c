@@ -128,6 +128,31 @@ void csvw_field(csvw *w, const char *s, size_t n)
 
 void csvw_str(csvw *w, const char *s) { csvw_field(w, s, strlen(s)); }
 
+void csvw_text(csvw *w, const char *s, size_t n)
+{
+    if (n == 0 || !strchr("=+-@\t\r", s[0])) {
+        csvw_field(w, s, n);
+        return;
+    }
+    /* the quote goes inside the field: build it in two steps through a small buffer */
+    char buf[512];
+    if (n + 1 <= sizeof buf) {
+        buf[0] = '\'';
+        memcpy(buf + 1, s, n);
+        csvw_field(w, buf, n + 1);
+        return;
+    }
+    separator(w);
+    put_char(w, '"');
+    put_char(w, '\'');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            put_char(w, '"');
+        put_char(w, s[i]);
+    }
+    put_char(w, '"');
+}
+
 void csvw_cents(csvw *w, money_cents c)
 {
     char b[32];

@@ -28,6 +28,10 @@ int csvw_open(csvw *w, const char *path, int gzip);
 /* A field, quoted only when it holds a comma, quote, CR or LF. */
 void csvw_field(csvw *w, const char *s, size_t n);
 void csvw_str(csvw *w, const char *s);
+/* A free-text field (a message, an SR number, an unvalidated id): when it begins
+ * with '=', '+', '-', '@', a tab or a CR, a spreadsheet would run it as a formula, so a
+ * single quote is put in front of it (docs/formats.md). */
+void csvw_text(csvw *w, const char *s, size_t n);
 /* Typed fields, formatted without printf. */
 void csvw_cents(csvw *w, money_cents c);
 void csvw_rate(csvw *w, money_rate r);

@@ -85,7 +85,7 @@ void out_write(out_set *o, const masters *m, const sheet *s, const rules_result 
         csvw_rate(w, pc->overtime_rate);
         for (int a = 0; a < AMT_COUNT; a++)
             csvw_cents(w, pc->amount[a]);
-        csvw_str(w, pc->sr_number);
+        csvw_text(w, pc->sr_number, strlen(pc->sr_number));
         csvw_end_row(w);
     }
     for (int i = 0; i < r->nex; i++) {
@@ -93,12 +93,12 @@ void out_write(out_set *o, const masters *m, const sheet *s, const rules_result 
         csvw *w = &o->exceptions;
         char src[4200];
         int n = snprintf(src, sizeof src, "%s:%ld", s->source_file, s->source_line);
-        csvw_field(w, s->timesheet_id, s->timesheet_id_len);
-        csvw_field(w, src, (size_t)(n < (int)sizeof src ? n : (int)sizeof src - 1));
+        csvw_text(w, s->timesheet_id, s->timesheet_id_len);
+        csvw_text(w, src, (size_t)(n < (int)sizeof src ? n : (int)sizeof src - 1));
         csvw_str(w, sheet_code_name(x->code));
         csvw_str(w, sheet_severity_name(sheet_code_severity(x->code)));
         csvw_int(w, x->minutes);
-        csvw_str(w, x->message);
+        csvw_text(w, x->message, strlen(x->message));
         csvw_end_row(w);
     }
 }

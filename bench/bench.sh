@@ -1,0 +1,73 @@
+#!/bin/sh
+# bench.sh — `make bench`: payrun run against cat, gzip -dc and a bare libcsv parse on the same files; writes bench/results.md.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+B=$top/build
+dir=${BENCH_DIR:-$B/bench-data}
+sizes=${BENCH_ROWS:-"1000000 5000000"}
+providers=${BENCH_PROVIDERS:-200000}
+mkdir -p "$dir"
+out=$top/bench/results.md
+tmpres=$(mktemp)
+measure() {  # label command... -> "label ms kib"
+    label=$1
+    shift
+    r=$("$B/measure" "$@" 2>&1 >/dev/null | tail -1)
+    echo "$label $r"
+}
+{
+    echo "# payrun benchmark"
+    echo
+    echo "Machine: $(uname -m), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo);"
+    echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')."
+    echo "Date: $(date -u +%Y-%m-%d). Data: bench/gen.c, $providers providers, seed 1; run date 2026-12-04;"
+    echo "\`payrun run\` with all rules, both outputs and the ledger saved (\`--state\`). Times are wall clock"
+    echo "(best of 3), RSS is the peak resident set. Produced by \`make bench\`."
+    echo
+    echo "| rows | input | MB | command | seconds | rows/s | MB/s | peak RSS MB | × libcsv parse |"
+    echo "|---:|---|---:|---|---:|---:|---:|---:|---:|"
+} > "$tmpres"
+for rows in $sizes; do
+    g=$dir/g$rows
+    if [ ! -f "$g/timesheets.csv" ]; then
+        "$B/gen" --out "$g" --providers "$providers" --rows "$rows" --seed 1
+        gzip -1 -c "$g/timesheets.csv" > "$g/timesheets.csv.gz"
+    fi
+    for kind in plain gzip; do
+        f=$g/timesheets.csv
+        [ $kind = gzip ] && f=$g/timesheets.csv.gz
+        bytes=$(stat -c %s "$g/timesheets.csv")
+        mb=$(awk -v b="$bytes" 'BEGIN { printf "%.0f", b / 1e6 }')
+        best() {  # best of 3: "ms kib"
+            b=""
+            for i in 1 2 3; do
+                r=$(measure x "$@" | cut -d' ' -f2-3)
+                if [ -z "$b" ] || [ "${r%% *}" -lt "${b%% *}" ]; then b=$r; fi
+            done
+            echo "$b"
+        }
+        if [ $kind = plain ]; then base_cmd="cat $f"; else base_cmd="gzip -dc $f"; fi
+        # shellcheck disable=SC2086
+        c=$(best $base_cmd)
+        p=$(best "$B/csvparse" "$f")
+        rm -rf "$g/state" "$g/out"
+        r=$(best sh -c "rm -rf '$g/state' '$g/out'; exec '$top/payrun' run --data '$g/data' --state '$g/state' --out '$g/out' --run-date 2026-12-04 '$f'")
+        pms=${p%% *}
+        for line in "$(echo "$base_cmd" | cut -d' ' -f1-2 | sed "s|$g/||")|$c" "libcsv parse (bench/csvparse.c)|$p" "payrun run|$r"; do
+            name=${line%%|*}
+            v=${line#*|}
+            ms=${v%% *}
+            kib=${v#* }
+            awk -v rows="$rows" -v kind="$kind" -v mb="$mb" -v name="$name" -v ms="$ms" -v kib="$kib" -v pms="$pms" \
+                'BEGIN { s = ms / 1000; if (s <= 0) s = 0.001;
+                         printf "| %d | %s | %s | %s | %.2f | %.0f | %.0f | %.0f | %.2f |\n", rows, kind, mb, name, s, rows / s, mb / s, kib / 1024, ms / pms }' >> "$tmpres"
+        done
+    done
+done
+{
+    echo
+    echo "Targets (issue 7): payrun within 1.5x the libcsv parse of the same plain file (1.2x using the"
+    echo "second core), gzip within 1.2x the libcsv+zlib parse, peak RSS <= 150 MB for 1M rows."
+} >> "$tmpres"
+mv "$tmpres" "$out"
+cat "$out"
