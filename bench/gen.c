@@ -12,8 +12,9 @@
  * every 10th recipient has a second provider, every 7th provider a second
  * recipient; every 20th assignment is BUPS; family relationships, SOC and union
  * members are spread over the set. Rows cycle over the pairs and the six pay
- * periods 2026-09-01 .. 2026-11-16, so ids and periods stay distinct; about 1% of
- * rows carry each kind of error. The same arguments always give the same bytes. */
+ * periods 2026-09-01 .. 2026-11-16, so ids and periods stay distinct, all received
+ * 2026-12-01..03 (a nightly drop paid on 2026-12-04); about 1% of rows carry each
+ * kind of error. The same arguments always give the same bytes. */
 
 static uint64_t rng_state;
 
@@ -191,11 +192,8 @@ int main(int argc, char **argv)
         int err = below(100);   /* 0..11: one kind of error each, ~1% */
         char sign[48], recv[48];
         snprintf(sign, sizeof sign, "2026-%02d-%02d", month, last);
-        int rday = last + 1 + below(3), rmonth = month;
-        if (rday > (month == 9 || month == 11 ? 30 : 31)) {
-            rday -= month == 9 || month == 11 ? 30 : 31;
-            rmonth++;
-        }
+        /* the nightly drop: received in the days before the run date (2026-12-04), whatever the period */
+        int rday = 1 + below(3), rmonth = 12;
         snprintf(recv, sizeof recv, "2026-%02d-%02d", rmonth, rday);
         if (err == 0)
             fprintf(f, "T%09ld,P%07ld,R%07ld,2026-%02d-%02d,regular,paper,%s,%s,%s", k, pp[pair], pr[pair], month,

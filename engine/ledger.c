@@ -12,42 +12,89 @@ static void table_init(ledger_table *t, size_t size)
 
 static void table_free(ledger_table *t)
 {
-    ids_map_free(&t->index);
+    free(t->slot);
     free(t->keys);
     free(t->rows);
     memset(t, 0, sizeof *t);
 }
 
-const void *ledger_peek(const ledger_table *t, uint64_t key)
+/* A 64-bit mix (splitmix64 finalizer) so packed keys spread over the slots. */
+static inline size_t mix(uint64_t x)
 {
-    int32_t i = ids_map_get(&t->index, key);
-    return i >= 0 ? t->rows + (size_t)i * t->size : NULL;
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return (size_t)x;
 }
 
-void *ledger_get(ledger_table *t, uint64_t key)
+/* The slot holding key, or the empty slot where it would go. */
+static inline size_t find_slot(const ledger_table *t, uint64_t key)
 {
-    int32_t i = ids_map_get(&t->index, key);
-    if (i >= 0)
-        return t->rows + (size_t)i * t->size;
+    size_t i = mix(key) & t->mask;
+    while (t->slot[i] && t->keys[t->slot[i] - 1] != key)
+        i = (i + 1) & t->mask;
+    return i;
+}
+
+const void *ledger_peek(const ledger_table *t, uint64_t key)
+{
+    if (!t->slot)
+        return NULL;
+    uint32_t r = t->slot[find_slot(t, key)];
+    return r ? t->rows + (size_t)(r - 1) * t->size : NULL;
+}
+
+/* Doubles the index (load kept at most 1/2). */
+static int grow_index(ledger_table *t)
+{
+    size_t nslots = t->slot ? (t->mask + 1) * 2 : 1024;
+    uint32_t *slot = calloc(nslots, sizeof *slot);
+    if (!slot)
+        return -1;
+    for (size_t k = 0; k < t->n; k++) {
+        size_t i = mix(t->keys[k]) & (nslots - 1);
+        while (slot[i])
+            i = (i + 1) & (nslots - 1);
+        slot[i] = (uint32_t)(k + 1);
+    }
+    free(t->slot);
+    t->slot = slot;
+    t->mask = nslots - 1;
+    return 0;
+}
+
+int32_t ledger_index(ledger_table *t, uint64_t key)
+{
+    if (!t->slot || (t->n + 1) * 2 > t->mask + 1)
+        if (grow_index(t) != 0)
+            return -1;
+    size_t i = find_slot(t, key);
+    if (t->slot[i])
+        return (int32_t)(t->slot[i] - 1);
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 256;
         char *rows = realloc(t->rows, cap * t->size);
         if (!rows)
-            return NULL;
+            return -1;
         t->rows = rows;
         uint64_t *keys = realloc(t->keys, cap * sizeof *keys);
         if (!keys)
-            return NULL;
+            return -1;
         t->keys = keys;
         t->cap = cap;
     }
-    int32_t *slot = ids_map_put(&t->index, key, (int32_t)t->n);
-    if (!slot)
-        return NULL;
-    char *row = t->rows + t->n * t->size;
-    memset(row, 0, t->size);
-    t->keys[t->n++] = key;
-    return row;
+    memset(t->rows + t->n * t->size, 0, t->size);
+    t->keys[t->n] = key;
+    t->slot[i] = (uint32_t)(t->n + 1);
+    return (int32_t)t->n++;
+}
+
+void *ledger_get(ledger_table *t, uint64_t key)
+{
+    int32_t i = ledger_index(t, key);
+    return i < 0 ? NULL : ledger_row(t, i);
 }
 
 static int copy_ids(ids_table *dst, const ids_table *src)
@@ -64,7 +111,7 @@ int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipien
 {
     memset(l, 0, sizeof *l);
     table_init(&l->provider_week, sizeof(ledger_provider_week));
-    table_init(&l->recipient_week, sizeof(int64_t));
+    table_init(&l->recipient_week, sizeof(int32_t));
     table_init(&l->provider_month, sizeof(ledger_provider_month));
     table_init(&l->recipient_month, sizeof(ledger_recipient_month));
     table_init(&l->bups_year, sizeof(int64_t));

@@ -13,8 +13,8 @@
  * first, in master order, so a master index is the same ledger index. */
 
 typedef struct {
-    int64_t minutes;            /* paid minutes in the workweek, all recipients */
-    int32_t first_recipient;    /* the first recipient worked for that week */
+    int32_t minutes;            /* paid minutes in the workweek, all recipients */
+    int32_t first_recipient;    /* the first recipient worked for that week, + 1 (0 = none yet) */
     uint8_t multi;              /* 1 once a second recipient is seen */
 } ledger_provider_week;
 
@@ -39,10 +39,12 @@ typedef struct {
     money_cents sdi_taxed;      /* SDI-taxed wages this calendar quarter */
 } ledger_provider_quarter;
 
-/* A table of counter records of one kind, found by a 64-bit key. */
+/* A table of counter records of one kind, found by a 64-bit key: dense arrays of
+ * keys and records, and an open-addressing index of 4-byte slots (record + 1). */
 typedef struct {
-    ids_map index;              /* key -> record index */
-    uint64_t *keys;             /* keys[i]: key of record i (for saving) */
+    uint32_t *slot;             /* 0 = empty, else record index + 1 */
+    size_t mask;                /* slots - 1 */
+    uint64_t *keys;             /* keys[i]: key of record i */
     char *rows;
     size_t n, cap, size;
 } ledger_table;
@@ -52,7 +54,7 @@ typedef struct {
     ids_table paid_timesheets;          /* timesheet ids paid */
     ids_map paid_periods;               /* (provider, recipient, period) keys paid by regular/catch_up */
     ledger_table provider_week;         /* (provider, week start) -> ledger_provider_week */
-    ledger_table recipient_week;        /* (recipient, week start) -> int64 minutes */
+    ledger_table recipient_week;        /* (recipient, week start) -> int32 minutes */
     ledger_table provider_month;        /* (provider, month key) -> ledger_provider_month */
     ledger_table recipient_month;       /* (recipient, month key) -> ledger_recipient_month */
     ledger_table bups_year;             /* (recipient, fiscal year) -> int64 minutes */
@@ -69,8 +71,13 @@ void ledger_free(ledger *l);
 
 /* The record for key, or NULL when none was written yet (read only). */
 const void *ledger_peek(const ledger_table *t, uint64_t key);
-/* The record for key, created zeroed when absent; NULL out of memory. */
+/* The record for key, created zeroed when absent; NULL out of memory. The pointer
+ * is valid until the next record is created in the same table. */
 void *ledger_get(ledger_table *t, uint64_t key);
+/* The index of key's record, created zeroed when absent; -1 out of memory. An index
+ * stays valid for the table's life (use ledger_row to reach the record). */
+int32_t ledger_index(ledger_table *t, uint64_t key);
+static inline void *ledger_row(const ledger_table *t, int32_t i) { return t->rows + (size_t)i * t->size; }
 
 /* Keys. */
 static inline uint64_t ledger_key(int32_t who, int32_t when) { return ids_key2(who, when); }

@@ -60,26 +60,37 @@ static int fatal(rules_engine *e, const char *fmt, ...)
  * ("parameters.csv has no value of X in force for county C on D"). */
 const param_row *rules_param(rules_engine *e, param_id id, int32_t county, cal_date on)
 {
-    int32_t *slot = ids_map_put(&e->param_index, ids_key2(county + 1, on), -1);
-    if (!slot) {
-        fatal(e, "out of memory");
-        return NULL;
-    }
-    if (*slot < 0) {
-        if (e->nparam_sets == e->param_sets_cap) {
-            size_t cap = e->param_sets_cap ? e->param_sets_cap * 2 : 64;
-            rules_param_set *v = realloc(e->param_sets, cap * sizeof *v);
-            if (!v) {
-                fatal(e, "out of memory");
-                return NULL;
-            }
-            e->param_sets = v;
-            e->param_sets_cap = cap;
+    uint64_t key = ids_key2(county + 1, on);
+    int32_t set = -1;
+    for (int k = 0; k < RULES_PARAM_RECENT; k++)
+        if (e->recent_key[k] == key && e->recent_set[k] > 0)
+            set = e->recent_set[k] - 1;
+    if (set < 0) {
+        int32_t *slot = ids_map_put(&e->param_index, key, -1);
+        if (!slot) {
+            fatal(e, "out of memory");
+            return NULL;
         }
-        memset(&e->param_sets[e->nparam_sets], 0, sizeof *e->param_sets);
-        *slot = (int32_t)e->nparam_sets++;
+        if (*slot < 0) {
+            if (e->nparam_sets == e->param_sets_cap) {
+                size_t cap = e->param_sets_cap ? e->param_sets_cap * 2 : 64;
+                rules_param_set *v = realloc(e->param_sets, cap * sizeof *v);
+                if (!v) {
+                    fatal(e, "out of memory");
+                    return NULL;
+                }
+                e->param_sets = v;
+                e->param_sets_cap = cap;
+            }
+            memset(&e->param_sets[e->nparam_sets], 0, sizeof *e->param_sets);
+            *slot = (int32_t)e->nparam_sets++;
+        }
+        set = *slot;
+        e->recent_key[e->recent_next] = key;
+        e->recent_set[e->recent_next] = set + 1;
+        e->recent_next = (e->recent_next + 1) % RULES_PARAM_RECENT;
     }
-    rules_param_set *ps = &e->param_sets[*slot];
+    rules_param_set *ps = &e->param_sets[set];
     if (!ps->tried[id]) {
         ps->row[id] = param_in_force(&e->m->params, id, county, on);
         ps->tried[id] = 1;
@@ -229,6 +240,10 @@ typedef struct {
     int32_t p, rc;
     int32_t month;
     int32_t pay[SHEET_MAX_DAYS];
+    /* the workweeks the paid days fall in, with their ledger records (set by count_minutes) */
+    int nweeks;
+    cal_date weeks[SHEET_MAX_DAYS];
+    int32_t week_pw[SHEET_MAX_DAYS], week_rw[SHEET_MAX_DAYS];
 } ctx;
 
 /* Counts the paid minutes into every ledger counter (SPEC §5 step 11) and splits
@@ -239,15 +254,27 @@ static int count_minutes(ctx *c, int64_t threshold, int64_t *regular, int64_t *o
     ledger *lg = e->lg;
     int64_t paid = 0;
     *regular = *overtime = 0;
+    c->nweeks = 0;
+    cal_date week = CAL_NONE;
+    ledger_provider_week *pw = NULL;
+    int32_t *rw = NULL;
     for (int d = 0; d < c->s->ndays; d++) {
         if (c->pay[d] == 0)
             continue;
         cal_date day = c->s->period_start + d;
-        cal_date week = cal_week_start(day);
-        ledger_provider_week *pw = ledger_get(&lg->provider_week, ledger_key(c->p, week));
-        int64_t *rw = ledger_get(&lg->recipient_week, ledger_key(c->rc, week));
-        if (!pw || !rw)
-            return fatal(e, "out of memory");
+        if (day - week >= 7 || week == CAL_NONE) {
+            /* a new workweek: find its counters once, not once per day */
+            week = cal_week_start(day);
+            int32_t ipw = ledger_index(&lg->provider_week, ledger_key(c->p, week));
+            int32_t irw = ledger_index(&lg->recipient_week, ledger_key(c->rc, week));
+            if (ipw < 0 || irw < 0)
+                return fatal(e, "out of memory");
+            c->weeks[c->nweeks] = week;
+            c->week_pw[c->nweeks] = ipw;
+            c->week_rw[c->nweeks++] = irw;
+            pw = ledger_row(&lg->provider_week, ipw);
+            rw = ledger_row(&lg->recipient_week, irw);
+        }
         int64_t room = threshold - pw->minutes;
         int64_t reg = room <= 0 ? 0 : room < c->pay[d] ? room : c->pay[d];
         if (e->tracing) {
@@ -263,7 +290,7 @@ static int count_minutes(ctx *c, int64_t threshold, int64_t *regular, int64_t *o
         }
         *regular += reg;
         *overtime += c->pay[d] - reg;
-        pw->minutes += c->pay[d];
+        pw->minutes += (int32_t)c->pay[d];
         if (pw->first_recipient == 0)
             pw->first_recipient = c->rc + 1;
         else if (pw->first_recipient != c->rc + 1)
@@ -334,21 +361,12 @@ static int check_workweek_limits(ctx *c, rules_result *r)
     int64_t rcp_max = recipient_weekly_max(authorized, threshold->value, single_max->value);
     char hm_a[24], hm_b[24], hm_c[24], day[11], vtext[128];
 
-    cal_date weeks[SHEET_MAX_DAYS];
-    int nweeks = 0;
-    for (int d = 0; d < s->ndays; d++) {
-        if (c->pay[d] == 0)
-            continue;
-        cal_date w = cal_week_start(s->period_start + d);
-        if (nweeks == 0 || weeks[nweeks - 1] != w)
-            weeks[nweeks++] = w;
-    }
-    for (int i = 0; i < nweeks; i++) {
-        const ledger_provider_week *pw = ledger_peek(&e->lg->provider_week, ledger_key(c->p, weeks[i]));
-        const int64_t *rw = ledger_peek(&e->lg->recipient_week, ledger_key(c->rc, weeks[i]));
+    for (int i = 0; i < c->nweeks; i++) {
+        const ledger_provider_week *pw = ledger_row(&e->lg->provider_week, c->week_pw[i]);
+        const int32_t *rw = ledger_row(&e->lg->recipient_week, c->week_rw[i]);
         int64_t limit;
         char why[128];
-        cal_format(weeks[i], day);
+        cal_format(c->weeks[i], day);
         if (c->prov->workweek_exemption) {
             PARAM(ex_max, P_WORKWEEK_EXEMPTION_MAX, county, s->period_start);
             limit = ex_max->value;

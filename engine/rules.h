@@ -83,6 +83,10 @@ typedef struct {
     int64_t next_seq;
     rules_totals totals;
     ids_map param_index;            /* (county + 1, date) -> param set */
+#define RULES_PARAM_RECENT 4
+    uint64_t recent_key[RULES_PARAM_RECENT];    /* the last few (scope, date) looked up */
+    int32_t recent_set[RULES_PARAM_RECENT];     /* their set + 1 (0 = unused) */
+    int recent_next;
     rules_param_set *param_sets;
     size_t nparam_sets, param_sets_cap;
     char err[512];                  /* the fatal error, when a call returns RULES_FATAL */

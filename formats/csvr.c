@@ -81,14 +81,15 @@ static void on_field(void *s, size_t n, void *data)
         r->buf = b;
         r->bufcap = cap;
     }
-    const char *p = s;
-    if (n && memchr(p, '\n', n))
-        for (size_t i = 0; i < n; i++)
-            r->embedded += p[i] == '\n';
-    if (n && memchr(p, '\r', n))
-        for (size_t i = 0; i < n; i++)
-            r->embedded += p[i] == '\r' && (i + 1 == n || p[i + 1] != '\n');
-    memcpy(r->buf + r->used, s, n);
+    /* copy the field, counting the line breaks inside it (only a quoted field has any) */
+    const unsigned char *p = s;
+    char *dst = r->buf + r->used;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = p[i];
+        dst[i] = (char)ch;
+        if (ch <= '\r' && (ch == '\n' || (ch == '\r' && (i + 1 == n || p[i + 1] != '\n'))))
+            r->embedded++;
+    }
     r->off[r->nfields] = r->used;
     r->len[r->nfields] = n;
     r->nfields++;

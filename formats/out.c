@@ -30,6 +30,10 @@ int out_open(out_set *o, const char *dir, int gzip, cal_date run_date, int gener
     o->gzip = gzip;
     o->run_date = run_date;
     o->generation = generation;
+    cal_format(run_date, o->pay_date);
+    o->id_prefix_len = (size_t)snprintf(o->id_prefix, sizeof o->id_prefix, "%.4s%.2s%.2s-%d-", o->pay_date,
+                                        o->pay_date + 5, o->pay_date + 8, generation);
+    o->last_period = CAL_NONE;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "%s: cannot create output directory: %s", dir, strerror(errno));
         return -1;
@@ -57,13 +61,23 @@ int out_open(out_set *o, const char *dir, int gzip, cal_date run_date, int gener
     return 0;
 }
 
-/* YYYYMMDD-G-NNNNNNN: run date, state generation, sequence (SPEC §6). */
+/* YYYYMMDD-G-NNNNNNN: run date, state generation, sequence of at least 7 digits (SPEC §6). */
 static void write_paycheck_id(out_set *o, int64_t seq)
 {
-    char b[64], d[11];
-    cal_format(o->run_date, d);
-    int n = snprintf(b, sizeof b, "%.4s%.2s%.2s-%d-%07lld", d, d + 5, d + 8, o->generation, (long long)seq);
-    csvw_field(&o->paychecks, b, (size_t)n);
+    char b[64], digits[24];
+    int n = 0;
+    uint64_t u = (uint64_t)seq;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    while (n < 7)
+        digits[n++] = '0';
+    memcpy(b, o->id_prefix, o->id_prefix_len);
+    size_t len = o->id_prefix_len;
+    while (n)
+        b[len++] = digits[--n];
+    csvw_field(&o->paychecks, b, len);
 }
 
 void out_write(out_set *o, const masters *m, const sheet *s, const rules_result *r)
@@ -76,9 +90,13 @@ void out_write(out_set *o, const masters *m, const sheet *s, const rules_result 
         csvw_str(w, ids_name(&m->provider_ids, pc->provider));
         csvw_str(w, ids_name(&m->recipient_ids, pc->recipient));
         csvw_str(w, ids_name(&m->params.counties, pc->county));
-        csvw_date(w, pc->period_start);
+        if (pc->period_start != o->last_period) {
+            o->last_period = pc->period_start;
+            cal_format(pc->period_start, o->last_period_text);
+        }
+        csvw_field(w, o->last_period_text, 10);
         csvw_str(w, kind_names[pc->kind]);
-        csvw_date(w, o->run_date);
+        csvw_field(w, o->pay_date, 10);
         csvw_minutes_hm(w, pc->regular_minutes);
         csvw_minutes_hm(w, pc->overtime_minutes);
         csvw_rate(w, pc->regular_rate);

@@ -18,6 +18,11 @@ typedef struct {
     int open;               /* the CSV writers are open */
     int prepared;           /* closed and summary written, not yet published */
     char tmp_paychecks[4200], tmp_exceptions[4200], tmp_summary[4200];
+    char id_prefix[32];     /* "YYYYMMDD-G-" of every paycheck_id */
+    size_t id_prefix_len;
+    char pay_date[11];      /* the run date, formatted once */
+    cal_date last_period;   /* the last period_start formatted, and its text */
+    char last_period_text[11];
 } out_set;
 
 /* An input file for the summary: role, path, size and CRC-32. */

@@ -232,6 +232,42 @@ static void put(csvw *w, const char *fmt, ...)
     csvw_raw(w, b, (size_t)(n < (int)sizeof b ? n : (int)sizeof b - 1));
 }
 
+/* Fast record writers (no printf per field): a number, a date, a month, money, a separator. */
+static void put_i64(csvw *w, int64_t v)
+{
+    char b[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        b[sizeof b - 1 - n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        b[sizeof b - 1 - n++] = '-';
+    csvw_raw(w, b + sizeof b - n, (size_t)n);
+}
+
+static void put_sep(csvw *w, char c) { csvw_raw(w, &c, 1); }
+
+static void put_date(csvw *w, cal_date d)
+{
+    char b[11];
+    csvw_raw(w, b, (size_t)cal_format(d, b));
+}
+
+static void put_month(csvw *w, int32_t m)
+{
+    char b[8] = {(char)('0' + m / 12 / 1000 % 10), (char)('0' + m / 12 / 100 % 10), (char)('0' + m / 12 / 10 % 10),
+                 (char)('0' + m / 12 % 10), '-', (char)('0' + (m % 12 + 1) / 10), (char)('0' + (m % 12 + 1) % 10)};
+    csvw_raw(w, b, 7);
+}
+
+static void put_cents(csvw *w, money_cents c)
+{
+    char b[32];
+    csvw_raw(w, b, (size_t)money_format_cents(c, b));
+}
+
 static void put_ids(csvw *w, const char *name, const ids_table *t)
 {
     put(w, "%s %d\n", name, (int)t->n);
@@ -245,9 +281,10 @@ static void put_ids(csvw *w, const char *name, const ids_table *t)
 static int32_t key_who(uint64_t k) { return (int32_t)(k >> 32); }
 static int32_t key_when(uint64_t k) { return (int32_t)(uint32_t)k; }
 
+#define ROW(t, i, type) ((const type *)(const void *)((t)->rows + (i) * (t)->size))
+
 static void write_ledger(csvw *w, const ledger *lg, int gen)
 {
-    char d[11], a[32], b[32];
     put(w, "%s\ngeneration %d\n", LEDGER_MAGIC, gen);
     put_ids(w, "providers", &lg->providers);
     put_ids(w, "recipients", &lg->recipients);
@@ -259,71 +296,121 @@ static void write_ledger(csvw *w, const ledger *lg, int gen)
         if (k == UINT64_MAX)
             continue;
         int32_t period = (int32_t)(k & 0xFFFFF);
-        cal_format(cal_from_ymd(period / 24, period / 2 % 12 + 1, period % 2 ? 16 : 1), d);
-        put(w, "%d %d %s\n", (int)(k >> 42), (int)(k >> 20 & 0x3FFFFF), d);
+        put_i64(w, (int64_t)(k >> 42));
+        put_sep(w, ' ');
+        put_i64(w, (int64_t)(k >> 20 & 0x3FFFFF));
+        put_sep(w, ' ');
+        put_date(w, cal_from_ymd(period / 24, period / 2 % 12 + 1, period % 2 ? 16 : 1));
+        put_sep(w, '\n');
     }
     const ledger_table *t = &lg->provider_week;
     put(w, "provider_weeks %zu\n", t->n);
     for (size_t i = 0; i < t->n; i++) {
-        const ledger_provider_week *r = (const void *)(t->rows + i * t->size);
-        cal_format(key_when(t->keys[i]), d);
-        put(w, "%d %s %lld %d %d\n", key_who(t->keys[i]), d, (long long)r->minutes, r->first_recipient - 1, r->multi);
+        const ledger_provider_week *r = ROW(t, i, ledger_provider_week);
+        put_i64(w, key_who(t->keys[i]));
+        put_sep(w, ' ');
+        put_date(w, key_when(t->keys[i]));
+        put_sep(w, ' ');
+        put_i64(w, r->minutes);
+        put_sep(w, ' ');
+        put_i64(w, r->first_recipient - 1);
+        put_sep(w, ' ');
+        put_i64(w, r->multi);
+        put_sep(w, '\n');
     }
     t = &lg->recipient_week;
     put(w, "recipient_weeks %zu\n", t->n);
     for (size_t i = 0; i < t->n; i++) {
-        cal_format(key_when(t->keys[i]), d);
-        put(w, "%d %s %lld\n", key_who(t->keys[i]), d, (long long)*(const int64_t *)(t->rows + i * t->size));
+        put_i64(w, key_who(t->keys[i]));
+        put_sep(w, ' ');
+        put_date(w, key_when(t->keys[i]));
+        put_sep(w, ' ');
+        put_i64(w, *ROW(t, i, int32_t));
+        put_sep(w, '\n');
     }
     t = &lg->provider_month;
     put(w, "provider_months %zu\n", t->n);
     for (size_t i = 0; i < t->n; i++) {
-        const ledger_provider_month *r = (const void *)(t->rows + i * t->size);
-        int32_t m = key_when(t->keys[i]);
-        money_format_cents(r->dues, a);
-        put(w, "%d %04d-%02d %lld %s %d\n", key_who(t->keys[i]), m / 12, m % 12 + 1, (long long)r->minutes, a,
-            r->violation);
+        const ledger_provider_month *r = ROW(t, i, ledger_provider_month);
+        put_i64(w, key_who(t->keys[i]));
+        put_sep(w, ' ');
+        put_month(w, key_when(t->keys[i]));
+        put_sep(w, ' ');
+        put_i64(w, r->minutes);
+        put_sep(w, ' ');
+        put_cents(w, r->dues);
+        put_sep(w, ' ');
+        put_i64(w, r->violation);
+        put_sep(w, '\n');
     }
     t = &lg->recipient_month;
     put(w, "recipient_months %zu\n", t->n);
     for (size_t i = 0; i < t->n; i++) {
-        const ledger_recipient_month *r = (const void *)(t->rows + i * t->size);
-        int32_t m = key_when(t->keys[i]);
-        money_format_cents(r->soc_taken, a);
-        put(w, "%d %04d-%02d %lld %s\n", key_who(t->keys[i]), m / 12, m % 12 + 1, (long long)r->minutes, a);
+        const ledger_recipient_month *r = ROW(t, i, ledger_recipient_month);
+        put_i64(w, key_who(t->keys[i]));
+        put_sep(w, ' ');
+        put_month(w, key_when(t->keys[i]));
+        put_sep(w, ' ');
+        put_i64(w, r->minutes);
+        put_sep(w, ' ');
+        put_cents(w, r->soc_taken);
+        put_sep(w, '\n');
     }
     t = &lg->bups_year;
     put(w, "bups_years %zu\n", t->n);
-    for (size_t i = 0; i < t->n; i++)
-        put(w, "%d %d %lld\n", key_who(t->keys[i]), key_when(t->keys[i]),
-            (long long)*(const int64_t *)(t->rows + i * t->size));
+    for (size_t i = 0; i < t->n; i++) {
+        put_i64(w, key_who(t->keys[i]));
+        put_sep(w, ' ');
+        put_i64(w, key_when(t->keys[i]));
+        put_sep(w, ' ');
+        put_i64(w, *ROW(t, i, int64_t));
+        put_sep(w, '\n');
+    }
     t = &lg->provider_year;
     put(w, "provider_years %zu\n", t->n);
     for (size_t i = 0; i < t->n; i++) {
-        const ledger_provider_year *r = (const void *)(t->rows + i * t->size);
-        money_format_cents(r->fica_wages, a);
-        money_format_cents(r->sdi_taxed, b);
-        put(w, "%d %d %s %s\n", key_who(t->keys[i]), key_when(t->keys[i]), a, b);
+        const ledger_provider_year *r = ROW(t, i, ledger_provider_year);
+        put_i64(w, key_who(t->keys[i]));
+        put_sep(w, ' ');
+        put_i64(w, key_when(t->keys[i]));
+        put_sep(w, ' ');
+        put_cents(w, r->fica_wages);
+        put_sep(w, ' ');
+        put_cents(w, r->sdi_taxed);
+        put_sep(w, '\n');
     }
     t = &lg->provider_quarter;
     put(w, "provider_quarters %zu\n", t->n);
     for (size_t i = 0; i < t->n; i++) {
-        const ledger_provider_quarter *r = (const void *)(t->rows + i * t->size);
+        const ledger_provider_quarter *r = ROW(t, i, ledger_provider_quarter);
         int32_t q = key_when(t->keys[i]);
-        money_format_cents(r->sdi_subject, a);
-        money_format_cents(r->sdi_taxed, b);
-        put(w, "%d %04d-Q%d %s %s\n", key_who(t->keys[i]), q / 4, q % 4 + 1, a, b);
+        put_i64(w, key_who(t->keys[i]));
+        put_sep(w, ' ');
+        put_i64(w, q / 4);
+        csvw_raw(w, "-Q", 2);
+        put_i64(w, q % 4 + 1);
+        put_sep(w, ' ');
+        put_cents(w, r->sdi_subject);
+        put_sep(w, ' ');
+        put_cents(w, r->sdi_taxed);
+        put_sep(w, '\n');
     }
     t = &lg->recovered;
     put(w, "recovered %zu\n", t->n);
     for (size_t i = 0; i < t->n; i++) {
-        money_format_cents(*(const money_cents *)(t->rows + i * t->size), a);
-        put(w, "%d %s\n", key_who(t->keys[i]), a);
+        put_i64(w, key_who(t->keys[i]));
+        put_sep(w, ' ');
+        put_cents(w, *ROW(t, i, money_cents));
+        put_sep(w, '\n');
     }
     t = &lg->violations;
     put(w, "violations %zu\n", t->n);
-    for (size_t i = 0; i < t->n; i++)
-        put(w, "%d %d\n", key_who(t->keys[i]), *(const int32_t *)(t->rows + i * t->size));
+    for (size_t i = 0; i < t->n; i++) {
+        put_i64(w, key_who(t->keys[i]));
+        put_sep(w, ' ');
+        put_i64(w, *ROW(t, i, int32_t));
+        put_sep(w, '\n');
+    }
     put(w, "end\n");
     uint32_t crc = csvw_content_crc(w);  /* of every byte above */
     put(w, "crc32 %08x\n", (unsigned)crc);
@@ -557,10 +644,10 @@ static int parse_ledger(cursor *c, ledger *lg, int gen)
         int64_t minutes, first, multi;
         ledger_provider_week *r = NULL;
         LINE_OK(!index_token(c, pmap, np, &p) && !date_token(c, &d) && !int_token(c, &minutes) && minutes >= 0 &&
-                    !int_token(c, &first) && first >= -1 && first < nr && !int_token(c, &multi) &&
+                    minutes <= INT32_MAX && !int_token(c, &first) && first >= -1 && first < nr && !int_token(c, &multi) &&
                     (r = ledger_get(&lg->provider_week, ledger_key(p, d))),
                 "provider week");
-        r->minutes = minutes;
+        r->minutes = (int32_t)minutes;
         r->first_recipient = first < 0 ? 0 : rmap[first] + 1;
         r->multi = (uint8_t)(multi != 0);
     }
@@ -568,11 +655,12 @@ static int parse_ledger(cursor *c, ledger *lg, int gen)
     for (int64_t i = 0; i < n; i++) {
         int32_t r;
         cal_date d;
-        int64_t minutes, *m = NULL;
+        int64_t minutes;
+        int32_t *m = NULL;
         LINE_OK(!index_token(c, rmap, nr, &r) && !date_token(c, &d) && !int_token(c, &minutes) && minutes >= 0 &&
-                    (m = ledger_get(&lg->recipient_week, ledger_key(r, d))),
+                    minutes <= INT32_MAX && (m = ledger_get(&lg->recipient_week, ledger_key(r, d))),
                 "recipient week");
-        *m = minutes;
+        *m = (int32_t)minutes;
     }
     if (section(c, "provider_months", &n) != 0) { damaged(c, "provider_months"); goto out; }
     for (int64_t i = 0; i < n; i++) {
@@ -768,7 +856,7 @@ int state_show(const state_dir *s, int gen, const ledger *lg, const char *provid
             cal_format_hm(r->minutes, hm);
             printf("    %s  %s%s\n", d, hm, r->multi ? "  (more than one recipient)" : "");
         } else {
-            cal_format_hm(*(const int64_t *)(t->rows + i * t->size), hm);
+            cal_format_hm(*(const int32_t *)(t->rows + i * t->size), hm);
             printf("    %s  %s\n", d, hm);
         }
     }
