@@ -497,7 +497,8 @@ static const master_writ *check_writ(ctx *c, rules_result *r, int *refused)
     }
     const master_writ *wr = &m->writs.v[w];
     const char *sr = master_text(m, wr->sr_number);
-    const char *sr_note = sr[0] ? sr : "no SR number";
+    char sr_note[64];
+    snprintf(sr_note, sizeof sr_note, sr[0] ? "%.60s" : "(no SR number)", sr);
     if (wr->reason == WRIT_STATE_HEARING) {
         refuse(e, s, r, EX_WRIT_STATE_HEARING,
                "writ %s: reason state_hearing goes through the state hearing process, not a writ special "
