@@ -62,41 +62,17 @@ static void text_column(impact *im, const impact_paycheck *p, const char *name, 
     }
 }
 
-static void hours_column(impact *im, const impact_paycheck *p, const char *name, int64_t a, int64_t b, int *n)
-{
-    char x[24], y[24], d[24];
-    if (a == b)
-        return;
-    cal_format_hm(a, x);
-    cal_format_hm(b, y);
-    d[0] = b > a ? '+' : '-';
-    cal_format_hm(b > a ? b - a : a - b, d + 1);
-    column(im, p, name, x, y, d);
-    (*n)++;
-}
-
-static void rate_column(impact *im, const impact_paycheck *p, const char *name, money_rate a, money_rate b, int *n)
+/* A numeric column: old, new and the signed delta, each written by fmt (H:MM, a rate or money). */
+static void delta_column(impact *im, const impact_paycheck *p, const char *name, int64_t a, int64_t b,
+                         int (*fmt)(int64_t, char *), int *n)
 {
     char x[40], y[40], d[40];
     if (a == b)
         return;
-    money_format_rate(a, x);
-    money_format_rate(b, y);
+    fmt(a, x);
+    fmt(b, y);
     d[0] = b > a ? '+' : '-';
-    money_format_rate(b > a ? b - a : a - b, d + 1);
-    column(im, p, name, x, y, d);
-    (*n)++;
-}
-
-static void money_column(impact *im, const impact_paycheck *p, const char *name, money_cents a, money_cents b, int *n)
-{
-    char x[32], y[32], d[32];
-    if (a == b)
-        return;
-    money_format_cents(a, x);
-    money_format_cents(b, y);
-    d[0] = b > a ? '+' : '-';
-    money_format_cents(b > a ? b - a : a - b, d + 1);
+    fmt(b > a ? b - a : a - b, d + 1);
     column(im, p, name, x, y, d);
     (*n)++;
 }
@@ -133,7 +109,8 @@ void impact_paychecks(impact *im, const impact_paycheck *a, const impact_paychec
                     p->county, a ? "paid before, not now" : "not paid before");
         int n = 0;
         for (int i = 0; i < AMT_COUNT; i++)
-            money_column(im, p, rules_amount_name((rules_amount)i), a ? p->amount[i] : 0, a ? 0 : p->amount[i], &n);
+            delta_column(im, p, rules_amount_name((rules_amount)i), a ? p->amount[i] : 0, a ? 0 : p->amount[i],
+                         money_format_cents, &n);
         add_delta(im, p, a ? a->amount : zero, b ? b->amount : zero, 1);
         return;
     }
@@ -158,12 +135,12 @@ void impact_paychecks(impact *im, const impact_paycheck *a, const impact_paychec
     text_column(im, b, "period_start", a->period_start, b->period_start, &n);
     text_column(im, b, "kind", a->kind, b->kind, &n);
     text_column(im, b, "pay_date", a->pay_date, b->pay_date, &n);
-    hours_column(im, b, "regular_hours", a->regular_minutes, b->regular_minutes, &n);
-    hours_column(im, b, "overtime_hours", a->overtime_minutes, b->overtime_minutes, &n);
-    rate_column(im, b, "regular_rate", a->regular_rate, b->regular_rate, &n);
-    rate_column(im, b, "overtime_rate", a->overtime_rate, b->overtime_rate, &n);
+    delta_column(im, b, "regular_hours", a->regular_minutes, b->regular_minutes, cal_format_hm, &n);
+    delta_column(im, b, "overtime_hours", a->overtime_minutes, b->overtime_minutes, cal_format_hm, &n);
+    delta_column(im, b, "regular_rate", a->regular_rate, b->regular_rate, money_format_rate, &n);
+    delta_column(im, b, "overtime_rate", a->overtime_rate, b->overtime_rate, money_format_rate, &n);
     for (int i = 0; i < AMT_COUNT; i++)
-        money_column(im, b, rules_amount_name((rules_amount)i), a->amount[i], b->amount[i], &n);
+        delta_column(im, b, rules_amount_name((rules_amount)i), a->amount[i], b->amount[i], money_format_cents, &n);
     text_column(im, b, "sr_number", a->sr_number, b->sr_number, &n);
     add_delta(im, b, a->amount, b->amount, 1);
 }

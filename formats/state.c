@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,6 +220,58 @@ int state_open_readonly(state_dir *s, const char *dir, char *err, size_t errlen)
     return scan_generations(s, 0, err, errlen);
 }
 
+/* ---- the counter tables, described once for writing and reading ---- */
+
+typedef enum { WHO_PROVIDER, WHO_RECIPIENT, WHO_OVERPAYMENT } who_kind;
+typedef enum { WHEN_NONE, WHEN_DATE, WHEN_MONTH, WHEN_YEAR, WHEN_QUARTER } when_kind;
+typedef enum { FIELD_I32, FIELD_I64, FIELD_CENTS, FIELD_FLAG, FIELD_RECIPIENT } field_kind;
+
+typedef struct {
+    field_kind kind;
+    size_t offset;              /* in the record */
+} field_desc;
+
+/* One section of ledger.txt: "name COUNT", then one line a record: who [when] fields. */
+typedef struct {
+    const char *name;
+    size_t table;               /* offsetof(ledger, ...) */
+    who_kind who;
+    when_kind when;
+    int nfields;
+    field_desc fields[3];
+} table_desc;
+
+#define TABLE(l, f) offsetof(ledger, f)
+static const table_desc tables[] = {
+    {"provider_weeks", TABLE(l, provider_week), WHO_PROVIDER, WHEN_DATE, 3,
+     {{FIELD_I32, offsetof(ledger_provider_week, minutes)},
+      {FIELD_RECIPIENT, offsetof(ledger_provider_week, first_recipient)},
+      {FIELD_FLAG, offsetof(ledger_provider_week, multi)}}},
+    {"recipient_weeks", TABLE(l, recipient_week), WHO_RECIPIENT, WHEN_DATE, 1, {{FIELD_I32, 0}}},
+    {"provider_months", TABLE(l, provider_month), WHO_PROVIDER, WHEN_MONTH, 3,
+     {{FIELD_I64, offsetof(ledger_provider_month, minutes)},
+      {FIELD_CENTS, offsetof(ledger_provider_month, dues)},
+      {FIELD_FLAG, offsetof(ledger_provider_month, violation)}}},
+    {"recipient_months", TABLE(l, recipient_month), WHO_RECIPIENT, WHEN_MONTH, 2,
+     {{FIELD_I64, offsetof(ledger_recipient_month, minutes)},
+      {FIELD_CENTS, offsetof(ledger_recipient_month, soc_taken)}}},
+    {"bups_years", TABLE(l, bups_year), WHO_RECIPIENT, WHEN_YEAR, 1, {{FIELD_I64, 0}}},
+    {"provider_years", TABLE(l, provider_year), WHO_PROVIDER, WHEN_YEAR, 2,
+     {{FIELD_CENTS, offsetof(ledger_provider_year, fica_wages)},
+      {FIELD_CENTS, offsetof(ledger_provider_year, sdi_taxed)}}},
+    {"provider_quarters", TABLE(l, provider_quarter), WHO_PROVIDER, WHEN_QUARTER, 2,
+     {{FIELD_CENTS, offsetof(ledger_provider_quarter, sdi_subject)},
+      {FIELD_CENTS, offsetof(ledger_provider_quarter, sdi_taxed)}}},
+    {"recovered", TABLE(l, recovered), WHO_OVERPAYMENT, WHEN_NONE, 1, {{FIELD_CENTS, 0}}},
+    {"violations", TABLE(l, violations), WHO_PROVIDER, WHEN_NONE, 1, {{FIELD_I32, 0}}},
+};
+#define NTABLES (sizeof tables / sizeof *tables)
+
+static const ledger_table *table_of(const ledger *lg, const table_desc *d)
+{
+    return (const ledger_table *)(const void *)((const char *)lg + d->table);
+}
+
 /* ---- writing a ledger ---- */
 
 static void put(csvw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -281,8 +334,6 @@ static void put_ids(csvw *w, const char *name, const ids_table *t)
 static int32_t key_who(uint64_t k) { return (int32_t)(k >> 32); }
 static int32_t key_when(uint64_t k) { return (int32_t)(uint32_t)k; }
 
-#define ROW(t, i, type) ((const type *)(const void *)((t)->rows + (i) * (t)->size))
-
 static void write_ledger(csvw *w, const ledger *lg, int gen)
 {
     put(w, "%s\ngeneration %d\n", LEDGER_MAGIC, gen);
@@ -303,113 +354,39 @@ static void write_ledger(csvw *w, const ledger *lg, int gen)
         put_date(w, cal_from_ymd(period / 24, period / 2 % 12 + 1, period % 2 ? 16 : 1));
         put_sep(w, '\n');
     }
-    const ledger_table *t = &lg->provider_week;
-    put(w, "provider_weeks %zu\n", t->n);
-    for (size_t i = 0; i < t->n; i++) {
-        const ledger_provider_week *r = ROW(t, i, ledger_provider_week);
-        put_i64(w, key_who(t->keys[i]));
-        put_sep(w, ' ');
-        put_date(w, key_when(t->keys[i]));
-        put_sep(w, ' ');
-        put_i64(w, r->minutes);
-        put_sep(w, ' ');
-        put_i64(w, r->first_recipient - 1);
-        put_sep(w, ' ');
-        put_i64(w, r->multi);
-        put_sep(w, '\n');
-    }
-    t = &lg->recipient_week;
-    put(w, "recipient_weeks %zu\n", t->n);
-    for (size_t i = 0; i < t->n; i++) {
-        put_i64(w, key_who(t->keys[i]));
-        put_sep(w, ' ');
-        put_date(w, key_when(t->keys[i]));
-        put_sep(w, ' ');
-        put_i64(w, *ROW(t, i, int32_t));
-        put_sep(w, '\n');
-    }
-    t = &lg->provider_month;
-    put(w, "provider_months %zu\n", t->n);
-    for (size_t i = 0; i < t->n; i++) {
-        const ledger_provider_month *r = ROW(t, i, ledger_provider_month);
-        put_i64(w, key_who(t->keys[i]));
-        put_sep(w, ' ');
-        put_month(w, key_when(t->keys[i]));
-        put_sep(w, ' ');
-        put_i64(w, r->minutes);
-        put_sep(w, ' ');
-        put_cents(w, r->dues);
-        put_sep(w, ' ');
-        put_i64(w, r->violation);
-        put_sep(w, '\n');
-    }
-    t = &lg->recipient_month;
-    put(w, "recipient_months %zu\n", t->n);
-    for (size_t i = 0; i < t->n; i++) {
-        const ledger_recipient_month *r = ROW(t, i, ledger_recipient_month);
-        put_i64(w, key_who(t->keys[i]));
-        put_sep(w, ' ');
-        put_month(w, key_when(t->keys[i]));
-        put_sep(w, ' ');
-        put_i64(w, r->minutes);
-        put_sep(w, ' ');
-        put_cents(w, r->soc_taken);
-        put_sep(w, '\n');
-    }
-    t = &lg->bups_year;
-    put(w, "bups_years %zu\n", t->n);
-    for (size_t i = 0; i < t->n; i++) {
-        put_i64(w, key_who(t->keys[i]));
-        put_sep(w, ' ');
-        put_i64(w, key_when(t->keys[i]));
-        put_sep(w, ' ');
-        put_i64(w, *ROW(t, i, int64_t));
-        put_sep(w, '\n');
-    }
-    t = &lg->provider_year;
-    put(w, "provider_years %zu\n", t->n);
-    for (size_t i = 0; i < t->n; i++) {
-        const ledger_provider_year *r = ROW(t, i, ledger_provider_year);
-        put_i64(w, key_who(t->keys[i]));
-        put_sep(w, ' ');
-        put_i64(w, key_when(t->keys[i]));
-        put_sep(w, ' ');
-        put_cents(w, r->fica_wages);
-        put_sep(w, ' ');
-        put_cents(w, r->sdi_taxed);
-        put_sep(w, '\n');
-    }
-    t = &lg->provider_quarter;
-    put(w, "provider_quarters %zu\n", t->n);
-    for (size_t i = 0; i < t->n; i++) {
-        const ledger_provider_quarter *r = ROW(t, i, ledger_provider_quarter);
-        int32_t q = key_when(t->keys[i]);
-        put_i64(w, key_who(t->keys[i]));
-        put_sep(w, ' ');
-        put_i64(w, q / 4);
-        csvw_raw(w, "-Q", 2);
-        put_i64(w, q % 4 + 1);
-        put_sep(w, ' ');
-        put_cents(w, r->sdi_subject);
-        put_sep(w, ' ');
-        put_cents(w, r->sdi_taxed);
-        put_sep(w, '\n');
-    }
-    t = &lg->recovered;
-    put(w, "recovered %zu\n", t->n);
-    for (size_t i = 0; i < t->n; i++) {
-        put_i64(w, key_who(t->keys[i]));
-        put_sep(w, ' ');
-        put_cents(w, *ROW(t, i, money_cents));
-        put_sep(w, '\n');
-    }
-    t = &lg->violations;
-    put(w, "violations %zu\n", t->n);
-    for (size_t i = 0; i < t->n; i++) {
-        put_i64(w, key_who(t->keys[i]));
-        put_sep(w, ' ');
-        put_i64(w, *ROW(t, i, int32_t));
-        put_sep(w, '\n');
+    for (size_t k = 0; k < NTABLES; k++) {
+        const table_desc *d = &tables[k];
+        const ledger_table *t = table_of(lg, d);
+        put(w, "%s %zu\n", d->name, t->n);
+        for (size_t i = 0; i < t->n; i++) {
+            const char *row = t->rows + i * t->size;
+            int32_t when = key_when(t->keys[i]);
+            put_i64(w, key_who(t->keys[i]));
+            switch (d->when) {
+            case WHEN_NONE: break;
+            case WHEN_DATE: put_sep(w, ' '); put_date(w, when); break;
+            case WHEN_MONTH: put_sep(w, ' '); put_month(w, when); break;
+            case WHEN_YEAR: put_sep(w, ' '); put_i64(w, when); break;
+            case WHEN_QUARTER:
+                put_sep(w, ' ');
+                put_i64(w, when / 4);
+                csvw_raw(w, "-Q", 2);
+                put_i64(w, when % 4 + 1);
+                break;
+            }
+            for (int f = 0; f < d->nfields; f++) {
+                const void *v = row + d->fields[f].offset;
+                put_sep(w, ' ');
+                switch (d->fields[f].kind) {
+                case FIELD_I32: put_i64(w, *(const int32_t *)v); break;
+                case FIELD_I64: put_i64(w, *(const int64_t *)v); break;
+                case FIELD_CENTS: put_cents(w, *(const money_cents *)v); break;
+                case FIELD_FLAG: put_i64(w, *(const uint8_t *)v); break;
+                case FIELD_RECIPIENT: put_i64(w, *(const int32_t *)v - 1); break;   /* stored + 1 */
+                }
+            }
+            put_sep(w, '\n');
+        }
     }
     put(w, "end\n");
     uint32_t crc = csvw_content_crc(w);  /* of every byte above */
@@ -607,6 +584,75 @@ static int index_token(cursor *c, const int32_t *map, int64_t count, int32_t *ou
     return 0;
 }
 
+/* Reads one record of table d: who (an index into the file's id list), when, the
+ * fields; every value range-checked. Returns 0, or -1 when the line is damaged. */
+static int read_record(cursor *c, const table_desc *d, ledger_table *tb, const int32_t *map, int64_t count,
+                       const int32_t *rmap, int64_t nr)
+{
+    int32_t who, when = 0;
+    int64_t v;
+    char *t, extra;
+    int y, q;
+    if (index_token(c, map, count, &who) != 0)
+        return -1;
+    switch (d->when) {
+    case WHEN_NONE: break;
+    case WHEN_DATE:
+        if (date_token(c, &when) != 0)
+            return -1;
+        break;
+    case WHEN_MONTH:
+        if (month_token(c, &when) != 0)
+            return -1;
+        break;
+    case WHEN_YEAR:
+        if (int_token(c, &v) != 0 || v < 1 || v > 9999)
+            return -1;
+        when = (int32_t)v;
+        break;
+    case WHEN_QUARTER:
+        if (!(t = token(c)) || sscanf(t, "%4d-Q%1d%c", &y, &q, &extra) != 2 || y < 1 || q < 1 || q > 4)
+            return -1;
+        when = y * 4 + q - 1;
+        break;
+    }
+    char *row = ledger_get(tb, ledger_key(who, when));
+    if (!row)
+        return -1;
+    for (int f = 0; f < d->nfields; f++) {
+        void *dst = row + d->fields[f].offset;
+        money_cents cents;
+        switch (d->fields[f].kind) {
+        case FIELD_I32:
+            if (int_token(c, &v) != 0 || v < 0 || v > INT32_MAX)
+                return -1;
+            *(int32_t *)dst = (int32_t)v;
+            break;
+        case FIELD_I64:
+            if (int_token(c, &v) != 0 || v < 0)
+                return -1;
+            *(int64_t *)dst = v;
+            break;
+        case FIELD_CENTS:
+            if (money_token(c, &cents) != 0)
+                return -1;
+            *(money_cents *)dst = cents;
+            break;
+        case FIELD_FLAG:
+            if (int_token(c, &v) != 0 || (v != 0 && v != 1))
+                return -1;
+            *(uint8_t *)dst = (uint8_t)v;
+            break;
+        case FIELD_RECIPIENT:
+            if (int_token(c, &v) != 0 || v < -1 || v >= nr)
+                return -1;
+            *(int32_t *)dst = v < 0 ? 0 : rmap[v] + 1;
+            break;
+        }
+    }
+    return 0;
+}
+
 static int parse_ledger(cursor *c, ledger *lg, int gen)
 {
     int64_t n, v, np, nr, no;
@@ -637,111 +683,17 @@ static int parse_ledger(cursor *c, ledger *lg, int gen)
                     cal_is_period_start(d) && !ledger_period_key(p, r, d, &key) && !ledger_mark_period_paid(lg, key),
                 "paid period");
     }
-    if (section(c, "provider_weeks", &n) != 0) { damaged(c, "provider_weeks"); goto out; }
-    for (int64_t i = 0; i < n; i++) {
-        int32_t p;
-        cal_date d;
-        int64_t minutes, first, multi;
-        ledger_provider_week *r = NULL;
-        LINE_OK(!index_token(c, pmap, np, &p) && !date_token(c, &d) && !int_token(c, &minutes) && minutes >= 0 &&
-                    minutes <= INT32_MAX && !int_token(c, &first) && first >= -1 && first < nr && !int_token(c, &multi) &&
-                    (r = ledger_get(&lg->provider_week, ledger_key(p, d))),
-                "provider week");
-        r->minutes = (int32_t)minutes;
-        r->first_recipient = first < 0 ? 0 : rmap[first] + 1;
-        r->multi = (uint8_t)(multi != 0);
-    }
-    if (section(c, "recipient_weeks", &n) != 0) { damaged(c, "recipient_weeks"); goto out; }
-    for (int64_t i = 0; i < n; i++) {
-        int32_t r;
-        cal_date d;
-        int64_t minutes;
-        int32_t *m = NULL;
-        LINE_OK(!index_token(c, rmap, nr, &r) && !date_token(c, &d) && !int_token(c, &minutes) && minutes >= 0 &&
-                    minutes <= INT32_MAX && (m = ledger_get(&lg->recipient_week, ledger_key(r, d))),
-                "recipient week");
-        *m = (int32_t)minutes;
-    }
-    if (section(c, "provider_months", &n) != 0) { damaged(c, "provider_months"); goto out; }
-    for (int64_t i = 0; i < n; i++) {
-        int32_t p, mo;
-        int64_t minutes, viol;
-        money_cents dues;
-        ledger_provider_month *r = NULL;
-        LINE_OK(!index_token(c, pmap, np, &p) && !month_token(c, &mo) && !int_token(c, &minutes) && minutes >= 0 &&
-                    !money_token(c, &dues) && !int_token(c, &viol) &&
-                    (r = ledger_get(&lg->provider_month, ledger_key(p, mo))),
-                "provider month");
-        r->minutes = minutes;
-        r->dues = dues;
-        r->violation = (uint8_t)(viol != 0);
-    }
-    if (section(c, "recipient_months", &n) != 0) { damaged(c, "recipient_months"); goto out; }
-    for (int64_t i = 0; i < n; i++) {
-        int32_t r, mo;
-        int64_t minutes;
-        money_cents soc;
-        ledger_recipient_month *x = NULL;
-        LINE_OK(!index_token(c, rmap, nr, &r) && !month_token(c, &mo) && !int_token(c, &minutes) && minutes >= 0 &&
-                    !money_token(c, &soc) && (x = ledger_get(&lg->recipient_month, ledger_key(r, mo))),
-                "recipient month");
-        x->minutes = minutes;
-        x->soc_taken = soc;
-    }
-    if (section(c, "bups_years", &n) != 0) { damaged(c, "bups_years"); goto out; }
-    for (int64_t i = 0; i < n; i++) {
-        int32_t r;
-        int64_t fy, minutes, *m = NULL;
-        LINE_OK(!index_token(c, rmap, nr, &r) && !int_token(c, &fy) && fy > 0 && fy < 10000 &&
-                    !int_token(c, &minutes) && minutes >= 0 &&
-                    (m = ledger_get(&lg->bups_year, ledger_key(r, (int32_t)fy))),
-                "BUPS year");
-        *m = minutes;
-    }
-    if (section(c, "provider_years", &n) != 0) { damaged(c, "provider_years"); goto out; }
-    for (int64_t i = 0; i < n; i++) {
-        int32_t p;
-        int64_t y;
-        money_cents fica, sdi;
-        ledger_provider_year *r = NULL;
-        LINE_OK(!index_token(c, pmap, np, &p) && !int_token(c, &y) && y > 0 && y < 10000 && !money_token(c, &fica) &&
-                    !money_token(c, &sdi) && (r = ledger_get(&lg->provider_year, ledger_key(p, (int32_t)y))),
-                "provider year");
-        r->fica_wages = fica;
-        r->sdi_taxed = sdi;
-    }
-    if (section(c, "provider_quarters", &n) != 0) { damaged(c, "provider_quarters"); goto out; }
-    for (int64_t i = 0; i < n; i++) {
-        int32_t p;
-        int y, q;
-        char extra;
-        money_cents subj, taxed;
-        ledger_provider_quarter *r = NULL;
-        char *qt = NULL;
-        LINE_OK(!index_token(c, pmap, np, &p) && (qt = token(c)) && sscanf(qt, "%4d-Q%1d%c", &y, &q, &extra) == 2 &&
-                    q >= 1 && q <= 4 && !money_token(c, &subj) && !money_token(c, &taxed) &&
-                    (r = ledger_get(&lg->provider_quarter, ledger_key(p, y * 4 + q - 1))),
-                "provider quarter");
-        r->sdi_subject = subj;
-        r->sdi_taxed = taxed;
-    }
-    if (section(c, "recovered", &n) != 0) { damaged(c, "recovered"); goto out; }
-    for (int64_t i = 0; i < n; i++) {
-        int32_t o;
-        money_cents amount, *m = NULL;
-        LINE_OK(!index_token(c, omap, no, &o) && !money_token(c, &amount) &&
-                    (m = ledger_get(&lg->recovered, ledger_key(o, 0))),
-                "recovered");
-        *m = amount;
-    }
-    if (section(c, "violations", &n) != 0) { damaged(c, "violations"); goto out; }
-    for (int64_t i = 0; i < n; i++) {
-        int32_t p, *m = NULL;
-        int64_t count;
-        LINE_OK(!index_token(c, pmap, np, &p) && !int_token(c, &count) && count >= 0 &&
-                    (m = ledger_get(&lg->violations, ledger_key(p, 0))),
-                "violations");
-        *m = (int32_t)count;
+    for (size_t k = 0; k < NTABLES; k++) {
+        const table_desc *d = &tables[k];
+        ledger_table *tb = (ledger_table *)(void *)((char *)lg + d->table);
+        const int32_t *map = d->who == WHO_PROVIDER ? pmap : d->who == WHO_RECIPIENT ? rmap : omap;
+        int64_t count = d->who == WHO_PROVIDER ? np : d->who == WHO_RECIPIENT ? nr : no;
+        if (section(c, d->name, &n) != 0) {
+            damaged(c, d->name);
+            goto out;
+        }
+        for (int64_t i = 0; i < n; i++)
+            LINE_OK(read_record(c, d, tb, map, count, rmap, nr) == 0, d->name);
     }
 #undef LINE_OK
     t = whole_line(c, (size_t *)&n);
