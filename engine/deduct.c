@@ -188,7 +188,7 @@ static int take_union_dues(rules_engine *e, const deduct_input *in, money_cents 
 static int take_overpayments(rules_engine *e, const deduct_input *in, money_cents *left, money_cents *a)
 {
     const masters *m = e->m;
-    for (int32_t k = ids_map_get(&m->overpayment_first, (uint64_t)(uint32_t)in->p); k >= 0 && *left > 0;
+    for (int32_t k = m->first_overpayment[in->p]; k >= 0 && *left > 0;
          k = m->next_overpayment[k]) {
         const master_overpayment *o = &m->overpayments.v[k];
         money_cents *recovered = ledger_get(&e->lg->recovered, ledger_key(k, 0));

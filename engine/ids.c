@@ -39,36 +39,45 @@ uint32_t ids_hash(const char *s, size_t n)
     return h;
 }
 
+/* The slot of s (hash h): where it is, or the empty slot where it would go. */
+static uint32_t probe(const ids_table *t, const char *s, size_t n, uint32_t h)
+{
+    for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
+        const ids_slot *sl = &t->slot[i];
+        if (sl->idx < 0)
+            return i;
+        if (sl->hash == h) {
+            const char *name = t->pool.buf + t->off[sl->idx];
+            if (strnlen(name, n + 1) == n && memcmp(name, s, n) == 0)
+                return i;
+        }
+    }
+}
+
 int32_t ids_find(const ids_table *t, const char *s, size_t n)
 {
     if (!t->slot)
         return -1;
-    uint32_t h = ids_hash(s, n);
-    for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
-        int32_t k = t->slot[i];
-        if (k < 0)
-            return -1;
-        if (t->hash[k] == h) {
-            const char *name = t->pool.buf + t->off[k];
-            if (strncmp(name, s, n) == 0 && name[n] == '\0')
-                return k;
-        }
-    }
+    return t->slot[probe(t, s, n, ids_hash(s, n))].idx;
 }
 
 /* Rebuilds the slot array with nslots slots (a power of two). */
 static int rehash(ids_table *t, uint32_t nslots)
 {
-    int32_t *slot = malloc(sizeof *slot * nslots);
+    ids_slot *slot = malloc(sizeof *slot * nslots);
     if (!slot)
         return -1;
-    memset(slot, 0xff, sizeof *slot * nslots);
-    for (int32_t k = 0; k < t->n; k++) {
-        uint32_t i = t->hash[k] & (nslots - 1);
-        while (slot[i] >= 0)
-            i = (i + 1) & (nslots - 1);
-        slot[i] = k;
-    }
+    for (uint32_t i = 0; i < nslots; i++)
+        slot[i].idx = -1;
+    if (t->slot)
+        for (uint32_t j = 0; j <= t->mask; j++) {
+            if (t->slot[j].idx < 0)
+                continue;
+            uint32_t i = t->slot[j].hash & (nslots - 1);
+            while (slot[i].idx >= 0)
+                i = (i + 1) & (nslots - 1);
+            slot[i] = t->slot[j];
+        }
     free(t->slot);
     t->slot = slot;
     t->mask = nslots - 1;
@@ -77,38 +86,32 @@ static int rehash(ids_table *t, uint32_t nslots)
 
 int32_t ids_intern(ids_table *t, const char *s, size_t n, int *added)
 {
-    int32_t k = ids_find(t, s, n);
-    if (added)
-        *added = k < 0;
-    if (k >= 0)
-        return k;
-    if (t->n == t->cap) {
-        int32_t cap = t->cap ? t->cap * 2 : 64;
-        size_t *off = realloc(t->off, sizeof *off * cap);
-        if (!off)
-            return -1;
-        t->off = off;
-        uint32_t *hash = realloc(t->hash, sizeof *hash * cap);
-        if (!hash)
-            return -1;
-        t->hash = hash;
-        t->cap = cap;
-    }
     if (!t->slot || (uint32_t)(t->n + 1) * 2 > t->mask + 1) {
         uint32_t nslots = t->slot ? (t->mask + 1) * 2 : 128;
         if (rehash(t, nslots) != 0)
             return -1;
     }
+    uint32_t h = ids_hash(s, n);
+    uint32_t i = probe(t, s, n, h);
+    if (added)
+        *added = t->slot[i].idx < 0;
+    if (t->slot[i].idx >= 0)
+        return t->slot[i].idx;
+    if (t->n == t->cap) {
+        int32_t cap = t->cap ? t->cap * 2 : 64;
+        size_t *off = realloc(t->off, sizeof *off * (size_t)cap);
+        if (!off)
+            return -1;
+        t->off = off;
+        t->cap = cap;
+    }
     size_t off = ids_pool_add(&t->pool, s, n);
     if (off == (size_t)-1)
         return -1;
-    k = t->n++;
+    int32_t k = t->n++;
     t->off[k] = off;
-    t->hash[k] = ids_hash(s, n);
-    uint32_t i = t->hash[k] & t->mask;
-    while (t->slot[i] >= 0)
-        i = (i + 1) & t->mask;
-    t->slot[i] = k;
+    t->slot[i].hash = h;
+    t->slot[i].idx = k;
     return k;
 }
 
@@ -116,7 +119,6 @@ void ids_free(ids_table *t)
 {
     ids_pool_free(&t->pool);
     free(t->off);
-    free(t->hash);
     free(t->slot);
     memset(t, 0, sizeof *t);
 }

@@ -16,14 +16,20 @@ size_t ids_pool_add(ids_pool *p, const char *s, size_t n);
 static inline const char *ids_pool_str(const ids_pool *p, size_t off) { return p->buf + off; }
 void ids_pool_free(ids_pool *p);
 
+/* A slot of an ids_table: the string's hash beside its index, so that a probe
+ * touches the string itself only when the hashes match. */
+typedef struct {
+    uint32_t hash;
+    int32_t idx;        /* -1 empty */
+} ids_slot;
+
 /* A set of distinct strings, each with a dense index 0..n-1 in insertion order.
  * Open addressing with linear probing; the table doubles at 50% load. */
 typedef struct {
     ids_pool pool;
     size_t *off;        /* off[i]: offset of string i in pool */
-    uint32_t *hash;     /* hash[i]: hash of string i */
     int32_t n, cap;
-    int32_t *slot;      /* slot -> index, -1 empty */
+    ids_slot *slot;
     uint32_t mask;
 } ids_table;
 

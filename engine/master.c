@@ -88,18 +88,18 @@ static int index_assignments(masters *m, const char **file, int32_t *line, char 
 
 static int index_overpayments(masters *m, int32_t *line, char *msg, size_t msglen)
 {
-    size_t n = m->overpayments.n;
+    size_t n = m->overpayments.n, np = m->providers.n;
     m->next_overpayment = malloc(sizeof *m->next_overpayment * (n ? n : 1));
-    if (!m->next_overpayment)
+    m->first_overpayment = malloc(sizeof *m->first_overpayment * (np ? np : 1));
+    if (!m->next_overpayment || !m->first_overpayment)
         OOM();
+    for (size_t p = 0; p < np; p++)
+        m->first_overpayment[p] = -1;
     /* chain each provider's overpayments in file order: walk backwards, prepend */
     for (size_t k = n; k-- > 0;) {
         const master_overpayment *o = &m->overpayments.v[k];
-        int32_t *first = ids_map_put(&m->overpayment_first, (uint64_t)(uint32_t)o->provider, -1);
-        if (!first)
-            OOM();
-        m->next_overpayment[k] = *first;
-        *first = (int32_t)k;
+        m->next_overpayment[k] = m->first_overpayment[o->provider];
+        m->first_overpayment[o->provider] = (int32_t)k;
     }
     return 0;
 }
@@ -183,7 +183,7 @@ void master_free(masters *m)
     free(m->next_overpayment);
     ids_map_free(&m->auth_index);
     ids_map_free(&m->pair_index);
-    ids_map_free(&m->overpayment_first);
+    free(m->first_overpayment);
     ids_pool_free(&m->text);
     memset(m, 0, sizeof *m);
 }

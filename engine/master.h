@@ -78,7 +78,7 @@ typedef struct {
     cal_date *holiday_weekdays;
     ids_map auth_index;         /* (recipient, month) -> authorization */
     ids_map pair_index;         /* (provider, recipient) -> first assignment of the pair */
-    ids_map overpayment_first;  /* provider -> first overpayment index; chain by next_overpayment */
+    int32_t *first_overpayment; /* per provider: its oldest overpayment, -1 none; chained by next_overpayment */
     int32_t *next_overpayment;
     ids_pool text;
     const char *file_assignments;   /* path for messages from master_finish */
