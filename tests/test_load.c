@@ -234,7 +234,7 @@ static void test_optional_files(void)
         ASSERT_I64(cal_business_days_between(D(2026, 10, 31), D(2026, 11, 30), &m.holidays), 19);
         ASSERT_I64(m.overpayments.n, 3);
         int32_t p2 = ids_find(&m.provider_ids, "P2", 2);
-        int32_t first = ids_map_get(&m.overpayment_first, (uint64_t)(uint32_t)p2);
+        int32_t first = m.first_overpayment[p2];
         ASSERT_I64(first, 0);
         if (first == 0) {
             ASSERT_I64(m.next_overpayment[0], 2);   /* file order: OP-1, then OP-3 */
