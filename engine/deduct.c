@@ -8,11 +8,7 @@
     if (!var)                                                                                                    \
         return RULES_FATAL
 
-static money_cents min3(money_cents a, money_cents b, money_cents c)
-{
-    money_cents m = a < b ? a : b;
-    return m < c ? m : c;
-}
+static money_cents min2(money_cents a, money_cents b) { return a < b ? a : b; }
 
 static money_cents clamp0(money_cents v) { return v < 0 ? 0 : v; }
 
@@ -63,7 +59,7 @@ static int take_fica(rules_engine *e, const deduct_input *in, money_cents gross,
     if (money_add(ytd, gross, &after) != MONEY_OK)
         return overflow(e, "FICA wages of the year");
     /* Social security on the part of gross under the wage base not yet used this year. */
-    money_cents ss_wages = min3(gross, clamp0(ss_base->value - ytd), gross);
+    money_cents ss_wages = min2(gross, clamp0(ss_base->value - ytd));
     money_cents ss, med, add;
     /* Additional Medicare on the part of gross above the threshold in year-to-date wages. */
     money_cents over_before = clamp0(ytd - add_threshold->value), over_after = clamp0(after - add_threshold->value);
@@ -121,7 +117,7 @@ static int take_sdi(rules_engine *e, const deduct_input *in, money_cents gross, 
     /* the paycheck that crosses the threshold catches up the quarter's earlier wages */
     money_cents base = before <= threshold->value ? after : gross;
     if (ceiling->present)
-        base = min3(base, clamp0(ceiling->value - py->sdi_taxed), base);
+        base = min2(base, clamp0(ceiling->value - py->sdi_taxed));
     money_cents sdi;
     if (money_apply_frac(rate->value, base, &sdi) != MONEY_OK)
         return overflow(e, "SDI");
@@ -194,7 +190,7 @@ static int take_overpayments(rules_engine *e, const deduct_input *in, money_cent
         money_cents *recovered = ledger_get(&e->lg->recovered, ledger_key(k, 0));
         if (!recovered)
             return overflow(e, "ledger (out of memory)");
-        money_cents t = take(left, min3(o->per_check_max, clamp0(o->balance - *recovered), o->per_check_max));
+        money_cents t = take(left, min2(o->per_check_max, clamp0(o->balance - *recovered)));
         if (e->tracing) {
             char b[32], r[32], x[32], tt[32];
             money_format_cents(o->balance, b);
