@@ -1,5 +1,7 @@
 /* csvr.c — streaming CSV reader: read(2) or zlib inflate in big blocks, libcsv, line tracking. */
 #include "csvr.h"
+#include "field.h"
+#include "ids.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -99,12 +101,22 @@ static void on_field(void *s, size_t n, void *data)
 
 static int map_header(reader *r)
 {
-    for (size_t i = 0; i < r->nfields; i++)
-        for (size_t j = 0; j < i; j++)
-            if (r->len[i] == r->len[j] && memcmp(r->field[i], r->field[j], r->len[i]) == 0) {
-                snprintf(r->err, r->errlen, "%s:1: column %s appears twice in the header", r->row.path, r->field[i]);
-                return -1;
-            }
+    /* a name given twice is an error: a hash set keeps the check linear in the columns */
+    ids_table names = {0};
+    for (size_t i = 0; i < r->nfields; i++) {
+        int added;
+        if (ids_intern(&names, r->field[i], r->len[i], &added) < 0 || !added) {
+            char shown[80];
+            fld_escape(r->field[i], r->len[i] > 60 ? 60 : r->len[i], shown, sizeof shown);
+            if (added)
+                snprintf(r->err, r->errlen, "%s:1: out of memory reading the header", r->row.path);
+            else
+                snprintf(r->err, r->errlen, "%s:1: column %s appears twice in the header", r->row.path, shown);
+            ids_free(&names);
+            return -1;
+        }
+    }
+    ids_free(&names);
     for (int c = 0; c < r->ncols; c++) {
         r->colmap[c] = -1;
         for (size_t i = 0; i < r->nfields; i++)

@@ -1,5 +1,6 @@
 /* csvw.c — buffered CSV writer with RFC 4180 quoting and optional gzip. */
 #include "csvw.h"
+#include "field.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -130,27 +131,14 @@ void csvw_str(csvw *w, const char *s) { csvw_field(w, s, strlen(s)); }
 
 void csvw_text(csvw *w, const char *s, size_t n)
 {
-    if (n == 0 || !strchr("=+-@\t\r", s[0])) {
-        csvw_field(w, s, n);
-        return;
-    }
-    /* the quote goes inside the field: build it in two steps through a small buffer */
-    char buf[512];
-    if (n + 1 <= sizeof buf) {
+    /* printable UTF-8 only (control bytes and invalid bytes escaped), then the formula guard */
+    char buf[1024];
+    size_t len = fld_escape(s, n, buf + 1, sizeof buf - 1);
+    /* a tab or CR was escaped above; what is left that a spreadsheet would run is = + - @ */
+    int formula = len > 0 && strchr("=+-@", buf[1]) != NULL;
+    if (formula)
         buf[0] = '\'';
-        memcpy(buf + 1, s, n);
-        csvw_field(w, buf, n + 1);
-        return;
-    }
-    separator(w);
-    put_char(w, '"');
-    put_char(w, '\'');
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"')
-            put_char(w, '"');
-        put_char(w, s[i]);
-    }
-    put_char(w, '"');
+    csvw_field(w, buf + !formula, len + (size_t)formula);
 }
 
 void csvw_cents(csvw *w, money_cents c)

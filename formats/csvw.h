@@ -28,9 +28,11 @@ int csvw_open(csvw *w, const char *path, int gzip);
 /* A field, quoted only when it holds a comma, quote, CR or LF. */
 void csvw_field(csvw *w, const char *s, size_t n);
 void csvw_str(csvw *w, const char *s);
-/* A free-text field (a message, an SR number, an unvalidated id): when it begins
- * with '=', '+', '-', '@', a tab or a CR, a spreadsheet would run it as a formula, so a
- * single quote is put in front of it (docs/formats.md). */
+/* A free-text field (a message, an SR number, an unvalidated id), as printable
+ * UTF-8: control bytes (tab and CR included) and bytes that are not UTF-8 are written
+ * as \xNN, and when it then begins with '=', '+', '-' or '@' — which a spreadsheet
+ * would run as a formula — a single quote is put in front (docs/formats.md). Cut at
+ * 1000 bytes. */
 void csvw_text(csvw *w, const char *s, size_t n);
 /* Typed fields, formatted without printf. */
 void csvw_cents(csvw *w, money_cents c);

@@ -236,3 +236,63 @@ const char *fld_scale(const char *s, size_t n, param_scale *out)
     *out = sc;
     return NULL;
 }
+
+size_t fld_utf8_seq(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (n == 0)
+        return 0;
+    if (u[0] < 0x80)
+        return 1;
+    size_t len;
+    unsigned min;
+    unsigned cp;
+    if ((u[0] & 0xE0) == 0xC0) {
+        len = 2, cp = u[0] & 0x1F, min = 0x80;
+    } else if ((u[0] & 0xF0) == 0xE0) {
+        len = 3, cp = u[0] & 0x0F, min = 0x800;
+    } else if ((u[0] & 0xF8) == 0xF0) {
+        len = 4, cp = u[0] & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((u[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (u[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+size_t fld_escape(const char *s, size_t n, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    if (cap == 0)
+        return 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t k = c >= 0x20 && c != 0x7F ? fld_utf8_seq(s + i, n - i) : 0;
+        if (k > 0) {
+            if (o + k >= cap)
+                break;
+            memcpy(out + o, s + i, k);
+            o += k;
+            i += k;
+        } else {
+            if (o + 4 >= cap)
+                break;
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+            i++;
+        }
+    }
+    out[o] = '\0';
+    return o;
+}

@@ -46,4 +46,13 @@ const char *fld_count(const char *s, size_t n, int64_t *out);
 /* A dues scale: "0:00=10.30; 25:01=15.90; ..." brackets in ascending hours. */
 const char *fld_scale(const char *s, size_t n, param_scale *out);
 
+/* Length (1-4) of the valid UTF-8 sequence at s[0..n), or 0 when s starts with a byte
+ * that is not valid UTF-8 there (overlong forms and surrogates are invalid). */
+size_t fld_utf8_seq(const char *s, size_t n);
+
+/* Copies s[0..n) into out (capacity cap, always NUL-terminated) as printable text:
+ * valid UTF-8 passes; control bytes (C0, DEL) and bytes that are not UTF-8 become
+ * \xNN. Returns the length written (cut short, whole escapes only, when cap is reached). */
+size_t fld_escape(const char *s, size_t n, char *out, size_t cap);
+
 #endif

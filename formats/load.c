@@ -39,10 +39,18 @@ static int bad(loader *l, int col, const char *fmt, ...)
 
 #define OOM(l) bad(l, 0, "out of memory")
 
+/* "what (value)" with the value shown as printable text, cut at 60 bytes. */
+static int bad_value(loader *l, int col, const char *what, const char *s, size_t n)
+{
+    char shown[256];
+    fld_escape(s, n > 60 ? 60 : n, shown, sizeof shown);
+    return bad(l, col, "%s (%s)", what, shown);
+}
+
 /* Field of column c as s/n. */
 #define FIELD(c) size_t n##c; const char *s##c = csvr_get(l->row, c, &n##c)
 /* Runs a parser on column c; on failure reports it with the field's text. */
-#define PARSE(c, call) do { const char *e_ = (call); if (e_) return bad(l, c, "%s (%.*s)", e_, (int)(n##c > 60 ? 60 : n##c), s##c); } while (0)
+#define PARSE(c, call) do { const char *e_ = (call); if (e_) return bad_value(l, c, e_, s##c, n##c); } while (0)
 
 /* Checks the row's field count against the header's. */
 static int check_shape(loader *l)
@@ -121,7 +129,7 @@ static int county_of(loader *l, int c, const char *s, size_t n, int32_t *county)
 {
     const char *e = fld_county(s, n);
     if (e)
-        return bad(l, c, "%s (%.*s)", e, (int)(n > 60 ? 60 : n), s);
+        return bad_value(l, c, e, s, n);
     *county = param_county(&l->m->params, s, n);
     if (*county < 0)
         return bad(l, c, "unknown county %.*s (no wage.hourly row in parameters.csv)", (int)n, s);
@@ -133,7 +141,7 @@ static int existing(loader *l, int c, const ids_table *t, const char *file, cons
 {
     const char *e = fld_id(s, n);
     if (e)
-        return bad(l, c, "%s (%.*s)", e, (int)(n > 60 ? 60 : n), s);
+        return bad_value(l, c, e, s, n);
     *idx = ids_find(t, s, n);
     if (*idx < 0)
         return bad(l, c, "%.*s is not in %s", (int)n, s, file);
@@ -145,7 +153,7 @@ static int new_id(loader *l, int c, ids_table *t, const char *s, size_t n, int32
 {
     const char *e = fld_id(s, n);
     if (e)
-        return bad(l, c, "%s (%.*s)", e, (int)(n > 60 ? 60 : n), s);
+        return bad_value(l, c, e, s, n);
     int added;
     *idx = ids_intern(t, s, n, &added);
     if (*idx < 0)

@@ -1,5 +1,6 @@
 /* out.c — writes paychecks, exceptions and the JSON summary under temporary names, then renames them into place. */
 #include "out.h"
+#include "field.h"
 #include "fault.h"
 
 #include <errno.h>
@@ -123,20 +124,27 @@ void out_write(out_set *o, const masters *m, const sheet *s, const rules_result 
 
 /* ---- summary.json ---- */
 
+/* A JSON string: quote, backslash and control bytes escaped; a byte that is not
+ * UTF-8 (a file name in another encoding) is written as \u00XX, its Latin-1 reading. */
 static void json_str(csvw *w, const char *s)
 {
+    size_t n = strlen(s);
     csvw_raw(w, "\"", 1);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t k = fld_utf8_seq(s + i, n - i);
         if (c == '"' || c == '\\') {
             char b[2] = {'\\', (char)c};
             csvw_raw(w, b, 2);
-        } else if (c < 0x20) {
+            i++;
+        } else if (c < 0x20 || k == 0) {
             char b[8];
-            int n = snprintf(b, sizeof b, "\\u%04x", c);
-            csvw_raw(w, b, (size_t)n);
+            int m = snprintf(b, sizeof b, "\\u%04x", c);
+            csvw_raw(w, b, (size_t)m);
+            i++;
         } else {
-            csvw_raw(w, (const char *)&c, 1);
+            csvw_raw(w, s + i, k);
+            i += k;
         }
     }
     csvw_raw(w, "\"", 1);

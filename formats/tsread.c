@@ -18,14 +18,13 @@ const csvr_column tsread_columns[TS_NCOLS] = {
 static int reject(const csvr_row *row, int code, int col, const char *what, char *msg, size_t msglen)
 {
     size_t n;
+    char shown[48];
     const char *v = col >= 0 ? csvr_get(row, col, &n) : "";
     if (col < 0)
         n = 0;
-    if (n > 40)
-        n = 40;
+    fld_escape(v, n > 40 ? 40 : n, shown, sizeof shown);
     if (n)
-        snprintf(msg, msglen, "%s:%ld: %s: %s (%.*s)", row->path, row->line, tsread_columns[col].name, what,
-                 (int)n, v);
+        snprintf(msg, msglen, "%s:%ld: %s: %s (%s)", row->path, row->line, tsread_columns[col].name, what, shown);
     else
         snprintf(msg, msglen, "%s:%ld: %s: %s", row->path, row->line, col >= 0 ? tsread_columns[col].name : "row",
                  what);

@@ -99,11 +99,23 @@ typedef struct {
     const ids_table *inputs;
 } exception_tally;
 
+/* Undoes the spreadsheet guard of free text (docs/formats.md): a leading quote before
+ * = + - or @. */
+static const char *unguard(const char *s, size_t *n)
+{
+    if (*n >= 2 && s[0] == '\'' && strchr("=+-@", s[1])) {
+        (*n)--;
+        return s + 1;
+    }
+    return s;
+}
+
 static int on_exception(void *ctx, const csvr_row *row)
 {
     exception_tally *t = ctx;
     size_t ns, nv, nm;
     const char *src = csvr_get(row, EX_C_SOURCE, &ns);
+    src = unguard(src, &ns);
     const char *sev = csvr_get(row, EX_C_SEVERITY, &nv);
     const char *min = csvr_get(row, EX_C_MINUTES, &nm);
     int64_t minutes;
