@@ -65,7 +65,8 @@ static int index_authorizations(masters *m, const char **file, int32_t *line, ch
 static int index_assignments(masters *m, const char **file, int32_t *line, char *msg, size_t msglen)
 {
     master_assignment *v = m->assignments.v;
-    qsort(v, m->assignments.n, sizeof *v, assignment_cmp);
+    if (m->assignments.n > 0)
+        qsort(v, m->assignments.n, sizeof *v, assignment_cmp);
     for (size_t i = 0; i < m->assignments.n; i++) {
         if (i > 0 && v[i - 1].provider == v[i].provider && v[i - 1].recipient == v[i].recipient) {
             if (v[i].start <= v[i - 1].end) {
@@ -115,7 +116,8 @@ static int index_holidays(masters *m, int32_t *line, char *msg, size_t msglen)
         if (wd >= 1 && wd <= 5)
             m->holiday_weekdays[k++] = m->holiday_dates.v[i];
     }
-    qsort(m->holiday_weekdays, k, sizeof *m->holiday_weekdays, date_cmp);
+    if (k > 0)
+        qsort(m->holiday_weekdays, k, sizeof *m->holiday_weekdays, date_cmp);
     size_t u = 0;  /* the same date listed twice counts once */
     for (size_t i = 0; i < k; i++)
         if (u == 0 || m->holiday_weekdays[u - 1] != m->holiday_weekdays[i])

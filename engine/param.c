@@ -89,7 +89,8 @@ static int row_cmp(const void *a, const void *b)
 
 int param_finish(param_table *t, int32_t *line, char *msg, size_t msglen)
 {
-    qsort(t->rows, t->n, sizeof *t->rows, row_cmp);
+    if (t->n > 0)   /* qsort wants a valid pointer even for no rows */
+        qsort(t->rows, t->n, sizeof *t->rows, row_cmp);
     t->sorted = 1;
     free(t->county_known);
     t->county_known = calloc((size_t)t->counties.n + 1, 1);

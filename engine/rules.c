@@ -262,7 +262,7 @@ static int count_minutes(ctx *c, int64_t threshold, int64_t *regular, int64_t *o
         if (c->pay[d] == 0)
             continue;
         cal_date day = c->s->period_start + d;
-        if (day - week >= 7 || week == CAL_NONE) {
+        if (week == CAL_NONE || day - week >= 7) {
             /* a new workweek: find its counters once, not once per day */
             week = cal_week_start(day);
             int32_t ipw = ledger_index(&lg->provider_week, ledger_key(c->p, week));
