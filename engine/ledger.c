@@ -8,12 +8,12 @@ static void table_init(ledger_table *t, size_t size)
 {
     memset(t, 0, sizeof *t);
     t->size = size;
+    t->stride = 8 + (size + 7) / 8 * 8;
 }
 
 static void table_free(ledger_table *t)
 {
     free(t->slot);
-    free(t->keys);
     free(t->rows);
     memset(t, 0, sizeof *t);
 }
@@ -33,7 +33,7 @@ static inline size_t mix(uint64_t x)
 static inline size_t find_slot(const ledger_table *t, uint64_t key)
 {
     size_t i = mix(key) & t->mask;
-    while (t->slot[i] && t->keys[t->slot[i] - 1] != key)
+    while (t->slot[i] && ledger_key_at(t, t->slot[i] - 1) != key)
         i = (i + 1) & t->mask;
     return i;
 }
@@ -43,7 +43,7 @@ const void *ledger_peek(const ledger_table *t, uint64_t key)
     if (!t->slot)
         return NULL;
     uint32_t r = t->slot[find_slot(t, key)];
-    return r ? t->rows + (size_t)(r - 1) * t->size : NULL;
+    return r ? ledger_row(t, (int32_t)(r - 1)) : NULL;
 }
 
 /* Doubles the index (load kept at most 1/2). */
@@ -54,7 +54,7 @@ static int grow_index(ledger_table *t)
     if (!slot)
         return -1;
     for (size_t k = 0; k < t->n; k++) {
-        size_t i = mix(t->keys[k]) & (nslots - 1);
+        size_t i = mix(ledger_key_at(t, k)) & (nslots - 1);
         while (slot[i])
             i = (i + 1) & (nslots - 1);
         slot[i] = (uint32_t)(k + 1);
@@ -71,14 +71,10 @@ static int reserve(ledger_table *t, size_t n)
 {
     if (n <= t->cap)
         return 0;
-    char *rows = realloc(t->rows, n * t->size);
+    char *rows = realloc(t->rows, n * t->stride);
     if (!rows)
         return -1;
     t->rows = rows;
-    uint64_t *keys = realloc(t->keys, n * sizeof *keys);
-    if (!keys)
-        return -1;
-    t->keys = keys;
     t->cap = n;
     while (!t->slot || n * 2 > t->mask + 1)
         if (grow_index(t) != 0)
@@ -96,18 +92,15 @@ int32_t ledger_index(ledger_table *t, uint64_t key)
         return (int32_t)(t->slot[i] - 1);
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 256;
-        char *rows = realloc(t->rows, cap * t->size);
+        char *rows = realloc(t->rows, cap * t->stride);
         if (!rows)
             return -1;
         t->rows = rows;
-        uint64_t *keys = realloc(t->keys, cap * sizeof *keys);
-        if (!keys)
-            return -1;
-        t->keys = keys;
         t->cap = cap;
     }
-    memset(t->rows + t->n * t->size, 0, t->size);
-    t->keys[t->n] = key;
+    char *entry = t->rows + t->n * t->stride;
+    memset(entry, 0, t->stride);
+    memcpy(entry, &key, sizeof key);
     t->slot[i] = (uint32_t)(t->n + 1);
     return (int32_t)t->n++;
 }

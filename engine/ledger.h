@@ -39,14 +39,14 @@ typedef struct {
     money_cents sdi_taxed;      /* SDI-taxed wages this calendar quarter */
 } ledger_provider_quarter;
 
-/* A table of counter records of one kind, found by a 64-bit key: dense arrays of
- * keys and records, and an open-addressing index of 4-byte slots (record + 1). */
+/* A table of counter records of one kind, found by a 64-bit key: a dense array of
+ * records, each stored right after its key (one cache line holds both), and an
+ * open-addressing index of 4-byte slots (record + 1). */
 typedef struct {
     uint32_t *slot;             /* 0 = empty, else record index + 1 */
     size_t mask;                /* slots - 1 */
-    uint64_t *keys;             /* keys[i]: key of record i */
-    char *rows;
-    size_t n, cap, size;
+    char *rows;                 /* n entries of stride bytes: uint64 key, then the record */
+    size_t n, cap, size, stride;
 } ledger_table;
 
 typedef struct {
@@ -77,7 +77,12 @@ void *ledger_get(ledger_table *t, uint64_t key);
 /* The index of key's record, created zeroed when absent; -1 out of memory. An index
  * stays valid for the table's life (use ledger_row to reach the record). */
 int32_t ledger_index(ledger_table *t, uint64_t key);
-static inline void *ledger_row(const ledger_table *t, int32_t i) { return t->rows + (size_t)i * t->size; }
+static inline void *ledger_row(const ledger_table *t, int32_t i) { return t->rows + (size_t)i * t->stride + 8; }
+/* The key of record i. */
+static inline uint64_t ledger_key_at(const ledger_table *t, size_t i)
+{
+    return *(const uint64_t *)(const void *)(t->rows + i * t->stride);
+}
 
 /* Keys. */
 static inline uint64_t ledger_key(int32_t who, int32_t when) { return ids_key2(who, when); }

@@ -359,9 +359,9 @@ static void write_ledger(csvw *w, const ledger *lg, int gen)
         const ledger_table *t = table_of(lg, d);
         put(w, "%s %zu\n", d->name, t->n);
         for (size_t i = 0; i < t->n; i++) {
-            const char *row = t->rows + i * t->size;
-            int32_t when = key_when(t->keys[i]);
-            put_i64(w, key_who(t->keys[i]));
+            const char *row = ledger_row(t, (int32_t)i);
+            int32_t when = key_when(ledger_key_at(t, i));
+            put_i64(w, key_who(ledger_key_at(t, i)));
             switch (d->when) {
             case WHEN_NONE: break;
             case WHEN_DATE: put_sep(w, ' '); put_date(w, when); break;
@@ -800,31 +800,31 @@ int state_show(const state_dir *s, int gen, const ledger *lg, const char *provid
     const ledger_table *t = provider ? &lg->provider_week : &lg->recipient_week;
     printf("  workweeks (Sunday start): paid hours\n");
     for (size_t i = 0; i < t->n; i++) {
-        if (key_who(t->keys[i]) != who)
+        if (key_who(ledger_key_at(t, i)) != who)
             continue;
-        cal_format(key_when(t->keys[i]), d);
+        cal_format(key_when(ledger_key_at(t, i)), d);
         if (provider) {
-            const ledger_provider_week *r = (const void *)(t->rows + i * t->size);
+            const ledger_provider_week *r = ledger_row(t, (int32_t)i);
             cal_format_hm(r->minutes, hm);
             printf("    %s  %s%s\n", d, hm, r->multi ? "  (more than one recipient)" : "");
         } else {
-            cal_format_hm(*(const int32_t *)(t->rows + i * t->size), hm);
+            cal_format_hm(*(const int32_t *)ledger_row(t, (int32_t)i), hm);
             printf("    %s  %s\n", d, hm);
         }
     }
     t = provider ? &lg->provider_month : &lg->recipient_month;
     printf("  service months: paid hours, %s\n", provider ? "union dues taken, violation counted" : "share of cost taken");
     for (size_t i = 0; i < t->n; i++) {
-        if (key_who(t->keys[i]) != who)
+        if (key_who(ledger_key_at(t, i)) != who)
             continue;
-        int32_t m = key_when(t->keys[i]);
+        int32_t m = key_when(ledger_key_at(t, i));
         if (provider) {
-            const ledger_provider_month *r = (const void *)(t->rows + i * t->size);
+            const ledger_provider_month *r = ledger_row(t, (int32_t)i);
             cal_format_hm(r->minutes, hm);
             money_format_cents(r->dues, a);
             printf("    %04d-%02d  %s  dues %s%s\n", m / 12, m % 12 + 1, hm, a, r->violation ? "  violation" : "");
         } else {
-            const ledger_recipient_month *r = (const void *)(t->rows + i * t->size);
+            const ledger_recipient_month *r = ledger_row(t, (int32_t)i);
             cal_format_hm(r->minutes, hm);
             money_format_cents(r->soc_taken, a);
             printf("    %04d-%02d  %s  share of cost %s\n", m / 12, m % 12 + 1, hm, a);
@@ -833,17 +833,17 @@ int state_show(const state_dir *s, int gen, const ledger *lg, const char *provid
     if (provider) {
         t = &lg->provider_year;
         for (size_t i = 0; i < t->n; i++)
-            if (key_who(t->keys[i]) == who) {
-                const ledger_provider_year *r = (const void *)(t->rows + i * t->size);
+            if (key_who(ledger_key_at(t, i)) == who) {
+                const ledger_provider_year *r = ledger_row(t, (int32_t)i);
                 money_format_cents(r->fica_wages, a);
                 money_format_cents(r->sdi_taxed, b);
-                printf("  year %d: FICA wages %s, SDI-taxed wages %s\n", key_when(t->keys[i]), a, b);
+                printf("  year %d: FICA wages %s, SDI-taxed wages %s\n", key_when(ledger_key_at(t, i)), a, b);
             }
         t = &lg->provider_quarter;
         for (size_t i = 0; i < t->n; i++)
-            if (key_who(t->keys[i]) == who) {
-                const ledger_provider_quarter *r = (const void *)(t->rows + i * t->size);
-                int32_t q = key_when(t->keys[i]);
+            if (key_who(ledger_key_at(t, i)) == who) {
+                const ledger_provider_quarter *r = ledger_row(t, (int32_t)i);
+                int32_t q = key_when(ledger_key_at(t, i));
                 money_format_cents(r->sdi_subject, a);
                 money_format_cents(r->sdi_taxed, b);
                 printf("  quarter %d-Q%d: SDI-subject wages %s, SDI-taxed %s\n", q / 4, q % 4 + 1, a, b);
@@ -853,9 +853,9 @@ int state_show(const state_dir *s, int gen, const ledger *lg, const char *provid
     } else {
         t = &lg->bups_year;
         for (size_t i = 0; i < t->n; i++)
-            if (key_who(t->keys[i]) == who) {
-                cal_format_hm(*(const int64_t *)(t->rows + i * t->size), hm);
-                printf("  BUPS fiscal year %d-%02d: %s used\n", key_when(t->keys[i]), (key_when(t->keys[i]) + 1) % 100,
+            if (key_who(ledger_key_at(t, i)) == who) {
+                cal_format_hm(*(const int64_t *)ledger_row(t, (int32_t)i), hm);
+                printf("  BUPS fiscal year %d-%02d: %s used\n", key_when(ledger_key_at(t, i)), (key_when(ledger_key_at(t, i)) + 1) % 100,
                        hm);
             }
     }
