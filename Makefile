@@ -8,7 +8,7 @@
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -Iengine -Iformats
+CFLAGS   += -std=c11 -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -Iengine -Iformats $(EXTRA_CFLAGS)
 LDLIBS   := -lcsv -lgmp -lz
 PREFIX   ?= /usr/local
 BUILD    := build
@@ -117,7 +117,7 @@ demo-snapshot: payrun
 	mkdir -p fixtures/demo/expected
 	cp $(BUILD)/demo-snap/paychecks.csv $(BUILD)/demo-snap/exceptions.csv fixtures/demo/expected/
 
-test: unit scenarios generated state-tests command-tests
+test: unit scenarios generated state-tests command-tests hardening-tests
 
 install: payrun
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -226,6 +226,7 @@ int csvr_read(const char *path, const csvr_column *cols, int ncols, csvr_row_fn 
     struct csv_parser p;
     csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL);
     csv_set_space_func(&p, no_space);   /* values are exact: never trim spaces (SPEC §1) */
+    csv_set_blk_size(&p, BLOCK);        /* a long field grows libcsv's buffer in big steps, not 128 bytes */
     unsigned char *in = malloc(BLOCK), *out = malloc(BLOCK);
     z_stream z;
     memset(&z, 0, sizeof z);

@@ -31,8 +31,11 @@ static int on_input(void *ctx, const csvr_row *row)
     t->rows++;
     if (code != EX_MALFORMED_ROW && code != EX_BAD_HOURS)
         t->claimed += s.claimed;
-    int n = snprintf(src, sizeof src, "%s:%ld", row->path, row->line);
-    ids_intern(&t->sources, src, (size_t)n, NULL);
+    /* as exceptions.csv writes it: printable text (docs/formats.md) */
+    char raw[4200];
+    int n = snprintf(raw, sizeof raw, "%s:%ld", row->path, row->line);
+    size_t len = fld_escape(raw, (size_t)n, src, sizeof src);
+    ids_intern(&t->sources, src, len, NULL);
     return 0;
 }
 

@@ -2,7 +2,7 @@
 # commands.sh — payrun diff, whatif and explain; each deduction parameter moves exactly the paychecks it should.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-PAYRUN=$top/payrun
+PAYRUN=${PAYRUN:-$top/payrun}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0

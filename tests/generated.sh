@@ -3,18 +3,21 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 rows=${1:-100000}
+PAYRUN=${PAYRUN:-$top/payrun}
+CHECK=${CHECK_INVARIANTS:-$top/build/check_invariants}
+GEN=${GEN:-$top/build/gen}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$top/build/gen" --out "$tmp/g" --providers $((rows / 5 + 10)) --rows "$rows" --seed 7
+"$GEN" --out "$tmp/g" --providers $((rows / 5 + 10)) --rows "$rows" --seed 7
 cd "$tmp/g"
-"$top/payrun" run --data data --out out1 --run-date 2026-12-04 timesheets.csv
-"$top/payrun" run --data data --out out2 --run-date 2026-12-04 timesheets.csv
+"$PAYRUN" run --data data --out out1 --run-date 2026-12-04 timesheets.csv
+"$PAYRUN" run --data data --out out2 --run-date 2026-12-04 timesheets.csv
 for f in paychecks.csv exceptions.csv summary.json; do
     cmp -s "out1/$f" "out2/$f" || { echo "generated: invariant 5: $f differs between two runs" >&2; exit 1; }
 done
-"$top/build/check_invariants" out1 timesheets.csv
+"$CHECK" out1 timesheets.csv
 gzip -c timesheets.csv > timesheets.csv.gz
-"$top/payrun" run --data data --out out3 --run-date 2026-12-04 --gzip timesheets.csv.gz
+"$PAYRUN" run --data data --out out3 --run-date 2026-12-04 --gzip timesheets.csv.gz
 for f in paychecks.csv exceptions.csv; do
     gzip -dc "out3/$f.gz" | sed "s/timesheets\.csv\.gz/timesheets.csv/g" | cmp -s - "out1/$f" || { echo "generated: gzip input/output differ from plain: $f" >&2; exit 1; }
 done

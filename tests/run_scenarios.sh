@@ -15,8 +15,8 @@
 # with the expected ones by `payrun diff`, whose impact summary is printed.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-PAYRUN=$top/payrun
-CHECK=$top/build/check_invariants
+PAYRUN=${PAYRUN:-$top/payrun}
+CHECK=${CHECK_INVARIANTS:-$top/build/check_invariants}
 scen=$top/fixtures/scenarios
 pass=0
 fail=0

@@ -3,8 +3,8 @@
 # lock contention, damaged state, crash safety at fault points and 20 random kill points, nightly = one run.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-PAYRUN=$top/payrun
-GEN=$top/build/gen
+PAYRUN=${PAYRUN:-$top/payrun}
+GEN=${GEN:-$top/build/gen}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0

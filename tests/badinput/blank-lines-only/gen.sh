@@ -1,0 +1,1 @@
+printf '\n\r\n\n' > timesheets.csv

@@ -1,0 +1,1 @@
+: > timesheets.csv
