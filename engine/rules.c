@@ -442,16 +442,19 @@ static int compute_pay(ctx *c, int64_t regular, int64_t overtime, rules_paycheck
     money_rate base, diff = 0, rate, ot_rate, diff_ot;
     money_cents d_reg = 0, d_ot = 0;
     if (money_rate_from_cents(wage->value, &base) != MONEY_OK)
-        return fatal(e, "wage.hourly too large");
+        return fatal(e, "parameters.csv:%d: wage.hourly of %s too large for a rate", (int)wage->line,
+                     ids_name(&e->m->params.counties, county));
     rate = base;
     if (c->asg->bups) {
         PARAM(bd, P_BUPS_DIFFERENTIAL, county, on);
         if (money_rate_from_cents(bd->value, &diff) != MONEY_OK || money_add(base, diff, &rate) != MONEY_OK)
-            return fatal(e, "bups.differential too large");
+            return fatal(e, "parameters.csv:%d: bups.differential too large for a rate", (int)bd->line);
     }
     if (money_rate_times_frac(rate, mult->value, &ot_rate) != MONEY_OK ||
         money_rate_times_frac(diff, mult->value, &diff_ot) != MONEY_OK)
-        return fatal(e, "overtime rate cannot be kept exact (more than 12 decimals) or is too large");
+        return fatal(e, "parameters.csv:%d: overtime.multiplier: the overtime rate of %s cannot be kept exact "
+                     "(more than 12 decimals) or is too large", (int)mult->line,
+                     ids_name(&e->m->params.counties, county));
     money_cents *a = pc->amount;
     if (money_pay_for_minutes(rate, regular, &a[AMT_REGULAR_PAY]) != MONEY_OK ||
         money_pay_for_minutes(ot_rate, overtime, &a[AMT_OVERTIME_PAY]) != MONEY_OK ||

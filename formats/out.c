@@ -20,6 +20,34 @@ static const char *const exception_header[] = {"timesheet_id", "source", "code",
 
 static const char *const kind_names[] = {"regular", "catch_up", "special", "writ"};
 
+int out_mkdirs(const char *dir)
+{
+    char path[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(path, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        char c = path[i];
+        path[i] = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST)
+            return -1;
+        path[i] = c;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
 int out_open(out_set *o, const char *dir, int gzip, cal_date run_date, int generation, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
@@ -35,7 +63,7 @@ int out_open(out_set *o, const char *dir, int gzip, cal_date run_date, int gener
     o->id_prefix_len = (size_t)snprintf(o->id_prefix, sizeof o->id_prefix, "%.4s%.2s%.2s-%d-", o->pay_date,
                                         o->pay_date + 5, o->pay_date + 8, generation);
     o->last_period = CAL_NONE;
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    if (out_mkdirs(dir) != 0) {
         snprintf(err, errlen, "%s: cannot create output directory: %s", dir, strerror(errno));
         return -1;
     }

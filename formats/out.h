@@ -32,6 +32,9 @@ typedef struct {
     csvr_info info;
 } out_input;
 
+/* Creates dir and any missing parents (mode 0700). Returns 0, or -1 with errno set. */
+int out_mkdirs(const char *dir);
+
 /* Creates dir (0700) when missing and opens the outputs under temporary names
  * (".paychecks.csv.tmp", ...), writing the header rows. Returns 0, or -1 with a
  * message in err (nothing is left behind). */

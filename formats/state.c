@@ -198,7 +198,7 @@ int state_open(state_dir *s, const char *dir, char *err, size_t errlen)
     if (strlen(dir) >= sizeof s->dir - 64)
         return errf(err, errlen, STATE_ERROR, "%s: state path too long", dir);
     snprintf(s->dir, sizeof s->dir, "%s", dir);
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+    if (out_mkdirs(dir) != 0)
         return errf(err, errlen, STATE_ERROR, "%s: cannot create the state directory: %s", dir, strerror(errno));
     int rc = take_lock(s, err, errlen);
     if (rc != 0)
