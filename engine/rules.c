@@ -320,33 +320,29 @@ static int count_minutes(ctx *c, int64_t threshold, int64_t *regular, int64_t *o
     return 0;
 }
 
-/* Counts a violation for the provider's service month unless one is already counted;
- * returns the violation's ordinal in *ordinal and whether it is new. */
-static int count_violation(ctx *c, int64_t *ordinal, int *is_new)
+/* Counts a workweek violation for the provider's service month unless one is already
+ * counted (at most one a month, ACL 16-36), and writes what it means into out: "1st
+ * violation: notice" or "violation already counted for 2026-11 (1st: notice)". */
+static int count_violation(ctx *c, char *out, size_t n)
 {
     ledger *lg = c->e->lg;
     ledger_provider_month *pm = ledger_get(&lg->provider_month, ledger_key(c->p, c->month));
     int32_t *count = ledger_get(&lg->violations, ledger_key(c->p, 0));
     if (!pm || !count)
         return fatal(c->e, "out of memory");
-    *is_new = !pm->violation;
-    if (*is_new) {
+    int is_new = !pm->violation;
+    if (is_new) {
         pm->violation = 1;
         (*count)++;
     }
-    *ordinal = *count;
-    return 0;
-}
-
-static void violation_text(char *out, size_t n, int64_t ordinal, int is_new, int32_t month)
-{
-    int y = month / 12, mo = month % 12 + 1;
+    int64_t ordinal = *count;
     if (is_new)
         snprintf(out, n, "%lld%s violation: %s", (long long)ordinal, ordinal_suffix(ordinal),
                  violation_consequence(ordinal));
     else
-        snprintf(out, n, "violation already counted for %04d-%02d (%lld%s: %s)", y, mo, (long long)ordinal,
-                 ordinal_suffix(ordinal), violation_consequence(ordinal));
+        snprintf(out, n, "violation already counted for %04d-%02d (%lld%s: %s)", c->month / 12, c->month % 12 + 1,
+                 (long long)ordinal, ordinal_suffix(ordinal), violation_consequence(ordinal));
+    return 0;
 }
 
 /* SPEC §5 step 12: workweek limits and the recipient's weekly maximum, warnings only. */
@@ -390,11 +386,8 @@ static int check_workweek_limits(ctx *c, rules_result *r)
                          pw->minutes > limit ? ": over" : ": within");
         }
         if (pw->minutes > limit) {
-            int64_t ordinal;
-            int is_new;
-            if (count_violation(c, &ordinal, &is_new) != 0)
+            if (count_violation(c, vtext, sizeof vtext) != 0)
                 return RULES_FATAL;
-            violation_text(vtext, sizeof vtext, ordinal, is_new, c->month);
             cal_format_hm(pw->minutes, hm_c);
             add_exception(r, EX_WORKWEEK_LIMIT, pw->minutes - limit, "week of %s: %s worked for %s, %s; %s", day,
                           hm_c, pw->multi ? "more than one recipient" : "1 recipient", why, vtext);
@@ -415,11 +408,8 @@ static int check_workweek_limits(ctx *c, rules_result *r)
         PARAM(month_max, P_WORKWEEK_EXEMPTION_MONTHLY_MAX, county, s->period_start);
         const ledger_provider_month *pm = ledger_peek(&e->lg->provider_month, ledger_key(c->p, c->month));
         if (pm && pm->minutes > month_max->value) {
-            int64_t ordinal;
-            int is_new;
-            if (count_violation(c, &ordinal, &is_new) != 0)
+            if (count_violation(c, vtext, sizeof vtext) != 0)
                 return RULES_FATAL;
-            violation_text(vtext, sizeof vtext, ordinal, is_new, c->month);
             cal_format_hm(pm->minutes, hm_c);
             cal_format_hm(month_max->value, hm_a);
             add_exception(r, EX_WORKWEEK_LIMIT, pm->minutes - month_max->value,

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -169,7 +171,7 @@ void csvw_date(csvw *w, cal_date d)
     csvw_raw(w, b, (size_t)cal_format(d, b));
 }
 
-void csvw_int(csvw *w, int64_t v)
+void csvw_raw_int(csvw *w, int64_t v)
 {
     char b[24];
     int n = 0;
@@ -180,8 +182,24 @@ void csvw_int(csvw *w, int64_t v)
     } while (u);
     if (v < 0)
         b[sizeof b - 1 - n++] = '-';
-    separator(w);
     csvw_raw(w, b + sizeof b - n, (size_t)n);
+}
+
+void csvw_int(csvw *w, int64_t v)
+{
+    separator(w);
+    csvw_raw_int(w, v);
+}
+
+void csvw_printf(csvw *w, const char *fmt, ...)
+{
+    char b[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b, sizeof b, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        csvw_raw(w, b, (size_t)(n < (int)sizeof b ? n : (int)sizeof b - 1));
 }
 
 void csvw_end_row(csvw *w)

@@ -43,6 +43,10 @@ void csvw_int(csvw *w, int64_t v);
 void csvw_end_row(csvw *w);
 /* Bytes as they are, no separator and no quoting (JSON and other text). */
 void csvw_raw(csvw *w, const char *s, size_t n);
+/* A whole number as raw text (no separator). */
+void csvw_raw_int(csvw *w, int64_t v);
+/* Formatted raw text (no separator), cut at 512 bytes: headers and summaries, not hot paths. */
+void csvw_printf(csvw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* CRC-32 of every byte given so far, buffered ones included (plain writers only). */
 uint32_t csvw_content_crc(const csvw *w);

@@ -178,63 +178,52 @@ static void json_str(csvw *w, const char *s)
     csvw_raw(w, "\"", 1);
 }
 
-static void jprintf(csvw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void jprintf(csvw *w, const char *fmt, ...)
-{
-    char b[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(b, sizeof b, fmt, ap);
-    va_end(ap);
-    csvw_raw(w, b, (size_t)(n < (int)sizeof b ? n : (int)sizeof b - 1));
-}
-
 static void write_summary(csvw *w, const out_set *o, const rules_totals *t, const out_input *in, int nin)
 {
     char d[11], hm[24], money[32];
     cal_format(o->run_date, d);
-    jprintf(w, "{\n  \"run_id\": \"%.4s%.2s%.2s-%d\",\n  \"run_date\": \"%s\",\n  \"generation\": %d,\n", d, d + 5,
+    csvw_printf(w, "{\n  \"run_id\": \"%.4s%.2s%.2s-%d\",\n  \"run_date\": \"%s\",\n  \"generation\": %d,\n", d, d + 5,
             d + 8, o->generation, d, o->generation);
-    jprintf(w, "  \"inputs\": [\n");
+    csvw_printf(w, "  \"inputs\": [\n");
     for (int i = 0; i < nin; i++) {
-        jprintf(w, "    {\"role\": ");
+        csvw_printf(w, "    {\"role\": ");
         json_str(w, in[i].role);
-        jprintf(w, ", \"file\": ");
+        csvw_printf(w, ", \"file\": ");
         json_str(w, in[i].path);
-        jprintf(w, ", \"bytes\": %llu, \"crc32\": \"%08x\"}%s\n", (unsigned long long)in[i].info.bytes,
+        csvw_printf(w, ", \"bytes\": %llu, \"crc32\": \"%08x\"}%s\n", (unsigned long long)in[i].info.bytes,
                 (unsigned)in[i].info.crc32, i + 1 < nin ? "," : "");
     }
-    jprintf(w, "  ],\n  \"counts\": {\n    \"rows_read\": %lld,\n    \"paid\": %lld,\n    \"rejected\": %lld,\n"
+    csvw_printf(w, "  ],\n  \"counts\": {\n    \"rows_read\": %lld,\n    \"paid\": %lld,\n    \"rejected\": %lld,\n"
                "    \"held\": %lld,\n    \"exceptions\": {",
             (long long)t->rows, (long long)t->paid, (long long)t->rejected, (long long)t->held);
     int first = 1;
     for (int c = 0; c < EX_COUNT; c++) {
         if (!t->by_code[c])
             continue;
-        jprintf(w, "%s\n      \"%s\": %lld", first ? "" : ",", sheet_code_name((sheet_code)c), (long long)t->by_code[c]);
+        csvw_printf(w, "%s\n      \"%s\": %lld", first ? "" : ",", sheet_code_name((sheet_code)c), (long long)t->by_code[c]);
         first = 0;
     }
-    jprintf(w, "%s}\n  },\n  \"minutes\": {", first ? "" : "\n    ");
+    csvw_printf(w, "%s}\n  },\n  \"minutes\": {", first ? "" : "\n    ");
     const int64_t mins[3] = {t->minutes_claimed, t->minutes_paid, t->minutes_cut};
     const char *const mname[3] = {"claimed", "paid", "cut"};
     for (int i = 0; i < 3; i++) {
         cal_format_hm(mins[i], hm);
-        jprintf(w, "%s\n    \"%s\": %lld", i ? "," : "", mname[i], (long long)mins[i]);
+        csvw_printf(w, "%s\n    \"%s\": %lld", i ? "," : "", mname[i], (long long)mins[i]);
     }
-    jprintf(w, "\n  },\n  \"hours\": {");
+    csvw_printf(w, "\n  },\n  \"hours\": {");
     for (int i = 0; i < 3; i++) {
         cal_format_hm(mins[i], hm);
-        jprintf(w, "%s\n    \"%s\": \"%s\"", i ? "," : "", mname[i], hm);
+        csvw_printf(w, "%s\n    \"%s\": \"%s\"", i ? "," : "", mname[i], hm);
     }
-    jprintf(w, "\n  },\n  \"totals\": {");
+    csvw_printf(w, "\n  },\n  \"totals\": {");
     for (int a = 0; a < AMT_COUNT; a++) {
         money_format_cents(t->amount[a], money);
-        jprintf(w, "%s\n    \"%s\": \"%s\"", a ? "," : "", rules_amount_name((rules_amount)a), money);
+        csvw_printf(w, "%s\n    \"%s\": \"%s\"", a ? "," : "", rules_amount_name((rules_amount)a), money);
     }
-    jprintf(w, "\n  },\n  \"outputs\": {\n");
-    jprintf(w, "    \"paychecks.csv%s\": {\"bytes\": %llu, \"crc32\": \"%08x\"},\n", o->gzip ? ".gz" : "",
+    csvw_printf(w, "\n  },\n  \"outputs\": {\n");
+    csvw_printf(w, "    \"paychecks.csv%s\": {\"bytes\": %llu, \"crc32\": \"%08x\"},\n", o->gzip ? ".gz" : "",
             (unsigned long long)o->paychecks.bytes, (unsigned)o->paychecks.crc32);
-    jprintf(w, "    \"exceptions.csv%s\": {\"bytes\": %llu, \"crc32\": \"%08x\"}\n  }\n}\n", o->gzip ? ".gz" : "",
+    csvw_printf(w, "    \"exceptions.csv%s\": {\"bytes\": %llu, \"crc32\": \"%08x\"}\n  }\n}\n", o->gzip ? ".gz" : "",
             (unsigned long long)o->exceptions.bytes, (unsigned)o->exceptions.crc32);
 }
 

@@ -274,32 +274,7 @@ static const ledger_table *table_of(const ledger *lg, const table_desc *d)
 
 /* ---- writing a ledger ---- */
 
-static void put(csvw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(csvw *w, const char *fmt, ...)
-{
-    char b[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(b, sizeof b, fmt, ap);
-    va_end(ap);
-    csvw_raw(w, b, (size_t)(n < (int)sizeof b ? n : (int)sizeof b - 1));
-}
-
-/* Fast record writers (no printf per field): a number, a date, a month, money, a separator. */
-static void put_i64(csvw *w, int64_t v)
-{
-    char b[24];
-    int n = 0;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        b[sizeof b - 1 - n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        b[sizeof b - 1 - n++] = '-';
-    csvw_raw(w, b + sizeof b - n, (size_t)n);
-}
-
+/* Record writers with no printf per field: a separator, a date, a month, money. */
 static void put_sep(csvw *w, char c) { csvw_raw(w, &c, 1); }
 
 static void put_date(csvw *w, cal_date d)
@@ -323,7 +298,7 @@ static void put_cents(csvw *w, money_cents c)
 
 static void put_ids(csvw *w, const char *name, const ids_table *t)
 {
-    put(w, "%s %d\n", name, (int)t->n);
+    csvw_printf(w, "%s %d\n", name, (int)t->n);
     for (int32_t i = 0; i < t->n; i++) {
         const char *id = ids_name(t, i);
         csvw_raw(w, id, strlen(id));
@@ -336,20 +311,20 @@ static int32_t key_when(uint64_t k) { return (int32_t)(uint32_t)k; }
 
 static void write_ledger(csvw *w, const ledger *lg, int gen)
 {
-    put(w, "%s\ngeneration %d\n", LEDGER_MAGIC, gen);
+    csvw_printf(w, "%s\ngeneration %d\n", LEDGER_MAGIC, gen);
     put_ids(w, "providers", &lg->providers);
     put_ids(w, "recipients", &lg->recipients);
     put_ids(w, "overpayments", &lg->overpayments);
     put_ids(w, "paid_timesheets", &lg->paid_timesheets);
-    put(w, "paid_periods %d\n", (int)lg->paid_periods.n);
+    csvw_printf(w, "paid_periods %d\n", (int)lg->paid_periods.n);
     for (size_t i = 0; lg->paid_periods.keys && i <= lg->paid_periods.mask; i++) {
         uint64_t k = lg->paid_periods.keys[i];
         if (k == UINT64_MAX)
             continue;
         int32_t period = (int32_t)(k & 0xFFFFF);
-        put_i64(w, (int64_t)(k >> 42));
+        csvw_raw_int(w, (int64_t)(k >> 42));
         put_sep(w, ' ');
-        put_i64(w, (int64_t)(k >> 20 & 0x3FFFFF));
+        csvw_raw_int(w, (int64_t)(k >> 20 & 0x3FFFFF));
         put_sep(w, ' ');
         put_date(w, cal_from_ymd(period / 24, period / 2 % 12 + 1, period % 2 ? 16 : 1));
         put_sep(w, '\n');
@@ -357,40 +332,40 @@ static void write_ledger(csvw *w, const ledger *lg, int gen)
     for (size_t k = 0; k < NTABLES; k++) {
         const table_desc *d = &tables[k];
         const ledger_table *t = table_of(lg, d);
-        put(w, "%s %zu\n", d->name, t->n);
+        csvw_printf(w, "%s %zu\n", d->name, t->n);
         for (size_t i = 0; i < t->n; i++) {
             const char *row = ledger_row(t, (int32_t)i);
             int32_t when = key_when(ledger_key_at(t, i));
-            put_i64(w, key_who(ledger_key_at(t, i)));
+            csvw_raw_int(w, key_who(ledger_key_at(t, i)));
             switch (d->when) {
             case WHEN_NONE: break;
             case WHEN_DATE: put_sep(w, ' '); put_date(w, when); break;
             case WHEN_MONTH: put_sep(w, ' '); put_month(w, when); break;
-            case WHEN_YEAR: put_sep(w, ' '); put_i64(w, when); break;
+            case WHEN_YEAR: put_sep(w, ' '); csvw_raw_int(w, when); break;
             case WHEN_QUARTER:
                 put_sep(w, ' ');
-                put_i64(w, when / 4);
+                csvw_raw_int(w, when / 4);
                 csvw_raw(w, "-Q", 2);
-                put_i64(w, when % 4 + 1);
+                csvw_raw_int(w, when % 4 + 1);
                 break;
             }
             for (int f = 0; f < d->nfields; f++) {
                 const void *v = row + d->fields[f].offset;
                 put_sep(w, ' ');
                 switch (d->fields[f].kind) {
-                case FIELD_I32: put_i64(w, *(const int32_t *)v); break;
-                case FIELD_I64: put_i64(w, *(const int64_t *)v); break;
+                case FIELD_I32: csvw_raw_int(w, *(const int32_t *)v); break;
+                case FIELD_I64: csvw_raw_int(w, *(const int64_t *)v); break;
                 case FIELD_CENTS: put_cents(w, *(const money_cents *)v); break;
-                case FIELD_FLAG: put_i64(w, *(const uint8_t *)v); break;
-                case FIELD_RECIPIENT: put_i64(w, *(const int32_t *)v - 1); break;   /* stored + 1 */
+                case FIELD_FLAG: csvw_raw_int(w, *(const uint8_t *)v); break;
+                case FIELD_RECIPIENT: csvw_raw_int(w, *(const int32_t *)v - 1); break;   /* stored + 1 */
                 }
             }
             put_sep(w, '\n');
         }
     }
-    put(w, "end\n");
+    csvw_printf(w, "end\n");
     uint32_t crc = csvw_content_crc(w);  /* of every byte above */
-    put(w, "crc32 %08x\n", (unsigned)crc);
+    csvw_printf(w, "crc32 %08x\n", (unsigned)crc);
 }
 
 static void write_manifest(csvw *w, int gen, const state_run *run)
@@ -398,13 +373,13 @@ static void write_manifest(csvw *w, int gen, const state_run *run)
     char d[11];
     const rules_totals *t = run->totals;
     cal_format(run->run_date, d);
-    put(w, "%s\ngeneration %d\nbase %d\nrun_date %s\ngzip %d\n", MANIFEST_MAGIC, gen, run->base, d, run->gzip);
+    csvw_printf(w, "%s\ngeneration %d\nbase %d\nrun_date %s\ngzip %d\n", MANIFEST_MAGIC, gen, run->base, d, run->gzip);
     csvw_raw(w, "out_dir ", 8);
     csvw_raw(w, run->out_dir, strlen(run->out_dir));
-    put(w, "\nrows %lld\npaid %lld\nrejected %lld\nheld %lld\n", (long long)t->rows, (long long)t->paid,
+    csvw_printf(w, "\nrows %lld\npaid %lld\nrejected %lld\nheld %lld\n", (long long)t->rows, (long long)t->paid,
         (long long)t->rejected, (long long)t->held);
     for (int i = 0; i < run->ninputs; i++) {
-        put(w, "input %s %08x %llu ", run->inputs[i].role, (unsigned)run->inputs[i].info.crc32,
+        csvw_printf(w, "input %s %08x %llu ", run->inputs[i].role, (unsigned)run->inputs[i].info.crc32,
             (unsigned long long)run->inputs[i].info.bytes);
         csvw_raw(w, run->inputs[i].path, strlen(run->inputs[i].path));
         csvw_raw(w, "\n", 1);
