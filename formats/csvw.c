@@ -134,6 +134,14 @@ void csvw_str(csvw *w, const char *s) { csvw_field(w, s, strlen(s)); }
 void csvw_text(csvw *w, const char *s, size_t n)
 {
     /* printable UTF-8 only (control bytes and invalid bytes escaped), then the formula guard */
+    /* the common case, plain printable ASCII with no formula start, goes straight out */
+    size_t plain = 0;
+    while (plain < n && (unsigned char)s[plain] >= 0x20 && (unsigned char)s[plain] < 0x7F)
+        plain++;
+    if (plain == n && n <= 1000 && (n == 0 || !strchr("=+-@", s[0]))) {
+        csvw_field(w, s, n);
+        return;
+    }
     char buf[1024];
     size_t len = fld_escape(s, n, buf + 1, sizeof buf - 1);
     /* a tab or CR was escaped above; what is left that a spreadsheet would run is = + - @ */
