@@ -340,10 +340,7 @@ static void test_format_hm(void)
 
 int test_cal_register(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const tu_test tests[] = {
         {"round trip 1900-2100", test_round_trip},
         {"known day numbers", test_known_day_numbers},
         {"cal_valid_ymd", test_valid_ymd},
@@ -358,11 +355,5 @@ int test_cal_register(void)
         {"cal_format", test_format},
         {"cal_format_hm", test_format_hm},
     };
-    CU_pSuite s = CU_add_suite("cal", NULL, NULL);
-    if (!s)
-        return -1;
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
+    return tu_register("cal", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }

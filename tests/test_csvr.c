@@ -562,10 +562,7 @@ static void test_big_files(void)
 
 int test_csvr_register(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const tu_test tests[] = {
         {"columns in any order, unknown ignored", test_columns_any_order},
         {"missing and duplicate header names", test_header_errors},
         {"UTF-8 BOM ignored", test_bom},
@@ -581,11 +578,5 @@ int test_csvr_register(void)
         {"callback return stops the read", test_callback_stops},
         {"big files across blocks", test_big_files},
     };
-    CU_pSuite s = CU_add_suite("csvr", suite_init, suite_clean);
-    if (!s)
-        return -1;
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
+    return tu_register("csvr", suite_init, suite_clean, tests, sizeof tests / sizeof tests[0]);
 }

@@ -282,21 +282,12 @@ static void test_write_fails(void)
 
 int test_csvw_register(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const tu_test tests[] = {
         {"exact bytes: quoting, LF, typed fields", test_plain_bytes},
         {"gzip: header, trailer, same bytes", test_gzip},
         {"big outputs across buffers", test_big},
         {"csvw_open failure", test_open_fails},
         {"write failure reported by csvw_close", test_write_fails},
     };
-    CU_pSuite s = CU_add_suite("csvw", suite_init, suite_clean);
-    if (!s)
-        return -1;
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
+    return tu_register("csvw", suite_init, suite_clean, tests, sizeof tests / sizeof tests[0]);
 }

@@ -348,10 +348,7 @@ static void test_scale_amount(void)
 
 int test_field_register(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const tu_test tests[] = {
         {"fld_id", test_id},
         {"fld_date, fld_date_opt", test_date},
         {"fld_month", test_month},
@@ -365,11 +362,5 @@ int test_field_register(void)
         {"fld_scale", test_scale},
         {"param_scale_amount at bracket boundaries", test_scale_amount},
     };
-    CU_pSuite s = CU_add_suite("field", NULL, NULL);
-    if (!s)
-        return -1;
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
+    return tu_register("field", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }

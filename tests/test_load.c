@@ -698,10 +698,7 @@ static void test_tsread_columns(void)
 
 int test_load_register(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const tu_test tests[] = {
         {"load_masters: a valid data directory", test_valid},
         {"load_masters: optional files, gzip", test_optional_files},
         {"load_masters: master file errors", test_master_errors},
@@ -709,11 +706,5 @@ int test_load_register(void)
         {"tsread_parse: each exception in order", test_tsread},
         {"tsread_parse: columns by name", test_tsread_columns},
     };
-    CU_pSuite s = CU_add_suite("load", NULL, NULL);
-    if (!s)
-        return -1;
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
+    return tu_register("load", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }

@@ -499,10 +499,7 @@ static void test_rate_times_frac_property(void)
 
 int test_money_register(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const tu_test tests[] = {
         {"half-cent rounding, both signs", test_half_cent_rounding},
         {"published pay examples", test_pay_examples},
         {"money_rate_times_frac exact or MONEY_INEXACT", test_rate_times_frac},
@@ -513,11 +510,5 @@ int test_money_register(void)
         {"property: money_pay_for_minutes vs GMP mpq (1M cases)", test_pay_property},
         {"property: money_rate_times_frac vs GMP", test_rate_times_frac_property},
     };
-    CU_pSuite s = CU_add_suite("money", NULL, NULL);
-    if (!s)
-        return -1;
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
+    return tu_register("money", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }

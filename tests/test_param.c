@@ -266,10 +266,7 @@ static void test_many_rows(void)
 
 int test_param_register(void)
 {
-    static const struct {
-        const char *name;
-        CU_TestFunc fn;
-    } tests[] = {
+    static const tu_test tests[] = {
         {"param_in_force: county over statewide, boundaries", test_in_force},
         {"param_county", test_county},
         {"parameter names and types", test_names},
@@ -278,11 +275,5 @@ int test_param_register(void)
         {"param_add copies the scale", test_scale_copied},
         {"param_in_force vs a linear scan", test_many_rows},
     };
-    CU_pSuite s = CU_add_suite("param", NULL, NULL);
-    if (!s)
-        return -1;
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(s, tests[i].name, tests[i].fn))
-            return -1;
-    return 0;
+    return tu_register("param", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }

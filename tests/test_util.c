@@ -196,3 +196,14 @@ void tu_path(char *out, size_t outlen, const char *dir, const char *name)
 {
     snprintf(out, outlen, "%s/%s", dir, name);
 }
+
+int tu_register(const char *suite, int (*init)(void), int (*clean)(void), const tu_test *tests, size_t n)
+{
+    CU_pSuite s = CU_add_suite(suite, init, clean);
+    if (!s)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (!CU_add_test(s, tests[i].name, tests[i].fn))
+            return -1;
+    return 0;
+}

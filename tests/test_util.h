@@ -22,6 +22,15 @@ void tu_assert_msg(int ok, const char *msg, int line, const char *file);
 #define ASSERT_I64(a, e) tu_assert_i64((int64_t)(a), (int64_t)(e), __LINE__, __FILE__, #a)
 #define ASSERT_MSG(ok, msg) tu_assert_msg((ok), (msg), __LINE__, __FILE__)
 
+/* One test of a suite: its name and function. */
+typedef struct {
+    const char *name;
+    void (*fn)(void);
+} tu_test;
+
+/* Adds a suite with its tests to the CUnit registry; 0 on success, -1 on a registry error. */
+int tu_register(const char *suite, int (*init)(void), int (*clean)(void), const tu_test *tests, size_t n);
+
 /* Creates a fresh directory /tmp/payrun-unit-XXXXXX; 0 on success. */
 int tu_mkdtemp(char *dir, size_t n);
 /* Writes n bytes to path (created or truncated); 0 on success. */
