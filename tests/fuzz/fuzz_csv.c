@@ -29,54 +29,9 @@
 #include "money.h"
 #include "tsread.h"
 
-#define CHECK(cond)                                                                                              \
-    do {                                                                                                         \
-        if (!(cond)) {                                                                                           \
-            fprintf(stderr, "fuzz_csv: property failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);              \
-            __builtin_trap();                                                                                    \
-        }                                                                                                        \
-    } while (0)
+#define FUZZ_NAME "fuzz_csv"
+#include "fuzz_common.h"
 
-/* UBSan stops at its first report (the harness is built with recoverable UBSan so
- * that `make fuzz` can suppress known reports, see tests/fuzz/known-bugs.supp). */
-const char *__ubsan_default_options(void);
-const char *__ubsan_default_options(void) { return "halt_on_error=1:print_stacktrace=1"; }
-
-static int fd = -1;
-static char path[64];
-
-static int setup(void)
-{
-    fd = memfd_create("payrun-fuzz-csv", 0);
-    if (fd >= 0) {
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-        return 0;
-    }
-    snprintf(path, sizeof path, "/tmp/payrun-fuzz-csv-%ld.csv", (long)getpid());
-    return 0;
-}
-
-/* Puts the input into the file csvr_read will open. */
-static int put(const uint8_t *data, size_t size)
-{
-    if (fd >= 0) {
-        if (ftruncate(fd, 0) != 0)
-            return -1;
-        size_t off = 0;
-        while (off < size) {
-            ssize_t w = pwrite(fd, data + off, size - off, (off_t)off);
-            if (w <= 0)
-                return -1;
-            off += (size_t)w;
-        }
-        return 0;
-    }
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return -1;
-    size_t w = fwrite(data, 1, size, f);
-    return fclose(f) == 0 && w == size ? 0 : -1;
-}
 
 typedef struct {
     long last_line;
@@ -250,19 +205,19 @@ static void parse_fields(const char *s, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!path[0])
-        setup();
-    if (put(data, size) != 0)
+    if (!fuzz_path[0])
+        fuzz_file_setup();
+    if (fuzz_file_put(data, size) != 0)
         return 0;
     ctx_t c = {0};
     char err[1024] = "";
     csvr_info info;
-    int rc = csvr_read(path, tsread_columns, TS_NCOLS, on_row, &c, &info, err, sizeof err);
+    int rc = csvr_read(fuzz_path, tsread_columns, TS_NCOLS, on_row, &c, &info, err, sizeof err);
     CHECK(rc == 0 || rc == CSVR_ERROR);
     CHECK(info.bytes == size);
     CHECK(info.rows == c.rows);
     if (rc != 0)
-        CHECK(err[0] != '\0' && strncmp(err, path, strlen(path)) == 0);
+        CHECK(err[0] != '\0' && strncmp(err, fuzz_path, strlen(fuzz_path)) == 0);
 
     /* the field parsers on the whole input and on every slice between , ; : newline */
     const char *s = (const char *)data;

@@ -26,20 +26,12 @@
 #include "rules.h"
 #include "tsread.h"
 
+#define FUZZ_NAME "fuzz_masters"
+#include "fuzz_common.h"
+
 #ifndef FUZZ_MASTERS
 #define FUZZ_MASTERS "tests/fuzz/masters"
 #endif
-
-#define CHECK(cond)                                                                                              \
-    do {                                                                                                         \
-        if (!(cond)) {                                                                                           \
-            fprintf(stderr, "fuzz_masters: property failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);          \
-            __builtin_trap();                                                                                    \
-        }                                                                                                        \
-    } while (0)
-
-const char *__ubsan_default_options(void);
-const char *__ubsan_default_options(void) { return "halt_on_error=1:print_stacktrace=1"; }
 
 static char dir[256], timesheets[300];
 static unsigned char *orig[LOAD_NFILES];

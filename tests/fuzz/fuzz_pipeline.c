@@ -33,26 +33,14 @@
 #include "rules.h"
 #include "tsread.h"
 
+#define FUZZ_NAME "fuzz_pipeline"
+#include "fuzz_common.h"
+
 #ifndef FUZZ_MASTERS
 #define FUZZ_MASTERS "tests/fuzz/masters"
 #endif
 
-#define CHECK(cond)                                                                                              \
-    do {                                                                                                         \
-        if (!(cond)) {                                                                                           \
-            fprintf(stderr, "fuzz_pipeline: property failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);         \
-            __builtin_trap();                                                                                    \
-        }                                                                                                        \
-    } while (0)
-
-/* UBSan stops at its first report (the harness is built with recoverable UBSan so
- * that `make fuzz` can suppress known reports, see tests/fuzz/known-bugs.supp). */
-const char *__ubsan_default_options(void);
-const char *__ubsan_default_options(void) { return "halt_on_error=1:print_stacktrace=1"; }
-
 static masters M;
-static int fd = -1;
-static char path[64];
 static char outdir[128];
 
 static void trace_sink(void *ctx, const char *line)
@@ -74,37 +62,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz_pipeline: cannot load the masters: %s\n", err);
         exit(1);
     }
-    fd = memfd_create("payrun-fuzz-timesheets", 0);
-    if (fd >= 0)
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    else
-        snprintf(path, sizeof path, "/tmp/payrun-fuzz-ts-%ld.csv", (long)getpid());
+    fuzz_file_setup();
     struct stat st;
     snprintf(outdir, sizeof outdir, "%s/payrun-fuzz-out-%ld", stat("/dev/shm", &st) == 0 ? "/dev/shm" : "/tmp",
              (long)getpid());
     return 0;
 }
 
-static int put(const uint8_t *data, size_t size)
-{
-    if (fd >= 0) {
-        if (ftruncate(fd, 0) != 0)
-            return -1;
-        size_t off = 0;
-        while (off < size) {
-            ssize_t w = pwrite(fd, data + off, size - off, (off_t)off);
-            if (w <= 0)
-                return -1;
-            off += (size_t)w;
-        }
-        return 0;
-    }
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return -1;
-    size_t w = fwrite(data, 1, size, f);
-    return fclose(f) == 0 && w == size ? 0 : -1;
-}
 
 typedef struct {
     rules_engine *e;
@@ -186,7 +150,7 @@ static int on_row(void *vctx, const csvr_row *row)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (put(data, size) != 0)
+    if (fuzz_file_put(data, size) != 0)
         return 0;
     ledger lg;
     rules_engine e;
@@ -201,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int have_out = out_open(&out, outdir, 0, e.run_date, 0, err, sizeof err) == 0;
     run_ctx c = {.e = &e, .out = have_out ? &out : NULL};
     csvr_info info;
-    int rc = csvr_read(path, tsread_columns, TS_NCOLS, on_row, &c, &info, err, sizeof err);
+    int rc = csvr_read(fuzz_path, tsread_columns, TS_NCOLS, on_row, &c, &info, err, sizeof err);
     CHECK(rc == 0 || rc == CSVR_ERROR || (rc == 1 && c.fatal));
     if (rc == 0) {
         const rules_totals *t = &e.totals;
