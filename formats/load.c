@@ -47,6 +47,18 @@ static int bad_value(loader *l, int col, const char *what, const char *s, size_t
     return bad(l, col, "%s (%s)", what, shown);
 }
 
+/* Checks that free text of column c is UTF-8 (SPEC §3: every file is UTF-8). */
+static int check_utf8(loader *l, int c, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t k = fld_utf8_seq(s + i, n - i);
+        if (k == 0 || (unsigned char)s[i] < 0x20)
+            return bad_value(l, c, "not UTF-8 text (or a control byte)", s, n);
+        i += k;
+    }
+    return 0;
+}
+
 /* Field of column c as s/n. */
 #define FIELD(c) size_t n##c; const char *s##c = csvr_get(l->row, c, &n##c)
 /* Runs a parser on column c; on failure reports it with the field's text. */
@@ -119,6 +131,8 @@ static int param_row_cb(void *ctx, const csvr_row *row)
     }
     if (nPA_REFERENCE == 0)
         return bad(l, PA_REFERENCE, "empty: every parameter cites its source");
+    if (check_utf8(l, PA_REFERENCE, sPA_REFERENCE, nPA_REFERENCE))
+        return CSVR_ERROR;
     if (param_add(t, &r, sp, sPA_REFERENCE, nPA_REFERENCE) != 0)
         return OOM(l);
     return 0;
@@ -163,8 +177,11 @@ static int new_id(loader *l, int c, ids_table *t, const char *s, size_t n, int32
     return 0;
 }
 
-static int text(loader *l, const char *s, size_t n, size_t *off)
+/* Stores free text of column c (a name, an SR number) after checking it is UTF-8. */
+static int text(loader *l, int c, const char *s, size_t n, size_t *off)
 {
+    if (check_utf8(l, c, s, n))
+        return CSVR_ERROR;
     *off = ids_pool_add(&l->m->text, s, n);
     return *off == (size_t)-1 ? OOM(l) : 0;
 }
@@ -195,7 +212,7 @@ static int provider_row_cb(void *ctx, const csvr_row *row)
     if (!p)
         return OOM(l);
     p->line = (int32_t)row->line;
-    if (text(l, sPR_NAME, nPR_NAME, &p->name) || county_of(l, PR_COUNTY, sPR_COUNTY, nPR_COUNTY, &p->county))
+    if (text(l, PR_NAME, sPR_NAME, nPR_NAME, &p->name) || county_of(l, PR_COUNTY, sPR_COUNTY, nPR_COUNTY, &p->county))
         return CSVR_ERROR;
     if (nPR_ENROLLMENT == 8 && memcmp(sPR_ENROLLMENT, "complete", 8) == 0)
         p->enrollment_complete = 1;
@@ -237,7 +254,7 @@ static int recipient_row_cb(void *ctx, const csvr_row *row)
     if (!r)
         return OOM(l);
     r->line = (int32_t)row->line;
-    if (text(l, sRE_NAME, nRE_NAME, &r->name) || county_of(l, RE_COUNTY, sRE_COUNTY, nRE_COUNTY, &r->county))
+    if (text(l, RE_NAME, sRE_NAME, nRE_NAME, &r->name) || county_of(l, RE_COUNTY, sRE_COUNTY, nRE_COUNTY, &r->county))
         return CSVR_ERROR;
     PARSE(RE_BIRTH, fld_date(sRE_BIRTH, nRE_BIRTH, &r->birth_date));
     PARSE(RE_SEVERE, fld_yn(sRE_SEVERE, nRE_SEVERE, &yn));
@@ -373,6 +390,9 @@ static int holiday_row_cb(void *ctx, const csvr_row *row)
     if (check_shape(l))
         return CSVR_ERROR;
     FIELD(HO_DATE);
+    FIELD(HO_NAME);
+    if (check_utf8(l, HO_NAME, sHO_NAME, nHO_NAME))
+        return CSVR_ERROR;
     cal_date *d = MASTER_PUSH(&l->m->holiday_dates);
     if (!d)
         return OOM(l);
@@ -411,7 +431,7 @@ static int writ_row_cb(void *ctx, const csvr_row *row)
     for (int i = 0; i < 4; i++)
         if (strlen(reasons[i]) == nWR_REASON && memcmp(reasons[i], sWR_REASON, nWR_REASON) == 0)
             w->reason = (master_writ_reason)i;
-    if (text(l, sWR_REASON, nWR_REASON, &w->reason_text) || text(l, sWR_SR, nWR_SR, &w->sr_number))
+    if (text(l, WR_REASON, sWR_REASON, nWR_REASON, &w->reason_text) || text(l, WR_SR, sWR_SR, nWR_SR, &w->sr_number))
         return CSVR_ERROR;
     PARSE(WR_REG_RATE, fld_rate(sWR_REG_RATE, nWR_REG_RATE, &w->regular_rate));
     PARSE(WR_OT_RATE, fld_rate(sWR_OT_RATE, nWR_OT_RATE, &w->overtime_rate));
