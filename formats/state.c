@@ -760,6 +760,30 @@ int state_list(const state_dir *s, char *err, size_t errlen)
     return 0;
 }
 
+/* The records of who in table t, by date: their indexes into *out (malloc'd); the count, or -1. */
+static const ledger_table *sort_table;
+static int by_when(const void *a, const void *b)
+{
+    int32_t x = key_when(ledger_key_at(sort_table, (size_t)*(const int32_t *)a));
+    int32_t y = key_when(ledger_key_at(sort_table, (size_t)*(const int32_t *)b));
+    return x < y ? -1 : x > y;
+}
+
+static int records_of(const ledger_table *t, int32_t who, int32_t **out)
+{
+    int n = 0;
+    *out = malloc(sizeof **out * (t->n ? t->n : 1));
+    if (!*out)
+        return -1;
+    for (size_t i = 0; i < t->n; i++)
+        if (key_who(ledger_key_at(t, i)) == who)
+            (*out)[n++] = (int32_t)i;
+    sort_table = t;
+    if (n > 1)
+        qsort(*out, (size_t)n, sizeof **out, by_when);
+    return n;
+}
+
 int state_show(const state_dir *s, int gen, const ledger *lg, const char *provider, const char *recipient, char *err,
                size_t errlen)
 {
@@ -772,67 +796,77 @@ int state_show(const state_dir *s, int gen, const ledger *lg, const char *provid
         return errf(err, errlen, STATE_ERROR, "%s %s has no counters in generation %d", provider ? "provider" : "recipient",
                     id, gen);
     printf("%s %s, generation %d\n", provider ? "provider" : "recipient", id, gen);
+    int32_t *ix;
+    int n;
     const ledger_table *t = provider ? &lg->provider_week : &lg->recipient_week;
+    if ((n = records_of(t, who, &ix)) < 0)
+        return errf(err, errlen, STATE_ERROR, "out of memory");
     printf("  workweeks (Sunday start): paid hours\n");
-    for (size_t i = 0; i < t->n; i++) {
-        if (key_who(ledger_key_at(t, i)) != who)
-            continue;
-        cal_format(key_when(ledger_key_at(t, i)), d);
+    for (int k = 0; k < n; k++) {
+        cal_format(key_when(ledger_key_at(t, (size_t)ix[k])), d);
         if (provider) {
-            const ledger_provider_week *r = ledger_row(t, (int32_t)i);
+            const ledger_provider_week *r = ledger_row(t, ix[k]);
             cal_format_hm(r->minutes, hm);
             printf("    %s  %s%s\n", d, hm, r->multi ? "  (more than one recipient)" : "");
         } else {
-            cal_format_hm(*(const int32_t *)ledger_row(t, (int32_t)i), hm);
+            cal_format_hm(*(const int32_t *)ledger_row(t, ix[k]), hm);
             printf("    %s  %s\n", d, hm);
         }
     }
+    free(ix);
     t = provider ? &lg->provider_month : &lg->recipient_month;
+    if ((n = records_of(t, who, &ix)) < 0)
+        return errf(err, errlen, STATE_ERROR, "out of memory");
     printf("  service months: paid hours, %s\n", provider ? "union dues taken, violation counted" : "share of cost taken");
-    for (size_t i = 0; i < t->n; i++) {
-        if (key_who(ledger_key_at(t, i)) != who)
-            continue;
-        int32_t m = key_when(ledger_key_at(t, i));
+    for (int k = 0; k < n; k++) {
+        int32_t m = key_when(ledger_key_at(t, (size_t)ix[k]));
         if (provider) {
-            const ledger_provider_month *r = ledger_row(t, (int32_t)i);
+            const ledger_provider_month *r = ledger_row(t, ix[k]);
             cal_format_hm(r->minutes, hm);
             money_format_cents(r->dues, a);
             printf("    %04d-%02d  %s  dues %s%s\n", m / 12, m % 12 + 1, hm, a, r->violation ? "  violation" : "");
         } else {
-            const ledger_recipient_month *r = ledger_row(t, (int32_t)i);
+            const ledger_recipient_month *r = ledger_row(t, ix[k]);
             cal_format_hm(r->minutes, hm);
             money_format_cents(r->soc_taken, a);
             printf("    %04d-%02d  %s  share of cost %s\n", m / 12, m % 12 + 1, hm, a);
         }
     }
+    free(ix);
     if (provider) {
         t = &lg->provider_year;
-        for (size_t i = 0; i < t->n; i++)
-            if (key_who(ledger_key_at(t, i)) == who) {
-                const ledger_provider_year *r = ledger_row(t, (int32_t)i);
-                money_format_cents(r->fica_wages, a);
-                money_format_cents(r->sdi_taxed, b);
-                printf("  year %d: FICA wages %s, SDI-taxed wages %s\n", key_when(ledger_key_at(t, i)), a, b);
-            }
+        if ((n = records_of(t, who, &ix)) < 0)
+            return errf(err, errlen, STATE_ERROR, "out of memory");
+        for (int k = 0; k < n; k++) {
+            const ledger_provider_year *r = ledger_row(t, ix[k]);
+            money_format_cents(r->fica_wages, a);
+            money_format_cents(r->sdi_taxed, b);
+            printf("  year %d: FICA wages %s, SDI-taxed wages %s\n", key_when(ledger_key_at(t, (size_t)ix[k])), a, b);
+        }
+        free(ix);
         t = &lg->provider_quarter;
-        for (size_t i = 0; i < t->n; i++)
-            if (key_who(ledger_key_at(t, i)) == who) {
-                const ledger_provider_quarter *r = ledger_row(t, (int32_t)i);
-                int32_t q = key_when(ledger_key_at(t, i));
-                money_format_cents(r->sdi_subject, a);
-                money_format_cents(r->sdi_taxed, b);
-                printf("  quarter %d-Q%d: SDI-subject wages %s, SDI-taxed %s\n", q / 4, q % 4 + 1, a, b);
-            }
+        if ((n = records_of(t, who, &ix)) < 0)
+            return errf(err, errlen, STATE_ERROR, "out of memory");
+        for (int k = 0; k < n; k++) {
+            const ledger_provider_quarter *r = ledger_row(t, ix[k]);
+            int32_t q = key_when(ledger_key_at(t, (size_t)ix[k]));
+            money_format_cents(r->sdi_subject, a);
+            money_format_cents(r->sdi_taxed, b);
+            printf("  quarter %d-Q%d: SDI-subject wages %s, SDI-taxed %s\n", q / 4, q % 4 + 1, a, b);
+        }
+        free(ix);
         const int32_t *v = ledger_peek(&lg->violations, ledger_key(who, 0));
         printf("  workweek violation months: %d\n", v ? *v : 0);
     } else {
         t = &lg->bups_year;
-        for (size_t i = 0; i < t->n; i++)
-            if (key_who(ledger_key_at(t, i)) == who) {
-                cal_format_hm(*(const int64_t *)ledger_row(t, (int32_t)i), hm);
-                printf("  BUPS fiscal year %d-%02d: %s used\n", key_when(ledger_key_at(t, i)), (key_when(ledger_key_at(t, i)) + 1) % 100,
-                       hm);
-            }
+        if ((n = records_of(t, who, &ix)) < 0)
+            return errf(err, errlen, STATE_ERROR, "out of memory");
+        for (int k = 0; k < n; k++) {
+            int32_t fy = key_when(ledger_key_at(t, (size_t)ix[k]));
+            cal_format_hm(*(const int64_t *)ledger_row(t, ix[k]), hm);
+            printf("  BUPS fiscal year %d-%02d: %s used\n", fy, (fy + 1) % 100, hm);
+        }
+        free(ix);
     }
     return 0;
 }
