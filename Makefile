@@ -78,6 +78,8 @@ DEMO_OUT := $(BUILD)/demo-out
 
 # The demo pay run: a fixed run date, so the result is the same every day.
 run: payrun
+	./payrun check --data fixtures/demo --run-date $(DEMO_RUN_DATE) fixtures/demo/timesheets-2026-11.csv
+	@echo
 	./payrun run --data fixtures/demo --out $(DEMO_OUT) --run-date $(DEMO_RUN_DATE) --verbose \
 	    fixtures/demo/timesheets-2026-11.csv
 	@echo "--- $(DEMO_OUT)/summary.json"; cat $(DEMO_OUT)/summary.json
