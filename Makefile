@@ -9,7 +9,7 @@
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -Iengine -Iformats $(EXTRA_CFLAGS)
-LDLIBS   := -lcsv -lgmp -lz
+LDLIBS   := -lcsv -lgmp -lz -pthread
 PREFIX   ?= /usr/local
 BUILD    := build
 DEMO_RUN_DATE := 2026-12-04

@@ -6,6 +6,7 @@
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@ typedef struct {
     char *err;
     size_t errlen;
     uint64_t rows;
-    const uint64_t *bytes;  /* raw bytes read so far */
+    const uint64_t *bytes;  /* raw bytes read so far (as of the block being parsed) */
 } reader;
 
 static int no_space(unsigned char c) { (void)c; return 0; }
@@ -202,11 +203,228 @@ static int feed(reader *r, struct csv_parser *p, const void *s, size_t n)
     return r->stop;
 }
 
+/* ---- the byte source: read(2), inflated when the file starts with the gzip magic ---- */
+
+typedef struct {
+    const char *path;
+    int fd;
+    unsigned char *in;      /* raw bytes of a gzip file */
+    z_stream z;
+    int zinit, zend, first, eof;
+    uint64_t bytes;         /* raw bytes read */
+    uint32_t crc;           /* their CRC-32 */
+    char *err;
+    size_t errlen;
+} source;
+
+static int source_error(source *s, const char *what, const char *detail)
+{
+    snprintf(s->err, s->errlen, "%s: %s%s%s", s->path, what, detail ? ": " : "", detail ? detail : "");
+    return CSVR_ERROR;
+}
+
+/* Reads up to cap raw bytes into buf (*got = 0 at the end of the file). */
+static int source_read(source *s, unsigned char *buf, size_t cap, size_t *got)
+{
+    for (;;) {
+        ssize_t k = read(s->fd, buf, cap);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return source_error(s, "read error", strerror(errno));
+        *got = (size_t)k;
+        s->bytes += (uint64_t)k;
+        s->crc = (uint32_t)crc32(s->crc, buf, (uInt)k);
+        return 0;
+    }
+}
+
+/* Reads more gzip input when the inflater has used it all. */
+static int source_refill(source *s)
+{
+    size_t got;
+    if (source_read(s, s->in, BLOCK, &got) != 0)
+        return CSVR_ERROR;
+    if (got == 0)
+        s->eof = 1;
+    s->z.next_in = s->in;
+    s->z.avail_in = (uInt)got;
+    return 0;
+}
+
+/* The next bytes of the file's content into out[0..BLOCK): *n of them, 0 at the end.
+ * Returns 0, or CSVR_ERROR with the message in s->err (unreadable, bad or truncated gzip). */
+static int source_next(source *s, unsigned char *out, size_t *n)
+{
+    *n = 0;
+    if (s->first) {
+        s->first = 0;
+        size_t got;
+        if (source_read(s, s->in, BLOCK, &got) != 0)
+            return CSVR_ERROR;
+        if (got < 2 || s->in[0] != 0x1f || s->in[1] != 0x8b) {
+            memcpy(out, s->in, got);        /* plain: the first block as it is */
+            *n = got;
+            return 0;
+        }
+        if (inflateInit2(&s->z, 15 + 16) != Z_OK)
+            return source_error(s, "cannot start gzip decompression", NULL);
+        s->zinit = 1;
+        s->z.next_in = s->in;
+        s->z.avail_in = (uInt)got;
+    }
+    if (!s->zinit)
+        return source_read(s, out, BLOCK, n);
+    s->z.next_out = out;
+    s->z.avail_out = BLOCK;
+    while (s->z.avail_out > 0) {
+        if (s->zend) {
+            if (s->z.avail_in == 0 && !s->eof) {
+                if (source_refill(s) != 0)
+                    return CSVR_ERROR;
+                continue;
+            }
+            if (s->z.avail_in == 0)
+                break;                      /* the end of the last gzip member */
+            inflateReset(&s->z);            /* another gzip member follows */
+            s->zend = 0;
+        }
+        if (s->z.avail_in == 0 && !s->eof) {
+            if (source_refill(s) != 0)
+                return CSVR_ERROR;
+            continue;
+        }
+        uInt before = s->z.avail_out;
+        int zr = inflate(&s->z, Z_NO_FLUSH);
+        if (zr == Z_STREAM_END) {
+            s->zend = 1;
+            continue;
+        }
+        if (zr != Z_OK && zr != Z_BUF_ERROR)
+            return source_error(s, "bad gzip data", s->z.msg ? s->z.msg : "inflate failed");
+        if (s->z.avail_in == 0 && s->eof && s->z.avail_out == before)
+            return source_error(s, "gzip data is truncated (unexpected end of file)", NULL);
+    }
+    *n = BLOCK - s->z.avail_out;
+    return 0;
+}
+
+/* ---- an optional reader thread: the source runs on the second core ---- */
+
+static int reader_thread_on;
+
+void csvr_use_reader_thread(int on) { reader_thread_on = on; }
+
+#define NSLOTS 4
+
+typedef struct {
+    source *src;
+    unsigned char *buf[NSLOTS];
+    size_t len[NSLOTS];
+    uint64_t raw[NSLOTS];   /* raw bytes read when the slot was filled */
+    int failed[NSLOTS];
+    int head, count, stop;
+    pthread_mutex_t mu;
+    pthread_cond_t changed;
+} pipe_t;
+
+static void *produce(void *arg)
+{
+    pipe_t *q = arg;
+    int slot = 0;
+    for (;;) {
+        pthread_mutex_lock(&q->mu);
+        while (q->count == NSLOTS && !q->stop)
+            pthread_cond_wait(&q->changed, &q->mu);
+        int stop = q->stop;
+        pthread_mutex_unlock(&q->mu);
+        if (stop)
+            return NULL;
+        size_t n = 0;
+        int failed = source_next(q->src, q->buf[slot], &n) != 0;
+        pthread_mutex_lock(&q->mu);
+        q->len[slot] = n;
+        q->raw[slot] = q->src->bytes;
+        q->failed[slot] = failed;
+        q->count++;
+        pthread_cond_broadcast(&q->changed);
+        pthread_mutex_unlock(&q->mu);
+        if (failed || n == 0)
+            return NULL;                    /* the end, or an error the consumer reports */
+        slot = (slot + 1) % NSLOTS;
+    }
+}
+
+/* Feeds the whole source to the parser, on this thread or with a reader thread.
+ * Returns 0, feed's result, or CSVR_ERROR with the source's message. */
+static int feed_all(reader *r, struct csv_parser *p, source *src, unsigned char *out, uint64_t *seen)
+{
+    if (!reader_thread_on) {
+        for (;;) {
+            size_t n;
+            if (source_next(src, out, &n) != 0)
+                return CSVR_ERROR;
+            *seen = src->bytes;
+            if (n == 0)
+                return 0;
+            int rc = feed(r, p, out, n);
+            if (rc != 0)
+                return rc;
+        }
+    }
+    pipe_t q = {.src = src};
+    int rc = 0;
+    for (int i = 0; i < NSLOTS; i++)
+        if (!(q.buf[i] = malloc(BLOCK)))
+            rc = CSVR_ERROR;
+    pthread_t tid;
+    if (rc != 0 || pthread_mutex_init(&q.mu, NULL) != 0 || pthread_cond_init(&q.changed, NULL) != 0 ||
+        pthread_create(&tid, NULL, produce, &q) != 0) {
+        for (int i = 0; i < NSLOTS; i++)
+            free(q.buf[i]);
+        snprintf(r->err, r->errlen, "%s: cannot start the reader thread", r->row.path);
+        return CSVR_ERROR;
+    }
+    for (;;) {
+        pthread_mutex_lock(&q.mu);
+        while (q.count == 0)
+            pthread_cond_wait(&q.changed, &q.mu);
+        int slot = q.head;
+        pthread_mutex_unlock(&q.mu);
+        if (q.failed[slot]) {
+            rc = CSVR_ERROR;
+            break;
+        }
+        if (q.len[slot] == 0)
+            break;
+        *seen = q.raw[slot];
+        rc = feed(r, p, q.buf[slot], q.len[slot]);
+        pthread_mutex_lock(&q.mu);
+        q.head = (q.head + 1) % NSLOTS;
+        q.count--;
+        pthread_cond_broadcast(&q.changed);
+        pthread_mutex_unlock(&q.mu);
+        if (rc != 0)
+            break;
+    }
+    pthread_mutex_lock(&q.mu);
+    q.stop = 1;
+    pthread_cond_broadcast(&q.changed);
+    pthread_mutex_unlock(&q.mu);
+    pthread_join(tid, NULL);
+    pthread_mutex_destroy(&q.mu);
+    pthread_cond_destroy(&q.changed);
+    for (int i = 0; i < NSLOTS; i++)
+        free(q.buf[i]);
+    return rc;
+}
+
 int csvr_read(const char *path, const csvr_column *cols, int ncols, csvr_row_fn fn, void *ctx, csvr_info *info,
               char *err, size_t errlen)
 {
     reader r = {.cols = cols, .ncols = ncols, .fn = fn, .ctx = ctx, .line = 1, .err = err, .errlen = errlen};
     csvr_info local = {0};
+    uint64_t seen = 0;
     if (!info)
         info = &local;
     memset(info, 0, sizeof *info);
@@ -216,10 +434,11 @@ int csvr_read(const char *path, const csvr_column *cols, int ncols, csvr_row_fn 
     }
     r.row.path = path;
     r.row.col = r.colmap;
-    r.bytes = &info->bytes;
+    r.bytes = &seen;
 
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) {
+    source src = {.path = path, .first = 1, .err = err, .errlen = errlen, .crc = (uint32_t)crc32(0L, Z_NULL, 0)};
+    src.fd = open(path, O_RDONLY);
+    if (src.fd < 0) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return CSVR_ERROR;
     }
@@ -227,77 +446,14 @@ int csvr_read(const char *path, const csvr_column *cols, int ncols, csvr_row_fn 
     csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL);
     csv_set_space_func(&p, no_space);   /* values are exact: never trim spaces (SPEC §1) */
     csv_set_blk_size(&p, BLOCK);        /* a long field grows libcsv's buffer in big steps, not 128 bytes */
-    unsigned char *in = malloc(BLOCK), *out = malloc(BLOCK);
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    int zinit = 0, zend = 0, rc = 0, first = 1;
-    uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
-    if (!in || !out) {
+    unsigned char *out = malloc(BLOCK);
+    src.in = malloc(BLOCK);
+    int rc;
+    if (!src.in || !out) {
         snprintf(err, errlen, "%s: out of memory", path);
         rc = CSVR_ERROR;
-        goto done;
-    }
-    for (;;) {
-        ssize_t got = read(fd, in, BLOCK);
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
-            rc = CSVR_ERROR;
-            break;
-        }
-        if (got == 0)
-            break;
-        info->bytes += (uint64_t)got;
-        crc = (uint32_t)crc32(crc, in, (uInt)got);
-        if (first) {
-            first = 0;
-            if (got >= 2 && in[0] == 0x1f && in[1] == 0x8b) {
-                if (inflateInit2(&z, 15 + 16) != Z_OK) {
-                    snprintf(err, errlen, "%s: cannot start gzip decompression", path);
-                    rc = CSVR_ERROR;
-                    break;
-                }
-                zinit = 1;
-                info->gzip = 1;
-            }
-        }
-        if (!zinit) {
-            if ((rc = feed(&r, &p, in, (size_t)got)) != 0)
-                break;
-            continue;
-        }
-        z.next_in = in;
-        z.avail_in = (uInt)got;
-        for (;;) {
-            if (zend) {
-                if (z.avail_in == 0)
-                    break;
-                inflateReset(&z);             /* another gzip member follows */
-                zend = 0;
-            }
-            z.next_out = out;
-            z.avail_out = BLOCK;
-            int zr = inflate(&z, Z_NO_FLUSH);
-            if (zr == Z_STREAM_END)
-                zend = 1;
-            else if (zr != Z_OK && zr != Z_BUF_ERROR) {
-                snprintf(err, errlen, "%s: bad gzip data: %s", path, z.msg ? z.msg : "inflate failed");
-                rc = CSVR_ERROR;
-                break;
-            }
-            size_t have = BLOCK - z.avail_out;
-            if (have && (rc = feed(&r, &p, out, have)) != 0)
-                break;
-            if (!zend && z.avail_out != 0)
-                break;                        /* this block is used up: read the next */
-        }
-        if (rc != 0)
-            break;
-    }
-    if (rc == 0 && zinit && !zend) {
-        snprintf(err, errlen, "%s: gzip data is truncated (unexpected end of file)", path);
-        rc = CSVR_ERROR;
+    } else {
+        rc = feed_all(&r, &p, &src, out, &seen);
     }
     if (rc == 0) {
         if (csv_fini(&p, on_field, on_row, &r) != 0)
@@ -313,14 +469,15 @@ int csvr_read(const char *path, const csvr_column *cols, int ncols, csvr_row_fn 
         snprintf(err, errlen, "%s: empty file (no header row)", path);
         rc = CSVR_ERROR;
     }
-done:
-    info->crc32 = crc;
+    info->bytes = src.bytes;
+    info->crc32 = src.crc;
+    info->gzip = src.zinit;
     info->rows = r.rows;
-    if (zinit)
-        inflateEnd(&z);
+    if (src.zinit)
+        inflateEnd(&src.z);
     csv_free(&p);
-    close(fd);
-    free(in);
+    close(src.fd);
+    free(src.in);
     free(out);
     free(r.buf);
     free(r.off);

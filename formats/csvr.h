@@ -56,4 +56,9 @@ typedef int (*csvr_row_fn)(void *ctx, const csvr_row *row);
 int csvr_read(const char *path, const csvr_column *cols, int ncols, csvr_row_fn fn, void *ctx, csvr_info *info,
               char *err, size_t errlen);
 
+/* With on set, csvr_read runs reading and gzip decompression on a second thread
+ * (the parse and the callbacks stay on the calling thread, in the same order): the
+ * rows, errors and info are the same either way. Off by default. */
+void csvr_use_reader_thread(int on);
+
 #endif

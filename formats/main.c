@@ -51,7 +51,7 @@ static const char usage_check[] =
 
 static const char usage_run[] =
     "usage: payrun run --data DIR --out DIR [--state DIR [--from-generation N [--commit]]]\n"
-    "                  [--run-date YYYY-MM-DD] [--gzip] [--verbose] TIMESHEET_FILE...\n"
+    "                  [--run-date YYYY-MM-DD] [--gzip] [--verbose] [--threads 1|2] TIMESHEET_FILE...\n"
     "\n"
     "Pays the timesheet files, in the order given, against the parameters and master\n"
     "files of the data directory, and writes into the output directory, atomically:\n"
@@ -86,6 +86,7 @@ typedef struct {
     const char *state, *provider, *recipient;
     const char *params, *csv, *timesheet;
     int gzip, verbose, commit, list;
+    int threads;                /* 1: read on this thread; 2 (default): a reader thread */
     int from_generation;        /* -1 unless given */
     cal_date run_date;
     const char **files;
@@ -106,6 +107,7 @@ static int parse_options(int argc, char **argv, const char *usage, options *o)
 {
     o->run_date = today();
     o->from_generation = -1;
+    o->threads = 2;
     o->files = calloc((size_t)argc + 1, sizeof *o->files);
     if (!o->files)
         return EXIT_INTERNAL;
@@ -138,6 +140,13 @@ static int parse_options(int argc, char **argv, const char *usage, options *o)
             o->csv = argv[++i];
         } else if (strcmp(a, "--timesheet") == 0 && i + 1 < argc) {
             o->timesheet = argv[++i];
+        } else if (strcmp(a, "--threads") == 0 && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (strcmp(v, "1") != 0 && strcmp(v, "2") != 0) {
+                fprintf(stderr, "payrun: --threads %s: 1 or 2\n", v);
+                return EXIT_USAGE;
+            }
+            o->threads = v[0] - '0';
         } else if (strcmp(a, "--list") == 0) {
             o->list = 1;
         } else if (strcmp(a, "--commit") == 0) {
@@ -160,6 +169,7 @@ static int parse_options(int argc, char **argv, const char *usage, options *o)
             o->files[o->nfiles++] = a;
         }
     }
+    csvr_use_reader_thread(o->threads == 2);
     if (!o->data && usage != usage_state) {
         fprintf(stderr, "payrun: --data DIR is required\n%s", usage);
         return EXIT_USAGE;
