@@ -40,7 +40,10 @@ typedef struct {
     size_t errlen;
     uint64_t rows;
     const uint64_t *bytes;  /* raw bytes read so far (as of the block being parsed) */
+    struct pipe_s *pipe;    /* with a reader thread: where rows go in batches */
 } reader;
+
+static void batch_row_done(reader *r);
 
 static int no_space(unsigned char c) { (void)c; return 0; }
 
@@ -171,6 +174,9 @@ static void on_row(int c, void *data)
             r->header_done = 1;
             if (map_header(r) != 0)
                 r->stop = CSVR_ERROR;
+        } else if (r->pipe) {
+            r->row.line = start;
+            batch_row_done(r);
         } else {
             r->row.line = start;
             r->row.bytes_read = *r->bytes;
@@ -309,103 +315,211 @@ static int source_next(source *s, unsigned char *out, size_t *n)
     return 0;
 }
 
-/* ---- an optional reader thread: the source runs on the second core ---- */
+/* ---- an optional reader thread: the source and libcsv run on the second core ----
+ *
+ * The thread reads, inflates and parses; the rows cross to the calling thread in
+ * batches (field bytes with a NUL after each, their offsets and lengths, and each
+ * row's line), where the callback runs in file order. The last batch carries the
+ * parse's result, so errors come after the rows before them, as on one thread. */
 
 static int reader_thread_on;
 
 void csvr_use_reader_thread(int on) { reader_thread_on = on; }
 
-#define NSLOTS 4
+#define NBATCH 4
+#define BATCH_ROWS 1024
+#define BATCH_BYTES (256 * 1024)
 
 typedef struct {
+    long line;
+    size_t first, nfields;      /* fields first .. first + nfields of the batch */
+    uint64_t bytes_read;
+} batch_row;
+
+typedef struct {
+    char *buf;
+    size_t used, cap;
+    size_t *off, *len;
+    size_t nf, fcap;
+    batch_row *rows;
+    size_t nrows, rcap;
+    int end;                    /* the last batch: rc is the parse's result */
+    int rc;
+} batch;
+
+typedef struct pipe_s {
+    reader *r;
+    struct csv_parser *p;
     source *src;
-    unsigned char *buf[NSLOTS];
-    size_t len[NSLOTS];
-    uint64_t raw[NSLOTS];   /* raw bytes read when the slot was filled */
-    int failed[NSLOTS];
-    int head, count, stop;
+    unsigned char *out;
+    uint64_t *seen;
+    batch b[NBATCH];
+    int head, count, fill, stop;
+    char err[1024];
     pthread_mutex_t mu;
     pthread_cond_t changed;
 } pipe_t;
 
-static void *produce(void *arg)
+/* Grows the batch for one more row of r's current fields. Returns 0 or -1. */
+static int batch_add(batch *b, const reader *r)
 {
-    pipe_t *q = arg;
-    int slot = 0;
-    for (;;) {
-        pthread_mutex_lock(&q->mu);
-        while (q->count == NSLOTS && !q->stop)
-            pthread_cond_wait(&q->changed, &q->mu);
-        int stop = q->stop;
-        pthread_mutex_unlock(&q->mu);
-        if (stop)
-            return NULL;
-        size_t n = 0;
-        int failed = source_next(q->src, q->buf[slot], &n) != 0;
-        pthread_mutex_lock(&q->mu);
-        q->len[slot] = n;
-        q->raw[slot] = q->src->bytes;
-        q->failed[slot] = failed;
-        q->count++;
-        pthread_cond_broadcast(&q->changed);
-        pthread_mutex_unlock(&q->mu);
-        if (failed || n == 0)
-            return NULL;                    /* the end, or an error the consumer reports */
-        slot = (slot + 1) % NSLOTS;
+    if (b->nrows == b->rcap) {
+        size_t cap = b->rcap ? b->rcap * 2 : BATCH_ROWS;
+        batch_row *v = realloc(b->rows, cap * sizeof *v);
+        if (!v)
+            return -1;
+        b->rows = v;
+        b->rcap = cap;
     }
+    if (b->nf + r->nfields > b->fcap) {
+        size_t cap = b->fcap ? b->fcap : 32 * BATCH_ROWS;
+        while (cap < b->nf + r->nfields)
+            cap *= 2;
+        size_t *off = realloc(b->off, cap * sizeof *off);
+        if (off)
+            b->off = off;
+        size_t *len = realloc(b->len, cap * sizeof *len);
+        if (len)
+            b->len = len;
+        if (!off || !len)
+            return -1;
+        b->fcap = cap;
+    }
+    if (b->used + r->used > b->cap) {
+        size_t cap = b->cap ? b->cap : 2 * BATCH_BYTES;
+        while (cap < b->used + r->used)
+            cap *= 2;
+        char *buf = realloc(b->buf, cap);
+        if (!buf)
+            return -1;
+        b->buf = buf;
+        b->cap = cap;
+    }
+    batch_row *row = &b->rows[b->nrows++];
+    row->line = r->row.line;
+    row->first = b->nf;
+    row->nfields = r->nfields;
+    row->bytes_read = *r->bytes;
+    memcpy(b->buf + b->used, r->buf, r->used);
+    for (size_t i = 0; i < r->nfields; i++) {
+        b->off[b->nf + i] = b->used + r->off[i];
+        b->len[b->nf + i] = r->len[i];
+    }
+    b->nf += r->nfields;
+    b->used += r->used;
+    return 0;
 }
 
-/* Feeds the whole source to the parser, on this thread or with a reader thread.
- * Returns 0, feed's result, or CSVR_ERROR with the source's message. */
-static int feed_all(reader *r, struct csv_parser *p, source *src, unsigned char *out, uint64_t *seen)
+/* Hands the filling batch to the calling thread (as the last one when end) and waits
+ * for a free one. Returns 0, or 1 when the calling thread stopped reading. */
+static int batch_publish(pipe_t *q, int end, int rc)
 {
-    if (!reader_thread_on) {
-        for (;;) {
-            size_t n;
-            if (source_next(src, out, &n) != 0)
-                return CSVR_ERROR;
-            *seen = src->bytes;
-            if (n == 0)
-                return 0;
-            int rc = feed(r, p, out, n);
-            if (rc != 0)
-                return rc;
-        }
+    pthread_mutex_lock(&q->mu);
+    q->b[q->fill].end = end;
+    q->b[q->fill].rc = rc;
+    q->count++;
+    q->fill = (q->fill + 1) % NBATCH;
+    pthread_cond_broadcast(&q->changed);
+    while (!end && q->count == NBATCH && !q->stop)
+        pthread_cond_wait(&q->changed, &q->mu);
+    int stop = q->stop;
+    pthread_mutex_unlock(&q->mu);
+    if (!end && !stop) {
+        batch *b = &q->b[q->fill];  /* free now: the calling thread is done with it */
+        b->used = b->nf = b->nrows = 0;
     }
-    pipe_t q = {.src = src};
-    int rc = 0;
-    for (int i = 0; i < NSLOTS; i++)
-        if (!(q.buf[i] = malloc(BLOCK)))
-            rc = CSVR_ERROR;
+    return stop;
+}
+
+/* on_row's hand-off on the reader thread: the row joins the batch. */
+static void batch_row_done(reader *r)
+{
+    pipe_t *q = r->pipe;
+    batch *b = &q->b[q->fill];
+    if (batch_add(b, r) != 0) {
+        r->oom = 1;
+        return;
+    }
+    if ((b->nrows >= BATCH_ROWS || b->used >= BATCH_BYTES) && batch_publish(q, 0, 0))
+        r->stop = 1;            /* the calling thread stopped: its own result stands */
+}
+
+static int parse_all(reader *r, struct csv_parser *p, source *src, unsigned char *out, uint64_t *seen);
+
+static void *parse_thread(void *arg)
+{
+    pipe_t *q = arg;
+    int rc = parse_all(q->r, q->p, q->src, q->out, q->seen);
+    batch_publish(q, 1, rc);    /* the last batch; not read when the calling thread stopped */
+    return NULL;
+}
+
+/* Runs parse_all on a reader thread and fn here, batch by batch. Returns what
+ * parse_all or fn returned. */
+static int read_threaded(reader *r, struct csv_parser *p, source *src, unsigned char *out, uint64_t *seen)
+{
+    pipe_t q = {.r = r, .p = p, .src = src, .out = out, .seen = seen};
+    char *user_err = r->err;
+    size_t user_errlen = r->errlen;
+    r->pipe = &q;
+    r->err = src->err = q.err;
+    r->errlen = src->errlen = sizeof q.err;
     pthread_t tid;
-    if (rc != 0 || pthread_mutex_init(&q.mu, NULL) != 0 || pthread_cond_init(&q.changed, NULL) != 0 ||
-        pthread_create(&tid, NULL, produce, &q) != 0) {
-        for (int i = 0; i < NSLOTS; i++)
-            free(q.buf[i]);
-        snprintf(r->err, r->errlen, "%s: cannot start the reader thread", r->row.path);
+    if (pthread_mutex_init(&q.mu, NULL) != 0 || pthread_cond_init(&q.changed, NULL) != 0 ||
+        pthread_create(&tid, NULL, parse_thread, &q) != 0) {
+        snprintf(user_err, user_errlen, "%s: cannot start the reader thread", r->row.path);
         return CSVR_ERROR;
     }
-    for (;;) {
+    int rc = 0;
+    char **field = NULL;
+    size_t fieldcap = 0;
+    for (int end = 0; !end && rc == 0;) {
         pthread_mutex_lock(&q.mu);
         while (q.count == 0)
             pthread_cond_wait(&q.changed, &q.mu);
-        int slot = q.head;
         pthread_mutex_unlock(&q.mu);
-        if (q.failed[slot]) {
-            rc = CSVR_ERROR;
-            break;
+        batch *b = &q.b[q.head];
+        /* r->row.line is the reader thread's; path, the column map and the header
+         * width are fixed before the first batch */
+        csvr_row row = {.path = r->row.path, .col = r->colmap, .nheader = r->row.nheader};
+        for (size_t i = 0; i < b->nrows && rc == 0; i++) {
+            const batch_row *br = &b->rows[i];
+            if (br->nfields > fieldcap) {
+                size_t cap = fieldcap ? fieldcap * 2 : 64;
+                while (cap < br->nfields)
+                    cap *= 2;
+                char **f = realloc(field, cap * sizeof *f);
+                if (!f) {
+                    snprintf(user_err, user_errlen, "%s:%ld: out of memory reading a row", r->row.path, br->line);
+                    rc = CSVR_ERROR;
+                    break;
+                }
+                field = f;
+                fieldcap = cap;
+            }
+            for (size_t k = 0; k < br->nfields; k++)
+                field[k] = b->buf + b->off[br->first + k];
+            row.line = br->line;
+            row.nfields = br->nfields;
+            row.field = field;
+            row.len = b->len + br->first;
+            row.bytes_read = br->bytes_read;
+            r->rows++;
+            rc = r->fn(r->ctx, &row);
         }
-        if (q.len[slot] == 0)
-            break;
-        *seen = q.raw[slot];
-        rc = feed(r, p, q.buf[slot], q.len[slot]);
+        if (rc == 0 && b->end) {
+            end = 1;
+            rc = b->rc;
+            if (rc == CSVR_ERROR)
+                snprintf(user_err, user_errlen, "%s", q.err);
+        }
         pthread_mutex_lock(&q.mu);
-        q.head = (q.head + 1) % NSLOTS;
+        q.head = (q.head + 1) % NBATCH;
         q.count--;
+        if (rc != 0)
+            q.stop = 1;
         pthread_cond_broadcast(&q.changed);
         pthread_mutex_unlock(&q.mu);
-        if (rc != 0)
-            break;
     }
     pthread_mutex_lock(&q.mu);
     q.stop = 1;
@@ -414,9 +528,47 @@ static int feed_all(reader *r, struct csv_parser *p, source *src, unsigned char 
     pthread_join(tid, NULL);
     pthread_mutex_destroy(&q.mu);
     pthread_cond_destroy(&q.changed);
-    for (int i = 0; i < NSLOTS; i++)
-        free(q.buf[i]);
+    r->err = src->err = user_err;
+    r->errlen = src->errlen = user_errlen;
+    free(field);
+    for (int i = 0; i < NBATCH; i++) {
+        free(q.b[i].buf);
+        free(q.b[i].off);
+        free(q.b[i].len);
+        free(q.b[i].rows);
+    }
     return rc;
+}
+
+/* Reads, parses and checks the whole file, rows to fn (or to batches with a reader
+ * thread). Returns 0, CSVR_ERROR with the message in r->err, or fn's result. */
+static int parse_all(reader *r, struct csv_parser *p, source *src, unsigned char *out, uint64_t *seen)
+{
+    int rc = 0;
+    for (;;) {
+        size_t n;
+        if (source_next(src, out, &n) != 0)
+            return CSVR_ERROR;
+        *seen = src->bytes;
+        if (n == 0)
+            break;
+        rc = feed(r, p, out, n);
+        if (rc != 0)
+            return rc;
+    }
+    if (csv_fini(p, on_field, on_row, r) != 0)
+        return parse_error(r, p);
+    if (r->stop)
+        return r->stop;
+    if (r->oom) {
+        snprintf(r->err, r->errlen, "%s:%ld: out of memory reading a row", r->row.path, r->line);
+        return CSVR_ERROR;
+    }
+    if (!r->header_done) {
+        snprintf(r->err, r->errlen, "%s: empty file (no header row)", r->row.path);
+        return CSVR_ERROR;
+    }
+    return 0;
 }
 
 int csvr_read(const char *path, const csvr_column *cols, int ncols, csvr_row_fn fn, void *ctx, csvr_info *info,
@@ -452,22 +604,10 @@ int csvr_read(const char *path, const csvr_column *cols, int ncols, csvr_row_fn 
     if (!src.in || !out) {
         snprintf(err, errlen, "%s: out of memory", path);
         rc = CSVR_ERROR;
+    } else if (reader_thread_on) {
+        rc = read_threaded(&r, &p, &src, out, &seen);
     } else {
-        rc = feed_all(&r, &p, &src, out, &seen);
-    }
-    if (rc == 0) {
-        if (csv_fini(&p, on_field, on_row, &r) != 0)
-            rc = parse_error(&r, &p);
-        else
-            rc = r.stop;
-        if (rc == 0 && r.oom) {
-            snprintf(err, errlen, "%s:%ld: out of memory reading a row", path, r.line);
-            rc = CSVR_ERROR;
-        }
-    }
-    if (rc == 0 && !r.header_done) {
-        snprintf(err, errlen, "%s: empty file (no header row)", path);
-        rc = CSVR_ERROR;
+        rc = parse_all(&r, &p, &src, out, &seen);
     }
     info->bytes = src.bytes;
     info->crc32 = src.crc;

@@ -19,6 +19,19 @@ static int suite_clean(void)
     return 0;
 }
 
+/* The same tests again with the reader thread parsing and handing rows over in
+ * batches: every row, line, error and info must be the same. */
+static int threaded_init(void)
+{
+    csvr_use_reader_thread(1);
+    return suite_init();
+}
+static int threaded_clean(void)
+{
+    csvr_use_reader_thread(0);
+    return suite_clean();
+}
+
 /* Wanted columns of most tests: a and b required, c optional. */
 static const csvr_column ABC[] = {{"a", 1}, {"b", 1}, {"c", 0}};
 
@@ -578,5 +591,7 @@ int test_csvr_register(void)
         {"callback return stops the read", test_callback_stops},
         {"big files across blocks", test_big_files},
     };
-    return tu_register("csvr", suite_init, suite_clean, tests, sizeof tests / sizeof tests[0]);
+    size_t n = sizeof tests / sizeof tests[0];
+    int rc = tu_register("csvr", suite_init, suite_clean, tests, n);
+    return rc ? rc : tu_register("csvr with the reader thread", threaded_init, threaded_clean, tests, n);
 }
