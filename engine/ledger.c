@@ -29,7 +29,8 @@ static inline size_t mix(uint64_t x)
     return (size_t)x;
 }
 
-/* The slot holding key, or the empty slot where it would go. */
+/* The overflow slot holding key, or the empty slot where it would go (the index
+ * must exist). */
 static inline size_t find_slot(const ledger_table *t, uint64_t key)
 {
     size_t i = mix(key) & t->mask;
@@ -38,30 +39,61 @@ static inline size_t find_slot(const ledger_table *t, uint64_t key)
     return i;
 }
 
-const void *ledger_peek(const ledger_table *t, uint64_t key)
+/* The direct-map slot of key, or NULL when its who is outside the map. */
+static inline uint32_t *direct_slot(const ledger_table *t, uint64_t key)
 {
-    if (!t->slot)
+    uint32_t who = (uint32_t)(key >> 32);
+    if (!t->direct || who >= (uint32_t)t->direct_who)
         return NULL;
-    uint32_t r = t->slot[find_slot(t, key)];
-    return r ? ledger_row(t, (int32_t)(r - 1)) : NULL;
+    return t->direct + (size_t)who * t->direct_stride + ((uint32_t)key & (t->ways - 1));
 }
 
-/* Doubles the index (load kept at most 1/2). */
+/* The record index of key, or -1 when absent. */
+static inline int32_t lookup(const ledger_table *t, uint64_t key, uint32_t *d)
+{
+    if (d && *d && ledger_key_at(t, *d - 1) == key)
+        return (int32_t)(*d - 1);
+    if (t->nover == 0)
+        return -1;
+    uint32_t r = t->slot[find_slot(t, key)];
+    return r ? (int32_t)(r - 1) : -1;
+}
+
+const void *ledger_peek(const ledger_table *t, uint64_t key)
+{
+    int32_t i = lookup(t, key, direct_slot(t, key));
+    return i < 0 ? NULL : ledger_row(t, i);
+}
+
+/* Doubles the overflow index (load kept at most 1/2). */
 static int grow_index(ledger_table *t)
 {
     size_t nslots = t->slot ? (t->mask + 1) * 2 : 1024;
     uint32_t *slot = calloc(nslots, sizeof *slot);
     if (!slot)
         return -1;
-    for (size_t k = 0; k < t->n; k++) {
-        size_t i = mix(ledger_key_at(t, k)) & (nslots - 1);
+    for (size_t j = 0; t->slot && j <= t->mask; j++) {
+        if (!t->slot[j])
+            continue;
+        size_t i = mix(ledger_key_at(t, t->slot[j] - 1)) & (nslots - 1);
         while (slot[i])
             i = (i + 1) & (nslots - 1);
-        slot[i] = (uint32_t)(k + 1);
+        slot[i] = t->slot[j];
     }
     free(t->slot);
     t->slot = slot;
     t->mask = nslots - 1;
+    return 0;
+}
+
+/* Puts record r (index + 1) into the overflow index. Returns 0 or -1. */
+static int overflow_put(ledger_table *t, uint32_t r)
+{
+    if (!t->slot || (t->nover + 1) * 2 > t->mask + 1)
+        if (grow_index(t) != 0)
+            return -1;
+    t->slot[find_slot(t, ledger_key_at(t, r - 1))] = r;
+    t->nover++;
     return 0;
 }
 
@@ -76,33 +108,36 @@ static int reserve(ledger_table *t, size_t n)
         return -1;
     t->rows = rows;
     t->cap = n;
-    while (!t->slot || n * 2 > t->mask + 1)
-        if (grow_index(t) != 0)
-            return -1;
     return 0;
 }
 
 int32_t ledger_index(ledger_table *t, uint64_t key)
 {
-    if (!t->slot || (t->n + 1) * 2 > t->mask + 1)
-        if (grow_index(t) != 0)
-            return -1;
-    size_t i = find_slot(t, key);
-    if (t->slot[i])
-        return (int32_t)(t->slot[i] - 1);
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 256;
-        char *rows = realloc(t->rows, cap * t->stride);
-        if (!rows)
-            return -1;
-        t->rows = rows;
-        t->cap = cap;
-    }
+    uint32_t *d = direct_slot(t, key);
+    int32_t found = lookup(t, key, d);
+    if (found >= 0)
+        return found;
+    if (t->n == t->cap && reserve(t, t->cap ? t->cap * 2 : 256) != 0)
+        return -1;
+    if (t->n >= UINT32_MAX - 1)
+        return -1;
+    uint32_t r = (uint32_t)t->n + 1;
     char *entry = t->rows + t->n * t->stride;
     memset(entry, 0, t->stride);
     memcpy(entry, &key, sizeof key);
-    t->slot[i] = (uint32_t)(t->n + 1);
-    return (int32_t)t->n++;
+    t->n++;
+    if (d) {
+        /* the newer key takes the slot; the one it held goes to the overflow index */
+        if (*d && overflow_put(t, *d) != 0) {
+            t->n--;
+            return -1;
+        }
+        *d = r;
+    } else if (overflow_put(t, r) != 0) {
+        t->n--;
+        return -1;
+    }
+    return (int32_t)(r - 1);
 }
 
 void *ledger_get(ledger_table *t, uint64_t key)
@@ -136,8 +171,29 @@ int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipien
     if (copy_ids(&l->providers, providers) || copy_ids(&l->recipients, recipients) ||
         copy_ids(&l->overpayments, overpayments))
         return -1;
-    /* a pay run touches a few workweeks and one or two months of most providers and recipients */
+    /* direct maps: 16 workweeks, 4 months, 2 years and 4 quarters of each provider in
+     * one block; 16 workweeks, 4 months and 2 fiscal years of each recipient in another */
     size_t np = (size_t)providers->n, nr = (size_t)recipients->n;
+    ledger_table *pt[] = {&l->provider_week, &l->provider_month, &l->provider_year, &l->provider_quarter};
+    ledger_table *rt[] = {&l->recipient_week, &l->recipient_month, &l->bups_year};
+    static const uint32_t pways[] = {16, 4, 2, 4}, rways[] = {16, 4, 2};
+    l->provider_slots = calloc(np ? np * 26 : 1, sizeof(uint32_t));
+    l->recipient_slots = calloc(nr ? nr * 22 : 1, sizeof(uint32_t));
+    if (!l->provider_slots || !l->recipient_slots)
+        return -1;
+    for (size_t k = 0, at = 0; k < 4; at += pways[k++]) {
+        pt[k]->direct = l->provider_slots + at;
+        pt[k]->direct_stride = 26;
+        pt[k]->ways = pways[k];
+        pt[k]->direct_who = (int32_t)np;
+    }
+    for (size_t k = 0, at = 0; k < 3; at += rways[k++]) {
+        rt[k]->direct = l->recipient_slots + at;
+        rt[k]->direct_stride = 22;
+        rt[k]->ways = rways[k];
+        rt[k]->direct_who = (int32_t)nr;
+    }
+    /* a pay run touches a few workweeks and one or two months of most providers and recipients */
     if (reserve(&l->provider_week, 4 * np) || reserve(&l->recipient_week, 4 * nr) ||
         reserve(&l->provider_month, 2 * np) || reserve(&l->recipient_month, 2 * nr) ||
         reserve(&l->provider_year, np) || reserve(&l->provider_quarter, np))
@@ -147,6 +203,8 @@ int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipien
 
 void ledger_free(ledger *l)
 {
+    free(l->provider_slots);
+    free(l->recipient_slots);
     ids_free(&l->providers);
     ids_free(&l->recipients);
     ids_free(&l->overpayments);

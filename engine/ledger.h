@@ -39,17 +39,30 @@ typedef struct {
     money_cents sdi_taxed;      /* SDI-taxed wages this calendar quarter */
 } ledger_provider_quarter;
 
-/* A table of counter records of one kind, found by a 64-bit key: a dense array of
- * records, each stored right after its key (one cache line holds both), and an
- * open-addressing index of 4-byte slots (record + 1). */
+/* A table of counter records of one kind, found by a 64-bit key (who, when): a dense
+ * array of records, each stored right after its key (one cache line holds both).
+ *
+ * The index is in two parts. A direct map gives each provider or recipient a few
+ * slots ("ways") picked by `when`, so a pay run's recent workweeks and months of
+ * one person are found without hashing, next to that person's slots of the other
+ * tables (one or two cache lines for all of them). Records pushed out of their slot
+ * by a newer one, and keys of people outside the map, go to an open-addressing
+ * overflow index. Every record is in exactly one of the two. Slots hold record + 1. */
 typedef struct {
-    uint32_t *slot;             /* 0 = empty, else record index + 1 */
-    size_t mask;                /* slots - 1 */
+    uint32_t *slot;             /* overflow index, 0 = empty */
+    size_t mask;                /* overflow slots - 1 */
+    size_t nover;               /* records in the overflow index */
+    uint32_t *direct;           /* NULL, or the first of this table's ways for who 0 */
+    size_t direct_stride;       /* slots from one who to the next */
+    uint32_t ways;              /* a power of two */
+    int32_t direct_who;         /* who below this are in the direct map */
     char *rows;                 /* n entries of stride bytes: uint64 key, then the record */
     size_t n, cap, size, stride;
 } ledger_table;
 
 typedef struct {
+    uint32_t *provider_slots;           /* the direct maps of the provider tables, one block a provider */
+    uint32_t *recipient_slots;          /* and of the recipient tables */
     ids_table providers, recipients, overpayments;
     ids_table paid_timesheets;          /* timesheet ids paid */
     ids_map paid_periods;               /* (provider, recipient, period) keys paid by regular/catch_up */

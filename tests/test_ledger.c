@@ -1,0 +1,102 @@
+/* test_ledger.c — the ledger's counter tables (direct maps with an overflow index) against a plain reference. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger.h"
+#include "test_util.h"
+
+/* A ledger over np providers and nr recipients named P0.. and R0.. */
+static void make_ledger(ledger *l, ids_table *p, ids_table *r, ids_table *o, int np, int nr)
+{
+    char id[16];
+    memset(p, 0, sizeof *p);
+    memset(r, 0, sizeof *r);
+    memset(o, 0, sizeof *o);
+    for (int i = 0; i < np; i++)
+        ids_intern(p, id, (size_t)snprintf(id, sizeof id, "P%d", i), NULL);
+    for (int i = 0; i < nr; i++)
+        ids_intern(r, id, (size_t)snprintf(id, sizeof id, "R%d", i), NULL);
+    ASSERT_I64(ledger_init(l, p, r, o), 0);
+}
+
+/* Random (who, when) keys, many landing on the same direct slot (weeks 16 apart,
+ * months 4 apart) and some for people outside the map: every key keeps the record
+ * index it got first, is found by peek, and the records keep what was written. */
+static void test_tables_against_reference(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    enum { NP = 40, NKEYS = 20000 };
+    make_ledger(&l, &p, &r, &o, NP, NP);
+    ledger_table *tables[] = {&l.provider_week, &l.recipient_month, &l.provider_year, &l.violations};
+    uint64_t *keys = malloc(NKEYS * sizeof *keys);
+    int32_t *idx = malloc(NKEYS * sizeof *idx);
+    srand(7);
+    int wrong = 0;
+    char msg[160] = "";
+    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++) {
+        ledger_table *tb = tables[t];
+        size_t nk = 0;
+        for (int step = 0; step < NKEYS; step++) {
+            int32_t who = rand() % (NP + 5);                /* 5 people outside the direct map */
+            int32_t when = 20000 + 7 * (rand() % 64);       /* Sundays over 64 weeks: 16-week collisions */
+            uint64_t key = ledger_key(who, when);
+            int32_t i = ledger_index(tb, key);
+            size_t k = 0;
+            while (k < nk && keys[k] != key)
+                k++;
+            if (k == nk) {
+                keys[nk] = key;
+                idx[nk++] = i;
+                if (i != (int32_t)tb->n - 1 && !wrong++)
+                    snprintf(msg, sizeof msg, "table %zu: a new key got index %d, not the next (%zu)", t, i, tb->n - 1);
+                *(int32_t *)ledger_row(tb, i) = (int32_t)k + 1;
+            } else if (i != idx[k] && !wrong++) {
+                snprintf(msg, sizeof msg, "table %zu: key of who %d when %d moved from %d to %d", t, who, when,
+                         idx[k], i);
+            }
+        }
+        ASSERT_I64(tb->n, nk);
+        for (size_t k = 0; k < nk; k++) {
+            const int32_t *v = ledger_peek(tb, keys[k]);
+            if ((!v || *v != (int32_t)k + 1 || ledger_key_at(tb, (size_t)idx[k]) != keys[k]) && !wrong++)
+                snprintf(msg, sizeof msg, "table %zu: key %zu not found by peek or its record changed", t, k);
+        }
+        if (ledger_peek(tb, ledger_key(3, 19999)) != NULL && !wrong++)
+            snprintf(msg, sizeof msg, "table %zu: peek found a key never written", t);
+    }
+    ASSERT_MSG(wrong == 0, msg);
+    free(keys);
+    free(idx);
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
+/* An empty ledger over no providers at all still works (everything overflows). */
+static void test_empty_masters(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 0, 0);
+    ASSERT_MSG(ledger_peek(&l.provider_week, ledger_key(0, 7)) == NULL, "empty table has no record");
+    int32_t a = ledger_index(&l.provider_week, ledger_key(0, 7));
+    ASSERT_I64(a, 0);
+    ASSERT_I64(ledger_index(&l.provider_week, ledger_key(0, 7)), 0);
+    ASSERT_I64(ledger_index(&l.provider_week, ledger_key(1, 7)), 1);
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
+int test_ledger_register(void)
+{
+    static const tu_test tests[] = {
+        {"counter tables against a reference (direct slots, evictions, overflow)", test_tables_against_reference},
+        {"ledger over empty masters", test_empty_masters},
+    };
+    return tu_register("ledger", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
+}
