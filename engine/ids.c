@@ -199,3 +199,123 @@ void ids_map_free(ids_map *m)
     free(m->vals);
     memset(m, 0, sizeof *m);
 }
+
+/* ---- packed ids ---- */
+
+/* Base-38 digit of an id character (1-37), 0 when it has none. */
+static int code38(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return 1 + (c - '0');
+    if (c >= 'A' && c <= 'Z')
+        return 11 + (c - 'A');
+    return c == '-' ? 37 : 0;
+}
+
+#define PACK_DIGITS_FLAG (1ULL << 63)
+
+int ids_pack(const char *s, size_t n, uint64_t *code)
+{
+    if (n == 0)
+        return -1;
+    if (n <= 12) {
+        /* 38^12 < 2^63: the characters as base-38 digits, the last one highest; each digit >= 1, so the length is implied */
+        uint64_t v = 0;
+        size_t i = n;
+        while (i-- > 0) {
+            int d = code38((unsigned char)s[i]);
+            if (!d)
+                return -1;
+            v = v * 38 + (uint64_t)d;
+        }
+        *code = v;
+        return 0;
+    }
+    if (n > 17)
+        return -1;
+    uint64_t v = 0;     /* below 10^17 < 2^57 */
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    *code = PACK_DIGITS_FLAG | ((uint64_t)n << 57) | v;
+    return 0;
+}
+
+size_t ids_unpack(uint64_t code, char out[18])
+{
+    static const char digits38[] = "?0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-";
+    size_t n = 0;
+    if (code & PACK_DIGITS_FLAG) {
+        n = (size_t)(code >> 57 & 0x3F);
+        uint64_t v = code & ((1ULL << 57) - 1);
+        for (size_t i = n; i-- > 0; v /= 10)
+            out[i] = (char)('0' + v % 10);
+    } else {
+        for (; code; code /= 38)
+            out[n++] = digits38[code % 38];
+    }
+    out[n] = '\0';
+    return n;
+}
+
+/* ---- set of uint64 keys ---- */
+
+/* The home slot of key among nslots (multiply-shift: any table size works). */
+static inline size_t set_home(uint64_t key, size_t nslots)
+{
+    return (size_t)(((unsigned __int128)mix64(key) * nslots) >> 64);
+}
+
+int ids_set_has(const ids_set *s, uint64_t key)
+{
+    if (!s->keys)
+        return 0;
+    for (size_t i = set_home(key, s->nslots);;) {
+        if (s->keys[i] == key)
+            return 1;
+        if (s->keys[i] == UINT64_MAX)
+            return 0;
+        if (++i == s->nslots)
+            i = 0;
+    }
+}
+
+static void set_place(uint64_t *keys, size_t nslots, uint64_t key)
+{
+    size_t i = set_home(key, nslots);
+    while (keys[i] != UINT64_MAX)
+        if (++i == nslots)
+            i = 0;
+    keys[i] = key;
+}
+
+int ids_set_add(ids_set *s, uint64_t key)
+{
+    if (ids_set_has(s, key))
+        return 0;
+    if ((s->n + 1) * 4 > s->nslots * 3) {
+        /* grow by half: a load of 3/4 becomes 1/2 */
+        size_t nslots = s->nslots < 1024 ? 1024 : s->nslots + s->nslots / 2;
+        uint64_t *keys = malloc(nslots * sizeof *keys);
+        if (!keys)
+            return -1;
+        memset(keys, 0xff, nslots * sizeof *keys);
+        for (size_t j = 0; j < s->nslots; j++)
+            if (s->keys[j] != UINT64_MAX)
+                set_place(keys, nslots, s->keys[j]);
+        free(s->keys);
+        s->keys = keys;
+        s->nslots = nslots;
+    }
+    set_place(s->keys, s->nslots, key);
+    s->n++;
+    return 1;
+}
+
+void ids_set_free(ids_set *s)
+{
+    free(s->keys);
+    memset(s, 0, sizeof *s);
+}

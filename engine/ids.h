@@ -55,6 +55,26 @@ int32_t ids_map_get(const ids_map *m, uint64_t key);
 int32_t *ids_map_put(ids_map *m, uint64_t key, int32_t init);
 void ids_map_free(ids_map *m);
 
+/* Packs an id into 64 bits, exactly and reversibly, when it is short enough:
+ * up to 12 characters of 0-9, A-Z and '-' (base 38, top bit 0), or 13 to 17 digits
+ * (top bit 1, then the length, then the number). Returns 0 and the code, or -1 when
+ * the id does not pack. No code is UINT64_MAX. */
+int ids_pack(const char *s, size_t n, uint64_t *code);
+/* The id of a code from ids_pack into out (NUL-terminated); returns its length. */
+size_t ids_unpack(uint64_t code, char out[18]);
+
+/* A set of uint64 keys (UINT64_MAX is reserved): open addressing over any number of
+ * slots, kept between 1/2 and 3/4 full, so it holds a key in 11 to 16 bytes. */
+typedef struct {
+    uint64_t *keys;     /* UINT64_MAX = empty */
+    size_t n, nslots;
+} ids_set;
+
+int ids_set_has(const ids_set *s, uint64_t key);
+/* Adds key: 1 when added, 0 when already there, -1 out of memory (unchanged). */
+int ids_set_add(ids_set *s, uint64_t key);
+void ids_set_free(ids_set *s);
+
 /* Packs two int32 values into one map key. */
 static inline uint64_t ids_key2(int32_t a, int32_t b) { return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b; }
 

@@ -208,8 +208,9 @@ void ledger_free(ledger *l)
     ids_free(&l->providers);
     ids_free(&l->recipients);
     ids_free(&l->overpayments);
-    ids_free(&l->paid_timesheets);
-    ids_map_free(&l->paid_periods);
+    ids_set_free(&l->paid_ids);
+    ids_free(&l->paid_other);
+    ids_set_free(&l->paid_periods);
     table_free(&l->provider_week);
     table_free(&l->recipient_week);
     table_free(&l->provider_month);
@@ -234,16 +235,25 @@ int ledger_period_key(int32_t provider, int32_t recipient, cal_date period_start
     return 0;
 }
 
-int ledger_timesheet_paid(const ledger *l, const char *id, size_t n) { return ids_find(&l->paid_timesheets, id, n) >= 0; }
+int ledger_timesheet_paid(const ledger *l, const char *id, size_t n)
+{
+    uint64_t code;
+    if (ids_pack(id, n, &code) == 0)
+        return ids_set_has(&l->paid_ids, code);
+    return ids_find(&l->paid_other, id, n) >= 0;
+}
 
 int ledger_mark_timesheet_paid(ledger *l, const char *id, size_t n)
 {
-    return ids_intern(&l->paid_timesheets, id, n, NULL) < 0 ? -1 : 0;
+    uint64_t code;
+    if (ids_pack(id, n, &code) == 0)
+        return ids_set_add(&l->paid_ids, code) < 0 ? -1 : 0;
+    return ids_intern(&l->paid_other, id, n, NULL) < 0 ? -1 : 0;
 }
 
-int ledger_period_paid(const ledger *l, uint64_t period_key) { return ids_map_get(&l->paid_periods, period_key) >= 0; }
+int ledger_period_paid(const ledger *l, uint64_t period_key) { return ids_set_has(&l->paid_periods, period_key); }
 
 int ledger_mark_period_paid(ledger *l, uint64_t period_key)
 {
-    return ids_map_put(&l->paid_periods, period_key, 1) ? 0 : -1;
+    return ids_set_add(&l->paid_periods, period_key) < 0 ? -1 : 0;
 }

@@ -64,8 +64,9 @@ typedef struct {
     uint32_t *provider_slots;           /* the direct maps of the provider tables, one block a provider */
     uint32_t *recipient_slots;          /* and of the recipient tables */
     ids_table providers, recipients, overpayments;
-    ids_table paid_timesheets;          /* timesheet ids paid */
-    ids_map paid_periods;               /* (provider, recipient, period) keys paid by regular/catch_up */
+    ids_set paid_ids;                   /* timesheet ids paid, packed by ids_pack */
+    ids_table paid_other;               /* timesheet ids paid that do not pack */
+    ids_set paid_periods;               /* (provider, recipient, period) keys paid by regular/catch_up */
     ledger_table provider_week;         /* (provider, week start) -> ledger_provider_week */
     ledger_table recipient_week;        /* (recipient, week start) -> int32 minutes */
     ledger_table provider_month;        /* (provider, month key) -> ledger_provider_month */
@@ -103,10 +104,13 @@ static inline uint64_t ledger_key(int32_t who, int32_t when) { return ids_key2(w
  * and the key, or -1 when an index is too large to pack (over 4,194,303). */
 int ledger_period_key(int32_t provider, int32_t recipient, cal_date period_start, uint64_t *key);
 
-/* Paid timesheet ids and provider/recipient/period keys. */
+/* Paid timesheet ids and provider/recipient/period keys. The mark functions return
+ * 0, or -1 out of memory. */
 int ledger_timesheet_paid(const ledger *l, const char *id, size_t n);
 int ledger_mark_timesheet_paid(ledger *l, const char *id, size_t n);
 int ledger_period_paid(const ledger *l, uint64_t period_key);
+/* Paid timesheets, for saving. */
+static inline size_t ledger_paid_count(const ledger *l) { return l->paid_ids.n + (size_t)l->paid_other.n; }
 int ledger_mark_period_paid(ledger *l, uint64_t period_key);
 
 #endif

@@ -315,9 +315,21 @@ static void write_ledger(csvw *w, const ledger *lg, int gen)
     put_ids(w, "providers", &lg->providers);
     put_ids(w, "recipients", &lg->recipients);
     put_ids(w, "overpayments", &lg->overpayments);
-    put_ids(w, "paid_timesheets", &lg->paid_timesheets);
-    csvw_printf(w, "paid_periods %d\n", (int)lg->paid_periods.n);
-    for (size_t i = 0; lg->paid_periods.keys && i <= lg->paid_periods.mask; i++) {
+    /* paid timesheets: the packed ids in the set's order, then the others */
+    csvw_printf(w, "paid_timesheets %zu\n", ledger_paid_count(lg));
+    for (size_t i = 0; i < lg->paid_ids.nslots; i++)
+        if (lg->paid_ids.keys[i] != UINT64_MAX) {
+            char id[18];
+            csvw_raw(w, id, ids_unpack(lg->paid_ids.keys[i], id));
+            put_sep(w, '\n');
+        }
+    for (int32_t i = 0; i < lg->paid_other.n; i++) {
+        const char *id = ids_name(&lg->paid_other, i);
+        csvw_raw(w, id, strlen(id));
+        put_sep(w, '\n');
+    }
+    csvw_printf(w, "paid_periods %zu\n", lg->paid_periods.n);
+    for (size_t i = 0; i < lg->paid_periods.nslots; i++) {
         uint64_t k = lg->paid_periods.keys[i];
         if (k == UINT64_MAX)
             continue;
@@ -641,14 +653,14 @@ static int parse_ledger(cursor *c, ledger *lg, int gen)
     if (read_ids(c, "providers", &lg->providers, &pmap, &np) || read_ids(c, "recipients", &lg->recipients, &rmap, &nr) ||
         read_ids(c, "overpayments", &lg->overpayments, &omap, &no))
         goto out;
-    int32_t *tmap = NULL;
-    int64_t nt;
-    rc = read_ids(c, "paid_timesheets", &lg->paid_timesheets, &tmap, &nt);
-    free(tmap);
-    if (rc)
-        goto out;
-    rc = STATE_DAMAGED;
 #define LINE_OK(cond, what) do { if (!(cond) || end_line(c) != 0) { damaged(c, what); goto out; } } while (0)
+    if (section(c, "paid_timesheets", &n) != 0) { damaged(c, "paid_timesheets"); goto out; }
+    for (int64_t i = 0; i < n; i++) {
+        size_t len;
+        char *id = whole_line(c, &len);
+        if (!id || fld_id(id, len) != NULL) { damaged(c, "bad id"); goto out; }
+        if (ledger_mark_timesheet_paid(lg, id, len) != 0) { damaged(c, "out of memory"); goto out; }
+    }
     if (section(c, "paid_periods", &n) != 0) { damaged(c, "paid_periods"); goto out; }
     for (int64_t i = 0; i < n; i++) {
         int32_t p, r;
