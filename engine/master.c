@@ -1,6 +1,7 @@
 /* master.c — master indexes and whole-file checks (duplicate months, overlapping assignments). */
 #include "master.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,22 +44,57 @@ static int date_cmp(const void *a, const void *b)
 
 #define OOM(...) do { *line = 0; snprintf(msg, msglen, "out of memory"); return -1; } while (0)
 
+static int authorization_cmp(const void *a, const void *b)
+{
+    const master_authorization *x = a, *y = b;
+    if (x->recipient != y->recipient)
+        return x->recipient < y->recipient ? -1 : 1;
+    if (x->month != y->month)
+        return x->month < y->month ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* first[k] .. first[k + 1] - 1: the rows of person k in rows sorted by person (the
+ * int32 at who_offset of each row). Returns the array, or NULL out of memory. */
+static uint32_t *ranges(size_t npeople, size_t nrows, const void *rows, size_t size, size_t who_offset)
+{
+    uint32_t *first = malloc(sizeof *first * (npeople + 1));
+    if (!first)
+        return NULL;
+    size_t r = 0;
+    for (size_t k = 0; k <= npeople; k++) {
+        while (r < nrows && *(const int32_t *)(const void *)((const char *)rows + r * size + who_offset) < (int32_t)k)
+            r++;
+        first[k] = (uint32_t)r;
+    }
+    return first;
+}
+
 static int index_authorizations(masters *m, const char **file, int32_t *line, char *msg, size_t msglen)
 {
-    for (size_t i = 0; i < m->authorizations.n; i++) {
-        const master_authorization *a = &m->authorizations.v[i];
-        int32_t *slot = ids_map_put(&m->auth_index, ids_key2(a->recipient, a->month), -1);
-        if (!slot)
-            OOM();
-        if (*slot >= 0) {
-            *file = "authorizations.csv";
-            *line = a->line;
-            snprintf(msg, msglen, "month: recipient %s already has an authorization for this month on line %d",
-                     ids_name(&m->recipient_ids, a->recipient), (int)m->authorizations.v[*slot].line);
-            return -1;
+    master_authorization *v = m->authorizations.v;
+    size_t n = m->authorizations.n;
+    if (n > 0)
+        qsort(v, n, sizeof *v, authorization_cmp);
+    /* a month given twice: report the duplicate that comes first in the file */
+    const master_authorization *dup = NULL, *orig = NULL;
+    for (size_t i = 1; i < n; i++)
+        if (v[i].recipient == v[i - 1].recipient && v[i].month == v[i - 1].month && (!dup || v[i].line < dup->line)) {
+            dup = &v[i];
+            orig = &v[i - 1];
+            while (orig > v && orig[-1].recipient == dup->recipient && orig[-1].month == dup->month)
+                orig--;
         }
-        *slot = (int32_t)i;
+    if (dup) {
+        *file = "authorizations.csv";
+        *line = dup->line;
+        snprintf(msg, msglen, "month: recipient %s already has an authorization for this month on line %d",
+                 ids_name(&m->recipient_ids, dup->recipient), (int)orig->line);
+        return -1;
     }
+    m->auth_first = ranges(m->recipients.n, n, v, sizeof *v, offsetof(master_authorization, recipient));
+    if (!m->auth_first)
+        OOM();
     return 0;
 }
 
@@ -67,23 +103,21 @@ static int index_assignments(masters *m, const char **file, int32_t *line, char 
     master_assignment *v = m->assignments.v;
     if (m->assignments.n > 0)
         qsort(v, m->assignments.n, sizeof *v, assignment_cmp);
-    for (size_t i = 0; i < m->assignments.n; i++) {
-        if (i > 0 && v[i - 1].provider == v[i].provider && v[i - 1].recipient == v[i].recipient) {
-            if (v[i].start <= v[i - 1].end) {
-                const master_assignment *later = v[i].line > v[i - 1].line ? &v[i] : &v[i - 1];
-                const master_assignment *earlier = later == &v[i] ? &v[i - 1] : &v[i];
-                *file = "assignments.csv";
-                *line = later->line;
-                snprintf(msg, msglen, "start_date: assignment of %s to %s overlaps the one on line %d",
-                         ids_name(&m->provider_ids, v[i].provider), ids_name(&m->recipient_ids, v[i].recipient),
-                         (int)earlier->line);
-                return -1;
-            }
-            continue;
+    for (size_t i = 1; i < m->assignments.n; i++) {
+        if (v[i - 1].provider == v[i].provider && v[i - 1].recipient == v[i].recipient && v[i].start <= v[i - 1].end) {
+            const master_assignment *later = v[i].line > v[i - 1].line ? &v[i] : &v[i - 1];
+            const master_assignment *earlier = later == &v[i] ? &v[i - 1] : &v[i];
+            *file = "assignments.csv";
+            *line = later->line;
+            snprintf(msg, msglen, "start_date: assignment of %s to %s overlaps the one on line %d",
+                     ids_name(&m->provider_ids, v[i].provider), ids_name(&m->recipient_ids, v[i].recipient),
+                     (int)earlier->line);
+            return -1;
         }
-        if (!ids_map_put(&m->pair_index, ids_key2(v[i].provider, v[i].recipient), (int32_t)i))
-            OOM();
     }
+    m->asg_first = ranges(m->providers.n, m->assignments.n, v, sizeof *v, offsetof(master_assignment, provider));
+    if (!m->asg_first)
+        OOM();
     return 0;
 }
 
@@ -138,23 +172,39 @@ int master_finish(masters *m, const char **file, int32_t *line, char *msg, size_
 
 const master_authorization *master_authorization_for(const masters *m, int32_t recipient, int32_t month)
 {
-    int32_t i = ids_map_get(&m->auth_index, ids_key2(recipient, month));
-    return i >= 0 ? &m->authorizations.v[i] : NULL;
+    if (!m->auth_first || recipient < 0 || (size_t)recipient >= m->recipients.n)
+        return NULL;
+    const master_authorization *v = m->authorizations.v;
+    uint32_t lo = m->auth_first[recipient], hi = m->auth_first[recipient + 1];
+    while (lo < hi) {   /* the first of the recipient's months not before month */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (v[mid].month < month)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m->auth_first[recipient + 1] && v[lo].month == month ? &v[lo] : NULL;
 }
 
 const master_assignment *master_pair_assignments(const masters *m, int32_t provider, int32_t recipient, size_t *count)
 {
-    int32_t i = ids_map_get(&m->pair_index, ids_key2(provider, recipient));
-    if (i < 0) {
-        *count = 0;
+    *count = 0;
+    if (!m->asg_first || provider < 0 || (size_t)provider >= m->providers.n)
         return NULL;
-    }
-    size_t n = 1;
     const master_assignment *v = m->assignments.v;
-    while ((size_t)i + n < m->assignments.n && v[i + n].provider == provider && v[i + n].recipient == recipient)
+    uint32_t i = m->asg_first[provider], end = m->asg_first[provider + 1], hi = end;
+    while (i < hi) {    /* the provider's first assignment to recipient or a later one */
+        uint32_t mid = i + (hi - i) / 2;
+        if (v[mid].recipient < recipient)
+            i = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t n = 0;
+    while (i + n < end && v[i + n].recipient == recipient)
         n++;
     *count = n;
-    return &v[i];
+    return n ? &v[i] : NULL;
 }
 
 const master_assignment *master_assignment_on(const masters *m, int32_t provider, int32_t recipient, cal_date day)
@@ -183,8 +233,8 @@ void master_free(masters *m)
     free(m->holiday_dates.v);
     free(m->holiday_weekdays);
     free(m->next_overpayment);
-    ids_map_free(&m->auth_index);
-    ids_map_free(&m->pair_index);
+    free(m->auth_first);
+    free(m->asg_first);
     free(m->first_overpayment);
     ids_pool_free(&m->text);
     memset(m, 0, sizeof *m);

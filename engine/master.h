@@ -30,12 +30,12 @@ typedef struct {
 } master_recipient;
 
 typedef struct {
+    money_cents share_of_cost, soc_met_by_medical;
     int32_t recipient;
     int32_t month;              /* cal_month_key */
     int32_t authorized_minutes;
-    money_cents share_of_cost, soc_met_by_medical;
-    uint8_t medi_cal_eligible;
     int32_t line;
+    uint8_t medi_cal_eligible;
 } master_authorization;
 
 typedef struct {
@@ -69,15 +69,15 @@ typedef struct {
     ids_table provider_ids, recipient_ids, overpayment_ids, writ_ids;
     MASTER_VEC(master_provider) providers;      /* index = provider_ids index */
     MASTER_VEC(master_recipient) recipients;    /* index = recipient_ids index */
-    MASTER_VEC(master_authorization) authorizations;
+    MASTER_VEC(master_authorization) authorizations;  /* sorted by recipient, month after master_finish */
     MASTER_VEC(master_assignment) assignments;  /* sorted by provider, recipient, start after master_finish */
     MASTER_VEC(master_overpayment) overpayments;/* file order = oldest first */
     MASTER_VEC(master_writ) writs;              /* index = writ_ids index */
     MASTER_VEC(cal_date) holiday_dates;         /* all dates from holidays.csv */
     cal_holidays holidays;                      /* weekday holidays, sorted (after master_finish) */
     cal_date *holiday_weekdays;
-    ids_map auth_index;         /* (recipient, month) -> authorization */
-    ids_map pair_index;         /* (provider, recipient) -> first assignment of the pair */
+    uint32_t *auth_first;       /* recipient r's authorizations are auth_first[r] .. auth_first[r + 1] - 1 */
+    uint32_t *asg_first;        /* provider p's assignments are asg_first[p] .. asg_first[p + 1] - 1 */
     int32_t *first_overpayment; /* per provider: its oldest overpayment, -1 none; chained by next_overpayment */
     int32_t *next_overpayment;
     ids_pool text;

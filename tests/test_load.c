@@ -387,6 +387,12 @@ static void test_master_errors(void)
                  "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,medi_cal_eligible\n"
                  "R1,2026-11,283:00,0,0,y\nR2,2026-11,100:00,0,0,y\nR1,2026-11,10:00,0,0,y\n",
                  "authorizations.csv:4: month: recipient R1 already has an authorization for this month on line 2");
+    /* two duplicated months: the one whose second copy comes first in the file is named */
+    EXPECT_ERROR(F_AUTHORIZATIONS,
+                 "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,medi_cal_eligible\n"
+                 "R1,2026-11,283:00,0,0,y\nR2,2026-10,100:00,0,0,y\nR2,2026-10,10:00,0,0,y\nR1,2026-11,1:00,0,0,y\n"
+                 "R2,2026-10,1:00,0,0,y\n",
+                 "authorizations.csv:4: month: recipient R2 already has an authorization for this month on line 3");
 
     EXPECT_ERROR(F_AUTHORIZATIONS,
                  "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,medi_cal_eligible\n"
