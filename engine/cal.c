@@ -32,7 +32,8 @@ cal_date cal_from_ymd(int y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-void cal_to_ymd(cal_date day, int *y, int *m, int *d)
+/* The civil date of a day number (H. Hinnant's days-to-civil). */
+static void civil(cal_date day, int *y, int *m, int *d)
 {
     int32_t z = day + 719468;
     int32_t era = floor_div(z, 146097);
@@ -43,6 +44,28 @@ void cal_to_ymd(cal_date day, int *y, int *m, int *d)
     *d = doy - (153 * mp + 2) / 5 + 1;
     *m = mp < 10 ? mp + 3 : mp - 9;
     *y = yoe + era * 400 + (*m <= 2);
+}
+
+void cal_to_ymd(cal_date day, int *y, int *m, int *d)
+{
+    /* a pay run asks about the same few hundred days millions of times: remember them
+     * per thread, direct-mapped by day (an entry with ymd 0 is empty) */
+    static _Thread_local struct {
+        cal_date day;
+        uint32_t ymd;           /* year << 9 | month << 5 | day */
+    } memo[512];
+    unsigned k = (unsigned)day & 511;
+    if (memo[k].ymd && memo[k].day == day) {
+        *y = (int)(memo[k].ymd >> 9);
+        *m = (int)(memo[k].ymd >> 5 & 15);
+        *d = (int)(memo[k].ymd & 31);
+        return;
+    }
+    civil(day, y, m, d);
+    if (*y > 0 && *y < (1 << 22)) {
+        memo[k].day = day;
+        memo[k].ymd = (uint32_t)*y << 9 | (uint32_t)*m << 5 | (uint32_t)*d;
+    }
 }
 
 int cal_format(cal_date day, char out[11])

@@ -636,18 +636,19 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
         rules_tracef(e, "4. eligible: authorization for %04d-%02d, %s authorized, share of cost %s of which %s met by "
                      "medical bills, Medi-Cal eligible", c.month / 12, c.month % 12 + 1, a, b, d);
     }
-    /* 5. Signatures and dates */
-    cal_format(s->period_end, d1);
+    /* 5. Signatures and dates (the period's end is formatted only for a message) */
     if (s->provider_signed_on == CAL_NONE || s->recipient_signed_on == CAL_NONE)
         return refuse(e, s, r, EX_MISSING_SIGNATURE, "the %s signature date is empty",
                       s->provider_signed_on == CAL_NONE ? "provider's" : "recipient's");
     if (s->provider_signed_on < s->period_end || s->recipient_signed_on < s->period_end) {
         int prov = s->provider_signed_on < s->period_end;
+        cal_format(s->period_end, d1);
         cal_format(prov ? s->provider_signed_on : s->recipient_signed_on, d2);
         return refuse(e, s, r, EX_SIGNED_EARLY, "%s signed on %s, before the period ended on %s",
                       prov ? "provider" : "recipient", d2, d1);
     }
     if (s->received_on < s->period_end) {
+        cal_format(s->period_end, d1);
         cal_format(s->received_on, d2);
         return refuse(e, s, r, EX_RECEIVED_EARLY, "received on %s, before the period ended on %s", d2, d1);
     }
@@ -655,6 +656,7 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
         s->recipient_signed_on > s->received_on || s->period_end > e->run_date) {
         char rd[11];
         cal_format(e->run_date, rd);
+        cal_format(s->period_end, d1);
         cal_format(s->received_on, d2);
         const char *what = s->received_on > e->run_date ? "received after the run date"
                          : s->period_end > e->run_date  ? "the period has not ended by the run date"
@@ -664,6 +666,7 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
 
     if (e->tracing) {
         char a[11], b[11], rd[11];
+        cal_format(s->period_end, d1);
         cal_format(s->provider_signed_on, a);
         cal_format(s->recipient_signed_on, b);
         cal_format(s->received_on, d2);

@@ -41,6 +41,23 @@ static void test_round_trip(void)
     ASSERT_I64(cal_from_ymd(2100, 12, 31) - cal_from_ymd(1900, 1, 1) + 1, 201 * 365 + 49);
 }
 
+/* cal_to_ymd remembers recent days by day mod 512: days that share an entry (512
+ * apart), asked in a scrambled order again and again, still give their own date. */
+static void test_remembered_days(void)
+{
+    long bad = 0;
+    cal_date base = cal_from_ymd(2026, 1, 1);
+    unsigned x = 12345;
+    for (int i = 0; i < 200000; i++) {
+        x = x * 1103515245u + 12345u;
+        cal_date day = base + (cal_date)(x >> 8) % 4 * 512 + (cal_date)(x >> 20) % 600 - 300;
+        int y, m, d;
+        cal_to_ymd(day, &y, &m, &d);
+        bad += !cal_valid_ymd(y, m, d) || cal_from_ymd(y, m, d) != day;
+    }
+    ASSERT_I64(bad, 0);
+}
+
 static void test_known_day_numbers(void)
 {
     int y, m, d;
@@ -342,6 +359,7 @@ int test_cal_register(void)
 {
     static const tu_test tests[] = {
         {"round trip 1900-2100", test_round_trip},
+        {"remembered days give their own date", test_remembered_days},
         {"known day numbers", test_known_day_numbers},
         {"cal_valid_ymd", test_valid_ymd},
         {"cal_weekday", test_weekday},
