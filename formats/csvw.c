@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,16 +30,16 @@ static void write_all(csvw *w, const unsigned char *p, size_t n)
     }
 }
 
-/* Pushes the buffer to the file, through deflate when gzip; finish ends the stream. */
-static void flush_buf(csvw *w, int finish)
+/* Writes n bytes of content to the file, through deflate when gzip; finish ends the
+ * stream. */
+static void emit(csvw *w, const unsigned char *buf, size_t n, int finish)
 {
     if (!w->gzip) {
-        write_all(w, w->buf, w->used);
-        w->used = 0;
+        write_all(w, buf, n);
         return;
     }
-    w->z.next_in = w->buf;
-    w->z.avail_in = (uInt)w->used;
+    w->z.next_in = (unsigned char *)(uintptr_t)buf;
+    w->z.avail_in = (uInt)n;
     int zr;
     do {
         w->z.next_out = w->zbuf;
@@ -46,6 +47,148 @@ static void flush_buf(csvw *w, int finish)
         zr = deflate(&w->z, finish ? Z_FINISH : Z_NO_FLUSH);
         write_all(w, w->zbuf, WBLOCK - w->z.avail_out);
     } while (!w->failed && (w->z.avail_out == 0 || (finish && zr != Z_STREAM_END)));
+}
+
+/* ---- an optional writer thread: deflate, CRC-32 and write(2) on the second core ----
+ *
+ * Full buffers are queued to the writer's own thread and the caller goes on filling
+ * a free one. The thread alone touches the file, the gzip stream, bytes, crc32 and
+ * failed until csvw_close, csvw_abort or csvw_content_crc wait for the queue to
+ * empty. */
+
+#define NBUF 4
+
+struct csvw_async {
+    pthread_t tid;
+    pthread_mutex_t mu;
+    pthread_cond_t changed;
+    unsigned char *free_buf[NBUF];
+    int nfree;
+    struct {
+        unsigned char *buf;
+        size_t n;
+        int finish;
+    } q[NBUF];
+    int head, count, busy, quit;
+};
+
+static int writer_thread_on;
+
+void csvw_use_writer_thread(int on) { writer_thread_on = on; }
+
+static void *write_thread(void *arg)
+{
+    csvw *w = arg;
+    struct csvw_async *a = w->async;
+    pthread_mutex_lock(&a->mu);
+    for (;;) {
+        while (a->count == 0 && !a->quit)
+            pthread_cond_wait(&a->changed, &a->mu);
+        if (a->count == 0)
+            break;
+        unsigned char *buf = a->q[a->head].buf;
+        size_t n = a->q[a->head].n;
+        int finish = a->q[a->head].finish;
+        a->head = (a->head + 1) % NBUF;
+        a->count--;
+        a->busy = 1;
+        pthread_mutex_unlock(&a->mu);
+        emit(w, buf, n, finish);
+        pthread_mutex_lock(&a->mu);
+        a->free_buf[a->nfree++] = buf;
+        a->busy = 0;
+        pthread_cond_broadcast(&a->changed);
+    }
+    pthread_mutex_unlock(&a->mu);
+    return NULL;
+}
+
+/* Waits until the writer thread has written everything queued. */
+static void drain(csvw *w)
+{
+    struct csvw_async *a = w->async;
+    pthread_mutex_lock(&a->mu);
+    while (a->count > 0 || a->busy)
+        pthread_cond_wait(&a->changed, &a->mu);
+    pthread_mutex_unlock(&a->mu);
+}
+
+/* Drains and stops the writer thread and frees its buffers. */
+static void stop_writer(csvw *w)
+{
+    struct csvw_async *a = w->async;
+    if (!a)
+        return;
+    pthread_mutex_lock(&a->mu);
+    a->quit = 1;
+    pthread_cond_broadcast(&a->changed);
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(a->tid, NULL);
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->changed);
+    for (int i = 0; i < a->nfree; i++)
+        free(a->free_buf[i]);
+    free(a);
+    w->async = NULL;
+}
+
+/* Starts the writer thread with NBUF - 1 spare buffers. Returns 0, or -1 (the
+ * writer then writes on the calling thread). */
+static int start_writer(csvw *w)
+{
+    struct csvw_async *a = calloc(1, sizeof *a);
+    if (!a)
+        return -1;
+    for (; a->nfree < NBUF - 1; a->nfree++)
+        if (!(a->free_buf[a->nfree] = malloc(WBLOCK)))
+            break;
+    if (a->nfree < NBUF - 1 || pthread_mutex_init(&a->mu, NULL) != 0) {
+        for (int i = 0; i < a->nfree; i++)
+            free(a->free_buf[i]);
+        free(a);
+        return -1;
+    }
+    if (pthread_cond_init(&a->changed, NULL) != 0) {
+        pthread_mutex_destroy(&a->mu);
+        for (int i = 0; i < a->nfree; i++)
+            free(a->free_buf[i]);
+        free(a);
+        return -1;
+    }
+    w->async = a;
+    if (pthread_create(&a->tid, NULL, write_thread, w) != 0) {
+        pthread_cond_destroy(&a->changed);
+        pthread_mutex_destroy(&a->mu);
+        for (int i = 0; i < a->nfree; i++)
+            free(a->free_buf[i]);
+        free(a);
+        w->async = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Pushes the buffer to the file (or to the writer thread); finish ends the stream. */
+static void flush_buf(csvw *w, int finish)
+{
+    struct csvw_async *a = w->async;
+    if (!a) {
+        emit(w, w->buf, w->used, finish);
+        w->used = 0;
+        return;
+    }
+    pthread_mutex_lock(&a->mu);
+    while (a->nfree == 0)
+        pthread_cond_wait(&a->changed, &a->mu);
+    unsigned char *next = a->free_buf[--a->nfree];
+    int tail = (a->head + a->count) % NBUF;
+    a->q[tail].buf = w->buf;
+    a->q[tail].n = w->used;
+    a->q[tail].finish = finish;
+    a->count++;
+    pthread_cond_broadcast(&a->changed);
+    pthread_mutex_unlock(&a->mu);
+    w->buf = next;
     w->used = 0;
 }
 
@@ -79,6 +222,8 @@ int csvw_open(csvw *w, const char *path, int gzip)
         errno = e;
         return -1;
     }
+    if (writer_thread_on)
+        start_writer(w);    /* when it cannot start, this thread writes */
     return 0;
 }
 
@@ -216,14 +361,17 @@ void csvw_end_row(csvw *w)
     w->row_started = 0;
 }
 
-uint32_t csvw_content_crc(const csvw *w)
+uint32_t csvw_content_crc(csvw *w)
 {
+    if (w->async)
+        drain(w);
     return (uint32_t)crc32(w->crc32, w->buf, (uInt)w->used);
 }
 
 int csvw_close(csvw *w)
 {
     flush_buf(w, 1);
+    stop_writer(w);
     if (w->gzip)
         deflateEnd(&w->z);
     if (!w->failed && fsync(w->fd) != 0)
@@ -242,6 +390,7 @@ int csvw_close(csvw *w)
 
 void csvw_abort(csvw *w)
 {
+    stop_writer(w);
     if (w->gzip)
         deflateEnd(&w->z);
     close(w->fd);

@@ -19,7 +19,13 @@ typedef struct {
     z_stream z;
     uint64_t bytes;         /* bytes written to the file */
     uint32_t crc32;         /* CRC-32 of those bytes */
+    struct csvw_async *async;   /* the writer thread, or NULL */
 } csvw;
+
+/* With on set, writers opened afterwards hand full buffers to a thread of their own
+ * that compresses, checksums and writes them (the bytes are the same either way).
+ * Off by default. */
+void csvw_use_writer_thread(int on);
 
 /* Creates path (mode 0600, truncated) for writing; gzip output carries no file name
  * and a zero timestamp. Returns 0, or -1 with errno set (nothing to close). */
@@ -49,7 +55,7 @@ void csvw_raw_int(csvw *w, int64_t v);
 void csvw_printf(csvw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* CRC-32 of every byte given so far, buffered ones included (plain writers only). */
-uint32_t csvw_content_crc(const csvw *w);
+uint32_t csvw_content_crc(csvw *w);
 
 /* Flushes, finishes the gzip stream, fsyncs and closes. Returns 0, or -1 with errno
  * set when any write so far failed (the file is then incomplete: the caller removes it). */

@@ -7,6 +7,7 @@
 
 #include "cal.h"
 #include "csvr.h"
+#include "csvw.h"
 #include "diff.h"
 #include "field.h"
 #include "load.h"
@@ -170,6 +171,7 @@ static int parse_options(int argc, char **argv, const char *usage, options *o)
         }
     }
     csvr_use_reader_thread(o->threads == 2);
+    csvw_use_writer_thread(o->threads == 2);
     if (!o->data && usage != usage_state) {
         fprintf(stderr, "payrun: --data DIR is required\n%s", usage);
         return EXIT_USAGE;

@@ -20,6 +20,18 @@ static int suite_clean(void)
     return 0;
 }
 
+/* The same tests again with the writer thread: the same bytes, CRC and errors. */
+static int threaded_init(void)
+{
+    csvw_use_writer_thread(1);
+    return suite_init();
+}
+static int threaded_clean(void)
+{
+    csvw_use_writer_thread(0);
+    return suite_clean();
+}
+
 /* The rows of the exact-bytes tests, written through every csvw call. */
 static void write_sample(csvw *w)
 {
@@ -289,5 +301,7 @@ int test_csvw_register(void)
         {"csvw_open failure", test_open_fails},
         {"write failure reported by csvw_close", test_write_fails},
     };
-    return tu_register("csvw", suite_init, suite_clean, tests, sizeof tests / sizeof tests[0]);
+    size_t n = sizeof tests / sizeof tests[0];
+    int rc = tu_register("csvw", suite_init, suite_clean, tests, n);
+    return rc ? rc : tu_register("csvw with the writer thread", threaded_init, threaded_clean, tests, n);
 }
