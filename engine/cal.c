@@ -1,6 +1,10 @@
 /* cal.c — the payroll calendar: day numbers, periods, workweeks and business days. */
 #include "cal.h"
 
+#include <string.h>
+
+#include "digits.h"
+
 /* Floor division for possibly negative day numbers. */
 static int32_t floor_div(int32_t a, int32_t b)
 {
@@ -72,16 +76,11 @@ int cal_format(cal_date day, char out[11])
 {
     int y, m, d;
     cal_to_ymd(day, &y, &m, &d);
-    out[0] = (char)('0' + y / 1000 % 10);
-    out[1] = (char)('0' + y / 100 % 10);
-    out[2] = (char)('0' + y / 10 % 10);
-    out[3] = (char)('0' + y % 10);
+    digits_fixed((uint64_t)y, 4, out);
     out[4] = '-';
-    out[5] = (char)('0' + m / 10);
-    out[6] = (char)('0' + m % 10);
+    memcpy(out + 5, digits_pairs + 2 * m, 2);
     out[7] = '-';
-    out[8] = (char)('0' + d / 10);
-    out[9] = (char)('0' + d % 10);
+    memcpy(out + 8, digits_pairs + 2 * d, 2);
     out[10] = '\0';
     return 10;
 }
@@ -198,21 +197,14 @@ int32_t cal_business_days_between(cal_date after, cal_date upto, const cal_holid
 
 int cal_format_hm(int64_t minutes, char *out)
 {
-    char tmp[24];
-    int n = 0, len = 0;
     uint64_t u = minutes < 0 ? (uint64_t)0 - (uint64_t)minutes : (uint64_t)minutes;
-    uint64_t h = u / 60, m = u % 60;
+    int len = 0;
     if (minutes < 0)
         out[len++] = '-';
-    do {
-        tmp[n++] = (char)('0' + h % 10);
-        h /= 10;
-    } while (h);
-    while (n)
-        out[len++] = tmp[--n];
+    len += digits_u64(u / 60, out + len);
     out[len++] = ':';
-    out[len++] = (char)('0' + m / 10);
-    out[len++] = (char)('0' + m % 10);
+    memcpy(out + len, digits_pairs + 2 * (u % 60), 2);
+    len += 2;
     out[len] = '\0';
     return len;
 }

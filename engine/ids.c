@@ -40,13 +40,18 @@ uint32_t ids_hash(const char *s, size_t n)
 }
 
 /* The slot of s (hash h): where it is, or the empty slot where it would go. */
-static uint32_t probe(const ids_table *t, const char *s, size_t n, uint32_t h)
+/* The slot holding s (hash h, code from ids_pack or UINT64_MAX), or the empty slot
+ * where it would go. */
+static uint32_t probe(const ids_table *t, const char *s, size_t n, uint32_t h, uint64_t code)
 {
     for (uint32_t i = h & t->mask;; i = (i + 1) & t->mask) {
         const ids_slot *sl = &t->slot[i];
         if (sl->idx < 0)
             return i;
-        if (sl->hash == h) {
+        if (code != UINT64_MAX) {
+            if (sl->code == code)
+                return i;
+        } else if (sl->hash == h && sl->code == UINT64_MAX) {
             const char *name = t->pool.buf + t->off[sl->idx];
             if (strnlen(name, n + 1) == n && memcmp(name, s, n) == 0)
                 return i;
@@ -54,11 +59,24 @@ static uint32_t probe(const ids_table *t, const char *s, size_t n, uint32_t h)
     }
 }
 
+static uint64_t mix64(uint64_t x);
+
+/* A string's code (UINT64_MAX when it does not pack) and slot hash. */
+static inline uint32_t key_of(const char *s, size_t n, uint64_t *code)
+{
+    if (ids_pack(s, n, code) == 0)
+        return (uint32_t)mix64(*code);
+    *code = UINT64_MAX;
+    return ids_hash(s, n);
+}
+
 int32_t ids_find(const ids_table *t, const char *s, size_t n)
 {
     if (!t->slot)
         return -1;
-    return t->slot[probe(t, s, n, ids_hash(s, n))].idx;
+    uint64_t code;
+    uint32_t h = key_of(s, n, &code);
+    return t->slot[probe(t, s, n, h, code)].idx;
 }
 
 /* Rebuilds the slot array with nslots slots (a power of two). */
@@ -91,8 +109,9 @@ int32_t ids_intern(ids_table *t, const char *s, size_t n, int *added)
         if (rehash(t, nslots) != 0)
             return -1;
     }
-    uint32_t h = ids_hash(s, n);
-    uint32_t i = probe(t, s, n, h);
+    uint64_t code;
+    uint32_t h = key_of(s, n, &code);
+    uint32_t i = probe(t, s, n, h, code);
     if (added)
         *added = t->slot[i].idx < 0;
     if (t->slot[i].idx >= 0)
@@ -110,6 +129,7 @@ int32_t ids_intern(ids_table *t, const char *s, size_t n, int *added)
         return -1;
     int32_t k = t->n++;
     t->off[k] = off;
+    t->slot[i].code = code;
     t->slot[i].hash = h;
     t->slot[i].idx = k;
     return k;
@@ -124,7 +144,7 @@ void ids_free(ids_table *t)
 }
 
 /* A 64-bit mix (splitmix64 finalizer) so packed keys spread over the slots. */
-static uint64_t mix64(uint64_t x)
+static inline uint64_t mix64(uint64_t x)
 {
     x ^= x >> 30;
     x *= 0xbf58476d1ce4e5b9ULL;
@@ -280,6 +300,12 @@ int ids_set_has(const ids_set *s, uint64_t key)
         if (++i == s->nslots)
             i = 0;
     }
+}
+
+void ids_set_prefetch(const ids_set *s, uint64_t key)
+{
+    if (s->keys)
+        __builtin_prefetch(&s->keys[set_home(key, s->nslots)]);
 }
 
 static void set_place(uint64_t *keys, size_t nslots, uint64_t key)

@@ -19,12 +19,14 @@ void ids_pool_free(ids_pool *p);
 /* A slot of an ids_table: the string's hash beside its index, so that a probe
  * touches the string itself only when the hashes match. */
 typedef struct {
+    uint64_t code;      /* the string packed by ids_pack, UINT64_MAX when it does not pack */
     uint32_t hash;
     int32_t idx;        /* -1 empty */
 } ids_slot;
 
 /* A set of distinct strings, each with a dense index 0..n-1 in insertion order.
- * Open addressing with linear probing; the table doubles at 50% load. */
+ * Open addressing with linear probing; the table doubles at 50% load. A string that
+ * packs (ids_pack) is found by its code in the slot, without reading the pool. */
 typedef struct {
     ids_pool pool;
     size_t *off;        /* off[i]: offset of string i in pool */
@@ -71,6 +73,8 @@ typedef struct {
 } ids_set;
 
 int ids_set_has(const ids_set *s, uint64_t key);
+/* Starts fetching key's slot into the CPU cache. */
+void ids_set_prefetch(const ids_set *s, uint64_t key);
 /* Adds key: 1 when added, 0 when already there, -1 out of memory (unchanged). */
 int ids_set_add(ids_set *s, uint64_t key);
 void ids_set_free(ids_set *s);

@@ -235,6 +235,23 @@ int ledger_period_key(int32_t provider, int32_t recipient, cal_date period_start
     return 0;
 }
 
+void ledger_prefetch(const ledger *l, int32_t provider, int32_t recipient)
+{
+    /* a block is 104 (provider) or 88 (recipient) bytes: at most three cache lines */
+    if (provider >= 0 && provider < l->provider_week.direct_who) {
+        const char *b = (const char *)(l->provider_slots + (size_t)provider * 26);
+        __builtin_prefetch(b);
+        __builtin_prefetch(b + 64);
+        __builtin_prefetch(b + 103);
+    }
+    if (recipient >= 0 && recipient < l->recipient_week.direct_who) {
+        const char *b = (const char *)(l->recipient_slots + (size_t)recipient * 22);
+        __builtin_prefetch(b);
+        __builtin_prefetch(b + 64);
+        __builtin_prefetch(b + 87);
+    }
+}
+
 int ledger_timesheet_paid(const ledger *l, const char *id, size_t n)
 {
     uint64_t code;

@@ -104,6 +104,9 @@ static inline uint64_t ledger_key(int32_t who, int32_t when) { return ids_key2(w
  * and the key, or -1 when an index is too large to pack (over 4,194,303). */
 int ledger_period_key(int32_t provider, int32_t recipient, cal_date period_start, uint64_t *key);
 
+/* Starts fetching a provider's or recipient's direct-map block into the CPU cache. */
+void ledger_prefetch(const ledger *l, int32_t provider, int32_t recipient);
+
 /* Paid timesheet ids and provider/recipient/period keys. The mark functions return
  * 0, or -1 out of memory. */
 int ledger_timesheet_paid(const ledger *l, const char *id, size_t n);

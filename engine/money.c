@@ -1,6 +1,8 @@
 /* money.c — exact money arithmetic on int64 cents with 128-bit intermediates. */
 #include "money.h"
 
+#include "digits.h"
+
 #include <string.h>
 
 typedef __int128 i128;
@@ -63,35 +65,54 @@ int money_add(money_cents a, money_cents b, money_cents *out)
     return MONEY_OK;
 }
 
-/* Writes value / 10^scale with exactly `keep` decimals kept at least, trailing
- * zeros beyond `keep` dropped. */
+/* Writes value / 10^scale with `keep` decimals at least, trailing zeros beyond
+ * `keep` dropped (scale at most 18). */
 static int format_scaled(int64_t v, int scale, int keep, char *out)
 {
-    char digits[24];
-    int n = 0, len = 0;
+    static const uint64_t pow10[19] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+                                       1000000000, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+                                       10000000000000ULL, 100000000000000ULL, 1000000000000000ULL,
+                                       10000000000000000ULL, 100000000000000000ULL, 1000000000000000000ULL};
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        digits[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    while (n <= scale)
-        digits[n++] = '0';
-    int frac_len = scale;
-    while (frac_len > keep && digits[scale - frac_len] == '0')
-        frac_len--;
+    int len = 0;
     if (v < 0)
         out[len++] = '-';
-    for (int i = n - 1; i >= scale; i--)
-        out[len++] = digits[i];
+    len += digits_u64(u / pow10[scale], out + len);
+    int frac_len = scale;
+    uint64_t frac = u % pow10[scale];
+    while (frac_len > keep && frac % 10 == 0) {
+        frac /= 10;
+        frac_len--;
+    }
     if (frac_len > 0) {
         out[len++] = '.';
-        for (int i = scale - 1; i >= scale - frac_len; i--)
-            out[len++] = digits[i];
+        digits_fixed(frac, frac_len, out + len);
+        len += frac_len;
     }
     out[len] = '\0';
     return len;
 }
 
-int money_format_cents(money_cents c, char *out) { return format_scaled(c, 2, 2, out); }
-int money_format_rate(money_rate r, char *out) { return format_scaled(r, 12, 2, out); }
+int money_format_cents(money_cents c, char *out)
+{
+    /* the output path's most common value: constant divisors, no trailing zeros to drop */
+    uint64_t u = c < 0 ? (uint64_t)0 - (uint64_t)c : (uint64_t)c;
+    int len = 0;
+    if (c < 0)
+        out[len++] = '-';
+    len += digits_u64(u / 100, out + len);
+    out[len++] = '.';
+    memcpy(out + len, digits_pairs + 2 * (u % 100), 2);
+    len += 2;
+    out[len] = '\0';
+    return len;
+}
+
+int money_format_rate(money_rate r, char *out)
+{
+    /* a rate in whole cents (the usual case) without the loop over twelve decimals */
+    if (r % 10000000000LL == 0)
+        return money_format_cents(r / 10000000000LL, out);
+    return format_scaled(r, 12, 2, out);
+}
 int money_format_frac(money_frac f, char *out) { return format_scaled(f, 6, 0, out); }

@@ -345,7 +345,25 @@ static int count_violation(ctx *c, char *out, size_t n)
     return 0;
 }
 
-/* SPEC §5 step 12: workweek limits and the recipient's weekly maximum, warnings only. */
+/* Why a workweek limit applies: "limit 66:00 (workweek.multi_recipient_max)". */
+typedef enum { LIMIT_EXEMPTION, LIMIT_MULTI, LIMIT_RECIPIENT } limit_kind;
+
+static void limit_reason(char *why, size_t n, limit_kind kind, int64_t limit, int64_t authorized)
+{
+    char a[24], b[24];
+    cal_format_hm(limit, a);
+    if (kind == LIMIT_EXEMPTION)
+        snprintf(why, n, "limit %s (workweek exemption)", a);
+    else if (kind == LIMIT_MULTI)
+        snprintf(why, n, "limit %s (workweek.multi_recipient_max)", a);
+    else {
+        cal_format_hm(authorized, b);
+        snprintf(why, n, "limit %s (recipient authorized %s/month)", a, b);
+    }
+}
+
+/* SPEC §5 step 12: workweek limits and the recipient's weekly maximum, warnings only.
+ * Messages are written only for an exception or a trace. */
 static int check_workweek_limits(ctx *c, rules_result *r)
 {
     rules_engine *e = c->e;
@@ -355,30 +373,29 @@ static int check_workweek_limits(ctx *c, rules_result *r)
     PARAM(single_max, P_WORKWEEK_SINGLE_RECIPIENT_MAX, county, s->period_start);
     int64_t authorized = c->auth->authorized_minutes;
     int64_t rcp_max = recipient_weekly_max(authorized, threshold->value, single_max->value);
-    char hm_a[24], hm_b[24], hm_c[24], day[11], vtext[128];
+    char hm_a[24], hm_b[24], hm_c[24], day[11], vtext[128], why[128];
 
     for (int i = 0; i < c->nweeks; i++) {
         const ledger_provider_week *pw = ledger_row(&e->lg->provider_week, c->week_pw[i]);
         const int32_t *rw = ledger_row(&e->lg->recipient_week, c->week_rw[i]);
         int64_t limit;
-        char why[128];
-        cal_format(c->weeks[i], day);
+        limit_kind kind;
         if (c->prov->workweek_exemption) {
             PARAM(ex_max, P_WORKWEEK_EXEMPTION_MAX, county, s->period_start);
             limit = ex_max->value;
-            cal_format_hm(limit, hm_a);
-            snprintf(why, sizeof why, "limit %s (workweek exemption)", hm_a);
+            kind = LIMIT_EXEMPTION;
         } else if (pw->multi) {
             PARAM(multi_max, P_WORKWEEK_MULTI_RECIPIENT_MAX, county, s->period_start);
             limit = multi_max->value;
-            cal_format_hm(limit, hm_a);
-            snprintf(why, sizeof why, "limit %s (workweek.multi_recipient_max)", hm_a);
+            kind = LIMIT_MULTI;
         } else {
             limit = rcp_max;
-            cal_format_hm(limit, hm_a);
-            cal_format_hm(authorized, hm_b);
-            snprintf(why, sizeof why, "limit %s (recipient authorized %s/month)", hm_a, hm_b);
+            kind = LIMIT_RECIPIENT;
         }
+        if (e->tracing || pw->minutes > limit || *rw > rcp_max)
+            cal_format(c->weeks[i], day);
+        if (e->tracing || pw->minutes > limit)
+            limit_reason(why, sizeof why, kind, limit, authorized);
         if (e->tracing) {
             cal_format_hm(pw->minutes, hm_c);
             rules_tracef(e, "12. week of %s: provider %s for %s, %s%s", day, hm_c,
@@ -531,6 +548,30 @@ static const master_writ *check_writ(ctx *c, rules_result *r, int *refused)
     }
     *refused = 0;
     return wr;
+}
+
+void rules_prefetch(const rules_engine *e, const char *timesheet_id, size_t tn, const char *provider_id, size_t pn,
+                    const char *recipient_id, size_t rn, cal_date period_start)
+{
+    const masters *m = e->m;
+    const ledger *lg = e->lg;
+    uint64_t code;
+    if (ids_pack(timesheet_id, tn, &code) == 0)
+        ids_set_prefetch(&lg->paid_ids, code);
+    int32_t p = ids_find(&m->provider_ids, provider_id, pn);
+    int32_t rc = ids_find(&m->recipient_ids, recipient_id, rn);
+    if (p >= 0) {
+        __builtin_prefetch(&m->providers.v[p]);
+        __builtin_prefetch(&m->asg_first[p]);
+    }
+    if (rc >= 0) {
+        __builtin_prefetch(&m->recipients.v[rc]);
+        __builtin_prefetch(&m->auth_first[rc]);
+    }
+    ledger_prefetch(lg, p, rc);
+    uint64_t key;
+    if (p >= 0 && rc >= 0 && period_start != CAL_NONE && ledger_period_key(p, rc, period_start, &key) == 0)
+        ids_set_prefetch(&lg->paid_periods, key);
 }
 
 int rules_process(rules_engine *e, const sheet *s, rules_result *r)

@@ -21,6 +21,7 @@ typedef struct {
     int ncols;
     int colmap[MAX_COLS];
     csvr_row_fn fn;
+    void (*ahead)(void *ctx, const csvr_row *next);
     void *ctx;
     csvr_row row;
     /* the row being assembled: field bytes in buf, one NUL after each */
@@ -454,6 +455,31 @@ static void *parse_thread(void *arg)
     return NULL;
 }
 
+/* Points row at row k of the batch, its field pointers in *field (grown as needed).
+ * Returns 0, or -1 out of memory. */
+static int batch_row_at(const batch *b, size_t k, csvr_row *row, char ***field, size_t *cap)
+{
+    const batch_row *br = &b->rows[k];
+    if (br->nfields > *cap) {
+        size_t n = *cap ? *cap * 2 : 64;
+        while (n < br->nfields)
+            n *= 2;
+        char **f = realloc(*field, n * sizeof *f);
+        if (!f)
+            return -1;
+        *field = f;
+        *cap = n;
+    }
+    for (size_t i = 0; i < br->nfields; i++)
+        (*field)[i] = b->buf + b->off[br->first + i];
+    row->line = br->line;
+    row->nfields = br->nfields;
+    row->field = *field;
+    row->len = b->len + br->first;
+    row->bytes_read = br->bytes_read;
+    return 0;
+}
+
 /* Runs parse_all on a reader thread and fn here, batch by batch. Returns what
  * parse_all or fn returned. */
 static int read_threaded(reader *r, struct csv_parser *p, source *src, unsigned char *out, uint64_t *seen)
@@ -471,8 +497,8 @@ static int read_threaded(reader *r, struct csv_parser *p, source *src, unsigned 
         return CSVR_ERROR;
     }
     int rc = 0;
-    char **field = NULL;
-    size_t fieldcap = 0;
+    char **field[2] = {NULL, NULL};     /* the field pointers of this row and the next */
+    size_t fieldcap[2] = {0, 0};
     for (int end = 0; !end && rc == 0;) {
         pthread_mutex_lock(&q.mu);
         while (q.count == 0)
@@ -481,31 +507,24 @@ static int read_threaded(reader *r, struct csv_parser *p, source *src, unsigned 
         batch *b = &q.b[q.head];
         /* r->row.line is the reader thread's; path, the column map and the header
          * width are fixed before the first batch */
-        csvr_row row = {.path = r->row.path, .col = r->colmap, .nheader = r->row.nheader};
+        csvr_row row[2] = {{.path = r->row.path, .col = r->colmap, .nheader = r->row.nheader},
+                           {.path = r->row.path, .col = r->colmap, .nheader = r->row.nheader}};
+        int cur = 0;
         for (size_t i = 0; i < b->nrows && rc == 0; i++) {
-            const batch_row *br = &b->rows[i];
-            if (br->nfields > fieldcap) {
-                size_t cap = fieldcap ? fieldcap * 2 : 64;
-                while (cap < br->nfields)
-                    cap *= 2;
-                char **f = realloc(field, cap * sizeof *f);
-                if (!f) {
-                    snprintf(user_err, user_errlen, "%s:%ld: out of memory reading a row", r->row.path, br->line);
-                    rc = CSVR_ERROR;
-                    break;
-                }
-                field = f;
-                fieldcap = cap;
+            /* row i is built already when it was the look-ahead of row i - 1 */
+            int more = r->ahead && i + 1 < b->nrows;
+            if (((i == 0 || !r->ahead) && batch_row_at(b, i, &row[cur], &field[cur], &fieldcap[cur]) != 0) ||
+                (more && batch_row_at(b, i + 1, &row[!cur], &field[!cur], &fieldcap[!cur]) != 0)) {
+                snprintf(user_err, user_errlen, "%s:%ld: out of memory reading a row", r->row.path, b->rows[i].line);
+                rc = CSVR_ERROR;
+                break;
             }
-            for (size_t k = 0; k < br->nfields; k++)
-                field[k] = b->buf + b->off[br->first + k];
-            row.line = br->line;
-            row.nfields = br->nfields;
-            row.field = field;
-            row.len = b->len + br->first;
-            row.bytes_read = br->bytes_read;
+            if (more)
+                r->ahead(r->ctx, &row[!cur]);
             r->rows++;
-            rc = r->fn(r->ctx, &row);
+            rc = r->fn(r->ctx, &row[cur]);
+            if (r->ahead)
+                cur = !cur;
         }
         if (rc == 0 && b->end) {
             end = 1;
@@ -530,7 +549,8 @@ static int read_threaded(reader *r, struct csv_parser *p, source *src, unsigned 
     pthread_cond_destroy(&q.changed);
     r->err = src->err = user_err;
     r->errlen = src->errlen = user_errlen;
-    free(field);
+    free(field[0]);
+    free(field[1]);
     for (int i = 0; i < NBATCH; i++) {
         free(q.b[i].buf);
         free(q.b[i].off);
@@ -574,7 +594,14 @@ static int parse_all(reader *r, struct csv_parser *p, source *src, unsigned char
 int csvr_read(const char *path, const csvr_column *cols, int ncols, csvr_row_fn fn, void *ctx, csvr_info *info,
               char *err, size_t errlen)
 {
-    reader r = {.cols = cols, .ncols = ncols, .fn = fn, .ctx = ctx, .line = 1, .err = err, .errlen = errlen};
+    return csvr_read_ahead(path, cols, ncols, fn, NULL, ctx, info, err, errlen);
+}
+
+int csvr_read_ahead(const char *path, const csvr_column *cols, int ncols, csvr_row_fn fn, void (*ahead)(void *ctx,
+                    const csvr_row *next), void *ctx, csvr_info *info, char *err, size_t errlen)
+{
+    reader r = {.cols = cols, .ncols = ncols, .fn = fn, .ahead = ahead, .ctx = ctx, .line = 1, .err = err,
+                .errlen = errlen};
     csvr_info local = {0};
     uint64_t seen = 0;
     if (!info)

@@ -56,6 +56,13 @@ typedef int (*csvr_row_fn)(void *ctx, const csvr_row *row);
 int csvr_read(const char *path, const csvr_column *cols, int ncols, csvr_row_fn fn, void *ctx, csvr_info *info,
               char *err, size_t errlen);
 
+/* csvr_read with a look-ahead: when the reader thread is on, ahead(ctx, next) is
+ * called with the row after the one fn is about to get (when that row is already
+ * read), so the caller can start fetching what the next row will need. ahead must
+ * not change anything the rows' results depend on. */
+int csvr_read_ahead(const char *path, const csvr_column *cols, int ncols, csvr_row_fn fn, void (*ahead)(void *ctx,
+                    const csvr_row *next), void *ctx, csvr_info *info, char *err, size_t errlen);
+
 /* With on set, csvr_read runs reading and gzip decompression on a second thread
  * (the parse and the callbacks stay on the calling thread, in the same order): the
  * rows, errors and info are the same either way. Off by default. */

@@ -49,6 +49,10 @@ void csvw_int(csvw *w, int64_t v);
 void csvw_end_row(csvw *w);
 /* Bytes as they are, no separator and no quoting (JSON and other text). */
 void csvw_raw(csvw *w, const char *s, size_t n);
+/* Room for n more raw bytes (n at most 4096) straight in the buffer: the caller
+ * writes there, then calls csvw_wrote with how many it wrote (at most n). */
+char *csvw_reserve(csvw *w, size_t n);
+static inline void csvw_wrote(csvw *w, size_t k) { w->used += k; }
 /* A whole number as raw text (no separator). */
 void csvw_raw_int(csvw *w, int64_t v);
 /* Formatted raw text (no separator), cut at 512 bytes: headers and summaries, not hot paths. */

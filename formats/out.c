@@ -1,5 +1,7 @@
 /* out.c — writes paychecks, exceptions and the JSON summary under temporary names, then renames them into place. */
 #include "out.h"
+
+#include "digits.h"
 #include "field.h"
 #include "fault.h"
 
@@ -139,9 +141,14 @@ void out_write(out_set *o, const masters *m, const sheet *s, const rules_result 
         const rules_exception *x = &r->ex[i];
         csvw *w = &o->exceptions;
         char src[4200];
-        int n = snprintf(src, sizeof src, "%s:%ld", s->source_file, s->source_line);
+        size_t n = strlen(s->source_file);
+        if (n > sizeof src - 24)
+            n = sizeof src - 24;
+        memcpy(src, s->source_file, n);
+        src[n++] = ':';
+        n += (size_t)digits_u64((uint64_t)(s->source_line > 0 ? s->source_line : 0), src + n);
         csvw_text(w, s->timesheet_id, s->timesheet_id_len);
-        csvw_text(w, src, (size_t)(n < (int)sizeof src ? n : (int)sizeof src - 1));
+        csvw_text(w, src, n);
         csvw_str(w, sheet_code_name(x->code));
         csvw_str(w, sheet_severity_name(sheet_code_severity(x->code)));
         csvw_int(w, x->minutes);

@@ -15,6 +15,7 @@
 #include "rules.h"
 #include "state.h"
 #include "fault.h"
+#include "field.h"
 #include "tsread.h"
 
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_DATA = 2, EXIT_LOCKED = 3, EXIT_INTERNAL = 4 };
@@ -137,6 +138,19 @@ static int on_timesheet(void *ctx, const csvr_row *row)
     return 0;
 }
 
+/* The look-ahead of the next row: its lookups start while this row is processed. */
+static void ahead_timesheet(void *ctx, const csvr_row *row)
+{
+    stream_ctx *c = ctx;
+    size_t tn, pn, rn, dn;
+    const char *t = csvr_get(row, TS_ID, &tn), *pid = csvr_get(row, TS_PROVIDER, &pn);
+    const char *rid = csvr_get(row, TS_RECIPIENT, &rn), *d = csvr_get(row, TS_PERIOD, &dn);
+    cal_date period;
+    if (fld_date(d, dn, &period) != NULL)
+        period = CAL_NONE;
+    rules_prefetch(c->e, t, tn, pid, pn, rid, rn, period);
+}
+
 /* Exit code for a state_* result. */
 static int state_exit(int rc)
 {
@@ -193,7 +207,8 @@ static int stream_files(stream_ctx *sc, const char *const *files, int nfiles, ou
         sc->rows = 0;
         clock_gettime(CLOCK_MONOTONIC, &sc->start);
         sc->last = sc->start;
-        int r = csvr_read(files[i], tsread_columns, TS_NCOLS, on_timesheet, sc, &in->info, err, sizeof err);
+        int r = csvr_read_ahead(files[i], tsread_columns, TS_NCOLS, on_timesheet, ahead_timesheet, sc, &in->info, err,
+                                sizeof err);
         if (sc->fatal) {
             fprintf(stderr, "payrun: %s\n", sc->second && sc->second->e.err[0] ? sc->second->e.err : sc->e->err);
             return EXIT_DATA;

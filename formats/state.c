@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "csvw.h"
+#include "digits.h"
 #include "fault.h"
 #include "field.h"
 
@@ -274,26 +275,22 @@ static const ledger_table *table_of(const ledger *lg, const table_desc *d)
 
 /* ---- writing a ledger ---- */
 
-/* Record writers with no printf per field: a separator, a date, a month, money. */
-static void put_sep(csvw *w, char c) { csvw_raw(w, &c, 1); }
-
-static void put_date(csvw *w, cal_date d)
+/* Record writers with no printf: each formats into a line reserved in the writer's
+ * buffer and returns the bytes it wrote. */
+static size_t fmt_int(char *p, int64_t v)
 {
-    char b[11];
-    csvw_raw(w, b, (size_t)cal_format(d, b));
+    size_t k = 0;
+    if (v < 0)
+        p[k++] = '-';
+    return k + (size_t)digits_u64(v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, p + k);
 }
 
-static void put_month(csvw *w, int32_t m)
+static size_t fmt_month(char *p, int32_t m)
 {
-    char b[8] = {(char)('0' + m / 12 / 1000 % 10), (char)('0' + m / 12 / 100 % 10), (char)('0' + m / 12 / 10 % 10),
-                 (char)('0' + m / 12 % 10), '-', (char)('0' + (m % 12 + 1) / 10), (char)('0' + (m % 12 + 1) % 10)};
-    csvw_raw(w, b, 7);
-}
-
-static void put_cents(csvw *w, money_cents c)
-{
-    char b[32];
-    csvw_raw(w, b, (size_t)money_format_cents(c, b));
+    digits_fixed((uint64_t)(m / 12), 4, p);
+    p[4] = '-';
+    memcpy(p + 5, digits_pairs + 2 * (m % 12 + 1), 2);
+    return 7;
 }
 
 static void put_ids(csvw *w, const char *name, const ids_table *t)
@@ -309,6 +306,39 @@ static void put_ids(csvw *w, const char *name, const ids_table *t)
 static int32_t key_who(uint64_t k) { return (int32_t)(k >> 32); }
 static int32_t key_when(uint64_t k) { return (int32_t)(uint32_t)k; }
 
+/* One record line of table d: who [when] fields. At most 160 bytes. */
+static size_t fmt_record(char *p, const table_desc *d, uint64_t key, const char *row)
+{
+    int32_t when = key_when(key);
+    size_t k = fmt_int(p, key_who(key));
+    switch (d->when) {
+    case WHEN_NONE: break;
+    case WHEN_DATE: p[k++] = ' '; k += (size_t)cal_format(when, p + k); break;
+    case WHEN_MONTH: p[k++] = ' '; k += fmt_month(p + k, when); break;
+    case WHEN_YEAR: p[k++] = ' '; k += fmt_int(p + k, when); break;
+    case WHEN_QUARTER:
+        p[k++] = ' ';
+        k += fmt_int(p + k, when / 4);
+        p[k++] = '-';
+        p[k++] = 'Q';
+        k += fmt_int(p + k, when % 4 + 1);
+        break;
+    }
+    for (int f = 0; f < d->nfields; f++) {
+        const void *v = row + d->fields[f].offset;
+        p[k++] = ' ';
+        switch (d->fields[f].kind) {
+        case FIELD_I32: k += fmt_int(p + k, *(const int32_t *)v); break;
+        case FIELD_I64: k += fmt_int(p + k, *(const int64_t *)v); break;
+        case FIELD_CENTS: k += (size_t)money_format_cents(*(const money_cents *)v, p + k); break;
+        case FIELD_FLAG: k += fmt_int(p + k, *(const uint8_t *)v); break;
+        case FIELD_RECIPIENT: k += fmt_int(p + k, *(const int32_t *)v - 1); break;   /* stored + 1 */
+        }
+    }
+    p[k++] = '\n';
+    return k;
+}
+
 static void write_ledger(csvw *w, const ledger *lg, int gen)
 {
     csvw_printf(w, "%s\ngeneration %d\n", LEDGER_MAGIC, gen);
@@ -319,61 +349,37 @@ static void write_ledger(csvw *w, const ledger *lg, int gen)
     csvw_printf(w, "paid_timesheets %zu\n", ledger_paid_count(lg));
     for (size_t i = 0; i < lg->paid_ids.nslots; i++)
         if (lg->paid_ids.keys[i] != UINT64_MAX) {
-            char id[18];
-            csvw_raw(w, id, ids_unpack(lg->paid_ids.keys[i], id));
-            put_sep(w, '\n');
+            char *p = csvw_reserve(w, 24);
+            size_t k = ids_unpack(lg->paid_ids.keys[i], p);
+            p[k++] = '\n';
+            csvw_wrote(w, k);
         }
     for (int32_t i = 0; i < lg->paid_other.n; i++) {
         const char *id = ids_name(&lg->paid_other, i);
         csvw_raw(w, id, strlen(id));
-        put_sep(w, '\n');
+        csvw_raw(w, "\n", 1);
     }
     csvw_printf(w, "paid_periods %zu\n", lg->paid_periods.n);
     for (size_t i = 0; i < lg->paid_periods.nslots; i++) {
-        uint64_t k = lg->paid_periods.keys[i];
-        if (k == UINT64_MAX)
+        uint64_t key = lg->paid_periods.keys[i];
+        if (key == UINT64_MAX)
             continue;
-        int32_t period = (int32_t)(k & 0xFFFFF);
-        csvw_raw_int(w, (int64_t)(k >> 42));
-        put_sep(w, ' ');
-        csvw_raw_int(w, (int64_t)(k >> 20 & 0x3FFFFF));
-        put_sep(w, ' ');
-        put_date(w, cal_from_ymd(period / 24, period / 2 % 12 + 1, period % 2 ? 16 : 1));
-        put_sep(w, '\n');
+        int32_t period = (int32_t)(key & 0xFFFFF);
+        char *p = csvw_reserve(w, 64);
+        size_t k = fmt_int(p, (int64_t)(key >> 42));
+        p[k++] = ' ';
+        k += fmt_int(p + k, (int64_t)(key >> 20 & 0x3FFFFF));
+        p[k++] = ' ';
+        k += (size_t)cal_format(cal_from_ymd(period / 24, period / 2 % 12 + 1, period % 2 ? 16 : 1), p + k);
+        p[k++] = '\n';
+        csvw_wrote(w, k);
     }
-    for (size_t k = 0; k < NTABLES; k++) {
-        const table_desc *d = &tables[k];
-        const ledger_table *t = table_of(lg, d);
-        csvw_printf(w, "%s %zu\n", d->name, t->n);
-        for (size_t i = 0; i < t->n; i++) {
-            const char *row = ledger_row(t, (int32_t)i);
-            int32_t when = key_when(ledger_key_at(t, i));
-            csvw_raw_int(w, key_who(ledger_key_at(t, i)));
-            switch (d->when) {
-            case WHEN_NONE: break;
-            case WHEN_DATE: put_sep(w, ' '); put_date(w, when); break;
-            case WHEN_MONTH: put_sep(w, ' '); put_month(w, when); break;
-            case WHEN_YEAR: put_sep(w, ' '); csvw_raw_int(w, when); break;
-            case WHEN_QUARTER:
-                put_sep(w, ' ');
-                csvw_raw_int(w, when / 4);
-                csvw_raw(w, "-Q", 2);
-                csvw_raw_int(w, when % 4 + 1);
-                break;
-            }
-            for (int f = 0; f < d->nfields; f++) {
-                const void *v = row + d->fields[f].offset;
-                put_sep(w, ' ');
-                switch (d->fields[f].kind) {
-                case FIELD_I32: csvw_raw_int(w, *(const int32_t *)v); break;
-                case FIELD_I64: csvw_raw_int(w, *(const int64_t *)v); break;
-                case FIELD_CENTS: put_cents(w, *(const money_cents *)v); break;
-                case FIELD_FLAG: csvw_raw_int(w, *(const uint8_t *)v); break;
-                case FIELD_RECIPIENT: csvw_raw_int(w, *(const int32_t *)v - 1); break;   /* stored + 1 */
-                }
-            }
-            put_sep(w, '\n');
-        }
+    for (size_t t = 0; t < NTABLES; t++) {
+        const table_desc *d = &tables[t];
+        const ledger_table *tb = table_of(lg, d);
+        csvw_printf(w, "%s %zu\n", d->name, tb->n);
+        for (size_t i = 0; i < tb->n; i++)
+            csvw_wrote(w, fmt_record(csvw_reserve(w, 160), d, ledger_key_at(tb, i), ledger_row(tb, (int32_t)i)));
     }
     csvw_printf(w, "end\n");
     uint32_t crc = csvw_content_crc(w);  /* of every byte above */

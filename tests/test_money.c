@@ -204,6 +204,48 @@ static void test_overflow(void)
     ASSERT_I64(r, SENTINEL);
 }
 
+/* A slow reference for value / 10^scale with keep..scale decimals: printf on the
+ * quotient and remainder, trailing zeros cut by hand. */
+static void ref_scaled(int64_t v, int scale, int keep, char *out)
+{
+    uint64_t p = 1;
+    for (int i = 0; i < scale; i++)
+        p *= 10;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    int n = sprintf(out, "%s%llu.%0*llu", v < 0 ? "-" : "", (unsigned long long)(u / p), scale,
+                    (unsigned long long)(u % p));
+    int dot = (int)(strchr(out, '.') - out);
+    while (n - dot - 1 > keep && out[n - 1] == '0')
+        out[--n] = '\0';
+    if (out[n - 1] == '.')
+        out[--n] = '\0';
+}
+
+/* The formatters against the reference on 1M values of every magnitude and sign. */
+static void test_format_property(void)
+{
+    char a[64], b[64], first[160] = "";
+    long bad = 0;
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 1000000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int64_t v = (int64_t)(x >> (x % 63));
+        if (i % 3 == 0)
+            v = (int64_t)(x % 100000) * 10000000000LL;      /* whole cents as a rate */
+        if (x & 1)
+            v = -v;
+        money_format_cents(v, a);
+        ref_scaled(v, 2, 2, b);
+        int ok = strcmp(a, b) == 0;
+        money_format_rate(v, a);
+        ref_scaled(v, 12, 2, b);
+        ok = ok && strcmp(a, b) == 0;
+        if (!ok && !bad++)
+            snprintf(first, sizeof first, "value %lld: got %s, expected %s", (long long)v, a, b);
+    }
+    ASSERT_MSG(bad == 0, first);
+}
+
 static void test_format(void)
 {
     char b[64];
@@ -506,6 +548,7 @@ int test_money_register(void)
         {"money_apply_frac", test_apply_frac},
         {"overflow detected, nothing stored", test_overflow},
         {"formatting", test_format},
+        {"property: cents and rates formatted as printf would (1M cases)", test_format_property},
         {"property: money_muldiv_round vs GMP (1.2M cases)", test_muldiv_property},
         {"property: money_pay_for_minutes vs GMP mpq (1M cases)", test_pay_property},
         {"property: money_rate_times_frac vs GMP", test_rate_times_frac_property},
