@@ -21,13 +21,16 @@ static int suite_clean(void)
 
 /* The same tests again with the reader thread parsing and handing rows over in
  * batches: every row, line, error and info must be the same. */
+static int threaded_mode;
 static int threaded_init(void)
 {
+    threaded_mode = 1;
     csvr_use_reader_thread(1);
     return suite_init();
 }
 static int threaded_clean(void)
 {
+    threaded_mode = 0;
     csvr_use_reader_thread(0);
     return suite_clean();
 }
@@ -573,6 +576,58 @@ static void test_big_files(void)
     free(csv);
 }
 
+/* The look-ahead: each row's line and value as the callback and ahead see them. */
+typedef struct {
+    long rows, aheads, bad;
+    long last_ahead;        /* the line ahead saw last, 0 none */
+} lookahead;
+
+static int la_row(void *ctx, const csvr_row *row)
+{
+    lookahead *l = ctx;
+    size_t n;
+    const char *a = csvr_get(row, 0, &n);
+    /* row k (line k + 1) has a = k; ahead saw this row's successor just before, when there is one */
+    l->bad += atol(a) != row->line - 1;
+    l->bad += l->last_ahead != 0 && l->last_ahead != row->line + 1;
+    l->last_ahead = 0;
+    l->rows++;
+    return 0;
+}
+
+static void la_ahead(void *ctx, const csvr_row *next)
+{
+    lookahead *l = ctx;
+    size_t n;
+    const char *a = csvr_get(next, 0, &n);
+    l->bad += atol(a) != next->line - 1;
+    l->last_ahead = next->line;
+    l->aheads++;
+}
+
+/* 5000 rows (several batches): with the reader thread, ahead sees every row but the
+ * first of each batch, just before the callback gets the row before it; on one thread
+ * it is never called. Rows reach the callback intact and in order either way. */
+static void test_look_ahead(void)
+{
+    enum { N = 5000 };
+    char *csv = malloc(N * 16 + 16), path[256];
+    size_t len = (size_t)sprintf(csv, "a,b\n");
+    for (int k = 1; k <= N; k++)
+        len += (size_t)sprintf(csv + len, "%d,x\n", k);
+    lookahead l = {0};
+    char err[512];
+    const char *p = put(path, sizeof path, "ahead.csv", csv, len);
+    ASSERT_I64(csvr_read_ahead(p, ABC, 3, la_row, la_ahead, &l, NULL, err, sizeof err), 0);
+    ASSERT_I64(l.rows, N);
+    ASSERT_I64(l.bad, 0);
+    if (threaded_mode)
+        CU_ASSERT(l.aheads >= N - N / 500 && l.aheads < N);
+    else
+        ASSERT_I64(l.aheads, 0);
+    free(csv);
+}
+
 int test_csvr_register(void)
 {
     static const tu_test tests[] = {
@@ -590,6 +645,7 @@ int test_csvr_register(void)
         {"info bytes, crc32, rows", test_info},
         {"callback return stops the read", test_callback_stops},
         {"big files across blocks", test_big_files},
+        {"look-ahead sees the next row", test_look_ahead},
     };
     size_t n = sizeof tests / sizeof tests[0];
     int rc = tu_register("csvr", suite_init, suite_clean, tests, n);
