@@ -621,10 +621,11 @@ static void test_look_ahead(void)
     ASSERT_I64(csvr_read_ahead(p, ABC, 3, la_row, la_ahead, &l, NULL, err, sizeof err), 0);
     ASSERT_I64(l.rows, N);
     ASSERT_I64(l.bad, 0);
-    if (threaded_mode)
+    if (threaded_mode) {
         CU_ASSERT(l.aheads >= N - N / 500 && l.aheads < N);
-    else
+    } else {
         ASSERT_I64(l.aheads, 0);
+    }
     free(csv);
 }
 
