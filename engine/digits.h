@@ -10,25 +10,31 @@ static const char digits_pairs[201] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
+/* The number of decimal digits of u (1-20). */
+static inline int digits_count(uint64_t u)
+{
+    int n = 1;
+    while (u >= 10000) {
+        u /= 10000;
+        n += 4;
+    }
+    return n + (u >= 10) + (u >= 100) + (u >= 1000);
+}
+
 /* Writes u in decimal at out (no sign, no NUL); returns the number of digits (1-20). */
 static inline int digits_u64(uint64_t u, char *out)
 {
-    char tmp[20];
-    int n = 20;
+    int n = digits_count(u), i = n;
     while (u >= 100) {
-        unsigned r = (unsigned)(u % 100);
+        i -= 2;
+        memcpy(out + i, digits_pairs + 2 * (u % 100), 2);
         u /= 100;
-        n -= 2;
-        memcpy(tmp + n, digits_pairs + 2 * r, 2);
     }
-    if (u >= 10) {
-        n -= 2;
-        memcpy(tmp + n, digits_pairs + 2 * u, 2);
-    } else {
-        tmp[--n] = (char)('0' + u);
-    }
-    memcpy(out, tmp + n, (size_t)(20 - n));
-    return 20 - n;
+    if (u >= 10)
+        memcpy(out + i - 2, digits_pairs + 2 * u, 2);
+    else
+        out[i - 1] = (char)('0' + u);
+    return n;
 }
 
 /* Writes the last `width` digits of u at out, with leading zeros (width even or odd, up to 20). */

@@ -223,14 +223,13 @@ void ids_map_free(ids_map *m)
 /* ---- packed ids ---- */
 
 /* Base-38 digit of an id character (1-37), 0 when it has none. */
-static int code38(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return 1 + (c - '0');
-    if (c >= 'A' && c <= 'Z')
-        return 11 + (c - 'A');
-    return c == '-' ? 37 : 0;
-}
+#define D10(c, v) [c] = v, [c + 1] = v + 1, [c + 2] = v + 2, [c + 3] = v + 3, [c + 4] = v + 4, [c + 5] = v + 5, \
+                  [c + 6] = v + 6, [c + 7] = v + 7, [c + 8] = v + 8, [c + 9] = v + 9
+static const unsigned char code38[256] = {
+    D10('0', 1), D10('A', 11), D10('K', 21),
+    ['U'] = 31, ['V'] = 32, ['W'] = 33, ['X'] = 34, ['Y'] = 35, ['Z'] = 36, ['-'] = 37,
+};
+#undef D10
 
 #define PACK_DIGITS_FLAG (1ULL << 63)
 
@@ -243,7 +242,7 @@ int ids_pack(const char *s, size_t n, uint64_t *code)
         uint64_t v = 0;
         size_t i = n;
         while (i-- > 0) {
-            int d = code38((unsigned char)s[i]);
+            int d = code38[(unsigned char)s[i]];
             if (!d)
                 return -1;
             v = v * 38 + (uint64_t)d;

@@ -9,6 +9,16 @@ typedef __int128 i128;
 
 int money_muldiv_round(int64_t a, int64_t b, int64_t den, int64_t *out)
 {
+    int64_t p;
+    if (den > 0 && !__builtin_mul_overflow(a, b, &p) && p != INT64_MIN) {
+        /* the usual case: the product fits 64 bits, so does the quotient */
+        uint64_t u = p < 0 ? (uint64_t)0 - (uint64_t)p : (uint64_t)p;
+        uint64_t q = u / (uint64_t)den, r = u % (uint64_t)den;
+        if (r >= (uint64_t)den - r)     /* 2r >= den without overflow: half-up, away from zero */
+            q++;
+        *out = p < 0 ? -(int64_t)q : (int64_t)q;
+        return MONEY_OK;
+    }
     i128 num = (i128)a * (i128)b;   /* |a*b| < 2^126: never overflows */
     int neg = num < 0;
     if (neg)

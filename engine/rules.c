@@ -61,6 +61,15 @@ static int fatal(rules_engine *e, const char *fmt, ...)
 const param_row *rules_param(rules_engine *e, param_id id, int32_t county, cal_date on)
 {
     uint64_t key = ids_key2(county + 1, on);
+    /* the fast path: a value found before in one of the recent sets, no trace */
+    if (!e->tracing)
+        for (int k = 0; k < RULES_PARAM_RECENT; k++)
+            if (e->recent_key[k] == key && e->recent_set[k] > 0) {
+                const rules_param_set *ps = &e->param_sets[e->recent_set[k] - 1];
+                if (ps->row[id])
+                    return ps->row[id];
+                break;
+            }
     int32_t set = -1;
     for (int k = 0; k < RULES_PARAM_RECENT; k++)
         if (e->recent_key[k] == key && e->recent_set[k] > 0)

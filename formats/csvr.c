@@ -88,7 +88,8 @@ static void on_field(void *s, size_t n, void *data)
         r->buf = b;
         r->bufcap = cap;
     }
-    /* copy the field, counting the line breaks inside it (only a quoted field has any) */
+    /* copy the field, counting the line breaks inside it (only a quoted field has
+     * any): LF, CRLF and a lone CR each count one */
     const unsigned char *p = s;
     char *dst = r->buf + r->used;
     for (size_t i = 0; i < n; i++) {

@@ -272,21 +272,34 @@ static inline char *field_room(csvw *w, size_t n)
     return p;
 }
 
-void csvw_field(csvw *w, const char *s, size_t n)
+/* What a byte asks of a field: 1 quoting (comma, quote, CR, LF), 2 escaping in free
+ * text (a control byte, DEL or a byte that is not ASCII); 0 nothing. */
+static const unsigned char byte_class[256] = {
+    [0 ... 9] = 2, ['\n'] = 3, [11 ... 12] = 2, ['\r'] = 3, [14 ... 31] = 2, [','] = 1, ['"'] = 1, [127 ... 255] = 2,
+};
+
+/* An unquoted field (the caller knows it needs no quotes). */
+static void plain_field(csvw *w, const char *s, size_t n)
 {
-    int quote = 0;
-    for (size_t i = 0; i < n && !quote; i++)
-        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
-    if (!quote && n < 256) {
+    if (n < 256) {
         memcpy(field_room(w, n), s, n);
         w->used += n;
+    } else {
+        separator(w);
+        csvw_raw(w, s, n);
+    }
+}
+
+void csvw_field(csvw *w, const char *s, size_t n)
+{
+    unsigned quote = 0;
+    for (size_t i = 0; i < n; i++)
+        quote |= byte_class[(unsigned char)s[i]];
+    if (!(quote & 1)) {
+        plain_field(w, s, n);
         return;
     }
     separator(w);
-    if (!quote) {
-        csvw_raw(w, s, n);
-        return;
-    }
     put_char(w, '"');
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '"')
@@ -300,13 +313,16 @@ void csvw_str(csvw *w, const char *s) { csvw_field(w, s, strlen(s)); }
 
 void csvw_text(csvw *w, const char *s, size_t n)
 {
-    /* printable UTF-8 only (control bytes and invalid bytes escaped), then the formula guard */
-    /* the common case, plain printable ASCII with no formula start, goes straight out */
-    size_t plain = 0;
-    while (plain < n && (unsigned char)s[plain] >= 0x20 && (unsigned char)s[plain] < 0x7F)
-        plain++;
-    if (plain == n && n <= 1000 && (n == 0 || !strchr("=+-@", s[0]))) {
-        csvw_field(w, s, n);
+    /* printable UTF-8 only (control bytes and invalid bytes escaped), then the formula
+     * guard; the common case, printable ASCII with no formula start, in one pass */
+    unsigned cls = 0;
+    for (size_t i = 0; i < n; i++)
+        cls |= byte_class[(unsigned char)s[i]];
+    if (!(cls & 2) && n <= 1000 && (n == 0 || !strchr("=+-@", s[0]))) {
+        if (cls & 1)
+            csvw_field(w, s, n);
+        else
+            plain_field(w, s, n);
         return;
     }
     char buf[1024];

@@ -18,6 +18,17 @@ static int digits(const char *s, size_t n, int64_t *v)
     return 1;
 }
 
+/* The characters of an id: letters, digits, '-', '_', '.'. */
+#define ID_RUN(c) [c] = 1, [c + 1] = 1, [c + 2] = 1, [c + 3] = 1, [c + 4] = 1, [c + 5] = 1, [c + 6] = 1, \
+                  [c + 7] = 1, [c + 8] = 1, [c + 9] = 1
+static const unsigned char ok[256] = {
+    ID_RUN('0'), ID_RUN('a'), ID_RUN('k'), ID_RUN('A'), ID_RUN('K'),
+    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+    ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+    ['-'] = 1, ['_'] = 1, ['.'] = 1,
+};
+#undef ID_RUN
+
 const char *fld_id(const char *s, size_t n)
 {
     if (n == 0)
@@ -26,11 +37,11 @@ const char *fld_id(const char *s, size_t n)
         return "id longer than 32 characters";
     if (s[0] == '-')
         return "id starts with '-'";
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-' || c == '_' || c == '.'))
-            return "id has a character other than letters, digits, '-', '_', '.'";
-    }
+    unsigned bad = 0;
+    for (size_t i = 0; i < n; i++)
+        bad |= !ok[(unsigned char)s[i]];
+    if (bad)
+        return "id has a character other than letters, digits, '-', '_', '.'";
     return NULL;
 }
 

@@ -32,6 +32,15 @@ static void test_id(void)
     ASSERT_STR(fld_id(L(".x")), NULL);
     ASSERT_STR(fld_id(L("_x")), NULL);
     ASSERT_STR(fld_id(L("ZZ9")), NULL);
+    /* every byte after an 'A': only letters, digits, '-', '_' and '.' are id characters */
+    int wrong = 0;
+    for (int c = 0; c < 256; c++) {
+        char id[2] = {'A', (char)c};
+        int want = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                   c == '.';
+        wrong += (fld_id(id, 2) == NULL) != want;
+    }
+    ASSERT_I64(wrong, 0);
     /* only n bytes are looked at: "P1 junk" with n = 2 is "P1" */
     ASSERT_STR(fld_id("P1 junk", 2), NULL);
     ASSERT_STR(fld_id("P1\0x", 4), E_ID_CHAR);

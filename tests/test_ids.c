@@ -23,7 +23,8 @@ static void test_pack_round_trip(void)
     /* what does not pack: empty, lower case, other characters, 13+ characters that
      * are not all digits, 18+ digits */
     static const char *const no[] = {
-        "", "t1", "T_1", "T 1", "T-2611A-00011", "123456789012345678", "ABCDEFGHIJKLM", "é",
+        "", "t1", "T_1", "T 1", "T-2611A-00011", "123456789012345678", "ABCDEFGHIJKLM", "é", "A[", "A\\", "A]",
+        "A^", "A@", "A:", "A/", "A.",
     };
     for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
         uint64_t code;
