@@ -146,14 +146,22 @@ void *ledger_get(ledger_table *t, uint64_t key)
     return i < 0 ? NULL : ledger_row(t, i);
 }
 
-static int copy_ids(ids_table *dst, const ids_table *src)
+int32_t ledger_ids_find(const ledger_ids *t, const char *s, size_t n)
 {
-    for (int32_t i = 0; i < src->n; i++) {
-        const char *s = ids_name(src, i);
-        if (ids_intern(dst, s, strlen(s), NULL) != i)
-            return -1;
-    }
-    return 0;
+    int32_t i = ids_find(t->masters, s, n);
+    if (i >= 0)
+        return i;
+    i = ids_find(&t->more, s, n);
+    return i < 0 ? -1 : t->masters->n + i;
+}
+
+int32_t ledger_ids_add(ledger_ids *t, const char *s, size_t n)
+{
+    int32_t i = ids_find(t->masters, s, n);
+    if (i >= 0)
+        return i;
+    i = ids_intern(&t->more, s, n, NULL);
+    return i < 0 ? -1 : t->masters->n + i;
 }
 
 int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipients, const ids_table *overpayments)
@@ -168,9 +176,9 @@ int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipien
     table_init(&l->provider_quarter, sizeof(ledger_provider_quarter));
     table_init(&l->recovered, sizeof(money_cents));
     table_init(&l->violations, sizeof(int32_t));
-    if (copy_ids(&l->providers, providers) || copy_ids(&l->recipients, recipients) ||
-        copy_ids(&l->overpayments, overpayments))
-        return -1;
+    l->providers.masters = providers;
+    l->recipients.masters = recipients;
+    l->overpayments.masters = overpayments;
     /* direct maps: 16 workweeks, 4 months, 2 years and 4 quarters of each provider in
      * one block; 16 workweeks, 4 months and 2 fiscal years of each recipient in another */
     size_t np = (size_t)providers->n, nr = (size_t)recipients->n;
@@ -205,9 +213,9 @@ void ledger_free(ledger *l)
 {
     free(l->provider_slots);
     free(l->recipient_slots);
-    ids_free(&l->providers);
-    ids_free(&l->recipients);
-    ids_free(&l->overpayments);
+    ids_free(&l->providers.more);
+    ids_free(&l->recipients.more);
+    ids_free(&l->overpayments.more);
     ids_set_free(&l->paid_ids);
     ids_free(&l->paid_other);
     ids_set_free(&l->paid_periods);

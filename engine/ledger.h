@@ -9,8 +9,23 @@
 #include "ids.h"
 #include "money.h"
 
-/* Providers and recipients are ledger indexes: ledger_init interns the masters' ids
- * first, in master order, so a master index is the same ledger index. */
+/* Providers, recipients and overpayments are ledger indexes: index i below the
+ * masters' count is the masters' index i (the ledger reads their ids, it does not
+ * copy them); an id known only to an earlier ledger gets the next index after. */
+typedef struct {
+    const ids_table *masters;   /* the masters' ids */
+    ids_table more;             /* ids only in an earlier ledger: index masters->n + j */
+} ledger_ids;
+
+/* The index of id s[0..n), or -1 when neither the masters nor the ledger know it. */
+int32_t ledger_ids_find(const ledger_ids *t, const char *s, size_t n);
+/* The index of id s[0..n), added after the masters' ids when new; -1 out of memory. */
+int32_t ledger_ids_add(ledger_ids *t, const char *s, size_t n);
+static inline int32_t ledger_ids_count(const ledger_ids *t) { return t->masters->n + t->more.n; }
+static inline const char *ledger_ids_name(const ledger_ids *t, int32_t i)
+{
+    return i < t->masters->n ? ids_name(t->masters, i) : ids_name(&t->more, i - t->masters->n);
+}
 
 typedef struct {
     int32_t minutes;            /* paid minutes in the workweek, all recipients */
@@ -63,7 +78,7 @@ typedef struct {
 typedef struct {
     uint32_t *provider_slots;           /* the direct maps of the provider tables, one block a provider */
     uint32_t *recipient_slots;          /* and of the recipient tables */
-    ids_table providers, recipients, overpayments;
+    ledger_ids providers, recipients, overpayments;
     ids_set paid_ids;                   /* timesheet ids paid, packed by ids_pack */
     ids_table paid_other;               /* timesheet ids paid that do not pack */
     ids_set paid_periods;               /* (provider, recipient, period) keys paid by regular/catch_up */
@@ -78,8 +93,8 @@ typedef struct {
     ledger_table violations;            /* (provider) -> int32 violation months counted */
 } ledger;
 
-/* Starts an empty ledger whose provider, recipient and overpayment indexes equal the
- * masters' (the ids are given in master order). Returns 0, or -1 out of memory. */
+/* Starts an empty ledger whose provider, recipient and overpayment indexes are the
+ * masters' (the tables must outlive the ledger). Returns 0, or -1 out of memory. */
 int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipients, const ids_table *overpayments);
 void ledger_free(ledger *l);
 

@@ -293,11 +293,11 @@ static size_t fmt_month(char *p, int32_t m)
     return 7;
 }
 
-static void put_ids(csvw *w, const char *name, const ids_table *t)
+static void put_ids(csvw *w, const char *name, const ledger_ids *t)
 {
-    csvw_printf(w, "%s %d\n", name, (int)t->n);
-    for (int32_t i = 0; i < t->n; i++) {
-        const char *id = ids_name(t, i);
+    csvw_printf(w, "%s %d\n", name, (int)ledger_ids_count(t));
+    for (int32_t i = 0; i < ledger_ids_count(t); i++) {
+        const char *id = ledger_ids_name(t, i);
         csvw_raw(w, id, strlen(id));
         csvw_raw(w, "\n", 1);
     }
@@ -548,7 +548,7 @@ static int section(cursor *c, const char *name, int64_t *count)
 }
 
 /* Reads an id list, mapping file index -> ledger index (interned). */
-static int read_ids(cursor *c, const char *name, ids_table *t, int32_t **map, int64_t *count)
+static int read_ids(cursor *c, const char *name, ledger_ids *t, int32_t **map, int64_t *count)
 {
     if (section(c, name, count) != 0)
         return damaged(c, name);
@@ -560,7 +560,7 @@ static int read_ids(cursor *c, const char *name, ids_table *t, int32_t **map, in
         char *id = whole_line(c, &n);
         if (!id || fld_id(id, n) != NULL)
             return damaged(c, "bad id");
-        (*map)[i] = ids_intern(t, id, n, NULL);
+        (*map)[i] = ledger_ids_add(t, id, n);
         if ((*map)[i] < 0)
             return damaged(c, "out of memory");
     }
@@ -807,9 +807,9 @@ int state_show(const state_dir *s, int gen, const ledger *lg, const char *provid
 {
     (void)s;
     char d[11], a[32], b[32], hm[24];
-    const ids_table *ids = provider ? &lg->providers : &lg->recipients;
+    const ledger_ids *ids = provider ? &lg->providers : &lg->recipients;
     const char *id = provider ? provider : recipient;
-    int32_t who = ids_find(ids, id, strlen(id));
+    int32_t who = ledger_ids_find(ids, id, strlen(id));
     if (who < 0)
         return errf(err, errlen, STATE_ERROR, "%s %s has no counters in generation %d", provider ? "provider" : "recipient",
                     id, gen);

@@ -92,11 +92,34 @@ static void test_empty_masters(void)
     ids_free(&o);
 }
 
+/* Ids: the masters' keep their index; one known only to an earlier ledger comes after. */
+static void test_ids_after_masters(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 3, 2);
+    ASSERT_I64(ledger_ids_count(&l.providers), 3);
+    ASSERT_I64(ledger_ids_add(&l.providers, "P1", 2), 1);
+    ASSERT_I64(ledger_ids_find(&l.providers, "PX", 2), -1);
+    ASSERT_I64(ledger_ids_add(&l.providers, "PX", 2), 3);
+    ASSERT_I64(ledger_ids_add(&l.providers, "PX", 2), 3);
+    ASSERT_I64(ledger_ids_find(&l.providers, "PX", 2), 3);
+    ASSERT_I64(ledger_ids_count(&l.providers), 4);
+    ASSERT_STR(ledger_ids_name(&l.providers, 3), "PX");
+    ASSERT_STR(ledger_ids_name(&l.providers, 2), "P2");
+    ASSERT_I64(ledger_ids_count(&l.recipients), 2);
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
 int test_ledger_register(void)
 {
     static const tu_test tests[] = {
         {"counter tables against a reference (direct slots, evictions, overflow)", test_tables_against_reference},
         {"ledger over empty masters", test_empty_masters},
+        {"ids after the masters' ids", test_ids_after_masters},
     };
     return tu_register("ledger", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
