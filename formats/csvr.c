@@ -22,6 +22,11 @@ typedef struct {
     int colmap[MAX_COLS];
     csvr_row_fn fn;
     void (*ahead)(void *ctx, const csvr_row *next);
+    void (*prepare)(void *ctx, const csvr_row *row, void *out);
+    size_t prepared_size;
+    unsigned char *prepared;    /* one thread: the current row's prepared data */
+    char **bfield;              /* reader thread: field pointers of a batch row for prepare */
+    size_t bfieldcap;
     void *ctx;
     csvr_row row;
     /* the row being assembled: field bytes in buf, one NUL after each */
@@ -185,6 +190,11 @@ static void on_row(int c, void *data)
             r->row.nfields = r->nfields;
             r->row.field = r->field;
             r->row.len = r->len;
+            r->row.prepared = NULL;
+            if (r->prepare) {
+                r->prepare(r->ctx, &r->row, r->prepared);
+                r->row.prepared = r->prepared;
+            }
             r->rows++;
             r->stop = r->fn(r->ctx, &r->row);
         }
@@ -345,6 +355,7 @@ typedef struct {
     size_t nf, fcap;
     batch_row *rows;
     size_t nrows, rcap;
+    unsigned char *prep;        /* rcap areas of the prepare hook's size */
     int end;                    /* the last batch: rc is the parse's result */
     int rc;
 } batch;
@@ -371,6 +382,12 @@ static int batch_add(batch *b, const reader *r)
         if (!v)
             return -1;
         b->rows = v;
+        if (r->prepare) {
+            unsigned char *pv = realloc(b->prep, cap * r->prepared_size);
+            if (!pv)
+                return -1;
+            b->prep = pv;
+        }
         b->rcap = cap;
     }
     if (b->nf + r->nfields > b->fcap) {
@@ -442,6 +459,28 @@ static void batch_row_done(reader *r)
         r->oom = 1;
         return;
     }
+    if (r->prepare) {
+        /* the row as it now sits in the batch, where it stays until the callback is done */
+        const batch_row *br = &b->rows[b->nrows - 1];
+        if (br->nfields > r->bfieldcap) {
+            size_t cap = r->bfieldcap ? r->bfieldcap * 2 : 64;
+            while (cap < br->nfields)
+                cap *= 2;
+            char **f = realloc(r->bfield, cap * sizeof *f);
+            if (!f) {
+                r->oom = 1;
+                return;
+            }
+            r->bfield = f;
+            r->bfieldcap = cap;
+        }
+        for (size_t i = 0; i < br->nfields; i++)
+            r->bfield[i] = b->buf + b->off[br->first + i];
+        csvr_row row = {.path = r->row.path, .line = br->line, .nfields = br->nfields, .nheader = r->row.nheader,
+                        .field = r->bfield, .len = b->len + br->first, .col = r->colmap,
+                        .bytes_read = br->bytes_read};
+        r->prepare(r->ctx, &row, b->prep + (b->nrows - 1) * r->prepared_size);
+    }
     if ((b->nrows >= BATCH_ROWS || b->used >= BATCH_BYTES) && batch_publish(q, 0, 0))
         r->stop = 1;            /* the calling thread stopped: its own result stands */
 }
@@ -458,7 +497,7 @@ static void *parse_thread(void *arg)
 
 /* Points row at row k of the batch, its field pointers in *field (grown as needed).
  * Returns 0, or -1 out of memory. */
-static int batch_row_at(const batch *b, size_t k, csvr_row *row, char ***field, size_t *cap)
+static int batch_row_at(const batch *b, size_t k, size_t prepared_size, csvr_row *row, char ***field, size_t *cap)
 {
     const batch_row *br = &b->rows[k];
     if (br->nfields > *cap) {
@@ -478,6 +517,7 @@ static int batch_row_at(const batch *b, size_t k, csvr_row *row, char ***field, 
     row->field = *field;
     row->len = b->len + br->first;
     row->bytes_read = br->bytes_read;
+    row->prepared = b->prep ? b->prep + k * prepared_size : NULL;
     return 0;
 }
 
@@ -514,8 +554,9 @@ static int read_threaded(reader *r, struct csv_parser *p, source *src, unsigned 
         for (size_t i = 0; i < b->nrows && rc == 0; i++) {
             /* row i is built already when it was the look-ahead of row i - 1 */
             int more = r->ahead && i + 1 < b->nrows;
-            if (((i == 0 || !r->ahead) && batch_row_at(b, i, &row[cur], &field[cur], &fieldcap[cur]) != 0) ||
-                (more && batch_row_at(b, i + 1, &row[!cur], &field[!cur], &fieldcap[!cur]) != 0)) {
+            if (((i == 0 || !r->ahead) &&
+                 batch_row_at(b, i, r->prepared_size, &row[cur], &field[cur], &fieldcap[cur]) != 0) ||
+                (more && batch_row_at(b, i + 1, r->prepared_size, &row[!cur], &field[!cur], &fieldcap[!cur]) != 0)) {
                 snprintf(user_err, user_errlen, "%s:%ld: out of memory reading a row", r->row.path, b->rows[i].line);
                 rc = CSVR_ERROR;
                 break;
@@ -557,6 +598,7 @@ static int read_threaded(reader *r, struct csv_parser *p, source *src, unsigned 
         free(q.b[i].off);
         free(q.b[i].len);
         free(q.b[i].rows);
+        free(q.b[i].prep);
     }
     return rc;
 }
@@ -595,13 +637,15 @@ static int parse_all(reader *r, struct csv_parser *p, source *src, unsigned char
 int csvr_read(const char *path, const csvr_column *cols, int ncols, csvr_row_fn fn, void *ctx, csvr_info *info,
               char *err, size_t errlen)
 {
-    return csvr_read_ahead(path, cols, ncols, fn, NULL, ctx, info, err, errlen);
+    csvr_hooks h = {.fn = fn, .ctx = ctx};
+    return csvr_read_hooks(path, cols, ncols, &h, info, err, errlen);
 }
 
-int csvr_read_ahead(const char *path, const csvr_column *cols, int ncols, csvr_row_fn fn, void (*ahead)(void *ctx,
-                    const csvr_row *next), void *ctx, csvr_info *info, char *err, size_t errlen)
+int csvr_read_hooks(const char *path, const csvr_column *cols, int ncols, const csvr_hooks *hooks, csvr_info *info,
+                    char *err, size_t errlen)
 {
-    reader r = {.cols = cols, .ncols = ncols, .fn = fn, .ahead = ahead, .ctx = ctx, .line = 1, .err = err,
+    reader r = {.cols = cols, .ncols = ncols, .fn = hooks->fn, .ahead = hooks->ahead, .prepare = hooks->prepare,
+                .prepared_size = hooks->prepare ? hooks->prepared_size : 0, .ctx = hooks->ctx, .line = 1, .err = err,
                 .errlen = errlen};
     csvr_info local = {0};
     uint64_t seen = 0;
@@ -628,8 +672,10 @@ int csvr_read_ahead(const char *path, const csvr_column *cols, int ncols, csvr_r
     csv_set_blk_size(&p, BLOCK);        /* a long field grows libcsv's buffer in big steps, not 128 bytes */
     unsigned char *out = malloc(BLOCK);
     src.in = malloc(BLOCK);
+    if (r.prepare && !reader_thread_on)
+        r.prepared = malloc(r.prepared_size ? r.prepared_size : 1);
     int rc;
-    if (!src.in || !out) {
+    if (!src.in || !out || (r.prepare && !reader_thread_on && !r.prepared)) {
         snprintf(err, errlen, "%s: out of memory", path);
         rc = CSVR_ERROR;
     } else if (reader_thread_on) {
@@ -651,5 +697,7 @@ int csvr_read_ahead(const char *path, const csvr_column *cols, int ncols, csvr_r
     free(r.off);
     free(r.len);
     free(r.field);
+    free(r.bfield);
+    free(r.prepared);
     return rc;
 }

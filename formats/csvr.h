@@ -21,6 +21,7 @@ typedef struct {
     size_t *len;
     const int *col;         /* col[c]: field position of wanted column c, -1 when absent */
     uint64_t bytes_read;    /* raw file bytes read so far (for progress reports) */
+    const void *prepared;   /* what the prepare hook made of this row, NULL without one */
 } csvr_row;
 
 /* Field of wanted column c, "" (length 0) when the column is absent or the row is short. */
@@ -56,12 +57,26 @@ typedef int (*csvr_row_fn)(void *ctx, const csvr_row *row);
 int csvr_read(const char *path, const csvr_column *cols, int ncols, csvr_row_fn fn, void *ctx, csvr_info *info,
               char *err, size_t errlen);
 
-/* csvr_read with a look-ahead: when the reader thread is on, ahead(ctx, next) is
- * called with the row after the one fn is about to get (when that row is already
- * read), so the caller can start fetching what the next row will need. ahead must
- * not change anything the rows' results depend on. */
-int csvr_read_ahead(const char *path, const csvr_column *cols, int ncols, csvr_row_fn fn, void (*ahead)(void *ctx,
-                    const csvr_row *next), void *ctx, csvr_info *info, char *err, size_t errlen);
+/* What csvr_read_hooks calls. With the reader thread on:
+ * - prepare(ctx, row, out) runs on the reader thread for every data row, in file
+ *   order, and fills out[0..prepared_size); fn then finds it in row->prepared (the
+ *   row's field pointers stay valid as long as the prepared data is used). prepare
+ *   may only read data nothing changes while the file is read. Without the thread
+ *   it runs just before fn.
+ * - ahead(ctx, next) is called with the row after the one fn is about to get (when
+ *   that row is already read), so the caller can start fetching what it will need;
+ *   it must not change anything the rows' results depend on. Never called without
+ *   the thread. */
+typedef struct {
+    csvr_row_fn fn;
+    void (*prepare)(void *ctx, const csvr_row *row, void *out);
+    size_t prepared_size;
+    void (*ahead)(void *ctx, const csvr_row *next);
+    void *ctx;
+} csvr_hooks;
+
+int csvr_read_hooks(const char *path, const csvr_column *cols, int ncols, const csvr_hooks *hooks, csvr_info *info,
+                    char *err, size_t errlen);
 
 /* With on set, csvr_read runs reading and gzip decompression on a second thread
  * (the parse and the callbacks stay on the calling thread, in the same order): the

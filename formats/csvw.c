@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define WBLOCK (256 * 1024)
+#define WBLOCK CSVW_BLOCK
 
 static void write_all(csvw *w, const unsigned char *p, size_t n)
 {
@@ -343,7 +343,7 @@ void csvw_minutes_hm(csvw *w, int64_t minutes) { w->used += (size_t)cal_format_h
 
 void csvw_date(csvw *w, cal_date d) { w->used += (size_t)cal_format(d, field_room(w, 48)); }
 
-char *csvw_reserve(csvw *w, size_t n)
+char *csvw_reserve_slow(csvw *w, size_t n)
 {
     if (WBLOCK - w->used < n)
         flush_buf(w, 0);

@@ -9,6 +9,8 @@
 #include "cal.h"
 #include "money.h"
 
+#define CSVW_BLOCK (256 * 1024)     /* bytes buffered before a write */
+
 typedef struct {
     int fd;
     int gzip;
@@ -51,7 +53,11 @@ void csvw_end_row(csvw *w);
 void csvw_raw(csvw *w, const char *s, size_t n);
 /* Room for n more raw bytes (n at most 4096) straight in the buffer: the caller
  * writes there, then calls csvw_wrote with how many it wrote (at most n). */
-char *csvw_reserve(csvw *w, size_t n);
+char *csvw_reserve_slow(csvw *w, size_t n);
+static inline char *csvw_reserve(csvw *w, size_t n)
+{
+    return CSVW_BLOCK - w->used >= n ? (char *)w->buf + w->used : csvw_reserve_slow(w, n);
+}
 static inline void csvw_wrote(csvw *w, size_t k) { w->used += k; }
 /* A whole number as raw text (no separator). */
 void csvw_raw_int(csvw *w, int64_t v);

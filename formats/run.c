@@ -106,22 +106,39 @@ static void print_trace(void *ctx, const char *line)
     puts(line);
 }
 
-/* One timesheet row: parse (step 1) once, the rules (steps 2-15) on each engine, the results. */
+/* Step 1 of a row, done by the prepare hook (on the reader thread when there is
+ * one): the parsed sheet, or the code and message that reject the row. */
+typedef struct {
+    sheet s;
+    int code;                   /* -1 parsed, else the step-1 exception code */
+    char msg[512];
+} prepared_sheet;
+
+static void prepare_timesheet(void *ctx, const csvr_row *row, void *out)
+{
+    (void)ctx;
+    prepared_sheet *p = out;
+    p->code = tsread_parse(row, &p->s, p->msg, sizeof p->msg);
+}
+
+/* One timesheet row, parsed (step 1) once by prepare_timesheet: the rules (steps
+ * 2-15) on each engine, the results. */
 static int on_timesheet(void *ctx, const csvr_row *row)
 {
     stream_ctx *c = ctx;
-    sheet s;
+    const prepared_sheet *p = row->prepared;
+    const sheet *s = &p->s;
     rules_result r;
-    char msg[512];
-    int code = tsread_parse(row, &s, msg, sizeof msg);
-    int target = c->explain_id && s.timesheet_id_len == strlen(c->explain_id) &&
-                 memcmp(s.timesheet_id, c->explain_id, s.timesheet_id_len) == 0;
+    int code = p->code;
+    const char *msg = p->msg;
+    int target = c->explain_id && s->timesheet_id_len == strlen(c->explain_id) &&
+                 memcmp(s->timesheet_id, c->explain_id, s->timesheet_id_len) == 0;
     c->e->tracing = target;
     if (target && c->explained++)
         puts("");
-    int rc = apply_rules(c->e, &s, code, msg, &r);
+    int rc = apply_rules(c->e, s, code, msg, &r);
     c->e->tracing = 0;
-    if (rc != 0 || (c->second && compare_engines(c, &s, code, msg, &r) != 0)) {
+    if (rc != 0 || (c->second && compare_engines(c, s, code, msg, &r) != 0)) {
         c->fatal = 1;
         return 1;
     }
@@ -132,7 +149,7 @@ static int on_timesheet(void *ctx, const csvr_row *row)
         printf("=> paid: paycheck %lld of the run, gross %s, net %s\n", (long long)r.paycheck.seq, g, n);
     }
     if (c->out)
-        out_write(c->out, c->m, &s, &r);
+        out_write(c->out, c->m, s, &r);
     if (c->progress && (++c->rows & 0x3FFF) == 0)
         show_progress(c, row, 0);
     return 0;
@@ -142,13 +159,11 @@ static int on_timesheet(void *ctx, const csvr_row *row)
 static void ahead_timesheet(void *ctx, const csvr_row *row)
 {
     stream_ctx *c = ctx;
-    size_t tn, pn, rn, dn;
-    const char *t = csvr_get(row, TS_ID, &tn), *pid = csvr_get(row, TS_PROVIDER, &pn);
-    const char *rid = csvr_get(row, TS_RECIPIENT, &rn), *d = csvr_get(row, TS_PERIOD, &dn);
-    cal_date period;
-    if (fld_date(d, dn, &period) != NULL)
-        period = CAL_NONE;
-    rules_prefetch(c->e, t, tn, pid, pn, rid, rn, period);
+    const prepared_sheet *p = row->prepared;
+    const sheet *s = &p->s;
+    if (p->code < 0)
+        rules_prefetch(c->e, s->timesheet_id, s->timesheet_id_len, s->provider_id, s->provider_id_len,
+                       s->recipient_id, s->recipient_id_len, s->period_start);
 }
 
 /* Exit code for a state_* result. */
@@ -207,8 +222,9 @@ static int stream_files(stream_ctx *sc, const char *const *files, int nfiles, ou
         sc->rows = 0;
         clock_gettime(CLOCK_MONOTONIC, &sc->start);
         sc->last = sc->start;
-        int r = csvr_read_ahead(files[i], tsread_columns, TS_NCOLS, on_timesheet, ahead_timesheet, sc, &in->info, err,
-                                sizeof err);
+        csvr_hooks hooks = {.fn = on_timesheet, .prepare = prepare_timesheet, .prepared_size = sizeof(prepared_sheet),
+                            .ahead = ahead_timesheet, .ctx = sc};
+        int r = csvr_read_hooks(files[i], tsread_columns, TS_NCOLS, &hooks, &in->info, err, sizeof err);
         if (sc->fatal) {
             fprintf(stderr, "payrun: %s\n", sc->second && sc->second->e.err[0] ? sc->second->e.err : sc->e->err);
             return EXIT_DATA;

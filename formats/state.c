@@ -277,7 +277,7 @@ static const ledger_table *table_of(const ledger *lg, const table_desc *d)
 
 /* Record writers with no printf: each formats into a line reserved in the writer's
  * buffer and returns the bytes it wrote. */
-static size_t fmt_int(char *p, int64_t v)
+static inline size_t fmt_int(char *p, int64_t v)
 {
     size_t k = 0;
     if (v < 0)

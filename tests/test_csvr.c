@@ -618,7 +618,8 @@ static void test_look_ahead(void)
     lookahead l = {0};
     char err[512];
     const char *p = put(path, sizeof path, "ahead.csv", csv, len);
-    ASSERT_I64(csvr_read_ahead(p, ABC, 3, la_row, la_ahead, &l, NULL, err, sizeof err), 0);
+    csvr_hooks h = {.fn = la_row, .ahead = la_ahead, .ctx = &l};
+    ASSERT_I64(csvr_read_hooks(p, ABC, 3, &h, NULL, err, sizeof err), 0);
     ASSERT_I64(l.rows, N);
     ASSERT_I64(l.bad, 0);
     if (threaded_mode) {
