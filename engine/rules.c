@@ -559,16 +559,23 @@ static const master_writ *check_writ(ctx *c, rules_result *r, int *refused)
     return wr;
 }
 
-void rules_prefetch(const rules_engine *e, const char *timesheet_id, size_t tn, const char *provider_id, size_t pn,
-                    const char *recipient_id, size_t rn, cal_date period_start)
+void rules_resolve_ids(const masters *m, sheet *s)
+{
+    s->provider_idx = ids_find(&m->provider_ids, s->provider_id, s->provider_id_len);
+    s->recipient_idx = ids_find(&m->recipient_ids, s->recipient_id, s->recipient_id_len);
+    s->idx_of = m;
+}
+
+void rules_prefetch(const rules_engine *e, const sheet *s)
 {
     const masters *m = e->m;
     const ledger *lg = e->lg;
     uint64_t code;
-    if (ids_pack(timesheet_id, tn, &code) == 0)
+    if (ids_pack(s->timesheet_id, s->timesheet_id_len, &code) == 0)
         ids_set_prefetch(&lg->paid_ids, code);
-    int32_t p = ids_find(&m->provider_ids, provider_id, pn);
-    int32_t rc = ids_find(&m->recipient_ids, recipient_id, rn);
+    if (s->idx_of != m)
+        return;
+    int32_t p = s->provider_idx, rc = s->recipient_idx;
     if (p >= 0) {
         __builtin_prefetch(&m->providers.v[p]);
         __builtin_prefetch(&m->asg_first[p]);
@@ -579,7 +586,7 @@ void rules_prefetch(const rules_engine *e, const char *timesheet_id, size_t tn, 
     }
     ledger_prefetch(lg, p, rc);
     uint64_t key;
-    if (p >= 0 && rc >= 0 && period_start != CAL_NONE && ledger_period_key(p, rc, period_start, &key) == 0)
+    if (p >= 0 && rc >= 0 && ledger_period_key(p, rc, s->period_start, &key) == 0)
         ids_set_prefetch(&lg->paid_periods, key);
 }
 
@@ -614,12 +621,12 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
         rules_tracef(e, "1. days with hours:%s; claimed %s", line, hm);
     }
 
-    /* 2. Identity */
-    c.p = ids_find(&m->provider_ids, s->provider_id, s->provider_id_len);
+    /* 2. Identity (the indexes may have been looked up ahead, in these masters) */
+    c.p = s->idx_of == m ? s->provider_idx : ids_find(&m->provider_ids, s->provider_id, s->provider_id_len);
     if (c.p < 0)
         return refuse(e, s, r, EX_UNKNOWN_PROVIDER, "provider %.*s is not in providers.csv", (int)s->provider_id_len,
                       s->provider_id);
-    c.rc = ids_find(&m->recipient_ids, s->recipient_id, s->recipient_id_len);
+    c.rc = s->idx_of == m ? s->recipient_idx : ids_find(&m->recipient_ids, s->recipient_id, s->recipient_id_len);
     if (c.rc < 0)
         return refuse(e, s, r, EX_UNKNOWN_RECIPIENT, "recipient %.*s is not in recipients.csv",
                       (int)s->recipient_id_len, s->recipient_id);

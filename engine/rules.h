@@ -112,12 +112,16 @@ void rules_free(rules_engine *e);
  * must then stop and commit nothing. */
 int rules_process(rules_engine *e, const sheet *s, rules_result *r);
 
+/* Looks up the sheet's provider and recipient in the masters ahead of the rules
+ * (rules_process then uses the indexes). Reads the masters only: it may run on
+ * another thread while rules_process runs. */
+void rules_resolve_ids(const masters *m, sheet *s);
+
 /* Starts fetching into the CPU cache what rules_process will look up for a coming
- * timesheet: its provider's and recipient's master records and ledger slots, and
- * the paid-timesheet and paid-period sets (period CAL_NONE when unknown). Changes
- * nothing and cannot fail; unknown ids are ignored. */
-void rules_prefetch(const rules_engine *e, const char *timesheet_id, size_t tn, const char *provider_id, size_t pn,
-                    const char *recipient_id, size_t rn, cal_date period_start);
+ * timesheet whose ids were resolved: its provider's and recipient's master records
+ * and ledger slots, and the paid-timesheet and paid-period sets. Changes nothing
+ * and cannot fail. */
+void rules_prefetch(const rules_engine *e, const sheet *s);
 
 /* The row of parameter id in force for county (or PARAM_STATEWIDE) on date, resolved
  * once per (scope, date); NULL with e->err naming the parameter and date when none is

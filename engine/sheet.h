@@ -66,6 +66,10 @@ typedef struct {
     int64_t claimed;                    /* sum of the days */
     const char *source_file;
     long source_line;
+    /* The provider's and recipient's master indexes (-1 unknown) when looked up
+     * ahead of the rules, in the masters idx_of points to; idx_of NULL otherwise. */
+    const void *idx_of;
+    int32_t provider_idx, recipient_idx;
 } sheet;
 
 #endif

@@ -116,9 +116,11 @@ typedef struct {
 
 static void prepare_timesheet(void *ctx, const csvr_row *row, void *out)
 {
-    (void)ctx;
+    const stream_ctx *c = ctx;
     prepared_sheet *p = out;
     p->code = tsread_parse(row, &p->s, p->msg, sizeof p->msg);
+    if (p->code < 0)
+        rules_resolve_ids(c->m, &p->s);     /* the masters do not change while the file is read */
 }
 
 /* One timesheet row, parsed (step 1) once by prepare_timesheet: the rules (steps
@@ -160,10 +162,8 @@ static void ahead_timesheet(void *ctx, const csvr_row *row)
 {
     stream_ctx *c = ctx;
     const prepared_sheet *p = row->prepared;
-    const sheet *s = &p->s;
     if (p->code < 0)
-        rules_prefetch(c->e, s->timesheet_id, s->timesheet_id_len, s->provider_id, s->provider_id_len,
-                       s->recipient_id, s->recipient_id_len, s->period_start);
+        rules_prefetch(c->e, &p->s);
 }
 
 /* Exit code for a state_* result. */

@@ -46,6 +46,7 @@ int tsread_parse(const csvr_row *row, sheet *s, char *msg, size_t msglen)
     s->source_file = row->path;
     s->source_line = row->line;
     s->claimed = 0;
+    s->idx_of = NULL;
 
     if (row->nfields != row->nheader) {
         snprintf(msg, msglen, "%s:%ld: row: has %zu fields, the header has %zu", row->path, row->line, row->nfields,
