@@ -23,7 +23,30 @@ typedef struct {
     const csvr_row *row;
     char *err;
     size_t errlen;
+    /* references looked up by prepare_refs on the reader thread: column ref_col[k]
+     * in table ref_table[k] (NULL: none) */
+    int ref_col[2];
+    const ids_table *ref_table[2];
 } loader;
+
+/* The indexes of a row's references, -1 when not found. */
+typedef struct {
+    int32_t idx[2];
+} prepared_refs;
+
+/* The prepare hook of files whose references point into tables already complete
+ * (recipients for authorizations, providers and recipients for assignments): the
+ * lookups run on the reader thread, which only reads those tables. */
+static void prepare_refs(void *ctx, const csvr_row *row, void *out)
+{
+    const loader *l = ctx;
+    prepared_refs *p = out;
+    for (int k = 0; k < 2; k++) {
+        size_t n;
+        const char *v = l->ref_table[k] ? csvr_get(row, l->ref_col[k], &n) : NULL;
+        p->idx[k] = v ? ids_find(l->ref_table[k], v, n) : -1;
+    }
+}
 
 /* Formats "file:line: column: what" into the error buffer; returns CSVR_ERROR. */
 static int bad(loader *l, int col, const char *fmt, ...)
@@ -156,7 +179,9 @@ static int existing(loader *l, int c, const ids_table *t, const char *file, cons
     const char *e = fld_id(s, n);
     if (e)
         return bad_value(l, c, e, s, n);
-    *idx = ids_find(t, s, n);
+    const prepared_refs *p = l->row->prepared;
+    int k = p && l->ref_table[0] == t && l->ref_col[0] == c ? 0 : p && l->ref_table[1] == t && l->ref_col[1] == c ? 1 : -1;
+    *idx = k >= 0 ? p->idx[k] : ids_find(t, s, n);
     if (*idx < 0)
         return bad(l, c, "%.*s is not in %s", (int)n, s, file);
     return 0;
@@ -477,8 +502,21 @@ int load_masters_params(const char *dir, const char *params_path, masters *m, lo
             continue;
         lf->present = 1;
         loader l = {.m = m, .cols = file_spec[f].cols, .err = err, .errlen = errlen};
-        if (csvr_read(lf->path, file_spec[f].cols, file_spec[f].ncols, file_spec[f].fn, &l, &lf->info, err,
-                      errlen) != 0)
+        csvr_hooks hooks = {.fn = file_spec[f].fn, .ctx = &l};
+        if (f == LOAD_AUTHORIZATIONS) {
+            l.ref_col[0] = AU_RECIPIENT;
+            l.ref_table[0] = &m->recipient_ids;
+        } else if (f == LOAD_ASSIGNMENTS) {
+            l.ref_col[0] = AS_PROVIDER;
+            l.ref_table[0] = &m->provider_ids;
+            l.ref_col[1] = AS_RECIPIENT;
+            l.ref_table[1] = &m->recipient_ids;
+        }
+        if (l.ref_table[0]) {
+            hooks.prepare = prepare_refs;
+            hooks.prepared_size = sizeof(prepared_refs);
+        }
+        if (csvr_read_hooks(lf->path, file_spec[f].cols, file_spec[f].ncols, &hooks, &lf->info, err, errlen) != 0)
             return -1;
         if (f == LOAD_PARAMETERS) {
             int32_t line;
