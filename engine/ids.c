@@ -79,6 +79,14 @@ int32_t ids_find(const ids_table *t, const char *s, size_t n)
     return t->slot[probe(t, s, n, h, code)].idx;
 }
 
+void ids_prefetch(const ids_table *t, const char *s, size_t n)
+{
+    if (!t->slot)
+        return;
+    uint64_t code;
+    __builtin_prefetch(&t->slot[key_of(s, n, &code) & t->mask]);
+}
+
 /* Rebuilds the slot array with nslots slots (a power of two). */
 static int rehash(ids_table *t, uint32_t nslots)
 {

@@ -40,6 +40,8 @@ int32_t ids_find(const ids_table *t, const char *s, size_t n);
 /* Index of s[0..n), adding it when absent (*added = 1); -1 when out of memory
  * (the table is unchanged). */
 int32_t ids_intern(ids_table *t, const char *s, size_t n, int *added);
+/* Starts fetching the slot where s[0..n) is or would go into the CPU cache. */
+void ids_prefetch(const ids_table *t, const char *s, size_t n);
 static inline const char *ids_name(const ids_table *t, int32_t i) { return t->pool.buf + t->off[i]; }
 void ids_free(ids_table *t);
 

@@ -27,7 +27,18 @@ typedef struct {
      * in table ref_table[k] (NULL: none) */
     int ref_col[2];
     const ids_table *ref_table[2];
+    const ids_table *new_ids;       /* the table this file adds its ids to (column 0) */
 } loader;
+
+/* The look-ahead of providers.csv and recipients.csv: the slot of the next row's id
+ * is fetched while this row is added. */
+static void ahead_new_id(void *ctx, const csvr_row *next)
+{
+    const loader *l = ctx;
+    size_t n;
+    const char *v = csvr_get(next, 0, &n);
+    ids_prefetch(l->new_ids, v, n);
+}
 
 /* The indexes of a row's references, -1 when not found. */
 typedef struct {
@@ -511,6 +522,10 @@ int load_masters_params(const char *dir, const char *params_path, masters *m, lo
             l.ref_table[0] = &m->provider_ids;
             l.ref_col[1] = AS_RECIPIENT;
             l.ref_table[1] = &m->recipient_ids;
+        }
+        if (f == LOAD_PROVIDERS || f == LOAD_RECIPIENTS) {
+            l.new_ids = f == LOAD_PROVIDERS ? &m->provider_ids : &m->recipient_ids;
+            hooks.ahead = ahead_new_id;
         }
         if (l.ref_table[0]) {
             hooks.prepare = prepare_refs;
