@@ -429,10 +429,47 @@ static int batch_add(batch *b, const reader *r)
     return 0;
 }
 
+/* Runs the prepare hook on every row of a batch about to be handed over: its bytes
+ * no longer move (a later row can grow the buffer until then), so what prepare keeps
+ * pointing into the rows stays valid. Returns 0, or -1 out of memory. */
+static int prepare_batch(reader *r, batch *b)
+{
+    for (size_t k = 0; k < b->nrows; k++) {
+        const batch_row *br = &b->rows[k];
+        if (br->nfields > r->bfieldcap) {
+            size_t cap = r->bfieldcap ? r->bfieldcap * 2 : 64;
+            while (cap < br->nfields)
+                cap *= 2;
+            char **f = realloc(r->bfield, cap * sizeof *f);
+            if (!f)
+                return -1;
+            r->bfield = f;
+            r->bfieldcap = cap;
+        }
+        for (size_t i = 0; i < br->nfields; i++)
+            r->bfield[i] = b->buf + b->off[br->first + i];
+        csvr_row row = {.path = r->row.path, .line = br->line, .nfields = br->nfields, .nheader = r->row.nheader,
+                        .field = r->bfield, .len = b->len + br->first, .col = r->colmap,
+                        .bytes_read = br->bytes_read};
+        r->prepare(r->ctx, &row, b->prep + k * r->prepared_size);
+    }
+    return 0;
+}
+
 /* Hands the filling batch to the calling thread (as the last one when end) and waits
  * for a free one. Returns 0, or 1 when the calling thread stopped reading. */
 static int batch_publish(pipe_t *q, int end, int rc)
 {
+    if (q->r->prepare && prepare_batch(q->r, &q->b[q->fill]) != 0) {
+        /* out of memory: this batch's rows are not passed on and the parse stops
+         * with an error at its next step */
+        q->b[q->fill].nrows = 0;
+        q->r->oom = 1;
+        if (end && rc == 0) {
+            snprintf(q->err, sizeof q->err, "%s:%ld: out of memory reading a row", q->r->row.path, q->r->line);
+            rc = CSVR_ERROR;
+        }
+    }
     pthread_mutex_lock(&q->mu);
     q->b[q->fill].end = end;
     q->b[q->fill].rc = rc;
@@ -458,28 +495,6 @@ static void batch_row_done(reader *r)
     if (batch_add(b, r) != 0) {
         r->oom = 1;
         return;
-    }
-    if (r->prepare) {
-        /* the row as it now sits in the batch, where it stays until the callback is done */
-        const batch_row *br = &b->rows[b->nrows - 1];
-        if (br->nfields > r->bfieldcap) {
-            size_t cap = r->bfieldcap ? r->bfieldcap * 2 : 64;
-            while (cap < br->nfields)
-                cap *= 2;
-            char **f = realloc(r->bfield, cap * sizeof *f);
-            if (!f) {
-                r->oom = 1;
-                return;
-            }
-            r->bfield = f;
-            r->bfieldcap = cap;
-        }
-        for (size_t i = 0; i < br->nfields; i++)
-            r->bfield[i] = b->buf + b->off[br->first + i];
-        csvr_row row = {.path = r->row.path, .line = br->line, .nfields = br->nfields, .nheader = r->row.nheader,
-                        .field = r->bfield, .len = b->len + br->first, .col = r->colmap,
-                        .bytes_read = br->bytes_read};
-        r->prepare(r->ctx, &row, b->prep + (b->nrows - 1) * r->prepared_size);
     }
     if ((b->nrows >= BATCH_ROWS || b->used >= BATCH_BYTES) && batch_publish(q, 0, 0))
         r->stop = 1;            /* the calling thread stopped: its own result stands */

@@ -630,6 +630,51 @@ static void test_look_ahead(void)
     free(csv);
 }
 
+/* The prepare hook keeps pointers into its row: they must stay those the callback
+ * gets, even when a huge row later in the same batch grows the batch's buffer. */
+typedef struct {
+    long rows, prepared, bad;
+} keep;
+
+static void keep_prepare(void *ctx, const csvr_row *row, void *out)
+{
+    keep *k = ctx;
+    size_t n;
+    const char *a = csvr_get(row, 0, &n);
+    memcpy(out, &a, sizeof a);
+    k->prepared++;
+}
+
+static int keep_row(void *ctx, const csvr_row *row)
+{
+    keep *k = ctx;
+    size_t n;
+    const char *a = csvr_get(row, 0, &n), *kept;
+    memcpy(&kept, row->prepared, sizeof kept);
+    k->bad += kept != a || atol(kept) != row->line - 1;
+    k->rows++;
+    return 0;
+}
+
+static void test_prepare_keeps_pointers(void)
+{
+    enum { BIG = 3 * 1024 * 1024 };
+    char *csv = malloc(BIG + 256), path[256];
+    size_t len = (size_t)sprintf(csv, "a,b\n1,x\n2,");
+    memset(csv + len, 'z', BIG);
+    len += BIG;
+    len += (size_t)sprintf(csv + len, "\n3,y\n");
+    keep k = {0};
+    char err[512];
+    csvr_hooks h = {.fn = keep_row, .prepare = keep_prepare, .prepared_size = sizeof(const char *), .ctx = &k};
+    const char *p = put(path, sizeof path, "keep.csv", csv, len);
+    ASSERT_I64(csvr_read_hooks(p, ABC, 3, &h, NULL, err, sizeof err), 0);
+    ASSERT_I64(k.rows, 3);
+    ASSERT_I64(k.prepared, 3);
+    ASSERT_I64(k.bad, 0);
+    free(csv);
+}
+
 int test_csvr_register(void)
 {
     static const tu_test tests[] = {
@@ -648,6 +693,7 @@ int test_csvr_register(void)
         {"callback return stops the read", test_callback_stops},
         {"big files across blocks", test_big_files},
         {"look-ahead sees the next row", test_look_ahead},
+        {"prepared data keeps pointing into its row", test_prepare_keeps_pointers},
     };
     size_t n = sizeof tests / sizeof tests[0];
     int rc = tu_register("csvr", suite_init, suite_clean, tests, n);
