@@ -70,8 +70,9 @@ done
 {
     echo
     echo "Targets (issue 7): payrun within 1.5x the libcsv parse of the same plain file (1.2x using the"
-    echo "second core), gzip within 1.2x the libcsv+zlib parse, peak RSS <= 150 MB for 1M rows. Not met yet:"
-    echo "see bench/profile.md for where the time goes and what would close the gap."
+    echo "second core), gzip within 1.2x the libcsv+zlib parse, peak RSS <= 150 MB for 1M rows. Not met:"
+    echo "the masters (0.4 s) and the ledger generation (0.4-0.6 s) alone exceed 1.5x the parse; see"
+    echo "bench/profile.md for the phases, what dominates each and what would close the gap."
 } >> "$tmpres"
 mv "$tmpres" "$out"
 cat "$out"

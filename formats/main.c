@@ -69,6 +69,8 @@ static const char usage_run[] =
     "                         and leave the state alone\n"
     "  --commit               with --from-generation: commit the result as a new generation\n"
     "  --verbose              a one-line summary on stderr\n"
+    "  --threads 1|2          2 (default): read, parse and write on other threads than\n"
+    "                         the rules; 1: all on one thread (the same bytes either way)\n"
     "  -h, --help             this help\n";
 
 static const char usage_state[] =
@@ -87,7 +89,7 @@ typedef struct {
     const char *state, *provider, *recipient;
     const char *params, *csv, *timesheet;
     int gzip, verbose, commit, list;
-    int threads;                /* 1: read on this thread; 2 (default): a reader thread */
+    int threads;                /* 1: all on this thread; 2 (default): reader and writer threads */
     int from_generation;        /* -1 unless given */
     cal_date run_date;
     const char **files;

@@ -21,13 +21,18 @@ gzip -c timesheets.csv > timesheets.csv.gz
 for f in paychecks.csv exceptions.csv; do
     gzip -dc "out3/$f.gz" | sed "s/timesheets\.csv\.gz/timesheets.csv/g" | cmp -s - "out1/$f" || { echo "generated: gzip input/output differ from plain: $f" >&2; exit 1; }
 done
-# the reader thread (the default) and a single thread give the same bytes, plain and gzip
+# the reader and writer threads (the default) and a single thread give the same bytes,
+# plain and gzip, and the same ledger generation
 "$PAYRUN" run --threads 1 --data data --out out4 --run-date 2026-12-04 timesheets.csv
 "$PAYRUN" run --threads 1 --data data --out out5 --run-date 2026-12-04 --gzip timesheets.csv.gz
 for f in paychecks.csv exceptions.csv summary.json; do
     cmp -s "out1/$f" "out4/$f" || { echo "generated: --threads 1 and 2 differ: $f" >&2; exit 1; }
 done
+"$PAYRUN" run --threads 1 --data data --state st1 --out out6 --run-date 2026-12-04 timesheets.csv
+"$PAYRUN" run --threads 2 --data data --state st2 --out out7 --run-date 2026-12-04 timesheets.csv
+cmp -s st1/gen-000001/ledger.txt st2/gen-000001/ledger.txt ||
+    { echo "generated: --threads 1 and 2 commit different ledgers" >&2; exit 1; }
 for f in paychecks.csv.gz exceptions.csv.gz summary.json; do
     cmp -s "out3/$f" "out5/$f" || { echo "generated: gzip input, --threads 1 and 2 differ: $f" >&2; exit 1; }
 done
-echo "generated: $rows rows: invariants 1-5 hold, gzip in/out equal to plain, one thread = two"
+echo "generated: $rows rows: invariants 1-5 hold, gzip in/out equal to plain, one thread = two (outputs and ledger)"
