@@ -195,16 +195,4 @@ int32_t cal_business_days_between(cal_date after, cal_date upto, const cal_holid
     return n;
 }
 
-int cal_format_hm(int64_t minutes, char *out)
-{
-    uint64_t u = minutes < 0 ? (uint64_t)0 - (uint64_t)minutes : (uint64_t)minutes;
-    int len = 0;
-    if (minutes < 0)
-        out[len++] = '-';
-    len += digits_u64(u / 60, out + len);
-    out[len++] = ':';
-    memcpy(out + len, digits_pairs + 2 * (u % 60), 2);
-    len += 2;
-    out[len] = '\0';
-    return len;
-}
+int cal_format_hm(int64_t minutes, char *out) { return digits_units(minutes, 60, ':', out); }

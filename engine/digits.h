@@ -50,4 +50,20 @@ static inline void digits_fixed(uint64_t u, int width, char *out)
         out[0] = (char)('0' + u % 10);
 }
 
+/* Writes v as its whole units of `unit` (at most 100), sep, and the rest as two
+ * digits: cents as "-12.05", minutes as "7:05". NUL-terminated; returns the length. */
+static inline int digits_units(int64_t v, unsigned unit, char sep, char *out)
+{
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    int len = 0;
+    if (v < 0)
+        out[len++] = '-';
+    len += digits_u64(u / unit, out + len);
+    out[len++] = sep;
+    memcpy(out + len, digits_pairs + 2 * (u % unit), 2);
+    len += 2;
+    out[len] = '\0';
+    return len;
+}
+
 #endif

@@ -106,16 +106,7 @@ static int format_scaled(int64_t v, int scale, int keep, char *out)
 int money_format_cents(money_cents c, char *out)
 {
     /* the output path's most common value: constant divisors, no trailing zeros to drop */
-    uint64_t u = c < 0 ? (uint64_t)0 - (uint64_t)c : (uint64_t)c;
-    int len = 0;
-    if (c < 0)
-        out[len++] = '-';
-    len += digits_u64(u / 100, out + len);
-    out[len++] = '.';
-    memcpy(out + len, digits_pairs + 2 * (u % 100), 2);
-    len += 2;
-    out[len] = '\0';
-    return len;
+    return digits_units(c, 100, '.', out);
 }
 
 int money_format_rate(money_rate r, char *out)

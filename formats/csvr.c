@@ -53,19 +53,27 @@ static void batch_row_done(reader *r);
 
 static int no_space(unsigned char c) { (void)c; return 0; }
 
+/* Grows a pair of offset and length arrays to cap entries. Returns 0, or -1 out of
+ * memory (each array kept valid, possibly already grown). */
+static int grow_off_len(size_t **off, size_t **len, size_t cap)
+{
+    size_t *o = realloc(*off, sizeof *o * cap);
+    if (o)
+        *off = o;
+    size_t *l = realloc(*len, sizeof *l * cap);
+    if (l)
+        *len = l;
+    return o && l ? 0 : -1;
+}
+
 static int grow_fields(reader *r)
 {
     size_t cap = r->fieldcap ? r->fieldcap * 2 : 32;
-    size_t *off = realloc(r->off, sizeof *off * cap);
-    if (off)
-        r->off = off;
-    size_t *len = realloc(r->len, sizeof *len * cap);
-    if (len)
-        r->len = len;
+    int rc = grow_off_len(&r->off, &r->len, cap);
     char **field = realloc(r->field, sizeof *field * cap);
     if (field)
         r->field = field;
-    if (!off || !len || !field)
+    if (rc != 0 || !field)
         return -1;
     r->fieldcap = cap;
     return 0;
@@ -394,13 +402,7 @@ static int batch_add(batch *b, const reader *r)
         size_t cap = b->fcap ? b->fcap : 32 * BATCH_ROWS;
         while (cap < b->nf + r->nfields)
             cap *= 2;
-        size_t *off = realloc(b->off, cap * sizeof *off);
-        if (off)
-            b->off = off;
-        size_t *len = realloc(b->len, cap * sizeof *len);
-        if (len)
-            b->len = len;
-        if (!off || !len)
+        if (grow_off_len(&b->off, &b->len, cap) != 0)
             return -1;
         b->fcap = cap;
     }

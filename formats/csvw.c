@@ -114,6 +114,19 @@ static void drain(csvw *w)
     pthread_mutex_unlock(&a->mu);
 }
 
+/* Frees the writer thread's spare buffers and state; `made` says how far start_writer
+ * got (0 buffers only, 1 + the mutex, 2 + the condition). */
+static void free_writer(struct csvw_async *a, int made)
+{
+    if (made >= 2)
+        pthread_cond_destroy(&a->changed);
+    if (made >= 1)
+        pthread_mutex_destroy(&a->mu);
+    for (int i = 0; i < a->nfree; i++)
+        free(a->free_buf[i]);
+    free(a);
+}
+
 /* Drains and stops the writer thread and frees its buffers. */
 static void stop_writer(csvw *w)
 {
@@ -125,11 +138,7 @@ static void stop_writer(csvw *w)
     pthread_cond_broadcast(&a->changed);
     pthread_mutex_unlock(&a->mu);
     pthread_join(a->tid, NULL);
-    pthread_mutex_destroy(&a->mu);
-    pthread_cond_destroy(&a->changed);
-    for (int i = 0; i < a->nfree; i++)
-        free(a->free_buf[i]);
-    free(a);
+    free_writer(a, 2);
     w->async = NULL;
 }
 
@@ -144,26 +153,17 @@ static int start_writer(csvw *w)
         if (!(a->free_buf[a->nfree] = malloc(WBLOCK)))
             break;
     if (a->nfree < NBUF - 1 || pthread_mutex_init(&a->mu, NULL) != 0) {
-        for (int i = 0; i < a->nfree; i++)
-            free(a->free_buf[i]);
-        free(a);
+        free_writer(a, 0);
         return -1;
     }
     if (pthread_cond_init(&a->changed, NULL) != 0) {
-        pthread_mutex_destroy(&a->mu);
-        for (int i = 0; i < a->nfree; i++)
-            free(a->free_buf[i]);
-        free(a);
+        free_writer(a, 1);
         return -1;
     }
-    w->async = a;
+    w->async = a;       /* before the thread starts: it reads it */
     if (pthread_create(&a->tid, NULL, write_thread, w) != 0) {
-        pthread_cond_destroy(&a->changed);
-        pthread_mutex_destroy(&a->mu);
-        for (int i = 0; i < a->nfree; i++)
-            free(a->free_buf[i]);
-        free(a);
         w->async = NULL;
+        free_writer(a, 2);
         return -1;
     }
     return 0;
