@@ -176,28 +176,31 @@ int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipien
     table_init(&l->provider_quarter, sizeof(ledger_provider_quarter));
     table_init(&l->recovered, sizeof(money_cents));
     table_init(&l->violations, sizeof(int32_t));
+    table_init(&l->paid_period_bits, sizeof(uint64_t));
     l->providers.masters = providers;
     l->recipients.masters = recipients;
     l->overpayments.masters = overpayments;
-    /* direct maps: 16 workweeks, 4 months, 2 years and 4 quarters of each provider in
-     * one block; 16 workweeks, 4 months and 2 fiscal years of each recipient in another */
+    /* direct maps: 16 workweeks, 4 months, 2 years, 4 quarters and 4 paid-period
+     * records (picked by recipient) of each provider in one block; 16 workweeks, 4
+     * months and 2 fiscal years of each recipient in another */
     size_t np = (size_t)providers->n, nr = (size_t)recipients->n;
-    ledger_table *pt[] = {&l->provider_week, &l->provider_month, &l->provider_year, &l->provider_quarter};
+    ledger_table *pt[] = {&l->provider_week, &l->provider_month, &l->provider_year, &l->provider_quarter,
+                          &l->paid_period_bits};
     ledger_table *rt[] = {&l->recipient_week, &l->recipient_month, &l->bups_year};
-    static const uint32_t pways[] = {16, 4, 2, 4}, rways[] = {16, 4, 2};
-    l->provider_slots = calloc(np ? np * 26 : 1, sizeof(uint32_t));
-    l->recipient_slots = calloc(nr ? nr * 22 : 1, sizeof(uint32_t));
+    static const uint32_t pways[] = {16, 4, 2, 4, 4}, rways[] = {16, 4, 2};
+    l->provider_slots = calloc(np ? np * LEDGER_PROVIDER_SLOTS : 1, sizeof(uint32_t));
+    l->recipient_slots = calloc(nr ? nr * LEDGER_RECIPIENT_SLOTS : 1, sizeof(uint32_t));
     if (!l->provider_slots || !l->recipient_slots)
         return -1;
-    for (size_t k = 0, at = 0; k < 4; at += pways[k++]) {
+    for (size_t k = 0, at = 0; k < 5; at += pways[k++]) {
         pt[k]->direct = l->provider_slots + at;
-        pt[k]->direct_stride = 26;
+        pt[k]->direct_stride = LEDGER_PROVIDER_SLOTS;
         pt[k]->ways = pways[k];
         pt[k]->direct_who = (int32_t)np;
     }
     for (size_t k = 0, at = 0; k < 3; at += rways[k++]) {
         rt[k]->direct = l->recipient_slots + at;
-        rt[k]->direct_stride = 22;
+        rt[k]->direct_stride = LEDGER_RECIPIENT_SLOTS;
         rt[k]->ways = rways[k];
         rt[k]->direct_who = (int32_t)nr;
     }
@@ -218,7 +221,6 @@ void ledger_free(ledger *l)
     ids_free(&l->overpayments.more);
     ids_set_free(&l->paid_ids);
     ids_free(&l->paid_other);
-    ids_set_free(&l->paid_periods);
     table_free(&l->provider_week);
     table_free(&l->recipient_week);
     table_free(&l->provider_month);
@@ -228,16 +230,18 @@ void ledger_free(ledger *l)
     table_free(&l->provider_quarter);
     table_free(&l->recovered);
     table_free(&l->violations);
+    table_free(&l->paid_period_bits);
 }
 
 int ledger_period_key(int32_t provider, int32_t recipient, cal_date period_start, uint64_t *key)
 {
     const int32_t max22 = (1 << 22) - 1;
-    /* a period number: two per month, from year 0; fits 20 bits up to year 9999 */
+    /* a period number: two per month, from year 0; kept below 2^16 (August 2730) so
+     * its 64-period block fits the 10 bits paid_period_bits gives it */
     int y, m, d;
     cal_to_ymd(period_start, &y, &m, &d);
     uint64_t period = (uint64_t)cal_month_key_ymd(y, m) * 2 + (d >= 16);
-    if (provider < 0 || provider > max22 || recipient < 0 || recipient > max22 || period >= (1u << 20))
+    if (provider < 0 || provider > max22 || recipient < 0 || recipient > max22 || period >= (1u << 16))
         return -1;
     *key = ((uint64_t)provider << 42) | ((uint64_t)recipient << 20) | period;
     return 0;
@@ -245,18 +249,18 @@ int ledger_period_key(int32_t provider, int32_t recipient, cal_date period_start
 
 void ledger_prefetch(const ledger *l, int32_t provider, int32_t recipient)
 {
-    /* a block is 104 (provider) or 88 (recipient) bytes: at most three cache lines */
+    /* a block is 120 (provider) or 88 (recipient) bytes: at most three cache lines */
     if (provider >= 0 && provider < l->provider_week.direct_who) {
-        const char *b = (const char *)(l->provider_slots + (size_t)provider * 26);
+        const char *b = (const char *)(l->provider_slots + (size_t)provider * LEDGER_PROVIDER_SLOTS);
         __builtin_prefetch(b);
         __builtin_prefetch(b + 64);
-        __builtin_prefetch(b + 103);
+        __builtin_prefetch(b + 4 * LEDGER_PROVIDER_SLOTS - 1);
     }
     if (recipient >= 0 && recipient < l->recipient_week.direct_who) {
-        const char *b = (const char *)(l->recipient_slots + (size_t)recipient * 22);
+        const char *b = (const char *)(l->recipient_slots + (size_t)recipient * LEDGER_RECIPIENT_SLOTS);
         __builtin_prefetch(b);
         __builtin_prefetch(b + 64);
-        __builtin_prefetch(b + 87);
+        __builtin_prefetch(b + 4 * LEDGER_RECIPIENT_SLOTS - 1);
     }
 }
 
@@ -276,9 +280,38 @@ int ledger_mark_timesheet_paid(ledger *l, const char *id, size_t n)
     return ids_intern(&l->paid_other, id, n, NULL) < 0 ? -1 : 0;
 }
 
-int ledger_period_paid(const ledger *l, uint64_t period_key) { return ids_set_has(&l->paid_periods, period_key); }
+/* The record key and bit of a period key: (provider, block << 22 | recipient), period % 64. */
+static uint64_t period_record(uint64_t period_key, unsigned *bit)
+{
+    uint32_t provider = (uint32_t)(period_key >> 42), recipient = (uint32_t)(period_key >> 20 & 0x3FFFFF);
+    uint32_t period = (uint32_t)(period_key & 0xFFFFF);
+    *bit = period & 63;
+    return ledger_key((int32_t)provider, (int32_t)((period >> 6) << 22 | recipient));
+}
+
+int ledger_period_paid(const ledger *l, uint64_t period_key)
+{
+    unsigned bit;
+    const uint64_t *bits = ledger_peek(&l->paid_period_bits, period_record(period_key, &bit));
+    return bits && (*bits >> bit & 1);
+}
 
 int ledger_mark_period_paid(ledger *l, uint64_t period_key)
 {
-    return ids_set_add(&l->paid_periods, period_key) < 0 ? -1 : 0;
+    unsigned bit;
+    uint64_t *bits = ledger_get(&l->paid_period_bits, period_record(period_key, &bit));
+    if (!bits)
+        return -1;
+    if (!(*bits >> bit & 1)) {
+        *bits |= (uint64_t)1 << bit;
+        l->paid_periods++;
+    }
+    return 0;
+}
+
+uint64_t ledger_period_key_at(const ledger *l, size_t record, unsigned bit)
+{
+    uint64_t key = ledger_key_at(&l->paid_period_bits, record);
+    uint32_t when = (uint32_t)key;
+    return (key >> 32) << 42 | (uint64_t)(when & 0x3FFFFF) << 20 | ((uint64_t)(when >> 22) << 6 | bit);
 }

@@ -75,13 +75,20 @@ typedef struct {
     size_t n, cap, size, stride;
 } ledger_table;
 
+#define LEDGER_PROVIDER_SLOTS 30     /* direct-map slots a provider: 16 + 4 + 2 + 4 + 4 */
+#define LEDGER_RECIPIENT_SLOTS 22    /* and a recipient: 16 + 4 + 2 */
+
 typedef struct {
     uint32_t *provider_slots;           /* the direct maps of the provider tables, one block a provider */
     uint32_t *recipient_slots;          /* and of the recipient tables */
     ledger_ids providers, recipients, overpayments;
     ids_set paid_ids;                   /* timesheet ids paid, packed by ids_pack */
     ids_table paid_other;               /* timesheet ids paid that do not pack */
-    ids_set paid_periods;               /* (provider, recipient, period) keys paid by regular/catch_up */
+    /* (provider, recipient, period) paid by a regular or catch_up timesheet: one bit a
+     * half-month period, 64 periods (32 months) a record, keyed (provider, block << 22 |
+     * recipient): bounded by pairs and time, not by rows */
+    ledger_table paid_period_bits;      /* -> uint64 bits of periods block * 64 + 0..63 */
+    size_t paid_periods;                /* bits set */
     ledger_table provider_week;         /* (provider, week start) -> ledger_provider_week */
     ledger_table recipient_week;        /* (recipient, week start) -> int32 minutes */
     ledger_table provider_month;        /* (provider, month key) -> ledger_provider_month */
@@ -116,7 +123,8 @@ static inline uint64_t ledger_key_at(const ledger_table *t, size_t i)
 /* Keys. */
 static inline uint64_t ledger_key(int32_t who, int32_t when) { return ids_key2(who, when); }
 /* (provider, recipient, period start) packed exactly: 22 + 22 + 20 bits. Returns 0
- * and the key, or -1 when an index is too large to pack (over 4,194,303). */
+ * and the key, or -1 when an index is too large to pack (over 4,194,303) or the
+ * period is after August 2730 (its 64-period block would not fit 10 bits). */
 int ledger_period_key(int32_t provider, int32_t recipient, cal_date period_start, uint64_t *key);
 
 /* Starts fetching a provider's or recipient's direct-map block into the CPU cache. */
@@ -127,6 +135,8 @@ void ledger_prefetch(const ledger *l, int32_t provider, int32_t recipient);
 int ledger_timesheet_paid(const ledger *l, const char *id, size_t n);
 int ledger_mark_timesheet_paid(ledger *l, const char *id, size_t n);
 int ledger_period_paid(const ledger *l, uint64_t period_key);
+/* The period key of bit `bit` of paid_period_bits record `record` (for saving). */
+uint64_t ledger_period_key_at(const ledger *l, size_t record, unsigned bit);
 /* Paid timesheets, for saving. */
 static inline size_t ledger_paid_count(const ledger *l) { return l->paid_ids.n + (size_t)l->paid_other.n; }
 int ledger_mark_period_paid(ledger *l, uint64_t period_key);

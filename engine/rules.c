@@ -324,7 +324,7 @@ static int count_minutes(ctx *c, int64_t threshold, int64_t *regular, int64_t *o
     if (c->s->kind == KIND_REGULAR || c->s->kind == KIND_CATCH_UP) {
         uint64_t key;
         if (ledger_period_key(c->p, c->rc, c->s->period_start, &key) != 0 || ledger_mark_period_paid(lg, key) != 0)
-            return fatal(e, "out of memory or too many providers for the period index");
+            return fatal(e, "out of memory, or too many providers or a period after August 2730 for the period index");
     }
     return 0;
 }
@@ -584,10 +584,7 @@ void rules_prefetch(const rules_engine *e, const sheet *s)
         __builtin_prefetch(&m->recipients.v[rc]);
         __builtin_prefetch(&m->auth_first[rc]);
     }
-    ledger_prefetch(lg, p, rc);
-    uint64_t key;
-    if (p >= 0 && rc >= 0 && ledger_period_key(p, rc, s->period_start, &key) == 0)
-        ids_set_prefetch(&lg->paid_periods, key);
+    ledger_prefetch(lg, p, rc);     /* the paid periods of the pair are reached from the provider's block */
 }
 
 int rules_process(rules_engine *e, const sheet *s, rules_result *r)
@@ -748,7 +745,7 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
     if (s->kind == KIND_REGULAR || s->kind == KIND_CATCH_UP) {
         uint64_t key;
         if (ledger_period_key(c.p, c.rc, s->period_start, &key) != 0)
-            return fatal(e, "too many providers or recipients for the period index");
+            return fatal(e, "too many providers or recipients, or a period after August 2730, for the period index");
         if (ledger_period_paid(lg, key)) {
             cal_format(s->period_start, d2);
             return refuse(e, s, r, EX_DUPLICATE_PERIOD, "provider %.*s, recipient %.*s, period %s is already paid",

@@ -359,20 +359,23 @@ static void write_ledger(csvw *w, const ledger *lg, int gen)
         csvw_raw(w, id, strlen(id));
         csvw_raw(w, "\n", 1);
     }
-    csvw_printf(w, "paid_periods %zu\n", lg->paid_periods.n);
-    for (size_t i = 0; i < lg->paid_periods.nslots; i++) {
-        uint64_t key = lg->paid_periods.keys[i];
-        if (key == UINT64_MAX)
-            continue;
-        int32_t period = (int32_t)(key & 0xFFFFF);
-        char *p = csvw_reserve(w, 64);
-        size_t k = fmt_int(p, (int64_t)(key >> 42));
-        p[k++] = ' ';
-        k += fmt_int(p + k, (int64_t)(key >> 20 & 0x3FFFFF));
-        p[k++] = ' ';
-        k += (size_t)cal_format(cal_from_ymd(period / 24, period / 2 % 12 + 1, period % 2 ? 16 : 1), p + k);
-        p[k++] = '\n';
-        csvw_wrote(w, k);
+    csvw_printf(w, "paid_periods %zu\n", lg->paid_periods);
+    for (size_t r = 0; r < lg->paid_period_bits.n; r++) {
+        uint64_t bits = *(const uint64_t *)ledger_row(&lg->paid_period_bits, (int32_t)r);
+        for (unsigned b = 0; b < 64; b++) {
+            if (!(bits >> b & 1))
+                continue;
+            uint64_t key = ledger_period_key_at(lg, r, b);
+            int32_t period = (int32_t)(key & 0xFFFFF);
+            char *p = csvw_reserve(w, 64);
+            size_t k = fmt_int(p, (int64_t)(key >> 42));
+            p[k++] = ' ';
+            k += fmt_int(p + k, (int64_t)(key >> 20 & 0x3FFFFF));
+            p[k++] = ' ';
+            k += (size_t)cal_format(cal_from_ymd(period / 24, period / 2 % 12 + 1, period % 2 ? 16 : 1), p + k);
+            p[k++] = '\n';
+            csvw_wrote(w, k);
+        }
     }
     for (size_t t = 0; t < NTABLES; t++) {
         const table_desc *d = &tables[t];
