@@ -70,12 +70,23 @@ static uint32_t *ranges(size_t npeople, size_t nrows, const void *rows, size_t s
     return first;
 }
 
+/* Sorts n rows of size bytes with cmp unless they are in order already (master files
+ * usually are: one pass instead of a sort). */
+static void sort_rows(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    const char *p = v;
+    size_t i = 1;
+    while (i < n && cmp(p + (i - 1) * size, p + i * size) <= 0)
+        i++;
+    if (i < n)
+        qsort(v, n, size, cmp);
+}
+
 static int index_authorizations(masters *m, const char **file, int32_t *line, char *msg, size_t msglen)
 {
     master_authorization *v = m->authorizations.v;
     size_t n = m->authorizations.n;
-    if (n > 0)
-        qsort(v, n, sizeof *v, authorization_cmp);
+    sort_rows(v, n, sizeof *v, authorization_cmp);
     /* a month given twice: report the duplicate that comes first in the file */
     const master_authorization *dup = NULL, *orig = NULL;
     for (size_t i = 1; i < n; i++)
@@ -101,8 +112,7 @@ static int index_authorizations(masters *m, const char **file, int32_t *line, ch
 static int index_assignments(masters *m, const char **file, int32_t *line, char *msg, size_t msglen)
 {
     master_assignment *v = m->assignments.v;
-    if (m->assignments.n > 0)
-        qsort(v, m->assignments.n, sizeof *v, assignment_cmp);
+    sort_rows(v, m->assignments.n, sizeof *v, assignment_cmp);
     for (size_t i = 1; i < m->assignments.n; i++) {
         if (v[i - 1].provider == v[i].provider && v[i - 1].recipient == v[i].recipient && v[i].start <= v[i - 1].end) {
             const master_assignment *later = v[i].line > v[i - 1].line ? &v[i] : &v[i - 1];
