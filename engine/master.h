@@ -13,15 +13,15 @@
 typedef enum { REL_PARENT, REL_SPOUSE, REL_CHILD, REL_OTHER } master_relationship;
 typedef enum { WRIT_COURT_ORDER, WRIT_SYSTEM_DEFECT, WRIT_COUNTY_ADMIN, WRIT_STATE_HEARING, WRIT_OTHER } master_writ_reason;
 
+/* Names in providers.csv and recipients.csv are checked but not kept: no output
+ * carries them. */
 typedef struct {
-    size_t name;                /* offset in masters.text */
     int32_t county;             /* param_table county index */
     uint8_t enrollment_complete, elective_sdi, union_member, workweek_exemption;
     int32_t line;
 } master_provider;
 
 typedef struct {
-    size_t name;
     int32_t county;
     cal_date birth_date;
     uint8_t severely_impaired, bups_exception;

@@ -248,7 +248,8 @@ static int provider_row_cb(void *ctx, const csvr_row *row)
     if (!p)
         return OOM(l);
     p->line = (int32_t)row->line;
-    if (text(l, PR_NAME, sPR_NAME, nPR_NAME, &p->name) || county_of(l, PR_COUNTY, sPR_COUNTY, nPR_COUNTY, &p->county))
+    /* the name is checked (UTF-8 free text) but not kept: nothing the run writes uses it */
+    if (check_utf8(l, PR_NAME, sPR_NAME, nPR_NAME) || county_of(l, PR_COUNTY, sPR_COUNTY, nPR_COUNTY, &p->county))
         return CSVR_ERROR;
     if (nPR_ENROLLMENT == 8 && memcmp(sPR_ENROLLMENT, "complete", 8) == 0)
         p->enrollment_complete = 1;
@@ -290,7 +291,7 @@ static int recipient_row_cb(void *ctx, const csvr_row *row)
     if (!r)
         return OOM(l);
     r->line = (int32_t)row->line;
-    if (text(l, RE_NAME, sRE_NAME, nRE_NAME, &r->name) || county_of(l, RE_COUNTY, sRE_COUNTY, nRE_COUNTY, &r->county))
+    if (check_utf8(l, RE_NAME, sRE_NAME, nRE_NAME) || county_of(l, RE_COUNTY, sRE_COUNTY, nRE_COUNTY, &r->county))
         return CSVR_ERROR;
     PARSE(RE_BIRTH, fld_date(sRE_BIRTH, nRE_BIRTH, &r->birth_date));
     PARSE(RE_SEVERE, fld_yn(sRE_SEVERE, nRE_SEVERE, &yn));
