@@ -246,7 +246,8 @@ int ids_pack(const char *s, size_t n, uint64_t *code)
     if (n == 0)
         return -1;
     if (n <= 12) {
-        /* 38^12 < 2^63: the characters as base-38 digits, the last one highest; each digit >= 1, so the length is implied */
+        /* 38^12 < 2^63: the characters as base-38 digits, the last one highest; each
+         * digit is at least 1, so the length is implied */
         uint64_t v = 0;
         size_t i = n;
         while (i-- > 0) {

@@ -1,6 +1,7 @@
 /* ledger.c — counter tables keyed by packed (who, when) keys, and the paid-timesheet index. */
 #include "ledger.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,8 +120,8 @@ int32_t ledger_index(ledger_table *t, uint64_t key)
         return found;
     if (t->n == t->cap && reserve(t, t->cap ? t->cap * 2 : 256) != 0)
         return -1;
-    if (t->n >= UINT32_MAX - 1)
-        return -1;
+    if (t->n >= INT32_MAX)
+        return -1;      /* a record index must fit an int32 */
     uint32_t r = (uint32_t)t->n + 1;
     char *entry = t->rows + t->n * t->stride;
     memset(entry, 0, t->stride);

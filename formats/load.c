@@ -190,8 +190,12 @@ static int existing(loader *l, int c, const ids_table *t, const char *file, cons
     const char *e = fld_id(s, n);
     if (e)
         return bad_value(l, c, e, s, n);
+    /* looked up on the reader thread already when this column is one of prepare_refs' */
     const prepared_refs *p = l->row->prepared;
-    int k = p && l->ref_table[0] == t && l->ref_col[0] == c ? 0 : p && l->ref_table[1] == t && l->ref_col[1] == c ? 1 : -1;
+    int k = -1;
+    for (int j = 0; j < 2 && p && k < 0; j++)
+        if (l->ref_table[j] == t && l->ref_col[j] == c)
+            k = j;
     *idx = k >= 0 ? p->idx[k] : ids_find(t, s, n);
     if (*idx < 0)
         return bad(l, c, "%.*s is not in %s", (int)n, s, file);
