@@ -65,9 +65,32 @@ for rows in $sizes; do
                 'BEGIN { s = ms / 1000; if (s <= 0) s = 0.001;
                          printf "| %d | %s | %s | %s | %.2f | %.0f | %.0f | %.0f | %.2f |\n", rows, kind, mb, name, s, rows / s, mb / s, kib / 1024, ms / pms }' >> "$tmpres"
         done
+        if [ $kind = plain ]; then
+            # the next night: 1,000 new rows against the state this run committed (the
+            # ledger read back, the rows paid, a new generation written); renamed and made
+            # special transactions, so they are not duplicates of the periods just paid
+            next=$g/next-night.csv
+            { head -1 "$g/timesheets.csv"; tail -1000 "$g/timesheets.csv" | sed 's/^T/N/; s/,regular,/,special,/'; } > "$next"
+            b=""
+            for i in $(seq "$repeat"); do
+                rm -rf "$g/state2" "$g/out2"
+                cp -r "$g/state" "$g/state2"
+                v=$(measure x "$top/payrun" run --data "$g/data" --state "$g/state2" --out "$g/out2" \
+                    --run-date 2026-12-05 "$next" | cut -d' ' -f2-3)
+                if [ -z "$b" ] || [ "${v%% *}" -lt "${b%% *}" ]; then b=$v; fi
+            done
+            rm -rf "$g/state2" "$g/out2"
+            awk -v rows="$rows" -v ms="${b%% *}" -v kib="${b#* }" \
+                'BEGIN { printf "| %d | plain | - | payrun run, next night: 1000 new rows on that state | %.2f | - | - | %.0f | - |\n",
+                         rows, ms / 1000, kib / 1024 }' >> "$tmpres"
+        fi
     done
 done
 {
+    echo
+    echo "The next-night line pays 1,000 timesheets (the file's last rows, renamed N... and made"
+    echo "special) against the state the row above committed: it reads that ledger generation"
+    echo "back and writes the next one."
     echo
     echo "Targets (issue 7): payrun within 1.5x the libcsv parse of the same plain file (1.2x using the"
     echo "second core), gzip within 1.2x the libcsv+zlib parse, peak RSS <= 150 MB for 1M rows. Not met:"

@@ -290,10 +290,13 @@ size_t ids_unpack(uint64_t code, char out[18])
 
 /* ---- set of uint64 keys ---- */
 
-/* The home slot of key among nslots (multiply-shift: any table size works). */
+/* The home slot of key among nslots (any table size). A remainder, not a multiply-
+ * shift: the ledger saves the keys in slot order, and a map that grows with the hash
+ * would send keys read back in that order to the start of a smaller table one after
+ * the other, each probing past all the others (quadratic). */
 static inline size_t set_home(uint64_t key, size_t nslots)
 {
-    return (size_t)(((unsigned __int128)mix64(key) * nslots) >> 64);
+    return (size_t)(mix64(key) % nslots);
 }
 
 int ids_set_has(const ids_set *s, uint64_t key)
@@ -327,8 +330,16 @@ static void set_place(uint64_t *keys, size_t nslots, uint64_t key)
 
 int ids_set_add(ids_set *s, uint64_t key)
 {
-    if (ids_set_has(s, key))
-        return 0;
+    if (s->keys) {
+        /* is it there already: the probe's length is counted for the tests */
+        size_t i = set_home(key, s->nslots);
+        for (; s->keys[i] != UINT64_MAX; s->probes++) {
+            if (s->keys[i] == key)
+                return 0;
+            if (++i == s->nslots)
+                i = 0;
+        }
+    }
     if ((s->n + 1) * 4 > s->nslots * 3) {
         /* grow by half: a load of 3/4 becomes 1/2 */
         size_t nslots = s->nslots < 1024 ? 1024 : s->nslots + s->nslots / 2;

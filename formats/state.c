@@ -339,21 +339,40 @@ static size_t fmt_record(char *p, const table_desc *d, uint64_t key, const char 
     return k;
 }
 
-static void write_ledger(csvw *w, const ledger *lg, int gen)
+static int by_code(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Writes the ledger text of generation gen. Returns 0, or -1 out of memory. */
+static int write_ledger(csvw *w, const ledger *lg, int gen)
 {
     csvw_printf(w, "%s\ngeneration %d\n", LEDGER_MAGIC, gen);
     put_ids(w, "providers", &lg->providers);
     put_ids(w, "recipients", &lg->recipients);
     put_ids(w, "overpayments", &lg->overpayments);
-    /* paid timesheets: the packed ids in the set's order, then the others */
+    /* paid timesheets: the packed ids in the order of their codes, then the others.
+     * Sorted, the file does not depend on the set's history, and reading it back adds
+     * the keys in an order unrelated to their slots (in slot order they would pile up
+     * in the smaller table the set starts from). */
     csvw_printf(w, "paid_timesheets %zu\n", ledger_paid_count(lg));
+    uint64_t *codes = malloc((lg->paid_ids.n ? lg->paid_ids.n : 1) * sizeof *codes);
+    if (!codes)
+        return -1;
+    size_t ncodes = 0;
     for (size_t i = 0; i < lg->paid_ids.nslots; i++)
-        if (lg->paid_ids.keys[i] != UINT64_MAX) {
-            char *p = csvw_reserve(w, 24);
-            size_t k = ids_unpack(lg->paid_ids.keys[i], p);
-            p[k++] = '\n';
-            csvw_wrote(w, k);
-        }
+        if (lg->paid_ids.keys[i] != UINT64_MAX)
+            codes[ncodes++] = lg->paid_ids.keys[i];
+    if (ncodes > 1)
+        qsort(codes, ncodes, sizeof *codes, by_code);
+    for (size_t i = 0; i < ncodes; i++) {
+        char *p = csvw_reserve(w, 24);
+        size_t k = ids_unpack(codes[i], p);
+        p[k++] = '\n';
+        csvw_wrote(w, k);
+    }
+    free(codes);
     for (int32_t i = 0; i < lg->paid_other.n; i++) {
         const char *id = ids_name(&lg->paid_other, i);
         csvw_raw(w, id, strlen(id));
@@ -387,6 +406,7 @@ static void write_ledger(csvw *w, const ledger *lg, int gen)
     csvw_printf(w, "end\n");
     uint32_t crc = csvw_content_crc(w);  /* of every byte above */
     csvw_printf(w, "crc32 %08x\n", (unsigned)crc);
+    return 0;
 }
 
 static void write_manifest(csvw *w, int gen, const state_run *run)
@@ -419,7 +439,11 @@ int state_commit(state_dir *s, const ledger *lg, const state_run *run, char *err
     snprintf(path, sizeof path, "%s/ledger.txt", tmp);
     if (csvw_open(&w, path, 0) != 0)
         goto io_error;
-    write_ledger(&w, lg, gen);
+    if (write_ledger(&w, lg, gen) != 0) {
+        csvw_abort(&w);
+        errno = ENOMEM;
+        goto io_error;
+    }
     if (csvw_close(&w) != 0)
         goto io_error;
     snprintf(path, sizeof path, "%s/manifest.txt", tmp);

@@ -113,12 +113,46 @@ static void test_set_against_reference(void)
     ids_set_free(&s);
 }
 
+/* Keys added in ascending order (as the ledger saves paid ids and reads them back)
+ * or at random do not pile up: a few probes a key. Even in another set's slot order
+ * they stay bounded: with a home slot that grew with the hash (multiply-shift) that
+ * order took thousands of probes a key, quadratic, and a 1M-row state 85 s to load. */
+static void test_set_reload_order(void)
+{
+    enum { N = 300000 };
+    ids_set up = {0}, rnd = {0}, slots = {0};
+    uint64_t x = 99;
+    long refused = 0;
+    for (uint64_t k = 0; k < N; k++) {
+        refused += ids_set_add(&up, k * 7919 + 17) != 1;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        ids_set_add(&rnd, x >> 1);
+    }
+    ASSERT_I64(refused, 0);
+    for (size_t i = 0; i < up.nslots; i++)
+        if (up.keys[i] != UINT64_MAX)
+            refused += ids_set_add(&slots, up.keys[i]) != 1;
+    ASSERT_I64(refused, 0);
+    ASSERT_I64(slots.n, N);
+    char msg[128];
+    snprintf(msg, sizeof msg, "ascending: %llu probes for %d adds", (unsigned long long)up.probes, N);
+    ASSERT_MSG(up.probes < 4ull * N, msg);
+    snprintf(msg, sizeof msg, "random: %llu probes for %zu adds", (unsigned long long)rnd.probes, rnd.n);
+    ASSERT_MSG(rnd.probes < 4ull * N, msg);
+    snprintf(msg, sizeof msg, "slot order: %llu probes for %d adds", (unsigned long long)slots.probes, N);
+    ASSERT_MSG(slots.probes < 64ull * N, msg);
+    ids_set_free(&up);
+    ids_set_free(&rnd);
+    ids_set_free(&slots);
+}
+
 int test_ids_register(void)
 {
     static const tu_test tests[] = {
         {"packed ids round trip; what does not pack", test_pack_round_trip},
         {"distinct ids get distinct codes", test_pack_distinct},
         {"uint64 set against a reference, at most 16 bytes a key", test_set_against_reference},
+        {"keys added in order or at random do not pile up", test_set_reload_order},
     };
     return tu_register("ids", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }

@@ -139,7 +139,8 @@ static void test_paid_periods_against_reference(void)
         int32_t prov = rand() % 45, rcp = rand() % 30;
         cal_date start = cal_from_ymd(2020 + rand() % 10, 1 + rand() % 12, rand() % 2 ? 16 : 1);
         uint64_t key;
-        ASSERT_I64(ledger_period_key(prov, rcp, start, &key), 0);
+        if (ledger_period_key(prov, rcp, start, &key) != 0 && !wrong++)
+            snprintf(msg, sizeof msg, "no key for provider %d recipient %d", prov, rcp);
         int before = ledger_period_paid(&l, key), known = 0;
         for (size_t k = 0; k < nm && !known; k++)
             known = marked[k] == key;
