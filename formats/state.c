@@ -480,14 +480,48 @@ int state_mark_published(const state_dir *s, int gen, char *err, size_t errlen)
 
 /* ---- reading a ledger ---- */
 
+/* The ledger is read in blocks: a line is always whole in the buffer when parsing
+ * starts on it (next_line refills at each line's start). */
 typedef struct {
-    char *p, *end;
+    char *p, *end;          /* the unread bytes in buf */
     int eol;                /* the last token ended its line */
     long line;
     const char *path;
     char *err;
     size_t errlen;
+    int fd;
+    char *buf;
+    size_t cap;
+    uint64_t left;          /* bytes of the file not read yet (the checksum line excluded) */
 } cursor;
+
+#define READ_BLOCK (1024 * 1024)
+
+/* Makes sure the next line is whole in the buffer, reading more of the file when not
+ * (a line longer than the buffer stays cut, and its parse then fails). */
+static void next_line(cursor *c)
+{
+    if (memchr(c->p, '\n', (size_t)(c->end - c->p)) || c->left == 0)
+        return;
+    size_t keep = (size_t)(c->end - c->p);
+    memmove(c->buf, c->p, keep);
+    c->p = c->buf;
+    c->end = c->buf + keep;
+    while (c->left > 0 && (size_t)(c->end - c->buf) < c->cap) {
+        size_t want = c->cap - (size_t)(c->end - c->buf);
+        if (want > c->left)
+            want = (size_t)c->left;
+        ssize_t k = read(c->fd, c->end, want);
+        if (k <= 0) {
+            c->left = 0;    /* an unreadable rest: the parse fails where it stops */
+            break;
+        }
+        c->end += k;
+        c->left -= (uint64_t)k;
+        if (memchr(c->end - k, '\n', (size_t)k))
+            break;
+    }
+}
 
 static int damaged(cursor *c, const char *what)
 {
@@ -517,6 +551,7 @@ static int end_line(cursor *c)
         return -1;
     c->eol = 0;
     c->line++;
+    next_line(c);
     return 0;
 }
 
@@ -532,6 +567,17 @@ static char *whole_line(cursor *c, size_t *n)
     c->p = nl + 1;
     c->line++;
     return t;
+}
+
+/* whole_line for a line that is used at once: the next line is read in after it. */
+static char *take_line(cursor *c, size_t *n, char *copy, size_t cap)
+{
+    char *t = whole_line(c, n);
+    if (!t || *n >= cap)
+        return NULL;
+    memcpy(copy, t, *n + 1);
+    next_line(c);
+    return copy;
 }
 
 static int int_token(cursor *c, int64_t *v)
@@ -584,7 +630,8 @@ static int read_ids(cursor *c, const char *name, ledger_ids *t, int32_t **map, i
         return damaged(c, "out of memory");
     for (int64_t i = 0; i < *count; i++) {
         size_t n;
-        char *id = whole_line(c, &n);
+        char line[64];
+        char *id = take_line(c, &n, line, sizeof line);
         if (!id || fld_id(id, n) != NULL)
             return damaged(c, "bad id");
         (*map)[i] = ledger_ids_add(t, id, n);
@@ -678,7 +725,9 @@ static int parse_ledger(cursor *c, ledger *lg, int gen)
     int64_t n, v, np, nr, no;
     int32_t *pmap = NULL, *rmap = NULL, *omap = NULL;
     int rc = STATE_DAMAGED;
-    char *t = whole_line(c, (size_t *)&n);
+    char line[64];
+    size_t len;
+    char *t = take_line(c, &len, line, sizeof line);
     if (!t || strcmp(t, LEDGER_MAGIC) != 0)
         return damaged(c, "not a payrun ledger (version 1)");
     if (section(c, "generation", &v) != 0 || v != gen)
@@ -689,8 +738,7 @@ static int parse_ledger(cursor *c, ledger *lg, int gen)
 #define LINE_OK(cond, what) do { if (!(cond) || end_line(c) != 0) { damaged(c, what); goto out; } } while (0)
     if (section(c, "paid_timesheets", &n) != 0) { damaged(c, "paid_timesheets"); goto out; }
     for (int64_t i = 0; i < n; i++) {
-        size_t len;
-        char *id = whole_line(c, &len);
+        char *id = take_line(c, &len, line, sizeof line);
         if (!id || fld_id(id, len) != NULL) { damaged(c, "bad id"); goto out; }
         if (ledger_mark_timesheet_paid(lg, id, len) != 0) { damaged(c, "out of memory"); goto out; }
     }
@@ -716,7 +764,7 @@ static int parse_ledger(cursor *c, ledger *lg, int gen)
             LINE_OK(read_record(c, d, tb, map, count, rmap, nr) == 0, d->name);
     }
 #undef LINE_OK
-    t = whole_line(c, (size_t *)&n);
+    t = take_line(c, &len, line, sizeof line);
     if (!t || strcmp(t, "end") != 0) {
         damaged(c, "expected end");
         goto out;
@@ -739,41 +787,52 @@ int state_load(const state_dir *s, int gen, ledger *lg, char *err, size_t errlen
     if (fd < 0)
         return errf(err, errlen, STATE_ERROR, "%s: generation %d cannot be read: %s", path, gen, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0) {
+    char *buf = malloc(READ_BLOCK);
+    if (fstat(fd, &st) != 0 || !buf) {
         close(fd);
-        return errf(err, errlen, STATE_ERROR, "%s: %s", path, strerror(errno));
-    }
-    size_t size = (size_t)st.st_size;
-    char *buf = malloc(size + 1);
-    size_t got = 0;
-    while (buf && got < size) {
-        ssize_t k = read(fd, buf + got, size - got);
-        if (k <= 0)
-            break;
-        got += (size_t)k;
-    }
-    close(fd);
-    if (!buf || got != size) {
         free(buf);
-        return errf(err, errlen, STATE_ERROR, "%s: cannot read", path);
+        return errf(err, errlen, STATE_ERROR, "%s: %s", path, buf ? strerror(errno) : "out of memory");
     }
-    buf[size] = '\0';
-    /* the last line is "crc32 XXXXXXXX" over every byte before it */
+    /* first the checksum: the last line is "crc32 XXXXXXXX" over every byte before it
+     * (15 bytes from the end), read in blocks; then, only when it holds, the parse */
+    uint64_t size = (uint64_t)st.st_size, body = size >= 16 ? size - 15 : 0, done = 0;
+    uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
+    char tail[17] = "";
+    int readable = size >= 16;
+    while (readable && done < body) {
+        size_t want = body - done < READ_BLOCK ? (size_t)(body - done) : READ_BLOCK;
+        ssize_t k = read(fd, buf, want);
+        if (k <= 0) {
+            readable = 0;
+            break;
+        }
+        crc = (uint32_t)crc32(crc, (const Bytef *)buf, (uInt)k);
+        done += (uint64_t)k;
+    }
+    readable = readable && pread(fd, tail, 16, (off_t)(size - 16)) == 16;
     int rc;
-    char *last = size >= 16 ? buf + size - 15 : NULL;
     unsigned want;
     char extra;
-    if (!last || buf[size - 1] != '\n' || last[-1] != '\n' || sscanf(last, "crc32 %8x%c", &want, &extra) != 2 ||
-        extra != '\n') {
+    if (!readable) {
+        rc = size >= 16 ? errf(err, errlen, STATE_ERROR, "%s: cannot read", path)
+                        : errf(err, errlen, STATE_DAMAGED, "%s: truncated or damaged (no checksum line); restore it or "
+                               "run from an older generation", path);
+    } else if (tail[15] != '\n' || tail[0] != '\n' || sscanf(tail + 1, "crc32 %8x%c", &want, &extra) != 2 ||
+               extra != '\n') {
         rc = errf(err, errlen, STATE_DAMAGED, "%s: truncated or damaged (no checksum line); restore it or run "
                   "from an older generation", path);
-    } else if ((uint32_t)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)buf, (uInt)(last - buf)) != want) {
+    } else if (crc != want) {
         rc = errf(err, errlen, STATE_DAMAGED, "%s: checksum mismatch: the file was changed or damaged; restore it "
                   "or run from an older generation", path);
+    } else if (lseek(fd, 0, SEEK_SET) != 0) {
+        rc = errf(err, errlen, STATE_ERROR, "%s: cannot read", path);
     } else {
-        cursor c = {.p = buf, .end = last, .line = 1, .path = path, .err = err, .errlen = errlen};
+        cursor c = {.p = buf, .end = buf, .line = 1, .path = path, .err = err, .errlen = errlen, .fd = fd,
+                    .buf = buf, .cap = READ_BLOCK, .left = body};
+        next_line(&c);
         rc = parse_ledger(&c, lg, gen);
     }
+    close(fd);
     free(buf);
     return rc;
 }
