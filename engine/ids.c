@@ -59,13 +59,12 @@ static uint32_t probe(const ids_table *t, const char *s, size_t n, uint32_t h, u
     }
 }
 
-static uint64_t mix64(uint64_t x);
 
 /* A string's code (UINT64_MAX when it does not pack) and slot hash. */
 static inline uint32_t key_of(const char *s, size_t n, uint64_t *code)
 {
     if (ids_pack(s, n, code) == 0)
-        return (uint32_t)mix64(*code);
+        return (uint32_t)ids_mix64(*code);
     *code = UINT64_MAX;
     return ids_hash(s, n);
 }
@@ -151,22 +150,11 @@ void ids_free(ids_table *t)
     memset(t, 0, sizeof *t);
 }
 
-/* A 64-bit mix (splitmix64 finalizer) so packed keys spread over the slots. */
-static inline uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
 int32_t ids_map_get(const ids_map *m, uint64_t key)
 {
     if (!m->keys)
         return -1;
-    for (size_t i = mix64(key) & m->mask;; i = (i + 1) & m->mask) {
+    for (size_t i = ids_mix64(key) & m->mask;; i = (i + 1) & m->mask) {
         if (m->keys[i] == key)
             return m->vals[i];
         if (m->keys[i] == UINT64_MAX)
@@ -189,7 +177,7 @@ static int map_grow(ids_map *m)
         for (size_t j = 0; j <= m->mask; j++) {
             if (m->keys[j] == UINT64_MAX)
                 continue;
-            size_t i = mix64(m->keys[j]) & (nslots - 1);
+            size_t i = ids_mix64(m->keys[j]) & (nslots - 1);
             while (keys[i] != UINT64_MAX)
                 i = (i + 1) & (nslots - 1);
             keys[i] = m->keys[j];
@@ -209,7 +197,7 @@ int32_t *ids_map_put(ids_map *m, uint64_t key, int32_t init)
     if (!m->keys || (m->n + 1) * 2 > m->mask + 1)
         if (map_grow(m) != 0)
             return NULL;
-    size_t i = mix64(key) & m->mask;
+    size_t i = ids_mix64(key) & m->mask;
     while (m->keys[i] != UINT64_MAX) {
         if (m->keys[i] == key)
             return &m->vals[i];
@@ -296,7 +284,7 @@ size_t ids_unpack(uint64_t code, char out[18])
  * the other, each probing past all the others (quadratic). */
 static inline size_t set_home(uint64_t key, size_t nslots)
 {
-    return (size_t)(mix64(key) % nslots);
+    return (size_t)(ids_mix64(key) % nslots);
 }
 
 int ids_set_has(const ids_set *s, uint64_t key)

@@ -82,6 +82,17 @@ void ids_set_prefetch(const ids_set *s, uint64_t key);
 int ids_set_add(ids_set *s, uint64_t key);
 void ids_set_free(ids_set *s);
 
+/* A 64-bit mix (the splitmix64 finalizer) so packed keys spread over hash slots. */
+static inline uint64_t ids_mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
 /* Packs two int32 values into one map key. */
 static inline uint64_t ids_key2(int32_t a, int32_t b) { return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b; }
 

@@ -19,22 +19,11 @@ static void table_free(ledger_table *t)
     memset(t, 0, sizeof *t);
 }
 
-/* A 64-bit mix (splitmix64 finalizer) so packed keys spread over the slots. */
-static inline size_t mix(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return (size_t)x;
-}
-
 /* The overflow slot holding key, or the empty slot where it would go (the index
  * must exist). */
 static inline size_t find_slot(const ledger_table *t, uint64_t key)
 {
-    size_t i = mix(key) & t->mask;
+    size_t i = (size_t)ids_mix64(key) & t->mask;
     while (t->slot[i] && ledger_key_at(t, t->slot[i] - 1) != key)
         i = (i + 1) & t->mask;
     return i;
@@ -76,7 +65,7 @@ static int grow_index(ledger_table *t)
     for (size_t j = 0; t->slot && j <= t->mask; j++) {
         if (!t->slot[j])
             continue;
-        size_t i = mix(ledger_key_at(t, t->slot[j] - 1)) & (nslots - 1);
+        size_t i = (size_t)ids_mix64(ledger_key_at(t, t->slot[j] - 1)) & (nslots - 1);
         while (slot[i])
             i = (i + 1) & (nslots - 1);
         slot[i] = t->slot[j];
