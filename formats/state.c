@@ -339,10 +339,36 @@ static size_t fmt_record(char *p, const table_desc *d, uint64_t key, const char 
     return k;
 }
 
-static int by_code(const void *a, const void *b)
+/* Sorts n codes ascending: a radix sort, 16 bits a pass. Returns 0, or -1 out of memory. */
+static int sort_codes(uint64_t *a, size_t n)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    uint64_t *tmp = malloc((n ? n : 1) * sizeof *tmp);
+    size_t *count = malloc(65536 * sizeof *count);
+    if (!tmp || !count) {
+        free(tmp);
+        free(count);
+        return -1;
+    }
+    uint64_t *from = a, *to = tmp;
+    for (int shift = 0; shift < 64; shift += 16) {
+        memset(count, 0, 65536 * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[from[i] >> shift & 0xFFFF]++;
+        for (size_t d = 0, sum = 0; d < 65536; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            to[count[from[i] >> shift & 0xFFFF]++] = from[i];
+        uint64_t *swap = from;
+        from = to;
+        to = swap;
+    }
+    /* four passes: the sorted codes are back in a */
+    free(tmp);
+    free(count);
+    return 0;
 }
 
 /* Writes the ledger text of generation gen. Returns 0, or -1 out of memory. */
@@ -364,8 +390,10 @@ static int write_ledger(csvw *w, const ledger *lg, int gen)
     for (size_t i = 0; i < lg->paid_ids.nslots; i++)
         if (lg->paid_ids.keys[i] != UINT64_MAX)
             codes[ncodes++] = lg->paid_ids.keys[i];
-    if (ncodes > 1)
-        qsort(codes, ncodes, sizeof *codes, by_code);
+    if (sort_codes(codes, ncodes) != 0) {
+        free(codes);
+        return -1;
+    }
     for (size_t i = 0; i < ncodes; i++) {
         char *p = csvw_reserve(w, 24);
         size_t k = ids_unpack(codes[i], p);
@@ -580,16 +608,21 @@ static char *take_line(cursor *c, size_t *n, char *copy, size_t cap)
     return copy;
 }
 
+/* A whole number token: an optional '-' and 1 to 18 digits (what the ledger writes). */
 static int int_token(cursor *c, int64_t *v)
 {
-    char *t = token(c), *e;
+    const char *t = token(c);
     if (!t)
         return -1;
-    errno = 0;
-    long long x = strtoll(t, &e, 10);
-    if (errno || *e != '\0' || e == t)
+    int neg = *t == '-';
+    t += neg;
+    int64_t x = 0;
+    int n = 0;
+    for (; *t >= '0' && *t <= '9' && n < 18; t++, n++)
+        x = x * 10 + (*t - '0');
+    if (n == 0 || *t != '\0')
         return -1;
-    *v = x;
+    *v = neg ? -x : x;
     return 0;
 }
 
