@@ -154,6 +154,19 @@ int32_t ledger_ids_add(ledger_ids *t, const char *s, size_t n)
     return i < 0 ? -1 : t->masters->n + i;
 }
 
+/* Gives tables t[0..n) their direct maps side by side in one block of `stride` slots
+ * a person (ways[k] slots for table k), for `people` people. */
+static void share_block(ledger_table *const *t, const uint32_t *ways, size_t n, uint32_t *slots, size_t stride,
+                        size_t people)
+{
+    for (size_t k = 0, at = 0; k < n; at += ways[k++]) {
+        t[k]->direct = slots + at;
+        t[k]->direct_stride = stride;
+        t[k]->ways = ways[k];
+        t[k]->direct_who = (int32_t)people;
+    }
+}
+
 int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipients, const ids_table *overpayments)
 {
     memset(l, 0, sizeof *l);
@@ -182,18 +195,8 @@ int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipien
     l->recipient_slots = calloc(nr ? nr * LEDGER_RECIPIENT_SLOTS : 1, sizeof(uint32_t));
     if (!l->provider_slots || !l->recipient_slots)
         return -1;
-    for (size_t k = 0, at = 0; k < 5; at += pways[k++]) {
-        pt[k]->direct = l->provider_slots + at;
-        pt[k]->direct_stride = LEDGER_PROVIDER_SLOTS;
-        pt[k]->ways = pways[k];
-        pt[k]->direct_who = (int32_t)np;
-    }
-    for (size_t k = 0, at = 0; k < 3; at += rways[k++]) {
-        rt[k]->direct = l->recipient_slots + at;
-        rt[k]->direct_stride = LEDGER_RECIPIENT_SLOTS;
-        rt[k]->ways = rways[k];
-        rt[k]->direct_who = (int32_t)nr;
-    }
+    share_block(pt, pways, 5, l->provider_slots, LEDGER_PROVIDER_SLOTS, np);
+    share_block(rt, rways, 3, l->recipient_slots, LEDGER_RECIPIENT_SLOTS, nr);
     /* a pay run touches a few workweeks and one or two months of most providers and recipients */
     if (reserve(&l->provider_week, 4 * np) || reserve(&l->recipient_week, 4 * nr) ||
         reserve(&l->provider_month, 2 * np) || reserve(&l->recipient_month, 2 * nr) ||
@@ -254,20 +257,29 @@ void ledger_prefetch(const ledger *l, int32_t provider, int32_t recipient)
     }
 }
 
-int ledger_timesheet_paid(const ledger *l, const char *id, size_t n)
+ledger_paid_id ledger_paid_id_of(const char *s, size_t n)
 {
-    uint64_t code;
-    if (ids_pack(id, n, &code) == 0)
-        return ids_set_has(&l->paid_ids, code);
-    return ids_find(&l->paid_other, id, n) >= 0;
+    ledger_paid_id id = {.s = s, .n = n};
+    id.packed = ids_pack(s, n, &id.code) == 0;
+    return id;
 }
 
-int ledger_mark_timesheet_paid(ledger *l, const char *id, size_t n)
+int ledger_timesheet_paid(const ledger *l, const ledger_paid_id *id)
 {
-    uint64_t code;
-    if (ids_pack(id, n, &code) == 0)
-        return ids_set_add(&l->paid_ids, code) < 0 ? -1 : 0;
-    return ids_intern(&l->paid_other, id, n, NULL) < 0 ? -1 : 0;
+    return id->packed ? ids_set_has(&l->paid_ids, id->code) : ids_find(&l->paid_other, id->s, id->n) >= 0;
+}
+
+int ledger_mark_timesheet_paid(ledger *l, const ledger_paid_id *id)
+{
+    if (id->packed)
+        return ids_set_add(&l->paid_ids, id->code) < 0 ? -1 : 0;
+    return ids_intern(&l->paid_other, id->s, id->n, NULL) < 0 ? -1 : 0;
+}
+
+void ledger_prefetch_paid(const ledger *l, const ledger_paid_id *id)
+{
+    if (id->packed)
+        ids_set_prefetch(&l->paid_ids, id->code);
 }
 
 /* The record key and bit of a period key: (provider, block << 22 | recipient), period % 64. */

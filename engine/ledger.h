@@ -132,8 +132,18 @@ void ledger_prefetch(const ledger *l, int32_t provider, int32_t recipient);
 
 /* Paid timesheet ids and provider/recipient/period keys. The mark functions return
  * 0, or -1 out of memory. */
-int ledger_timesheet_paid(const ledger *l, const char *id, size_t n);
-int ledger_mark_timesheet_paid(ledger *l, const char *id, size_t n);
+typedef struct {
+    const char *s;
+    size_t n;
+    uint64_t code;      /* ids_pack of s, when packed */
+    int packed;
+} ledger_paid_id;
+/* A timesheet id ready for the paid-id index (packed once, used for the check and the mark). */
+ledger_paid_id ledger_paid_id_of(const char *s, size_t n);
+int ledger_timesheet_paid(const ledger *l, const ledger_paid_id *id);
+int ledger_mark_timesheet_paid(ledger *l, const ledger_paid_id *id);
+/* Starts fetching the paid-id slot of id into the CPU cache. */
+void ledger_prefetch_paid(const ledger *l, const ledger_paid_id *id);
 int ledger_period_paid(const ledger *l, uint64_t period_key);
 /* The period key of bit `bit` of paid_period_bits record `record` (for saving). */
 uint64_t ledger_period_key_at(const ledger *l, size_t record, unsigned bit);

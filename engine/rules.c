@@ -248,6 +248,7 @@ typedef struct {
     const master_authorization *auth;
     int32_t p, rc;
     int32_t month;
+    ledger_paid_id paid_id;     /* the timesheet id, packed once for the check and the mark */
     int32_t pay[SHEET_MAX_DAYS];
     /* the workweeks the paid days fall in, with their ledger records (set by count_minutes) */
     int nweeks;
@@ -319,7 +320,7 @@ static int count_minutes(ctx *c, int64_t threshold, int64_t *regular, int64_t *o
             return fatal(e, "out of memory");
         *by += paid;
     }
-    if (ledger_mark_timesheet_paid(lg, c->s->timesheet_id, c->s->timesheet_id_len) != 0)
+    if (ledger_mark_timesheet_paid(lg, &c->paid_id) != 0)
         return fatal(e, "out of memory");
     if (c->s->kind == KIND_REGULAR || c->s->kind == KIND_CATCH_UP) {
         uint64_t key;
@@ -570,9 +571,8 @@ void rules_prefetch(const rules_engine *e, const sheet *s)
 {
     const masters *m = e->m;
     const ledger *lg = e->lg;
-    uint64_t code;
-    if (ids_pack(s->timesheet_id, s->timesheet_id_len, &code) == 0)
-        ids_set_prefetch(&lg->paid_ids, code);
+    ledger_paid_id id = ledger_paid_id_of(s->timesheet_id, s->timesheet_id_len);
+    ledger_prefetch_paid(lg, &id);
     if (s->idx_of != m)
         return;
     int32_t p = s->provider_idx, rc = s->recipient_idx;
@@ -739,7 +739,8 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
     RULES_TRACE(e, "6. channel %s%s", s->channel == CHANNEL_PAPER ? "paper" : "electronic",
                 c.rcp->esp_inactivated_on == CAL_NONE ? ", recipient's ESP account active" : "");
     /* 7. Duplicates */
-    if (ledger_timesheet_paid(lg, s->timesheet_id, s->timesheet_id_len))
+    c.paid_id = ledger_paid_id_of(s->timesheet_id, s->timesheet_id_len);
+    if (ledger_timesheet_paid(lg, &c.paid_id))
         return refuse(e, s, r, EX_DUPLICATE_TIMESHEET, "timesheet %.*s is already paid", (int)s->timesheet_id_len,
                       s->timesheet_id);
     if (s->kind == KIND_REGULAR || s->kind == KIND_CATCH_UP) {

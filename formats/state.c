@@ -773,7 +773,8 @@ static int parse_ledger(cursor *c, ledger *lg, int gen)
     for (int64_t i = 0; i < n; i++) {
         char *id = take_line(c, &len, line, sizeof line);
         if (!id || fld_id(id, len) != NULL) { damaged(c, "bad id"); goto out; }
-        if (ledger_mark_timesheet_paid(lg, id, len) != 0) { damaged(c, "out of memory"); goto out; }
+        ledger_paid_id pid = ledger_paid_id_of(id, len);
+        if (ledger_mark_timesheet_paid(lg, &pid) != 0) { damaged(c, "out of memory"); goto out; }
     }
     if (section(c, "paid_periods", &n) != 0) { damaged(c, "paid_periods"); goto out; }
     for (int64_t i = 0; i < n; i++) {

@@ -32,12 +32,6 @@ static void test_pack_round_trip(void)
     }
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Distinct ids get distinct codes: 200,000 random ids over the packable shapes
  * (short ones collide as strings often), codes compared after sorting. */
 static void test_pack_distinct(void)
@@ -59,7 +53,7 @@ static void test_pack_distinct(void)
     ASSERT_I64(unpacked, 0);
     /* the number of distinct codes equals the number of distinct strings */
     qsort(ids, N, sizeof *ids, (int (*)(const void *, const void *))strcmp);
-    qsort(codes, N, sizeof *codes, cmp_u64);
+    qsort(codes, N, sizeof *codes, tu_cmp_u64);
     size_t distinct_ids = 1, distinct_codes = 1;
     for (int i = 1; i < N; i++) {
         distinct_ids += strcmp(ids[i], ids[i - 1]) != 0;
@@ -97,7 +91,7 @@ static void test_set_against_reference(void)
             snprintf(msg, sizeof msg, "%zu keys in %zu slots: more than 16 bytes a key", s.n, s.nslots);
     }
     ASSERT_MSG(wrong == 0, msg);
-    qsort(ref, nref, sizeof *ref, cmp_u64);
+    qsort(ref, nref, sizeof *ref, tu_cmp_u64);
     for (size_t j = 1; j < nref; j++)
         if (ref[j] == ref[j - 1] && !wrong++)
             snprintf(msg, sizeof msg, "key %llu added twice", (unsigned long long)ref[j]);

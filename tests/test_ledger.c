@@ -114,12 +114,6 @@ static void test_ids_after_masters(void)
     ids_free(&o);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Paid periods (bits of 64-period records per provider and recipient) against a plain
  * list: 20,000 marks over 40 providers (and some outside the direct map), 30 recipients
  * and periods across several blocks; every key marked is paid, no other is, the count
@@ -164,8 +158,8 @@ static void test_paid_periods_against_reference(void)
                 back[nb++] = ledger_period_key_at(&l, rec, b);
     }
     ASSERT_I64(nb, nm);
-    qsort(marked, nm, sizeof *marked, cmp_u64);
-    qsort(back, nb, sizeof *back, cmp_u64);
+    qsort(marked, nm, sizeof *marked, tu_cmp_u64);
+    qsort(back, nb, sizeof *back, tu_cmp_u64);
     ASSERT_MSG(nb == nm && memcmp(marked, back, nm * sizeof *back) == 0, "keys read back differ from those marked");
     /* a period after August 2730 does not pack */
     uint64_t key;

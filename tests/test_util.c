@@ -207,3 +207,9 @@ int tu_register(const char *suite, int (*init)(void), int (*clean)(void), const 
             return -1;
     return 0;
 }
+
+int tu_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}

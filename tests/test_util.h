@@ -31,6 +31,9 @@ typedef struct {
 /* Adds a suite with its tests to the CUnit registry; 0 on success, -1 on a registry error. */
 int tu_register(const char *suite, int (*init)(void), int (*clean)(void), const tu_test *tests, size_t n);
 
+/* qsort comparison of uint64 values, ascending. */
+int tu_cmp_u64(const void *a, const void *b);
+
 /* Creates a fresh directory /tmp/payrun-unit-XXXXXX; 0 on success. */
 int tu_mkdtemp(char *dir, size_t n);
 /* Writes n bytes to path (created or truncated); 0 on success. */
