@@ -9,13 +9,16 @@
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -Iengine -Iformats $(EXTRA_CFLAGS)
-LDLIBS   := -lcsv -lgmp -lz -pthread
+LDLIBS   := -lcsv -lgmp -lz -lnettle -pthread
 PREFIX   ?= /usr/local
 BUILD    := build
 DEMO_RUN_DATE := 2026-12-04
+# The release: summary.json's payrun_version and `payrun --version` (which adds the git commit).
+VERSION  := 0.10.0
+CFLAGS   += -DPAYRUN_VERSION='"$(VERSION)"'
 
 # Debian packages payrun needs, and the header that proves each is installed.
-DEB_PKGS := libcsv-dev libgmp-dev zlib1g-dev libcunit1-dev
+DEB_PKGS := libcsv-dev libgmp-dev zlib1g-dev libcunit1-dev nettle-dev
 
 ENGINE_SRC  := $(wildcard engine/*.c)
 FORMATS_SRC := $(filter-out formats/main.c,$(wildcard formats/*.c))

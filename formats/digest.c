@@ -1,0 +1,72 @@
+/* digest.c — SHA-256 of a file in 1 MiB blocks, and its hex form. */
+#include "digest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define DIGEST_BLOCK (1 << 20)
+
+int digest_file(const char *path, uint8_t out[DIGEST_SIZE], uint64_t *bytes)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    unsigned char *buf = malloc(DIGEST_BLOCK);
+    if (!buf) {
+        close(fd);
+        errno = ENOMEM;
+        return -1;
+    }
+    digest_ctx c;
+    digest_init(&c);
+    uint64_t total = 0;
+    ssize_t k;
+    while ((k = read(fd, buf, DIGEST_BLOCK)) != 0) {
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            free(buf);
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        digest_update(&c, buf, (size_t)k);
+        total += (uint64_t)k;
+    }
+    free(buf);
+    close(fd);
+    digest_final(&c, out);
+    *bytes = total;
+    return 0;
+}
+
+void digest_hex(const uint8_t d[DIGEST_SIZE], char hex[DIGEST_HEX])
+{
+    static const char x[] = "0123456789abcdef";
+    for (int i = 0; i < DIGEST_SIZE; i++) {
+        hex[2 * i] = x[d[i] >> 4];
+        hex[2 * i + 1] = x[d[i] & 15];
+    }
+    hex[2 * DIGEST_SIZE] = '\0';
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int digest_parse(const char *s, size_t n, uint8_t out[DIGEST_SIZE])
+{
+    if (n != 2 * DIGEST_SIZE)
+        return -1;
+    for (int i = 0; i < DIGEST_SIZE; i++) {
+        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return 0;
+}

@@ -1,0 +1,29 @@
+/* digest.h — SHA-256 of input files (nettle), for the manifest and idempotent nights (docs/state.md). */
+#ifndef PAYRUN_DIGEST_H
+#define PAYRUN_DIGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <nettle/sha2.h>
+
+#define DIGEST_SIZE SHA256_DIGEST_SIZE          /* 32 bytes */
+#define DIGEST_HEX (2 * DIGEST_SIZE + 1)        /* 64 hex digits and a NUL */
+
+typedef struct sha256_ctx digest_ctx;
+
+static inline void digest_init(digest_ctx *c) { sha256_init(c); }
+static inline void digest_update(digest_ctx *c, const void *p, size_t n) { sha256_update(c, n, p); }
+static inline void digest_final(digest_ctx *c, uint8_t out[DIGEST_SIZE]) { sha256_digest(c, DIGEST_SIZE, out); }
+
+/* SHA-256 of the whole file at path ("-" is not allowed: standard input cannot be
+ * read twice) and its size in bytes. Returns 0, or -1 with errno set. */
+int digest_file(const char *path, uint8_t out[DIGEST_SIZE], uint64_t *bytes);
+
+/* Lowercase hex of a digest into hex[DIGEST_HEX]. */
+void digest_hex(const uint8_t d[DIGEST_SIZE], char hex[DIGEST_HEX]);
+
+/* Parses 64 hex digits; returns 0, or -1 when s is not exactly that. */
+int digest_parse(const char *s, size_t n, uint8_t out[DIGEST_SIZE]);
+
+#endif
