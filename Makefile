@@ -52,6 +52,16 @@ $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The git commit for `payrun --version`, when built from a clone: build/commit.h changes
+# only when the commit does, so only main.o is rebuilt then.
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+$(BUILD)/commit.h: FORCE
+	@mkdir -p $(BUILD)
+	@echo '#define PAYRUN_COMMIT "$(GIT_COMMIT)"' > $@.new; cmp -s $@.new $@ || mv $@.new $@; rm -f $@.new
+FORCE:
+$(MAIN_OBJ): $(BUILD)/commit.h
+$(MAIN_OBJ): CFLAGS += -include $(BUILD)/commit.h
+
 payrun: $(LIB_OBJ) $(MAIN_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -54,7 +54,7 @@ for rows in $sizes; do
         c=$(best $base_cmd)
         p=$(best "$B/csvparse" "$f")
         rm -rf "$g/state" "$g/out"
-        r=$(best sh -c "rm -rf '$g/state' '$g/out'; exec '$top/payrun' run --data '$g/data' --state '$g/state' --out '$g/out' --run-date 2026-12-04 '$f'")
+        r=$(best sh -c "rm -rf '$g/state' '$g/out'; '$top/payrun' state init --state '$g/state' && exec '$top/payrun' run --data '$g/data' --state '$g/state' --out '$g/out' --run-date 2026-12-04 '$f'")
         pms=${p%% *}
         for line in "$(echo "$base_cmd" | cut -d' ' -f1-2 | sed "s|$g/||")|$c" "libcsv parse (bench/csvparse.c)|$p" "payrun run|$r"; do
             name=${line%%|*}

@@ -1,5 +1,6 @@
 /* csvw.c — buffered CSV writer with RFC 4180 quoting and optional gzip. */
 #include "csvw.h"
+#include "fsafe.h"
 #include "field.h"
 #include "digits.h"
 
@@ -195,6 +196,20 @@ static void flush_buf(csvw *w, int finish)
 
 int csvw_open(csvw *w, const char *path, int gzip)
 {
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    if (csvw_open_fd(w, fd, gzip) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+int csvw_open_fd(csvw *w, int fd, int gzip)
+{
     memset(w, 0, sizeof *w);
     w->crc32 = (uint32_t)crc32(0L, Z_NULL, 0);
     w->gzip = gzip;
@@ -213,16 +228,7 @@ int csvw_open(csvw *w, const char *path, int gzip)
         errno = ENOMEM;
         return -1;
     }
-    w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (w->fd < 0) {
-        int e = errno;
-        if (gzip)
-            deflateEnd(&w->z);
-        free(w->buf);
-        free(w->zbuf);
-        errno = e;
-        return -1;
-    }
+    w->fd = fd;
     if (writer_thread_on)
         start_writer(w);    /* when it cannot start, this thread writes */
     return 0;
@@ -396,7 +402,7 @@ int csvw_close(csvw *w)
     stop_writer(w);
     if (w->gzip)
         deflateEnd(&w->z);
-    if (!w->failed && fsync(w->fd) != 0)
+    if (!w->failed && fsafe_fsync(w->fd, w->sync_point ? w->sync_point : "fsync-file") != 0)
         w->failed = errno;
     if (close(w->fd) != 0 && !w->failed)
         w->failed = errno;

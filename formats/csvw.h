@@ -22,6 +22,7 @@ typedef struct {
     uint64_t bytes;         /* bytes written to the file */
     uint32_t crc32;         /* CRC-32 of those bytes */
     struct csvw_async *async;   /* the writer thread, or NULL */
+    const char *sync_point;     /* the fault point of its fsync (fault.h), NULL for "fsync-file" */
 } csvw;
 
 /* With on set, writers opened afterwards hand full buffers to a thread of their own
@@ -32,6 +33,9 @@ void csvw_use_writer_thread(int on);
 /* Creates path (mode 0600, truncated) for writing; gzip output carries no file name
  * and a zero timestamp. Returns 0, or -1 with errno set (nothing to close). */
 int csvw_open(csvw *w, const char *path, int gzip);
+/* The same on a descriptor open for writing (fsafe_create): on success the writer
+ * owns fd and csvw_close closes it; on failure the caller still owns it. */
+int csvw_open_fd(csvw *w, int fd, int gzip);
 
 /* A field, quoted only when it holds a comma, quote, CR or LF. */
 void csvw_field(csvw *w, const char *s, size_t n);

@@ -307,3 +307,57 @@ size_t fld_escape(const char *s, size_t n, char *out, size_t cap)
     out[o] = '\0';
     return o;
 }
+
+int fld_escape_path(const char *s, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (o + 5 > cap) {
+            if (cap)
+                out[0] = '\0';
+            return -1;
+        }
+        if (c == '\\') {
+            out[o++] = '\\';
+            out[o++] = '\\';
+        } else if (c < 0x20 || c == 0x7F) {
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+int fld_unescape_path(const char *s, char *out, size_t cap)
+{
+    size_t o = 0;
+    while (*s) {
+        if (o + 1 >= cap)
+            return -1;
+        if (*s != '\\') {
+            out[o++] = *s++;
+        } else if (s[1] == '\\') {
+            out[o++] = '\\';
+            s += 2;
+        } else if (s[1] == 'x' && hex_digit(s[2]) >= 0 && hex_digit(s[3]) >= 0 && (s[2] != '0' || s[3] != '0')) {
+            out[o++] = (char)(hex_digit(s[2]) << 4 | hex_digit(s[3]));
+            s += 4;
+        } else {
+            return -1;
+        }
+    }
+    out[o] = '\0';
+    return 0;
+}

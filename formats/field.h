@@ -55,4 +55,12 @@ size_t fld_utf8_seq(const char *s, size_t n);
  * \xNN. Returns the length written (cut short, whole escapes only, when cap is reached). */
 size_t fld_escape(const char *s, size_t n, char *out, size_t cap);
 
+/* A path (any bytes but NUL) as one line of a manifest, reversibly: a backslash is
+ * written \\, a control byte (C0 and DEL, newline among them) \xNN; every other byte
+ * as it is. out (capacity cap) is always NUL-terminated; returns 0, or -1 when it
+ * did not fit (then out holds nothing). */
+int fld_escape_path(const char *s, char *out, size_t cap);
+/* The reverse: returns 0, or -1 for a bad escape or when out is too small. */
+int fld_unescape_path(const char *s, char *out, size_t cap);
+
 #endif

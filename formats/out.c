@@ -5,13 +5,19 @@
 #include "field.h"
 #include "fault.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "digest.h"
+#include "fsafe.h"
 
 static const char *const paycheck_header[] = {
     "paycheck_id", "timesheet_id", "provider_id", "recipient_id", "county", "period_start", "kind", "pay_date",
@@ -22,42 +28,176 @@ static const char *const exception_header[] = {"timesheet_id", "source", "code",
 
 static const char *const kind_names[] = {"regular", "catch_up", "special", "writ"};
 
-int out_mkdirs(const char *dir)
+/* payrun's own temporary files in an output directory, and the commit record. */
+static const char *const tmp_names[] = {".paychecks.csv.tmp", ".exceptions.csv.tmp", ".summary.json.tmp"};
+#define NTMP (sizeof tmp_names / sizeof *tmp_names)
+#define COMMIT_NAME ".payrun-commit"
+
+static int is_tmp_name(const char *name)
 {
-    char path[4096];
-    size_t n = strlen(dir);
-    if (n == 0 || n >= sizeof path) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(path, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (path[i] != '/' && path[i] != '\0')
-            continue;
-        char c = path[i];
-        path[i] = '\0';
-        if (mkdir(path, 0700) != 0 && errno != EEXIST)
-            return -1;
-        path[i] = c;
-    }
-    struct stat st;
-    if (stat(dir, &st) != 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
+    for (size_t i = 0; i < NTMP; i++)
+        if (strcmp(name, tmp_names[i]) == 0)
+            return 1;
     return 0;
 }
 
-int out_open(out_set *o, const char *dir, int gzip, cal_date run_date, int generation, char *err, size_t errlen)
+static int errfmt(char *err, size_t errlen, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int errfmt(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* Reads .payrun-commit of dfd: the state path and generation that own the
+ * temporary files. Returns 1 when read, 0 when there is none, -1 when unreadable. */
+static int read_commit_record(int dfd, char *state_path, size_t n, int *gen)
+{
+    int fd = fsafe_open_read(dfd, COMMIT_NAME);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    char buf[8400];
+    ssize_t k = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (k <= 0)
+        return -1;
+    buf[k] = '\0';
+    char *nl = strchr(buf, '\n');
+    if (strncmp(buf, "generation ", 11) != 0 || !nl)
+        return -1;
+    *gen = atoi(buf + 11);
+    char *p = nl + 1;
+    if (strncmp(p, "state ", 6) != 0)
+        return -1;
+    p += 6;
+    p[strcspn(p, "\n")] = '\0';
+    return fld_unescape_path(p, state_path, n) == 0 ? 1 : -1;
+}
+
+int out_state_holds(const char *state_path, int gen)
+{
+    int sfd = fsafe_open_dir(state_path);
+    if (sfd < 0)
+        return 0;
+    char name[32];
+    snprintf(name, sizeof name, "gen-%06d", gen);
+    struct stat st;
+    int held = fstatat(sfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+    close(sfd);
+    return held;
+}
+
+/* Checks what an existing output directory holds: only payrun's temporary files
+ * of a run that did not commit (removed here) may be there. */
+static int check_contents(out_set *o, char *err, size_t errlen)
+{
+    int fd = dup(o->dfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return errfmt(err, errlen, OUT_ERROR, "%s: cannot read: %s", o->dir, strerror(errno));
+    }
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d))) {
+        struct stat st;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        int own = is_tmp_name(e->d_name) || strcmp(e->d_name, COMMIT_NAME) == 0;
+        if (!own || fstatat(o->dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+            rc = errfmt(err, errlen, OUT_NOT_EMPTY, "%s/%s: the output directory is not empty (payrun never writes "
+                        "into a directory that holds other files or a run's outputs)", o->dir, e->d_name);
+    }
+    closedir(d);
+    if (rc != 0)
+        return rc;
+    char state_path[4200];
+    int gen;
+    int rec = read_commit_record(o->dfd, state_path, sizeof state_path, &gen);
+    if (rec < 0)
+        return errfmt(err, errlen, OUT_NOT_EMPTY, "%s/%s: unreadable commit record; the directory is not empty", o->dir,
+                      COMMIT_NAME);
+    if (rec > 0 && out_state_holds(state_path, gen))
+        return errfmt(err, errlen, OUT_NOT_EMPTY, "%s holds the unpublished outputs of generation %d of state %s: any "
+                      "payrun command on that state publishes them; choose another output directory", o->dir, gen,
+                      state_path);
+    /* a run that did not commit: its temporary files are debris */
+    for (size_t i = 0; i < NTMP; i++)
+        if (unlinkat(o->dfd, tmp_names[i], 0) != 0 && errno != ENOENT)
+            return errfmt(err, errlen, OUT_ERROR, "%s/%s: cannot remove: %s", o->dir, tmp_names[i], strerror(errno));
+    if (unlinkat(o->dfd, COMMIT_NAME, 0) != 0 && errno != ENOENT)
+        return errfmt(err, errlen, OUT_ERROR, "%s/%s: cannot remove: %s", o->dir, COMMIT_NAME, strerror(errno));
+    return 0;
+}
+
+int out_claim(out_set *o, const char *dir, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
-    if (strlen(dir) >= sizeof o->dir - 64) {
-        snprintf(err, errlen, "%s: output directory path too long", dir);
-        return -1;
-    }
+    o->dfd = -1;
+    if (strlen(dir) >= sizeof o->dir - 64)
+        return errfmt(err, errlen, OUT_ERROR, "%s: output directory path too long", dir);
     snprintf(o->dir, sizeof o->dir, "%s", dir);
+    struct stat st;
+    if (lstat(dir, &st) != 0) {
+        if (errno != ENOENT || fsafe_mkdirs(dir) != 0)
+            return errfmt(err, errlen, OUT_ERROR, "%s: cannot create the output directory: %s", dir, strerror(errno));
+        o->created = 1;
+    }
+    o->dfd = fsafe_open_dir(dir);
+    if (o->dfd < 0 || fstat(o->dfd, &st) != 0) {
+        int e = errno == ENOTDIR && lstat(dir, &st) == 0 && S_ISLNK(st.st_mode) ? ELOOP : errno;
+        if (o->dfd >= 0)
+            close(o->dfd);
+        o->dfd = -1;
+        return errfmt(err, errlen, OUT_ERROR, "%s: cannot open the output directory: %s", dir, fsafe_strerror(e));
+    }
+    if (st.st_uid != geteuid() || (st.st_mode & 022)) {
+        out_release(o);
+        return errfmt(err, errlen, OUT_NOT_EMPTY, "%s: the output directory is %s; payrun writes pay only into a "
+                      "directory of its own", dir, st.st_uid != geteuid() ? "owned by another user"
+                                                                         : "writable by other users");
+    }
+    if (flock(o->dfd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        out_release(o);
+        if (e == EWOULDBLOCK)
+            return errfmt(err, errlen, OUT_LOCKED, "output directory %s is in use by another run", dir);
+        return errfmt(err, errlen, OUT_ERROR, "%s: cannot lock: %s", dir, strerror(e));
+    }
+    int rc = o->created ? 0 : check_contents(o, err, errlen);
+    if (rc != 0)
+        out_release(o);
+    return rc;
+}
+
+void out_release(out_set *o)
+{
+    if (o->dfd >= 0)
+        close(o->dfd);      /* closing the descriptor releases the flock */
+    o->dfd = -1;
+}
+
+/* Opens one temporary output in the claimed directory. */
+static int open_tmp(out_set *o, csvw *w, const char *name, int gzip, char *err, size_t errlen)
+{
+    int fd = fsafe_create(o->dfd, name);
+    if (fd < 0 || csvw_open_fd(w, fd, gzip) != 0) {
+        int e = errno;
+        if (fd >= 0) {
+            close(fd);
+            unlinkat(o->dfd, name, 0);
+        }
+        return errfmt(err, errlen, -1, "%s/%s: cannot create: %s", o->dir, name, fsafe_strerror(e));
+    }
+    w->sync_point = "fsync-output";
+    return 0;
+}
+
+int out_open(out_set *o, int gzip, cal_date run_date, int generation, char *err, size_t errlen)
+{
     o->gzip = gzip;
     o->run_date = run_date;
     o->generation = generation;
@@ -65,21 +205,11 @@ int out_open(out_set *o, const char *dir, int gzip, cal_date run_date, int gener
     o->id_prefix_len = (size_t)snprintf(o->id_prefix, sizeof o->id_prefix, "%.4s%.2s%.2s-%d-", o->pay_date,
                                         o->pay_date + 5, o->pay_date + 8, generation);
     o->last_period = CAL_NONE;
-    if (out_mkdirs(dir) != 0) {
-        snprintf(err, errlen, "%s: cannot create output directory: %s", dir, strerror(errno));
+    if (open_tmp(o, &o->paychecks, tmp_names[0], gzip, err, errlen) != 0)
         return -1;
-    }
-    snprintf(o->tmp_paychecks, sizeof o->tmp_paychecks, "%s/.paychecks.csv.tmp", dir);
-    snprintf(o->tmp_exceptions, sizeof o->tmp_exceptions, "%s/.exceptions.csv.tmp", dir);
-    snprintf(o->tmp_summary, sizeof o->tmp_summary, "%s/.summary.json.tmp", dir);
-    if (csvw_open(&o->paychecks, o->tmp_paychecks, gzip) != 0) {
-        snprintf(err, errlen, "%s: cannot create: %s", o->tmp_paychecks, strerror(errno));
-        return -1;
-    }
-    if (csvw_open(&o->exceptions, o->tmp_exceptions, gzip) != 0) {
-        snprintf(err, errlen, "%s: cannot create: %s", o->tmp_exceptions, strerror(errno));
+    if (open_tmp(o, &o->exceptions, tmp_names[1], gzip, err, errlen) != 0) {
         csvw_abort(&o->paychecks);
-        unlink(o->tmp_paychecks);
+        unlinkat(o->dfd, tmp_names[0], 0);
         return -1;
     }
     o->open = 1;
@@ -185,20 +315,27 @@ static void json_str(csvw *w, const char *s)
     csvw_raw(w, "\"", 1);
 }
 
-static void write_summary(csvw *w, const out_set *o, const rules_totals *t, const out_input *in, int nin)
+static void write_summary(csvw *w, const out_set *o, const rules_totals *t, const out_input *in, int nin,
+                          const out_run_info *ri)
 {
-    char d[11], hm[24], money[32];
+    char d[11], hm[24], money[32], committed[16] = "null";
     cal_format(o->run_date, d);
     csvw_printf(w, "{\n  \"run_id\": \"%.4s%.2s%.2s-%d\",\n  \"run_date\": \"%s\",\n  \"generation\": %d,\n", d, d + 5,
             d + 8, o->generation, d, o->generation);
+    if (ri->committed_generation >= 0)
+        snprintf(committed, sizeof committed, "%d", ri->committed_generation);
+    csvw_printf(w, "  \"payrun_version\": \"%s\",\n  \"base_generation\": %d,\n  \"committed_generation\": %s,\n"
+                "  \"reprocess\": %s,\n", PAYRUN_VERSION, ri->base_generation, committed, ri->reprocess ? "true" : "false");
     csvw_printf(w, "  \"inputs\": [\n");
     for (int i = 0; i < nin; i++) {
         csvw_printf(w, "    {\"role\": ");
         json_str(w, in[i].role);
         csvw_printf(w, ", \"file\": ");
         json_str(w, in[i].path);
-        csvw_printf(w, ", \"bytes\": %llu, \"crc32\": \"%08x\"}%s\n", (unsigned long long)in[i].info.bytes,
-                (unsigned)in[i].info.crc32, i + 1 < nin ? "," : "");
+        char hex[DIGEST_HEX];
+        digest_hex(in[i].sha256, hex);
+        csvw_printf(w, ", \"bytes\": %llu, \"crc32\": \"%08x\", \"sha256\": \"%s\"}%s\n",
+                    (unsigned long long)in[i].info.bytes, (unsigned)in[i].info.crc32, hex, i + 1 < nin ? "," : "");
     }
     csvw_printf(w, "  ],\n  \"counts\": {\n    \"rows_read\": %lld,\n    \"paid\": %lld,\n    \"rejected\": %lld,\n"
                "    \"held\": %lld,\n    \"exceptions\": {",
@@ -210,7 +347,13 @@ static void write_summary(csvw *w, const out_set *o, const rules_totals *t, cons
         csvw_printf(w, "%s\n      \"%s\": %lld", first ? "" : ",", sheet_code_name((sheet_code)c), (long long)t->by_code[c]);
         first = 0;
     }
-    csvw_printf(w, "%s}\n  },\n  \"minutes\": {", first ? "" : "\n    ");
+    int64_t sev[4] = {0};
+    for (int c = 0; c < EX_COUNT; c++)
+        sev[sheet_code_severity((sheet_code)c)] += t->by_code[c];
+    csvw_printf(w, "%s},\n    \"by_severity\": {", first ? "" : "\n    ");
+    for (int v = SEV_REJECT; v <= SEV_WARNING; v++)
+        csvw_printf(w, "%s\"%s\": %lld", v ? ", " : "", sheet_severity_name((sheet_severity)v), (long long)sev[v]);
+    csvw_printf(w, "}\n  },\n  \"minutes\": {");
     const int64_t mins[3] = {t->minutes_claimed, t->minutes_paid, t->minutes_cut};
     const char *const mname[3] = {"claimed", "paid", "cut"};
     for (int i = 0; i < 3; i++) {
@@ -234,117 +377,134 @@ static void write_summary(csvw *w, const out_set *o, const rules_totals *t, cons
             (unsigned long long)o->exceptions.bytes, (unsigned)o->exceptions.crc32);
 }
 
-void out_abort(out_set *o)
+/* Removes the temporary files (never a published one). */
+static void remove_tmp(out_set *o)
 {
-    if (!o->open)
-        return;
-    csvw_abort(&o->paychecks);
-    csvw_abort(&o->exceptions);
-    unlink(o->tmp_paychecks);
-    unlink(o->tmp_exceptions);
-    unlink(o->tmp_summary);
-    o->open = 0;
+    for (size_t i = 0; i < NTMP; i++)
+        unlinkat(o->dfd, tmp_names[i], 0);
+    unlinkat(o->dfd, COMMIT_NAME, 0);
 }
 
-static int fail(out_set *o, char *err, size_t errlen, const char *what, const char *path)
+static int fail(out_set *o, char *err, size_t errlen, const char *what, const char *name, int e)
 {
-    snprintf(err, errlen, "%s: %s: %s", path, what, strerror(errno));
-    unlink(o->tmp_paychecks);
-    unlink(o->tmp_exceptions);
-    unlink(o->tmp_summary);
+    snprintf(err, errlen, "%s/%s: %s: %s", o->dir, name, what, fsafe_strerror(e));
+    remove_tmp(o);
     o->open = 0;
     return -1;
 }
 
-int out_prepare(out_set *o, const rules_totals *t, const out_input *inputs, int ninputs, char *err, size_t errlen)
+int out_prepare(out_set *o, const rules_totals *t, const out_input *inputs, int ninputs, const out_run_info *ri,
+                char *err, size_t errlen)
 {
     int pe = csvw_close(&o->paychecks);
     int pe_errno = errno;
     int ee = csvw_close(&o->exceptions);
-    if (pe != 0) {
-        errno = pe_errno;
-        return fail(o, err, errlen, "write failed", o->tmp_paychecks);
-    }
-    if (ee != 0)
-        return fail(o, err, errlen, "write failed", o->tmp_exceptions);
-    csvw s;
-    if (csvw_open(&s, o->tmp_summary, 0) != 0)
-        return fail(o, err, errlen, "cannot create", o->tmp_summary);
-    write_summary(&s, o, t, inputs, ninputs);
-    if (csvw_close(&s) != 0)
-        return fail(o, err, errlen, "write failed", o->tmp_summary);
+    int ee_errno = errno;
     o->open = 0;
+    if (pe != 0)
+        return fail(o, err, errlen, "write failed", tmp_names[0], pe_errno);
+    if (ee != 0)
+        return fail(o, err, errlen, "write failed", tmp_names[1], ee_errno);
+    csvw s;
+    int fd = fsafe_create(o->dfd, tmp_names[2]);
+    if (fd < 0 || csvw_open_fd(&s, fd, 0) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return fail(o, err, errlen, "cannot create", tmp_names[2], e);
+    }
+    s.sync_point = "fsync-output";
+    write_summary(&s, o, t, inputs, ninputs, ri);
+    if (csvw_close(&s) != 0)
+        return fail(o, err, errlen, "write failed", tmp_names[2], errno);
+    if (fsafe_fsync(o->dfd, "fsync-output-dir") != 0)
+        return fail(o, err, errlen, "cannot sync the directory", ".", errno);
     o->prepared = 1;
     return 0;
 }
 
-/* Renames tmp to final when tmp exists (a missing tmp was moved already). */
-static int move_if_there(const char *tmp, const char *final, char *err, size_t errlen)
+int out_mark_commit(out_set *o, const char *state_path, int gen, char *err, size_t errlen)
 {
-    if (rename(tmp, final) == 0 || errno == ENOENT)
-        return 0;
-    snprintf(err, errlen, "%s: cannot rename into place: %s", final, strerror(errno));
-    return -1;
+    char esc[8400];
+    fld_escape_path(state_path, esc, sizeof esc);
+    char buf[8500];
+    int n = snprintf(buf, sizeof buf, "generation %d\nstate %s\n", gen, esc);
+    int fd = fsafe_create(o->dfd, COMMIT_NAME);
+    if (fd < 0 || write(fd, buf, (size_t)n) != n || fsafe_fsync(fd, "fsync-commit-record") != 0 ||
+        fsafe_fsync(o->dfd, "fsync-output-dir") != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return fail(o, err, errlen, "cannot write", COMMIT_NAME, e);
+    }
+    close(fd);
+    return 0;
+}
+
+/* Publishes the temporary files of dfd (named dir in messages). A temporary file
+ * that is gone while its final name is there was moved already. */
+static int publish_in(int dfd, const char *dir, int gzip, int *published, char *err, size_t errlen)
+{
+    static const char *const finals[2][NTMP] = {{"paychecks.csv", "exceptions.csv", "summary.json"},
+                                               {"paychecks.csv.gz", "exceptions.csv.gz", "summary.json"}};
+    for (size_t i = 0; i < NTMP; i++) {
+        const char *final = finals[gzip ? 1 : 0][i];
+        if (fsafe_rename(dfd, tmp_names[i], dfd, final, "rename-output") == 0) {
+            *published = 1;
+            if (i == 0)
+                fault_point("mid-publish");
+            continue;
+        }
+        int e = errno;
+        struct stat st;
+        if (e == ENOENT && fstatat(dfd, final, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+            continue;   /* moved by the run that stopped */
+        return errfmt(err, errlen, -1, "%s/%s: cannot rename into place: %s", dir, final,
+                      e == EEXIST ? "a file of that name is already there (payrun never replaces a published file)"
+                                  : fsafe_strerror(e));
+    }
+    if (fsafe_fsync(dfd, "fsync-published-dir") != 0)
+        return errfmt(err, errlen, -1, "%s: cannot sync the directory: %s", dir, strerror(errno));
+    return 0;
+}
+
+int out_publish(out_set *o, char *err, size_t errlen)
+{
+    int rc = publish_in(o->dfd, o->dir, o->gzip, &o->published, err, errlen);
+    if (rc == 0)
+        o->prepared = 0;
+    return rc;
 }
 
 int out_publish_dir(const char *dir, int gzip, char *err, size_t errlen)
 {
-    char tmp[4300], path[4300];
-    const char *gz = gzip ? ".gz" : "";
-    snprintf(tmp, sizeof tmp, "%s/.summary.json.tmp", dir);
-    if (access(tmp, F_OK) == 0) {
-        /* the old summary goes first: a directory without summary.json holds no complete run */
-        snprintf(path, sizeof path, "%s/summary.json", dir);
-        if (unlink(path) != 0 && errno != ENOENT) {
-            snprintf(err, errlen, "%s: cannot remove the old summary: %s", path, strerror(errno));
-            return -1;
-        }
-        /* the other format's outputs of an older run would contradict this one */
-        snprintf(path, sizeof path, "%s/paychecks.csv%s", dir, gzip ? "" : ".gz");
-        unlink(path);
-        snprintf(path, sizeof path, "%s/exceptions.csv%s", dir, gzip ? "" : ".gz");
-        unlink(path);
+    int dfd = fsafe_open_dir(dir);
+    if (dfd < 0)
+        return errfmt(err, errlen, OUT_ERROR, "%s: cannot open the output directory: %s", dir, fsafe_strerror(errno));
+    if (flock(dfd, LOCK_EX | LOCK_NB) != 0) {
+        close(dfd);
+        return errfmt(err, errlen, OUT_LOCKED, "output directory %s is in use by another run", dir);
     }
-    static const char *const names[] = {"paychecks.csv", "exceptions.csv"};
-    for (int i = 0; i < 2; i++) {
-        snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, names[i]);
-        snprintf(path, sizeof path, "%s/%s%s", dir, names[i], gz);
-        if (move_if_there(tmp, path, err, errlen) != 0)
-            return -1;
-        fault_point("mid-publish");
-    }
-    snprintf(tmp, sizeof tmp, "%s/.summary.json.tmp", dir);
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    if (move_if_there(tmp, path, err, errlen) != 0)
-        return -1;
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd < 0 || fsync(dfd) != 0) {
-        snprintf(err, errlen, "%s: cannot sync the directory: %s", dir, strerror(errno));
-        if (dfd >= 0)
-            close(dfd);
-        return -1;
-    }
+    int published = 0;
+    int rc = publish_in(dfd, dir, gzip, &published, err, errlen);
     close(dfd);
-    return 0;
-}
-
-int out_commit(out_set *o, const rules_totals *t, const out_input *inputs, int ninputs, char *err, size_t errlen)
-{
-    if (out_prepare(o, t, inputs, ninputs, err, errlen) != 0)
-        return -1;
-    if (out_publish_dir(o->dir, o->gzip, err, errlen) != 0) {
-        out_discard(o);
-        return -1;
-    }
-    o->prepared = 0;
-    return 0;
+    return rc == 0 ? 0 : OUT_ERROR;
 }
 
 void out_discard(out_set *o)
 {
-    out_abort(o);
-    unlink(o->tmp_paychecks);
-    unlink(o->tmp_exceptions);
-    unlink(o->tmp_summary);
+    if (o->dfd < 0)
+        return;
+    if (o->open) {
+        csvw_abort(&o->paychecks);
+        csvw_abort(&o->exceptions);
+        o->open = 0;
+    }
+    if (!o->published) {
+        remove_tmp(o);
+        if (o->created)
+            rmdir(o->dir);  /* only when empty: the directory this run made */
+    }
     o->prepared = 0;
+    out_release(o);
 }

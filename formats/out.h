@@ -3,21 +3,27 @@
 #define PAYRUN_OUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "csvr.h"
 #include "csvw.h"
 #include "load.h"
 #include "rules.h"
 
+/* Results of out_claim besides 0. */
+enum { OUT_ERROR = -1, OUT_NOT_EMPTY = -2, OUT_LOCKED = -3 };
+
 typedef struct {
-    char dir[4096];
+    char dir[4096];         /* the path as given */
+    int dfd;                /* the directory, flock'ed from out_claim to out_release; -1 when not */
+    int created;            /* this run created it */
     int gzip;
     cal_date run_date;
-    int generation;
+    int generation;         /* the generation in paycheck ids: the one the run stands on */
     csvw paychecks, exceptions;
     int open;               /* the CSV writers are open */
     int prepared;           /* closed and summary written, not yet published */
-    char tmp_paychecks[4200], tmp_exceptions[4200], tmp_summary[4200];
+    int published;          /* some output was renamed into place: nothing may be removed */
     char id_prefix[32];     /* "YYYYMMDD-G-" of every paycheck_id */
     size_t id_prefix_len;
     char pay_date[11];      /* the run date, formatted once */
@@ -25,44 +31,72 @@ typedef struct {
     char last_period_text[11];
 } out_set;
 
-/* An input file for the summary: role, path, size and CRC-32. */
+/* An input file for the summary and the manifest: role, path, size, CRC-32, SHA-256. */
 typedef struct {
     const char *role;
     const char *path;
     csvr_info info;
+    uint8_t sha256[32];
 } out_input;
 
-/* Creates dir and any missing parents (mode 0700). Returns 0, or -1 with errno set. */
-int out_mkdirs(const char *dir);
+/* What summary.json says about the run besides its totals (SPEC §7a). */
+typedef struct {
+    int base_generation;        /* the generation the run stood on (0: none) */
+    int committed_generation;   /* the generation it commits, -1 when none (null) */
+    int reprocess;              /* --from-generation was given */
+} out_run_info;
 
-/* Creates dir (0700) when missing and opens the outputs under temporary names
- * (".paychecks.csv.tmp", ...), writing the header rows. Returns 0, or -1 with a
- * message in err (nothing is left behind). */
-int out_open(out_set *o, const char *dir, int gzip, cal_date run_date, int generation, char *err, size_t errlen);
+/* Claims dir for a run's outputs (SPEC §7a): creates it (0700, and missing parents)
+ * or opens it, never through a symbolic link; locks it (flock) until out_release;
+ * removes payrun's own temporary files of a run that did not commit. Refuses a
+ * directory that is not owned by this user or is writable by others, and one that
+ * holds anything else. Returns 0; OUT_LOCKED when another run holds it; OUT_NOT_EMPTY
+ * (err names the file) when it holds anything else, among them the unpublished
+ * outputs of a committed generation (.payrun-commit names it, and any command on its
+ * state publishes them); OUT_ERROR for an I/O error (err says which). */
+int out_claim(out_set *o, const char *dir, char *err, size_t errlen);
+
+/* Opens the outputs of a claimed directory under temporary names
+ * (".paychecks.csv.tmp", ...; O_EXCL, never through a link) and writes the header
+ * rows. Returns 0, or -1 with a message in err (nothing is left behind). */
+int out_open(out_set *o, int gzip, cal_date run_date, int generation, char *err, size_t errlen);
 
 /* Writes what one timesheet became: its paycheck row and its exception rows. */
 void out_write(out_set *o, const masters *m, const sheet *s, const rules_result *r);
 
-/* Finishes the files of the run: flushes and fsyncs both CSV files and writes
- * summary.json (totals, inputs, the outputs' CRC-32), all still under their
- * temporary names. Returns 0, or -1 with a message in err after removing them. */
-int out_prepare(out_set *o, const rules_totals *t, const out_input *inputs, int ninputs, char *err, size_t errlen);
+/* Finishes the files of the run: flushes and fsyncs both CSV files, writes and
+ * fsyncs summary.json (totals, inputs, the outputs' CRC-32), all still under their
+ * temporary names, then fsyncs the directory. Returns 0, or -1 with a message in err
+ * after removing them. */
+int out_prepare(out_set *o, const rules_totals *t, const out_input *inputs, int ninputs, const out_run_info *ri,
+                char *err, size_t errlen);
 
-/* Moves the prepared outputs of dir into place: removes an older summary.json (and
- * the other format's CSV files), renames paychecks, exceptions, then summary.json
- * last, and fsyncs the directory. Idempotent: a temporary file that is gone was moved
- * already, so a run stopped half way through is finished by calling it again.
+/* Records in the directory, before the state commits, that generation gen of the
+ * state at state_path (absolute) will own these outputs (.payrun-commit, fsynced):
+ * a later run into the directory then knows they are not debris to remove.
  * Returns 0, or -1 with a message in err. */
+int out_mark_commit(out_set *o, const char *state_path, int gen, char *err, size_t errlen);
+
+/* Moves the prepared outputs into place: paychecks, exceptions, then summary.json
+ * last, each renamed without replacing anything (a published file is never
+ * overwritten), then fsyncs the directory. Returns 0, or -1 with a message in err. */
+int out_publish(out_set *o, char *err, size_t errlen);
+
+/* The same for a committed generation whose run stopped before it finished: the
+ * directory at path is opened (not through a link), and a temporary file that is
+ * gone was moved already. Returns 0; OUT_LOCKED when a run holds the directory;
+ * OUT_ERROR with a message in err. */
 int out_publish_dir(const char *dir, int gzip, char *err, size_t errlen);
 
-/* out_prepare then out_publish_dir (a run without state). Returns 0, or -1 with a
- * message in err after removing the temporary files. */
-int out_commit(out_set *o, const rules_totals *t, const out_input *inputs, int ninputs, char *err, size_t errlen);
-
-/* Removes the temporary files of an open or prepared output set. */
+/* Abandons the run before it committed: closes and removes the temporary files
+ * (and the directory when this run created it and it is empty), and releases it. */
 void out_discard(out_set *o);
 
-/* Abandons the run: closes and removes the temporary files. */
-void out_abort(out_set *o);
+/* Releases the directory's lock (after a publish, or after a commit whose publish
+ * is left to the next start). */
+void out_release(out_set *o);
+
+/* Whether the state at state_path holds generation gen (a .payrun-commit's owner). */
+int out_state_holds(const char *state_path, int gen);
 
 #endif

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "digest.h"
+#include "exits.h"
 #include "impact.h"
 #include "load.h"
 #include "out.h"
@@ -18,7 +20,6 @@
 #include "field.h"
 #include "tsread.h"
 
-enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_DATA = 2, EXIT_LOCKED = 3, EXIT_INTERNAL = 4 };
 
 /* One rule engine with its masters and ledger. */
 typedef struct {
@@ -166,12 +167,6 @@ static void ahead_timesheet(void *ctx, const csvr_row *row)
         rules_prefetch(c->e, &p->s);
 }
 
-/* Exit code for a state_* result. */
-static int state_exit(int rc)
-{
-    return rc == STATE_LOCKED ? EXIT_LOCKED : rc == STATE_DAMAGED ? EXIT_DATA : EXIT_INTERNAL;
-}
-
 /* Loads the masters (parameters from params_path when given), a ledger at generation
  * gen of st (when st is given) and starts an engine. Returns 0 or an exit code, with
  * the reason on stderr; payroll_close frees it either way. */
@@ -193,7 +188,7 @@ static int payroll_open(payroll *p, const char *data, const char *params_path, c
         int r = state_load(st, gen, &p->lg, err, sizeof err);
         if (r != 0) {
             fprintf(stderr, "payrun: %s\n", err);
-            return r == STATE_DAMAGED ? EXIT_DATA : EXIT_INTERNAL;
+            return exit_of_state(r);
         }
     }
     rules_init(&p->e, &p->m, &p->lg, run_date);
@@ -241,14 +236,14 @@ static int stream_files(stream_ctx *sc, const char *const *files, int nfiles, ou
     return EXIT_OK;
 }
 
-/* Opens the state for a run (locked) or for reading (whatif, explain); picks the base generation. */
-static int open_state(state_dir *st, const char *dir, int from_generation, int readonly, int *base)
+/* Opens the state to commit (locked, recovered) or to read; picks the base generation. */
+static int open_state(state_dir *st, const char *dir, int from_generation, state_access access, int *base)
 {
     char err[1024];
-    int r = readonly ? state_open_readonly(st, dir, err, sizeof err) : state_open(st, dir, err, sizeof err);
+    int r = state_open(st, dir, access, err, sizeof err);
     if (r != 0) {
         fprintf(stderr, "payrun: %s\n", err);
-        return state_exit(r);
+        return exit_of_state(r);
     }
     *base = from_generation >= 0 ? from_generation : st->newest;
     if (*base > st->newest) {
@@ -258,101 +253,260 @@ static int open_state(state_dir *st, const char *dir, int from_generation, int r
     return EXIT_OK;
 }
 
-int run_payroll(const run_options *o)
-{
+/* One night of `payrun run`: what it stands on and what it has done so far. */
+typedef struct {
+    const run_options *o;
     payroll p;
     out_set out;
-    state_dir st = {.lock_fd = -1};
+    state_dir st;
+    int base;                   /* the generation the run stands on */
+    int commit;                 /* the run commits a new generation */
+    out_input *inputs;          /* masters, then timesheet files */
+    int ninputs;
+    char state_abs[4096];       /* the state directory's absolute path */
+} night;
+
+/* SPEC §7a "No path pays twice": a commit stands on the newest generation, and the
+ * run date is not earlier than that of the generation the run stands on. */
+static int check_base(night *n)
+{
+    const run_options *o = n->o;
     char err[1024];
-    int rc, base = 0;
-    memset(&p, 0, sizeof p);
-    out_input *inputs = calloc((size_t)(LOAD_NFILES + o->nfiles), sizeof *inputs);
-    if (!inputs) {
+    if (o->commit && n->base != n->st.newest) {
+        fprintf(stderr, "payrun run: --from-generation %d --commit: generation %d is not the newest (%d); committing "
+                "it would pay again the timesheets paid by generations %d to %d. Reprocess without --commit to "
+                "compare\n", n->base, n->base, n->st.newest, n->base + 1, n->st.newest);
+        return EXIT_USAGE;
+    }
+    if (n->base == 0 || o->allow_earlier_run_date)
+        return EXIT_OK;
+    state_manifest m;
+    int r = state_read_manifest(&n->st, n->base, &m, err, sizeof err);
+    if (r != 0) {
+        fprintf(stderr, "payrun: %s\n", err);
+        return exit_of_state(r);
+    }
+    if (o->run_date < m.run_date) {
+        char d[11], b[11];
+        cal_format(o->run_date, d);
+        cal_format(m.run_date, b);
+        fprintf(stderr, "payrun: run date %s is earlier than %s, the run date of generation %d that this run stands "
+                "on (give --allow-earlier-run-date if that is meant)\n", d, b, n->base);
+        return EXIT_DATA;
+    }
+    return EXIT_OK;
+}
+
+/* The inputs as the idempotence check sees them: role, path, and what is known. */
+static state_input *night_inputs(const night *n, int streamed)
+{
+    state_input *in = calloc((size_t)n->ninputs + 1, sizeof *in);
+    for (int i = 0; in && i < n->ninputs; i++) {
+        const out_input *x = &n->inputs[i];
+        in[i] = (state_input){.role = x->role, .path = x->path};
+        if (streamed || i < n->ninputs - n->o->nfiles) {    /* masters are read already */
+            in[i].bytes = x->info.bytes;
+            in[i].have_size = 1;
+            memcpy(in[i].sha256, x->sha256, sizeof in[i].sha256);
+            in[i].have_sha256 = 1;
+        }
+    }
+    return in;
+}
+
+/* SPEC §7a "Idempotent nights": a generation that committed these very inputs on
+ * this run date. Returns 1 (said with --verbose), 0, or -exit code. */
+static int already_committed(night *n, int streamed)
+{
+    char err[1024];
+    state_input *in = night_inputs(n, streamed);
+    if (!in) {
+        fprintf(stderr, "payrun: out of memory\n");
+        return -EXIT_INTERNAL;
+    }
+    int g = state_find_night(&n->st, n->o->run_date, in, n->ninputs, err, sizeof err);
+    free(in);
+    if (g < 0) {
+        fprintf(stderr, "payrun: %s\n", err);
+        return -exit_of_state(g);
+    }
+    if (g == 0)
+        return 0;
+    state_manifest m;
+    if (n->o->verbose && state_read_manifest(&n->st, g, &m, err, sizeof err) == 0)
+        fprintf(stderr, "payrun: generation %d already committed these inputs; outputs in %s\n", g, m.out_dir);
+    return 1;
+}
+
+/* SHA-256 of each input read by the run (standard input is hashed as it is read). */
+static int hash_inputs(night *n, int from)
+{
+    for (int i = from; i < n->ninputs; i++) {
+        uint64_t bytes;
+        if (digest_file(n->inputs[i].path, n->inputs[i].sha256, &bytes) != 0) {
+            fprintf(stderr, "payrun: %s: cannot read: %s\n", n->inputs[i].path, strerror(errno));
+            return EXIT_DATA;
+        }
+    }
+    return EXIT_OK;
+}
+
+/* Commits the prepared night and publishes its outputs. Returns an exit code; any
+ * failure after the commit point says the generation is committed. */
+static int commit_and_publish(night *n)
+{
+    char err[1024];
+    int gen = 0;
+    if (n->commit) {
+        if (out_mark_commit(&n->out, n->state_abs, n->st.newest + 1, err, sizeof err) != 0) {
+            fprintf(stderr, "payrun: %s; nothing written\n", err);
+            return EXIT_INTERNAL;
+        }
+        char abs_out[4096];
+        if (!realpath(n->o->out, abs_out)) {
+            fprintf(stderr, "payrun: %s: %s; nothing written\n", n->o->out, strerror(errno));
+            return EXIT_INTERNAL;
+        }
+        state_run run = {.base = n->base, .reprocess = n->o->from_generation >= 0, .run_date = n->o->run_date,
+                         .out_dir = abs_out, .gzip = n->o->gzip, .totals = &n->p.e.totals, .inputs = n->inputs,
+                         .ninputs = n->ninputs};
+        gen = state_commit(&n->st, &n->p.lg, &run, err, sizeof err);
+        if (gen == STATE_AFTER_COMMIT) {
+            n->out.published = 1;   /* committed: the outputs belong to the generation now */
+            fprintf(stderr, "payrun: %s; committed as generation %d; its outputs will be published by the next "
+                    "start\n", err, n->st.newest);
+            return EXIT_INTERNAL;
+        }
+        if (gen < 0) {
+            fprintf(stderr, "payrun: %s; nothing written\n", err);
+            return exit_of_state(gen);
+        }
+        n->out.published = 1;
+    }
+    if (out_publish(&n->out, err, sizeof err) != 0) {
+        if (n->commit)
+            fprintf(stderr, "payrun: %s; committed as generation %d; its outputs will be published by the next "
+                    "start\n", err, gen);
+        else
+            fprintf(stderr, "payrun: %s\n", err);
+        return EXIT_INTERNAL;
+    }
+    fault_point("published");
+    if (n->commit && state_mark_published(&n->st, gen, err, sizeof err) != 0) {
+        fprintf(stderr, "payrun: %s; committed as generation %d, outputs published\n", err, gen);
+        return EXIT_INTERNAL;
+    }
+    return EXIT_OK;
+}
+
+static void say_done(const night *n)
+{
+    const rules_totals *t = &n->p.e.totals;
+    char paid[24], gross[32], net[32], gtext[64] = "";
+    cal_format_hm(t->minutes_paid, paid);
+    money_format_cents(t->amount[AMT_GROSS], gross);
+    money_format_cents(t->amount[AMT_NET], net);
+    if (n->commit)
+        snprintf(gtext, sizeof gtext, "; state generation %d", n->st.newest);
+    fprintf(stderr, "payrun: %lld rows: %lld paid, %lld rejected, %lld held; %s hours, gross %s, net %s -> %s%s\n",
+            (long long)t->rows, (long long)t->paid, (long long)t->rejected, (long long)t->held, paid, gross, net,
+            n->o->out, gtext);
+}
+
+/* Streams the night into the claimed output directory and prepares its files.
+ * Returns an exit code, or -1 when the inputs turn out to be a committed night. */
+static int pay_night(night *n)
+{
+    const run_options *o = n->o;
+    char err[1024];
+    if (out_open(&n->out, o->gzip, o->run_date, n->base, err, sizeof err) != 0) {
+        fprintf(stderr, "payrun: %s\n", err);
+        return EXIT_INTERNAL;
+    }
+    stream_ctx sc = {.e = &n->p.e, .m = &n->p.m, .out = &n->out, .progress = isatty(STDERR_FILENO)};
+    int first_ts = n->ninputs, rc;
+    if ((rc = stream_files(&sc, o->files, o->nfiles, n->inputs, &n->ninputs)) != EXIT_OK ||
+        (rc = hash_inputs(n, first_ts)) != EXIT_OK)
+        return rc;
+    if (n->commit && (rc = already_committed(n, 1)) != 0)
+        return rc > 0 ? -1 : -rc;
+    out_run_info ri = {.base_generation = n->base, .committed_generation = n->commit ? n->st.newest + 1 : -1,
+                       .reprocess = o->from_generation >= 0};
+    if (out_prepare(&n->out, &n->p.e.totals, n->inputs, n->ninputs, &ri, err, sizeof err) != 0) {
+        fprintf(stderr, "payrun: %s\n", err);
+        return EXIT_INTERNAL;
+    }
+    fault_point("outputs-written");
+    return EXIT_OK;
+}
+
+int run_payroll(const run_options *o)
+{
+    char err[4400];
+    night n = {.o = o, .st = {.lock_fd = -1, .dfd = -1}, .out = {.dfd = -1}};
+    int rc = EXIT_OK;
+    n.commit = o->state && (o->from_generation < 0 || o->commit);
+    n.inputs = calloc((size_t)(LOAD_NFILES + o->nfiles), sizeof *n.inputs);
+    if (!n.inputs) {
         fprintf(stderr, "payrun: out of memory\n");
         return EXIT_INTERNAL;
     }
-    if (o->state && (rc = open_state(&st, o->state, o->from_generation, 0, &base)) != EXIT_OK)
+    if (o->state && ((rc = open_state(&n.st, o->state, o->from_generation, n.commit ? STATE_COMMIT : STATE_READ,
+                                      &n.base)) != EXIT_OK || (rc = check_base(&n)) != EXIT_OK))
         goto done;
-    if ((rc = payroll_open(&p, o->data, NULL, o->state ? &st : NULL, base, o->run_date)) != EXIT_OK)
+    if (n.commit && !realpath(o->state, n.state_abs)) {
+        fprintf(stderr, "payrun: %s: %s\n", o->state, strerror(errno));
+        rc = EXIT_INTERNAL;
         goto done;
-    int ninputs = 0;
+    }
+    if ((rc = payroll_open(&n.p, o->data, NULL, o->state ? &n.st : NULL, n.base, o->run_date)) != EXIT_OK)
+        goto done;
     for (int f = 0; f < LOAD_NFILES; f++)
-        if (p.files[f].present)
-            inputs[ninputs++] = (out_input){load_file_name(f), p.files[f].path, p.files[f].info};
-    if (out_open(&out, o->out, o->gzip, o->run_date, base, err, sizeof err) != 0) {
-        fprintf(stderr, "payrun: %s\n", err);
-        rc = EXIT_INTERNAL;
+        if (n.p.files[f].present)
+            n.inputs[n.ninputs++] = (out_input){.role = load_file_name(f), .path = n.p.files[f].path,
+                                                .info = n.p.files[f].info};
+    if ((rc = hash_inputs(&n, 0)) != EXIT_OK)
         goto done;
-    }
-    stream_ctx sc = {.e = &p.e, .m = &p.m, .out = &out, .progress = isatty(STDERR_FILENO)};
-    if ((rc = stream_files(&sc, o->files, o->nfiles, inputs, &ninputs)) != EXIT_OK) {
-        out_discard(&out);
-        fprintf(stderr, "payrun: nothing written\n");
-        goto done;
-    }
-    if (out_prepare(&out, &p.e.totals, inputs, ninputs, err, sizeof err) != 0) {
-        fprintf(stderr, "payrun: %s; nothing written\n", err);
-        rc = EXIT_INTERNAL;
-        goto done;
-    }
-    fault_point("outputs-written");
-    int commit = o->state && (o->from_generation < 0 || o->commit);
-    int gen = 0;
-    if (commit) {
-        char abs_out[4096];
-        if (!realpath(o->out, abs_out)) {
-            fprintf(stderr, "payrun: %s: %s; nothing written\n", o->out, strerror(errno));
-            out_discard(&out);
-            rc = EXIT_INTERNAL;
-            goto done;
-        }
-        state_run run = {.base = base, .run_date = o->run_date, .out_dir = abs_out, .gzip = o->gzip,
-                         .totals = &p.e.totals, .inputs = inputs, .ninputs = ninputs};
-        gen = state_commit(&st, &p.lg, &run, err, sizeof err);
-        if (gen < 0) {
-            fprintf(stderr, "payrun: %s; nothing written\n", err);
-            out_discard(&out);
-            rc = EXIT_INTERNAL;
+    if (n.commit) {
+        int masters = n.ninputs;
+        for (int i = 0; i < o->nfiles; i++)
+            n.inputs[n.ninputs++] = (out_input){.role = "timesheets", .path = o->files[i]};
+        int already = already_committed(&n, 0);
+        n.ninputs = masters;
+        if (already != 0) {
+            rc = already > 0 ? EXIT_OK : -already;
             goto done;
         }
     }
-    /* from here the run is committed: a failure to move the outputs is finished by the next start */
-    if (out_publish_dir(o->out, o->gzip, err, sizeof err) != 0) {
-        fprintf(stderr, "payrun: %s%s\n", err, commit ? "; the next run against this state finishes the move" : "");
-        if (!commit)
-            out_discard(&out);
-        rc = EXIT_INTERNAL;
-        goto done;
-    }
-    fault_point("published");
-    if (commit && state_mark_published(&st, gen, err, sizeof err) != 0) {
+    int claimed = out_claim(&n.out, o->out, err, sizeof err);
+    if (claimed != 0) {
         fprintf(stderr, "payrun: %s\n", err);
-        rc = EXIT_INTERNAL;
+        rc = exit_of_out(claimed);
         goto done;
     }
-    if (o->verbose) {
-        const rules_totals *t = &p.e.totals;
-        char paid[24], gross[32], net[32], gtext[64] = "";
-        cal_format_hm(t->minutes_paid, paid);
-        money_format_cents(t->amount[AMT_GROSS], gross);
-        money_format_cents(t->amount[AMT_NET], net);
-        if (commit)
-            snprintf(gtext, sizeof gtext, "; state generation %d", gen);
-        fprintf(stderr, "payrun: %lld rows: %lld paid, %lld rejected, %lld held; %s hours, gross %s, net %s -> %s%s\n",
-                (long long)t->rows, (long long)t->paid, (long long)t->rejected, (long long)t->held, paid, gross, net,
-                o->out, gtext);
+    if ((rc = pay_night(&n)) != EXIT_OK) {
+        out_discard(&n.out);
+        if (rc < 0)
+            rc = EXIT_OK;   /* a committed night after all (its inputs came on standard input) */
+        else
+            fprintf(stderr, "payrun: nothing written\n");
+        goto done;
     }
+    rc = commit_and_publish(&n);
+    if (rc == EXIT_OK && o->verbose)
+        say_done(&n);
 done:
-    payroll_close(&p);
-    state_close(&st);
-    free(inputs);
+    out_discard(&n.out);
+    payroll_close(&n.p);
+    state_close(&n.st);
+    free(n.inputs);
     return rc;
 }
 
 int whatif_payroll(const run_options *o, const char *params_path, const char *csv_path, int list)
 {
     payroll a, b;
-    state_dir st = {.lock_fd = -1};
+    state_dir st = {.lock_fd = -1, .dfd = -1};
     int rc, base = 0;
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
@@ -369,7 +523,7 @@ int whatif_payroll(const run_options *o, const char *params_path, const char *cs
         rc = EXIT_INTERNAL;
         goto done;
     }
-    if (o->state && (rc = open_state(&st, o->state, o->from_generation, 1, &base)) != EXIT_OK)
+    if (o->state && (rc = open_state(&st, o->state, o->from_generation, STATE_READ, &base)) != EXIT_OK)
         goto done;
     if ((rc = payroll_open(&a, o->data, NULL, o->state ? &st : NULL, base, o->run_date)) != EXIT_OK ||
         (rc = payroll_open(&b, o->data, params_path, o->state ? &st : NULL, base, o->run_date)) != EXIT_OK)
@@ -396,6 +550,7 @@ done:
     impact_free(&im);
     payroll_close(&a);
     payroll_close(&b);
+    state_close(&st);
     free(inputs);
     return rc;
 }
@@ -403,14 +558,14 @@ done:
 int explain_timesheet(const run_options *o, const char *timesheet_id)
 {
     payroll p;
-    state_dir st = {.lock_fd = -1};
+    state_dir st = {.lock_fd = -1, .dfd = -1};
     int rc, base = 0;
     memset(&p, 0, sizeof p);
     out_input *inputs = calloc((size_t)o->nfiles + 1, sizeof *inputs);
     int ninputs = 0;
     if (!inputs)
         return EXIT_INTERNAL;
-    if (o->state && (rc = open_state(&st, o->state, o->from_generation, 1, &base)) != EXIT_OK)
+    if (o->state && (rc = open_state(&st, o->state, o->from_generation, STATE_READ, &base)) != EXIT_OK)
         goto done;
     if ((rc = payroll_open(&p, o->data, NULL, o->state ? &st : NULL, base, o->run_date)) != EXIT_OK)
         goto done;
@@ -424,6 +579,7 @@ int explain_timesheet(const run_options *o, const char *timesheet_id)
     }
 done:
     payroll_close(&p);
+    state_close(&st);
     free(inputs);
     return rc;
 }

@@ -12,7 +12,8 @@ typedef struct {
     int verbose;
     const char *state;          /* state directory, or NULL */
     int from_generation;        /* -1: the newest; else run against this generation */
-    int commit;                 /* with from_generation: commit a new generation anyway */
+    int commit;                 /* with from_generation: commit a new generation (only on the newest) */
+    int allow_earlier_run_date; /* a run date before the base generation's is allowed */
     const char *const *files;   /* timesheet files, in processing order */
     int nfiles;
 } run_options;

@@ -1,4 +1,4 @@
-/* state.c — ledger generations as checksummed text files, the state lock, and recovery after a crash. */
+/* state.c — the ledger of a generation as a checksummed text file (ledger.txt version 1), and `state show`. */
 #include "state.h"
 
 #include <dirent.h>
@@ -20,7 +20,6 @@
 #include "field.h"
 
 #define LEDGER_MAGIC "payrun-ledger 1"
-#define MANIFEST_MAGIC "payrun-manifest 1"
 
 static int errf(char *err, size_t errlen, int code, const char *fmt, ...)
 {
@@ -29,196 +28,6 @@ static int errf(char *err, size_t errlen, int code, const char *fmt, ...)
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
     return code;
-}
-
-static void gen_path(const state_dir *s, int gen, const char *file, char *out, size_t n)
-{
-    if (file)
-        snprintf(out, n, "%s/gen-%06d/%s", s->dir, gen, file);
-    else
-        snprintf(out, n, "%s/gen-%06d", s->dir, gen);
-}
-
-static int sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-/* Removes a generation directory that holds only plain files. */
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[4400];
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-            unlink(p);
-        }
-    closedir(d);
-    rmdir(dir);
-}
-
-/* ---- lock ---- */
-
-static int take_lock(state_dir *s, char *err, size_t errlen)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/lock", s->dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return errf(err, errlen, STATE_ERROR, "%s: cannot open the lock: %s", path, strerror(errno));
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-    if (fcntl(fd, F_SETLK, &fl) != 0) {
-        char holder[256] = "";
-        ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
-        holder[n > 0 ? n : 0] = '\0';
-        holder[strcspn(holder, "\n")] = '\0';
-        close(fd);
-        /* a lock held by a dead process is released by the kernel, so this one is live */
-        return errf(err, errlen, STATE_LOCKED, "state %s is locked by another run (%s)", s->dir,
-                    holder[0] ? holder : "holder unknown");
-    }
-    char who[128];
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    int n = snprintf(who, sizeof who, "pid %ld, started %04d-%02d-%02d %02d:%02d:%02d\n", (long)getpid(),
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, who, (size_t)n, 0) != n) {
-        close(fd);
-        return errf(err, errlen, STATE_ERROR, "%s: cannot write the lock: %s", path, strerror(errno));
-    }
-    s->lock_fd = fd;
-    return 0;
-}
-
-void state_close(state_dir *s)
-{
-    if (s->lock_fd >= 0)
-        close(s->lock_fd);      /* closing the descriptor releases the lock */
-    s->lock_fd = -1;
-}
-
-/* ---- manifest ---- */
-
-typedef struct {
-    int generation, base, gzip;
-    char run_date[11];
-    char out_dir[4096];
-} manifest;
-
-static int read_manifest(const state_dir *s, int gen, manifest *m, char *err, size_t errlen)
-{
-    char path[4200], line[4400];
-    gen_path(s, gen, "manifest.txt", path, sizeof path);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return errf(err, errlen, STATE_ERROR, "%s: cannot read: %s", path, strerror(errno));
-    memset(m, 0, sizeof *m);
-    int ok = fgets(line, sizeof line, f) && strncmp(line, MANIFEST_MAGIC, strlen(MANIFEST_MAGIC)) == 0;
-    while (ok && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        if (strncmp(line, "generation ", 11) == 0)
-            m->generation = atoi(line + 11);
-        else if (strncmp(line, "base ", 5) == 0)
-            m->base = atoi(line + 5);
-        else if (strncmp(line, "gzip ", 5) == 0)
-            m->gzip = atoi(line + 5);
-        else if (strncmp(line, "run_date ", 9) == 0)
-            snprintf(m->run_date, sizeof m->run_date, "%.10s", line + 9);
-        else if (strncmp(line, "out_dir ", 8) == 0)
-            snprintf(m->out_dir, sizeof m->out_dir, "%.4095s", line + 8);
-    }
-    fclose(f);
-    if (!ok || m->generation != gen)
-        return errf(err, errlen, STATE_DAMAGED, "%s: not a payrun manifest of generation %d", path, gen);
-    return 0;
-}
-
-/* ---- open and recover ---- */
-
-/* Finds the newest committed generation; with clean, removes uncommitted ones. */
-static int scan_generations(state_dir *s, int clean, char *err, size_t errlen)
-{
-    DIR *d = opendir(s->dir);
-    if (!d)
-        return errf(err, errlen, STATE_ERROR, "%s: cannot read: %s", s->dir, strerror(errno));
-    struct dirent *e;
-    s->newest = 0;
-    while ((e = readdir(d))) {
-        int g;
-        char extra;
-        if (sscanf(e->d_name, "gen-%6d%c", &g, &extra) == 1 && g > s->newest)
-            s->newest = g;
-        else if (clean && strncmp(e->d_name, ".gen-", 5) == 0) {
-            /* a generation being written when its run stopped: never committed */
-            char p[4400];
-            snprintf(p, sizeof p, "%s/%s", s->dir, e->d_name);
-            remove_dir(p);
-        }
-    }
-    closedir(d);
-    return 0;
-}
-
-static int publish_pending(state_dir *s, char *err, size_t errlen)
-{
-    for (int g = 1; g <= s->newest; g++) {
-        char path[4200];
-        gen_path(s, g, NULL, path, sizeof path);
-        if (access(path, F_OK) != 0)
-            continue;
-        gen_path(s, g, "published", path, sizeof path);
-        if (access(path, F_OK) == 0)
-            continue;
-        manifest m;
-        int rc = read_manifest(s, g, &m, err, errlen);
-        if (rc != 0)
-            return rc;
-        if (m.out_dir[0] && out_publish_dir(m.out_dir, m.gzip, err, errlen) != 0)
-            return STATE_ERROR;
-        if ((rc = state_mark_published(s, g, err, errlen)) != 0)
-            return rc;
-        fprintf(stderr, "payrun: finished publishing the outputs of generation %d into %s\n", g, m.out_dir);
-    }
-    return 0;
-}
-
-int state_open(state_dir *s, const char *dir, char *err, size_t errlen)
-{
-    memset(s, 0, sizeof *s);
-    s->lock_fd = -1;
-    if (strlen(dir) >= sizeof s->dir - 64)
-        return errf(err, errlen, STATE_ERROR, "%s: state path too long", dir);
-    snprintf(s->dir, sizeof s->dir, "%s", dir);
-    if (out_mkdirs(dir) != 0)
-        return errf(err, errlen, STATE_ERROR, "%s: cannot create the state directory: %s", dir, strerror(errno));
-    int rc = take_lock(s, err, errlen);
-    if (rc != 0)
-        return rc;
-    if ((rc = scan_generations(s, 1, err, errlen)) != 0 || (rc = publish_pending(s, err, errlen)) != 0) {
-        state_close(s);
-        return rc;
-    }
-    return 0;
-}
-
-int state_open_readonly(state_dir *s, const char *dir, char *err, size_t errlen)
-{
-    memset(s, 0, sizeof *s);
-    s->lock_fd = -1;
-    if (strlen(dir) >= sizeof s->dir - 64)
-        return errf(err, errlen, STATE_ERROR, "%s: state path too long", dir);
-    snprintf(s->dir, sizeof s->dir, "%s", dir);
-    return scan_generations(s, 0, err, errlen);
 }
 
 /* ---- the counter tables, described once for writing and reading ---- */
@@ -371,8 +180,7 @@ static int sort_codes(uint64_t *a, size_t n)
     return 0;
 }
 
-/* Writes the ledger text of generation gen. Returns 0, or -1 out of memory. */
-static int write_ledger(csvw *w, const ledger *lg, int gen)
+int state_write_ledger(csvw *w, const ledger *lg, int gen)
 {
     csvw_printf(w, "%s\ngeneration %d\n", LEDGER_MAGIC, gen);
     put_ids(w, "providers", &lg->providers);
@@ -437,75 +245,6 @@ static int write_ledger(csvw *w, const ledger *lg, int gen)
     return 0;
 }
 
-static void write_manifest(csvw *w, int gen, const state_run *run)
-{
-    char d[11];
-    const rules_totals *t = run->totals;
-    cal_format(run->run_date, d);
-    csvw_printf(w, "%s\ngeneration %d\nbase %d\nrun_date %s\ngzip %d\n", MANIFEST_MAGIC, gen, run->base, d, run->gzip);
-    csvw_raw(w, "out_dir ", 8);
-    csvw_raw(w, run->out_dir, strlen(run->out_dir));
-    csvw_printf(w, "\nrows %lld\npaid %lld\nrejected %lld\nheld %lld\n", (long long)t->rows, (long long)t->paid,
-        (long long)t->rejected, (long long)t->held);
-    for (int i = 0; i < run->ninputs; i++) {
-        csvw_printf(w, "input %s %08x %llu ", run->inputs[i].role, (unsigned)run->inputs[i].info.crc32,
-            (unsigned long long)run->inputs[i].info.bytes);
-        csvw_raw(w, run->inputs[i].path, strlen(run->inputs[i].path));
-        csvw_raw(w, "\n", 1);
-    }
-}
-
-int state_commit(state_dir *s, const ledger *lg, const state_run *run, char *err, size_t errlen)
-{
-    int gen = s->newest + 1;
-    char tmp[4200], path[4300], final[4200];
-    snprintf(tmp, sizeof tmp, "%s/.gen-%06d.tmp", s->dir, gen);
-    remove_dir(tmp);
-    if (mkdir(tmp, 0700) != 0)
-        return errf(err, errlen, STATE_ERROR, "%s: cannot create: %s", tmp, strerror(errno));
-    csvw w;
-    snprintf(path, sizeof path, "%s/ledger.txt", tmp);
-    if (csvw_open(&w, path, 0) != 0)
-        goto io_error;
-    if (write_ledger(&w, lg, gen) != 0) {
-        csvw_abort(&w);
-        errno = ENOMEM;
-        goto io_error;
-    }
-    if (csvw_close(&w) != 0)
-        goto io_error;
-    snprintf(path, sizeof path, "%s/manifest.txt", tmp);
-    if (csvw_open(&w, path, 0) != 0)
-        goto io_error;
-    write_manifest(&w, gen, run);
-    if (csvw_close(&w) != 0 || sync_dir(tmp) != 0)
-        goto io_error;
-    fault_point("state-written");
-    gen_path(s, gen, NULL, final, sizeof final);
-    if (rename(tmp, final) != 0 || sync_dir(s->dir) != 0) {
-        snprintf(path, sizeof path, "%s", final);
-        goto io_error;
-    }
-    s->newest = gen;
-    fault_point("committed");
-    return gen;
-io_error:
-    errf(err, errlen, STATE_ERROR, "%s: cannot write the new state generation: %s", path, strerror(errno));
-    remove_dir(tmp);
-    return STATE_ERROR;
-}
-
-int state_mark_published(const state_dir *s, int gen, char *err, size_t errlen)
-{
-    char path[4200], dir[4200];
-    gen_path(s, gen, "published", path, sizeof path);
-    gen_path(s, gen, NULL, dir, sizeof dir);
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0 || fsync(fd) != 0 || close(fd) != 0 || sync_dir(dir) != 0)
-        return errf(err, errlen, STATE_ERROR, "%s: cannot write: %s", path, strerror(errno));
-    return 0;
-}
-
 /* ---- reading a ledger ---- */
 
 /* The ledger is read in blocks: a line is always whole in the buffer when parsing
@@ -521,6 +260,7 @@ typedef struct {
     char *buf;
     size_t cap;
     uint64_t left;          /* bytes of the file not read yet (the checksum line excluded) */
+    int nomem;              /* an allocation failed: the load fails with STATE_NO_MEMORY */
 } cursor;
 
 #define READ_BLOCK (1024 * 1024)
@@ -551,8 +291,17 @@ static void next_line(cursor *c)
     }
 }
 
+/* Out of memory while loading: exit 4 "out of memory", never "damaged". */
+static int out_of_memory(cursor *c)
+{
+    c->nomem = 1;
+    return errf(c->err, c->errlen, STATE_NO_MEMORY, "out of memory while loading %s", c->path);
+}
+
 static int damaged(cursor *c, const char *what)
 {
+    if (c->nomem)
+        return STATE_NO_MEMORY;     /* the message says so already */
     return errf(c->err, c->errlen, STATE_DAMAGED, "%s:%ld: %s: the state is damaged; restore it or run from an "
                 "older generation (--from-generation)", c->path, c->line, what);
 }
@@ -660,7 +409,7 @@ static int read_ids(cursor *c, const char *name, ledger_ids *t, int32_t **map, i
         return damaged(c, name);
     *map = malloc(sizeof **map * (size_t)(*count ? *count : 1));
     if (!*map)
-        return damaged(c, "out of memory");
+        return out_of_memory(c);
     for (int64_t i = 0; i < *count; i++) {
         size_t n;
         char line[64];
@@ -669,7 +418,7 @@ static int read_ids(cursor *c, const char *name, ledger_ids *t, int32_t **map, i
             return damaged(c, "bad id");
         (*map)[i] = ledger_ids_add(t, id, n);
         if ((*map)[i] < 0)
-            return damaged(c, "out of memory");
+            return out_of_memory(c);
     }
     return 0;
 }
@@ -717,8 +466,10 @@ static int read_record(cursor *c, const table_desc *d, ledger_table *tb, const i
         break;
     }
     char *row = ledger_get(tb, ledger_key(who, when));
-    if (!row)
+    if (!row) {
+        out_of_memory(c);
         return -1;
+    }
     for (int f = 0; f < d->nfields; f++) {
         void *dst = row + d->fields[f].offset;
         money_cents cents;
@@ -774,7 +525,7 @@ static int parse_ledger(cursor *c, ledger *lg, int gen)
         char *id = take_line(c, &len, line, sizeof line);
         if (!id || fld_id(id, len) != NULL) { damaged(c, "bad id"); goto out; }
         ledger_paid_id pid = ledger_paid_id_of(id, len);
-        if (ledger_mark_timesheet_paid(lg, &pid) != 0) { damaged(c, "out of memory"); goto out; }
+        if (ledger_mark_timesheet_paid(lg, &pid) != 0) { out_of_memory(c); goto out; }
     }
     if (section(c, "paid_periods", &n) != 0) { damaged(c, "paid_periods"); goto out; }
     for (int64_t i = 0; i < n; i++) {
@@ -782,8 +533,12 @@ static int parse_ledger(cursor *c, ledger *lg, int gen)
         cal_date d;
         uint64_t key;
         LINE_OK(!index_token(c, pmap, np, &p) && !index_token(c, rmap, nr, &r) && !date_token(c, &d) &&
-                    cal_is_period_start(d) && !ledger_period_key(p, r, d, &key) && !ledger_mark_period_paid(lg, key),
+                    cal_is_period_start(d) && !ledger_period_key(p, r, d, &key),
                 "paid period");
+        if (ledger_mark_period_paid(lg, key) != 0) {
+            out_of_memory(c);
+            goto out;
+        }
     }
     for (size_t k = 0; k < NTABLES; k++) {
         const table_desc *d = &tables[k];
@@ -805,6 +560,8 @@ static int parse_ledger(cursor *c, ledger *lg, int gen)
     }
     rc = 0;
 out:
+    if (c->nomem)
+        rc = STATE_NO_MEMORY;
     free(pmap);
     free(rmap);
     free(omap);
@@ -815,9 +572,10 @@ int state_load(const state_dir *s, int gen, ledger *lg, char *err, size_t errlen
 {
     if (gen == 0)
         return 0;
-    char path[4200];
-    gen_path(s, gen, "ledger.txt", path, sizeof path);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    char path[4200], name[64];
+    snprintf(path, sizeof path, "%s/gen-%06d/ledger.txt", s->dir, gen);
+    snprintf(name, sizeof name, "gen-%06d/ledger.txt", gen);
+    int fd = openat(s->dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return errf(err, errlen, STATE_ERROR, "%s: generation %d cannot be read: %s", path, gen, strerror(errno));
     struct stat st;
@@ -871,32 +629,7 @@ int state_load(const state_dir *s, int gen, ledger *lg, char *err, size_t errlen
     return rc;
 }
 
-/* ---- list and show ---- */
-
-int state_list(const state_dir *s, char *err, size_t errlen)
-{
-    if (s->newest == 0)
-        printf("state %s: no generation yet\n", s->dir);
-    for (int g = 1; g <= s->newest; g++) {
-        char path[4200], line[4400];
-        gen_path(s, g, "manifest.txt", path, sizeof path);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        printf("generation %d\n", g);
-        if (!fgets(line, sizeof line, f) || strncmp(line, MANIFEST_MAGIC, strlen(MANIFEST_MAGIC)) != 0) {
-            fclose(f);
-            return errf(err, errlen, STATE_DAMAGED, "%s: not a payrun manifest", path);
-        }
-        while (fgets(line, sizeof line, f))
-            if (strncmp(line, "generation ", 11) != 0)
-                printf("  %s", line);
-        gen_path(s, g, "published", path, sizeof path);
-        printf("  outputs %s\n", access(path, F_OK) == 0 ? "published" : "not yet published");
-        fclose(f);
-    }
-    return 0;
-}
+/* ---- show ---- */
 
 /* The records of who in table t, by date: their indexes into *out (malloc'd); the count, or -1. */
 static const ledger_table *sort_table;

@@ -3,40 +3,90 @@
 #define PAYRUN_STATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ledger.h"
 #include "out.h"
 #include "rules.h"
 
-/* Result codes besides 0. */
-enum { STATE_ERROR = -1, STATE_DAMAGED = -2, STATE_LOCKED = -3 };
+/* Result codes besides 0 (the command layer maps them to exit codes: exits.h). */
+enum {
+    STATE_ERROR = -1,           /* I/O error: exit 4 */
+    STATE_DAMAGED = -2,         /* a file fails its checksum or does not parse: exit 2 */
+    STATE_LOCKED = -3,          /* another run holds the lock: exit 3 */
+    STATE_NO_MEMORY = -4,       /* exit 4, "out of memory" */
+    STATE_NOT_A_STATE = -5,     /* no payrun state there: exit 2 */
+    STATE_NO_GENERATION = -6,   /* the generation asked for does not exist: exit 1 */
+    STATE_AFTER_COMMIT = -7,    /* an I/O error after the commit point: exit 4, committed */
+};
+
+/* How a command uses the state: read committed generations only (no lock, nothing
+ * written: list, show, whatif, explain, a reprocess without --commit), or commit
+ * (the exclusive lock, and recovery of a stopped run). */
+typedef enum { STATE_READ, STATE_COMMIT } state_access;
 
 typedef struct {
     char dir[4096];
+    int dfd;                /* the state directory; every file is opened relative to it */
     int lock_fd;            /* -1 when not locked */
     int newest;             /* newest committed generation, 0 = none */
 } state_dir;
 
-/* Opens (creating it, mode 0700, when missing) and locks the state directory, then
- * finishes what a stopped run left: publishes the outputs of committed generations
- * not yet published, and removes uncommitted generation directories. Returns 0;
- * STATE_LOCKED when another live process holds the lock (err names its pid and start
- * time); STATE_ERROR for an I/O failure. */
-int state_open(state_dir *s, const char *dir, char *err, size_t errlen);
+/* `payrun state init`: makes dir a payrun state (the marker file payrun-state and
+ * the lock file). A missing or empty directory becomes an empty state; one holding
+ * generations written before the marker existed (and nothing else) has every
+ * generation verified (manifest and ledger checksum) before the marker is added.
+ * *verified receives how many generations were verified (-1: it was a state already,
+ * nothing done). Returns 0; STATE_NOT_A_STATE when dir holds anything else (err names
+ * it); STATE_DAMAGED naming a generation that fails; STATE_LOCKED; STATE_ERROR. */
+int state_init(const char *dir, int *verified, char *err, size_t errlen);
 
-/* Opens the state directory to read committed generations only: no lock, no
- * recovery, nothing written (committed generations never change). Returns 0, or
- * STATE_ERROR when dir is not a readable state directory. */
-int state_open_readonly(state_dir *s, const char *dir, char *err, size_t errlen);
+/* Opens the state directory dir, which must hold the marker of state_init
+ * (STATE_NOT_A_STATE otherwise, with the command that creates one in err). With
+ * STATE_COMMIT it takes the lock (STATE_LOCKED when another live process holds it:
+ * err names its pid) and finishes what a stopped run left: publishes the outputs
+ * of committed generations not yet published, and removes uncommitted temporary
+ * generations. With STATE_READ nothing is locked or written, and a read-only state
+ * works. Returns 0 or a STATE_* code with err set. */
+int state_open(state_dir *s, const char *dir, state_access access, char *err, size_t errlen);
 
 /* Fills lg (initialized from the masters) with generation gen (0 = empty state).
  * Returns 0; STATE_DAMAGED when the file is truncated, fails its checksum or does not
- * parse (err says where); STATE_ERROR when gen does not exist or cannot be read. */
+ * parse (err says where); STATE_NO_MEMORY; STATE_ERROR when it cannot be read. */
 int state_load(const state_dir *s, int gen, ledger *lg, char *err, size_t errlen);
 
-/* What a generation records about the run that made it. */
+/* What a generation's manifest records about the run that made it. */
+typedef struct {
+    int generation, base, gzip, reprocess;
+    cal_date run_date;
+    char out_dir[4096];     /* absolute, unescaped */
+    int version;            /* 1: written before inputs had their SHA-256 */
+} state_manifest;
+
+/* Reads the manifest of generation gen. Returns 0, STATE_DAMAGED or STATE_ERROR. */
+int state_read_manifest(const state_dir *s, int gen, state_manifest *m, char *err, size_t errlen);
+
+/* An input of the night for the idempotence check: its role and path, and its
+ * size and SHA-256 once known (have_sha256 0: hash path when needed; path "-" can
+ * never be hashed again). */
+typedef struct {
+    const char *role;
+    const char *path;
+    uint64_t bytes;
+    int have_size, have_sha256;
+    uint8_t sha256[32];
+} state_input;
+
+/* The newest committed generation whose run date is run_date and whose inputs are
+ * these, in this order (role, size and SHA-256 equal; paths do not matter): its
+ * number, or 0 when none. Files are hashed only when their sizes match one. Returns
+ * the generation, 0, or a STATE_* code (err set). */
+int state_find_night(const state_dir *s, cal_date run_date, state_input *in, int nin, char *err, size_t errlen);
+
+/* What a new generation records about the run that made it. */
 typedef struct {
     int base;               /* the generation the run stood on */
+    int reprocess;          /* made by --from-generation N --commit */
     cal_date run_date;
     const char *out_dir;    /* absolute path of the run's output directory */
     int gzip;
@@ -46,19 +96,26 @@ typedef struct {
 } state_run;
 
 /* Writes lg as generation newest + 1 under a temporary name, fsyncs it, and renames
- * it into place: the commit point of the run. The generation is marked unpublished
- * until state_mark_published. Returns the new generation number, or STATE_ERROR with
- * err set (nothing committed; the temporary directory removed). */
+ * it into place: the commit point of the run. Returns the new generation number;
+ * STATE_ERROR or STATE_NO_MEMORY with err set when nothing was committed (the
+ * temporary generation removed); STATE_AFTER_COMMIT when an I/O error came after the
+ * rename (the generation is committed: s->newest is it; err says what failed). */
 int state_commit(state_dir *s, const ledger *lg, const state_run *run, char *err, size_t errlen);
 
 /* Records that generation gen's outputs are in place. Returns 0 or STATE_ERROR. */
 int state_mark_published(const state_dir *s, int gen, char *err, size_t errlen);
 
-/* Unlocks. */
+/* Whether generation gen's outputs were published. */
+int state_is_published(const state_dir *s, int gen);
+
+/* Unlocks and closes. */
 void state_close(state_dir *s);
 
-/* `payrun state list`: one block per generation on stdout. Returns 0 or STATE_ERROR. */
+/* `payrun state list`: one block per generation on stdout. Returns 0 or a STATE_* code. */
 int state_list(const state_dir *s, char *err, size_t errlen);
+
+/* The ledger text (ledger.txt version 1) of lg as generation gen. Returns 0, or -1 out of memory. */
+int state_write_ledger(csvw *w, const ledger *lg, int gen);
 
 /* `payrun state show`: the counters of one provider or recipient in generation gen. */
 int state_show(const state_dir *s, int gen, const ledger *lg, const char *provider, const char *recipient, char *err,

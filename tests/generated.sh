@@ -28,13 +28,16 @@ done
 for f in paychecks.csv exceptions.csv summary.json; do
     cmp -s "out1/$f" "out4/$f" || { echo "generated: --threads 1 and 2 differ: $f" >&2; exit 1; }
 done
+"$PAYRUN" state init --state st1
+"$PAYRUN" state init --state st2
 "$PAYRUN" run --threads 1 --data data --state st1 --out out6 --run-date 2026-12-04 timesheets.csv
 "$PAYRUN" run --threads 2 --data data --state st2 --out out7 --run-date 2026-12-04 timesheets.csv
 cmp -s st1/gen-000001/ledger.txt st2/gen-000001/ledger.txt ||
     { echo "generated: --threads 1 and 2 commit different ledgers" >&2; exit 1; }
-# the same file again on that state (a ledger of several megabytes read back in
-# blocks): nothing is paid twice and the new generation holds the same counters
-"$PAYRUN" run --data data --state st2 --out out8 --run-date 2026-12-04 timesheets.csv
+# the same file again on that state, on the next day (a ledger of several megabytes
+# read back in blocks): nothing is paid twice and the new generation holds the same
+# counters (on the same day it is the same night: exit 0, nothing touched)
+"$PAYRUN" run --data data --state st2 --out out8 --run-date 2026-12-05 timesheets.csv
 if [ "$(wc -l < out8/paychecks.csv)" -ne 1 ]; then
     echo "generated: the rerun on the state paid $(($(wc -l < out8/paychecks.csv) - 1)) timesheets again" >&2
     exit 1

@@ -29,7 +29,7 @@ FUZZ_SAN     := -fsanitize=address,undefined
 # Reports of bugs already known (and reproduced in tests/fuzz/crashes/), suppressed by `make fuzz`
 # only so that fuzzing can look past them; fuzz-replay never suppresses anything.
 FUZZ_SUPP    ?= tests/fuzz/known-bugs.supp
-FUZZ_CFLAGS  := -g -O1 -std=c11 -D_XOPEN_SOURCE=700 -Wall -Wextra -Iengine -Iformats $(FUZZ_SAN)
+FUZZ_CFLAGS  := -g -O1 -std=c11 -D_XOPEN_SOURCE=700 -Wall -Wextra -Iengine -Iformats -DPAYRUN_VERSION='"$(VERSION)"' $(FUZZ_SAN)
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(ENGINE_SRC) $(FORMATS_SRC))
 FUZZ_BINS    := $(addprefix $(FUZZ_DIR)/,$(FUZZ_NAMES))
 # libFuzzer options of every fuzzing run: the dictionary, a hang is 10 s on one input

@@ -39,6 +39,9 @@ for name in ${*:-$(ls "$scen")}; do
     [ -f "$dir/args" ] || continue
     tmp=$(mktemp -d)
     nruns=$(grep -c . "$dir/args")
+    if [ "$nruns" != 1 ]; then
+        "$PAYRUN" state init --state "$tmp/state" && "$PAYRUN" state init --state "$tmp/state2"
+    fi
     ok=1
     k=1
     while [ $k -le "$nruns" ]; do

@@ -25,6 +25,7 @@ printf '%s\nB1,P1,R1,2026-11-16,regular,paper,2026-11-30,2026-11-30,2026-11-30,8
 
 # 1. a workweek split across two nightly runs gets the same overtime as one run
 "$PAYRUN" run --data "$data" --out "$tmp/one" --run-date 2026-12-01 "$tmp/a.csv" "$tmp/b.csv"
+for st in s1 s2; do "$PAYRUN" state init --state "$tmp/$st"; done
 "$PAYRUN" run --data "$data" --out "$tmp/n1" --state "$tmp/s1" --run-date 2026-12-01 "$tmp/a.csv"
 "$PAYRUN" run --data "$data" --out "$tmp/n2" --state "$tmp/s1" --run-date 2026-12-01 "$tmp/b.csv"
 (nopid "$tmp/n1/paychecks.csv"; nopid "$tmp/n2/paychecks.csv" | tail -n +2) > "$tmp/split.csv"
@@ -34,25 +35,48 @@ else
     fail "split week over two runs differs from one run"; nopid "$tmp/one/paychecks.csv" | diff - "$tmp/split.csv"
 fi
 
-# 2. idempotence (invariant 6): the same file again against the state pays nothing
-"$PAYRUN" run --data "$data" --out "$tmp/again" --state "$tmp/s1" --run-date 2026-12-01 "$tmp/b.csv"
-if [ "$(wc -l < "$tmp/again/paychecks.csv")" = 1 ] && grep -q '^B1,.*,DUPLICATE_TIMESHEET,reject,2400,' "$tmp/again/exceptions.csv"; then
-    ok "idempotence: a rerun pays nothing, B1 is DUPLICATE_TIMESHEET"
+# 2. idempotence (invariant 6): the same file on the same run date against the state is
+# the same night: exit 0, nothing written, no generation; reprocessing against the newest
+# generation, or the same file on another run date, pays nothing (DUPLICATE_TIMESHEET)
+gens() { "$PAYRUN" state list --state "$1" | grep -c '^generation'; }
+"$PAYRUN" run --data "$data" --out "$tmp/again" --state "$tmp/s1" --run-date 2026-12-01 "$tmp/b.csv" > "$tmp/again.out" 2>&1
+rc=$?
+if [ $rc = 0 ] && [ ! -e "$tmp/again" ] && [ ! -s "$tmp/again.out" ] && [ "$(gens "$tmp/s1")" = 2 ]; then
+    ok "idempotence: the same night again exits 0, silent, no output directory, no generation"
 else
-    fail "idempotence: a rerun paid or gave the wrong exception"; cat "$tmp/again/exceptions.csv"
+    fail "idempotence: exit $rc, output: $(cat "$tmp/again.out"), $(gens "$tmp/s1") generations"
+fi
+"$PAYRUN" run --data "$data" --out "$tmp/again2" --state "$tmp/s1" --from-generation 2 --run-date 2026-12-01 "$tmp/b.csv"
+if [ "$(wc -l < "$tmp/again2/paychecks.csv")" = 1 ] && grep -q '^B1,.*,DUPLICATE_TIMESHEET,reject,2400,' "$tmp/again2/exceptions.csv"; then
+    ok "invariant 6: reprocessing against the newest generation pays nothing, B1 is DUPLICATE_TIMESHEET"
+else
+    fail "invariant 6: reprocessing the newest generation paid or gave the wrong exception"; cat "$tmp/again2/exceptions.csv"
+fi
+"$PAYRUN" run --data "$data" --out "$tmp/again3" --state "$tmp/s1" --run-date 2026-12-02 "$tmp/b.csv"
+if [ "$(wc -l < "$tmp/again3/paychecks.csv")" = 1 ] && grep -q '^B1,.*,DUPLICATE_TIMESHEET,reject,2400,' "$tmp/again3/exceptions.csv" &&
+   [ "$(gens "$tmp/s1")" = 3 ]; then
+    ok "invariant 6: the same file on another run date commits a night that pays nothing"
+else
+    fail "invariant 6: the same file on another run date paid or did not commit"; cat "$tmp/again3/exceptions.csv"
 fi
 
 # 3. reprocessing: against generation 1 (before B1 was paid) into a new directory, state untouched
-before=$("$PAYRUN" state list --state "$tmp/s1" | grep -c '^generation')
 "$PAYRUN" run --data "$data" --out "$tmp/re" --state "$tmp/s1" --from-generation 1 --run-date 2026-12-01 "$tmp/b.csv"
-after=$("$PAYRUN" state list --state "$tmp/s1" | grep -c '^generation')
-if cmp -s "$tmp/re/paychecks.csv" "$tmp/n2/paychecks.csv" && [ "$before" = 3 ] && [ "$after" = 3 ]; then
+if cmp -s "$tmp/re/paychecks.csv" "$tmp/n2/paychecks.csv" && [ "$(gens "$tmp/s1")" = 3 ] &&
+   grep -q '"committed_generation": null' "$tmp/re/summary.json" && grep -q '"reprocess": true' "$tmp/re/summary.json"; then
     ok "reprocessing generation 1 reproduces run 2 byte for byte and commits nothing"
 else
-    fail "reprocessing: outputs differ or the state changed ($before -> $after generations)"
+    fail "reprocessing: outputs differ or the state changed ($(gens "$tmp/s1") generations)"
 fi
-"$PAYRUN" run --data "$data" --out "$tmp/re2" --state "$tmp/s1" --from-generation 1 --commit --run-date 2026-12-01 "$tmp/b.csv"
-[ "$("$PAYRUN" state list --state "$tmp/s1" | grep -c '^generation')" = 4 ] && ok "--commit adds a generation" || fail "--commit did not add a generation"
+"$PAYRUN" run --data "$data" --out "$tmp/re2" --state "$tmp/s1" --from-generation 1 --commit --run-date 2026-12-03 "$tmp/b.csv" 2>"$tmp/re2.err"
+rc=$?
+if [ $rc = 1 ] && [ ! -e "$tmp/re2" ] && grep -q "would pay again" "$tmp/re2.err" && [ "$(gens "$tmp/s1")" = 3 ]; then
+    ok "--from-generation 1 --commit while generation 3 exists is refused (exit 1), nothing written"
+else
+    fail "--from-generation 1 --commit: exit $rc"; cat "$tmp/re2.err"
+fi
+"$PAYRUN" run --data "$data" --out "$tmp/re3" --state "$tmp/s1" --from-generation 3 --commit --run-date 2026-12-03 "$tmp/b.csv"
+[ "$(gens "$tmp/s1")" = 4 ] && ok "--from-generation of the newest with --commit adds a generation" || fail "--commit on the newest did not add a generation"
 "$PAYRUN" run --data "$data" --out "$tmp/x" --state "$tmp/s1" --from-generation 9 "$tmp/b.csv" 2>/dev/null
 [ $? = 1 ] && ok "--from-generation past the newest is a usage error (exit 1)" || fail "--from-generation 9 did not exit 1"
 
@@ -78,7 +102,7 @@ else
 fi
 kill -9 $holder 2>/dev/null; wait $holder 2>/dev/null
 "$PAYRUN" run --data "$data" --out "$tmp/l3" --state "$tmp/s2" --run-date 2026-12-01 "$tmp/a.csv"
-[ $? = 0 ] && ok "a lock left by a killed process does not block" || fail "stale lock blocked the run"
+[ $? = 0 ] && [ -e "$tmp/l3/paychecks.csv" ] && ok "a lock left by a killed process does not block" || fail "stale lock blocked the run"
 
 # 6. damaged state: a flipped byte and a truncated file are refused (exit 2), nothing written
 cp -r "$tmp/s2" "$tmp/s3"
@@ -96,50 +120,50 @@ head -c 100 "$tmp/s2/gen-000001/ledger.txt" > "$tmp/s4/gen-000001/ledger.txt"
 rc=$?
 if [ $rc = 2 ] && grep -q "truncated" "$tmp/trunc.err"; then ok "truncated state refused (exit 2)"; else fail "truncated state: exit $rc"; cat "$tmp/trunc.err"; fi
 
-# 7. crash safety: a generated file, an uninterrupted reference run, then runs stopped at
-# every fault point and at 20 random moments; each leaves no trace or a committed
-# generation whose outputs (after the next start finishes the move) equal the reference.
-"$GEN" --out "$tmp/g" --providers 4000 --rows 20000 --seed 11 >/dev/null
+# 7. crash safety: a generated night of 100k rows, an uninterrupted reference run, then
+# runs stopped at every fault point and by kill -9 at 20 random moments, each followed
+# by the very same command (as cron or an operator would retry): the retry ends the
+# night with outputs byte-identical to the reference and exactly one generation, so no
+# paycheck is lost and none is paid twice.
+"$GEN" --out "$tmp/g" --providers 20000 --rows 100000 --seed 11 >/dev/null
 g=$tmp/g
+"$PAYRUN" state init --state "$tmp/sref"
 "$PAYRUN" run --data "$g/data" --out "$tmp/ref" --state "$tmp/sref" --run-date 2026-12-04 "$g/timesheets.csv"
-check_crash() {  # $1 = label; state in $tmp/sc, outputs in $tmp/oc
-    "$PAYRUN" state list --state "$tmp/sc" > "$tmp/list.txt" 2>"$tmp/rec.err"   # any start finishes a committed move
-    if grep -q '^generation 1' "$tmp/list.txt"; then
-        for f in paychecks.csv exceptions.csv summary.json; do
-            cmp -s "$tmp/ref/$f" "$tmp/oc/$f" || { fail "$1: committed but $f differs from the uninterrupted run"; return; }
-        done
-        echo committed
-    else
-        for f in paychecks.csv exceptions.csv summary.json; do
-            [ -e "$tmp/oc/$f" ] && { fail "$1: not committed but $f is visible"; return; }
-        done
-        "$PAYRUN" run --data "$g/data" --out "$tmp/oc" --state "$tmp/sc" --run-date 2026-12-04 "$g/timesheets.csv"
-        for f in paychecks.csv exceptions.csv summary.json; do
-            cmp -s "$tmp/ref/$f" "$tmp/oc/$f" || { fail "$1: the rerun's $f differs from the uninterrupted run"; return; }
-        done
-        echo "no trace"
-    fi
+night() { "$PAYRUN" run --data "$g/data" --out "$tmp/oc" --state "$tmp/sc" --run-date 2026-12-04 "$g/timesheets.csv"; }
+check_retry() {  # $1 = label: retry the same command, then compare
+    night 2>"$tmp/retry.err" || { fail "$1: the retry exited $?: $(cat "$tmp/retry.err")"; return; }
+    for f in paychecks.csv exceptions.csv summary.json; do
+        cmp -s "$tmp/ref/$f" "$tmp/oc/$f" || { fail "$1: after the retry $f differs from the uninterrupted night"; return; }
+    done
+    n=$("$PAYRUN" state list --state "$tmp/sc" | grep -c '^generation')
+    [ "$n" = 1 ] || { fail "$1: $n generations after the retry (expected 1)"; return; }
+    ls -A "$tmp/oc" | grep -v '^\.payrun-commit$' | grep -q '^\.' && { fail "$1: temporary files left in the output directory"; return; }
+    echo "$2"
 }
 for point in outputs-written state-written committed mid-publish published; do
     rm -rf "$tmp/sc" "$tmp/oc"
-    PAYRUN_CRASH_AT=$point "$PAYRUN" run --data "$g/data" --out "$tmp/oc" --state "$tmp/sc" --run-date 2026-12-04 "$g/timesheets.csv"
-    r=$(check_crash "crash at $point") && ok "crash at $point: $r, outputs equal the uninterrupted run"
+    "$PAYRUN" state init --state "$tmp/sc"
+    PAYRUN_CRASH_AT=$point night 2>/dev/null
+    committed=$("$PAYRUN" state list --state "$tmp/sc" | grep -c '^generation')
+    r=$(check_retry "crash at $point" "generation committed before the crash: $committed") && ok "crash at $point, then the same command: outputs equal the uninterrupted night ($r)"
 done
-seen=""
-i=0
+i=0 kills=0 after_commit=0
 while [ $i -lt 20 ]; do
     rm -rf "$tmp/sc" "$tmp/oc"
-    delay=$(awk -v s=$i 'BEGIN { srand(s + 1); printf "%.3f", rand() * 0.25 }')
-    "$PAYRUN" run --data "$g/data" --out "$tmp/oc" --state "$tmp/sc" --run-date 2026-12-04 "$g/timesheets.csv" &
+    "$PAYRUN" state init --state "$tmp/sc"
+    delay=$(awk -v s=$i 'BEGIN { srand(s + 1); printf "%.3f", rand() * 0.6 }')
+    "$PAYRUN" run --data "$g/data" --out "$tmp/oc" --state "$tmp/sc" --run-date 2026-12-04 "$g/timesheets.csv" 2>/dev/null &
     pid=$!
     sleep "$delay"
-    kill -9 $pid 2>/dev/null
+    kill -9 $pid 2>/dev/null && kills=$((kills + 1))
     wait $pid 2>/dev/null
-    r=$(check_crash "kill -9 after ${delay}s") || true
-    seen="$seen $r"
+    [ -d "$tmp/sc/gen-000001" ] && after_commit=$((after_commit + 1))
+    r=$(check_retry "kill -9 after ${delay}s" ok)
+    [ "$r" = ok ] || echo "$r"
+    [ "$r" = ok ] || fails=$((fails + 1))
     i=$((i + 1))
 done
-echo "$seen" | grep -q "no trace\|committed" && ok "20 random kill -9 points: each no trace or committed, outputs equal the uninterrupted run ($(echo "$seen" | grep -o 'no trace' | wc -l) no trace, $(echo "$seen" | grep -o committed | wc -l) committed)"
+ok "20 random kill -9 moments ($kills killed mid-run, $after_commit of them after the commit), each retried with the same command: 0 lost, 0 paid twice, outputs byte-identical"
 
 # 8. a nightly sequence of three runs over the demo data = one run over the three files
 demo=$top/fixtures/demo
@@ -149,11 +173,12 @@ for k in 1 2 3; do cp "$tmp/h" "$tmp/night$k.csv"; done
 tail -n +2 "$ts" | awk -v d="$tmp" '{ f = NR <= 24 ? 1 : NR <= 48 ? 2 : 3; print >> (d "/night" f ".csv") }'
 cd "$tmp"
 "$PAYRUN" run --data "$demo" --out all --run-date 2026-12-04 night1.csv night2.csv night3.csv
+"$PAYRUN" state init --state nightly
 for k in 1 2 3; do
-    "$PAYRUN" run --data "$demo" --out "n$k" --state nightly --run-date 2026-12-04 "night$k.csv"
+    "$PAYRUN" run --data "$demo" --out "night-out$k" --state nightly --run-date 2026-12-04 "night$k.csv"
 done
-(nopid n1/paychecks.csv; nopid n2/paychecks.csv | tail -n +2; nopid n3/paychecks.csv | tail -n +2) > seq-pay.csv
-(cat n1/exceptions.csv; tail -n +2 n2/exceptions.csv; tail -n +2 n3/exceptions.csv) > seq-exc.csv
+(nopid night-out1/paychecks.csv; nopid night-out2/paychecks.csv | tail -n +2; nopid night-out3/paychecks.csv | tail -n +2) > seq-pay.csv
+(cat night-out1/exceptions.csv; tail -n +2 night-out2/exceptions.csv; tail -n +2 night-out3/exceptions.csv) > seq-exc.csv
 if nopid all/paychecks.csv | cmp -s - seq-pay.csv && cmp -s all/exceptions.csv seq-exc.csv; then
     ok "nightly: three runs give the same paychecks (but paycheck_id) and exceptions as one run"
 else

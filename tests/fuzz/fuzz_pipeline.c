@@ -162,7 +162,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         e.trace = trace_sink;
         e.tracing = 1;
     }
-    int have_out = out_open(&out, outdir, 0, e.run_date, 0, err, sizeof err) == 0;
+    int have_out = out_claim(&out, outdir, err, sizeof err) == 0;
+    if (have_out && out_open(&out, 0, e.run_date, 0, err, sizeof err) != 0) {
+        out_discard(&out);
+        have_out = 0;
+    }
     run_ctx c = {.e = &e, .out = have_out ? &out : NULL};
     csvr_info info;
     int rc = csvr_read(fuzz_path, tsread_columns, TS_NCOLS, on_row, &c, &info, err, sizeof err);
@@ -179,7 +183,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(t->amount[AMT_GROSS] == t->amount[AMT_REGULAR_PAY] + t->amount[AMT_OVERTIME_PAY]);
     }
     if (have_out)
-        out_abort(&out);
+        out_discard(&out);     /* removes the temporary files and the directory it made */
     rules_free(&e);
     ledger_free(&lg);
     return 0;

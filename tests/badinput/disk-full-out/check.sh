@@ -11,6 +11,7 @@ trap 'umount full 2>/dev/null' EXIT
 } > big.csv
 { echo "$TS_HEADER"; ts_row T9 P2 R2 4:00; } > small.csv
 bad=0
+"$PAYRUN" state init --state state
 "$PAYRUN" run --data data --out out0 --state state --run-date 2026-11-20 small.csv 2> err0 || { echo "setup run: exit $?"; cat err0; exit 1; }
 for st in "" "--state state"; do
     for gz in "" "--gzip"; do

@@ -13,6 +13,7 @@ trap 'umount full 2>/dev/null' EXIT
   awk 'BEGIN { for (i = 1; i <= 4000; i++) printf "SPECIAL-TIMESHEET-%014d,P2,R2,2026-11-01,special,paper,2026-11-15,2026-11-15,2026-11-16,0:06,,,,,,,,,,,,,,,,\n", i }'
 } > many.csv
 bad=0
+"$PAYRUN" state init --state full/state
 "$PAYRUN" run --data data --out out0 --state full/state --run-date 2026-11-20 small.csv 2> err0 || { echo "setup run: exit $?"; cat err0; exit 1; }
 "$PAYRUN" run --data data --out out1 --state full/state --run-date 2026-11-20 many.csv 2> err
 rc=$?

@@ -3,6 +3,7 @@
 # new generation and the old state still usable.
 . "$LIB"
 bad=0
+"$PAYRUN" state init --state state
 "$PAYRUN" run --data data --out out1 --state state --run-date 2026-11-20 timesheets.csv 2> err1 ||
     { echo "first run: exit $?"; cat err1; exit 1; }
 [ "$(generations state)" = 1 ] || { echo "first run left $(generations state) generations"; exit 1; }

@@ -4,6 +4,7 @@
 umask 022
 bad=0
 mkdir out st
+"$PAYRUN" state init --state st/state
 "$PAYRUN" run --data data --out out/run1 --state st/state --run-date 2026-11-20 timesheets.csv 2> err || { echo "exit $?"; cat err; exit 1; }
 "$PAYRUN" run --data data --out out/run2 --gzip --state st/state --run-date 2026-11-20 timesheets.csv 2> err || { echo "exit $?"; cat err; exit 1; }
 "$PAYRUN" run --data data --out plain --run-date 2026-11-20 timesheets.csv 2> err || { echo "exit $?"; cat err; exit 1; }

@@ -3,7 +3,8 @@
 . "$LIB"
 bad=0
 echo "not a directory" > afile
-"$PAYRUN" run --data data --out st0 --state state --run-date 2026-11-20 timesheets.csv 2> err0 || { echo "setup run: exit $?"; cat err0; exit 1; }
+"$PAYRUN" state init --state state
+"$PAYRUN" run --data data --out st0 --state state --run-date 2026-11-19 timesheets.csv 2> err0 || { echo "setup run: exit $?"; cat err0; exit 1; }
 for out in afile/out afile; do
     for st in "" "--state state"; do
         # shellcheck disable=SC2086

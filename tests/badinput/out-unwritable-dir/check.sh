@@ -14,7 +14,8 @@ fi
 bad=0
 mkdir -p out state
 [ -n "$as" ] && chown 65534:65534 out state
-$as "$PAYRUN" run --data data --out out --state state --run-date 2026-11-20 timesheets.csv 2> err0 || { echo "setup run: exit $?"; cat err0; exit 1; }
+$as "$PAYRUN" state init --state state
+$as "$PAYRUN" run --data data --out out --state state --run-date 2026-11-19 timesheets.csv 2> err0 || { echo "setup run: exit $?"; cat err0; exit 1; }
 rm -rf out2; mkdir out2
 [ -n "$as" ] && chown 65534:65534 out2
 chmod 500 out2

@@ -1,0 +1,127 @@
+/* fsafe.c — openat/mkdirat/renameat2/unlinkat wrappers for the output and state directories (no symlink followed). */
+#define _GNU_SOURCE
+#include "fsafe.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fault.h"
+
+int fsafe_mkdirs(const char *path)
+{
+    char p[4096];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof p) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(p, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (p[i] != '/' && p[i] != '\0')
+            continue;
+        char c = p[i];
+        p[i] = '\0';
+        if (mkdir(p, 0700) != 0 && errno != EEXIST)
+            return -1;
+        p[i] = c;
+    }
+    return 0;
+}
+
+int fsafe_open_dir(const char *path)
+{
+    return open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int fsafe_open_subdir(int dfd, const char *name)
+{
+    return openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int fsafe_create(int dfd, const char *name)
+{
+    return openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+int fsafe_open_read(int dfd, const char *name)
+{
+    return openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int fsafe_fsync(int fd, const char *point)
+{
+    if (fault_error(point) != 0)
+        return -1;
+    return fsync(fd);
+}
+
+int fsafe_rename(int fromdfd, const char *from, int todfd, const char *to, const char *point)
+{
+    if (fault_error(point) != 0)
+        return -1;
+    if (renameat2(fromdfd, from, todfd, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    /* no RENAME_NOREPLACE here: link then unlink keeps "never replace" for a file */
+    struct stat st;
+    if (fstatat(fromdfd, from, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        if (linkat(fromdfd, from, todfd, to, 0) != 0)
+            return -1;
+        return unlinkat(fromdfd, from, 0);
+    }
+    if (fstatat(todfd, to, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    return renameat(fromdfd, from, todfd, to);  /* a directory: the caller holds the lock */
+}
+
+int fsafe_remove_tree(int dfd, const char *name)
+{
+    int fd = fsafe_open_subdir(dfd, name);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return -1;
+    }
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        struct stat st;
+        if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
+            errno = S_ISLNK(st.st_mode) ? ELOOP : ENOTEMPTY;
+            rc = -1;
+            break;
+        }
+        if (unlinkat(fd, e->d_name, 0) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    int e2 = errno;
+    closedir(d);
+    if (rc != 0) {
+        errno = e2;
+        return -1;
+    }
+    return unlinkat(dfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+const char *fsafe_strerror(int e)
+{
+    if (e == ELOOP)
+        return "is a symbolic link (payrun does not follow links here)";
+    return strerror(e);
+}

@@ -1,0 +1,46 @@
+/* fsafe.h — files in the output and state directories: relative to a directory descriptor, never through a symlink. */
+#ifndef PAYRUN_FSAFE_H
+#define PAYRUN_FSAFE_H
+
+#include <stddef.h>
+
+/* Creates path and any missing parents as directories (mode 0700), as mkdir -p
+ * does. Returns 0 (also when it existed), or -1 with errno set. */
+int fsafe_mkdirs(const char *path);
+
+/* Opens the directory path for *at calls. The last component is never followed
+ * when it is a symbolic link (errno ELOOP or ENOTDIR). Returns the descriptor, or -1
+ * with errno set. */
+int fsafe_open_dir(const char *path);
+
+/* Opens the directory name inside dfd, not through a symlink. Returns a descriptor or -1. */
+int fsafe_open_subdir(int dfd, const char *name);
+
+/* Creates the new file name in dfd for writing (mode 0600): O_EXCL and O_NOFOLLOW,
+ * so an existing file or a planted symlink is an error (EEXIST), never followed or
+ * truncated. Returns the descriptor, or -1 with errno set. */
+int fsafe_create(int dfd, const char *name);
+
+/* Opens the existing regular file name in dfd for reading, not through a symlink.
+ * Returns the descriptor, or -1 with errno set. */
+int fsafe_open_read(int dfd, const char *name);
+
+/* fsync(fd), failing as PAYRUN_FAIL_AT=point asks (fault.h). Returns 0 or -1 with errno. */
+int fsafe_fsync(int fd, const char *point);
+
+/* Renames from (in fromdfd) to to (in todfd) without ever replacing an existing
+ * to (renameat2 RENAME_NOREPLACE; where the file system lacks it, link and unlink
+ * for a file, or a check under the caller's lock for a directory). Fails as
+ * PAYRUN_FAIL_AT=point asks. Returns 0, or -1 with errno set (EEXIST when to exists). */
+int fsafe_rename(int fromdfd, const char *from, int todfd, const char *to, const char *point);
+
+/* Removes the directory name in dfd and the regular files in it (a run's temporary
+ * generation). A symlink, or an entry that is not a regular file, is not followed
+ * and stops it: -1 with errno ELOOP or ENOTEMPTY. Returns 0 (also when name is gone). */
+int fsafe_remove_tree(int dfd, const char *name);
+
+/* A reason for errno in the messages of these calls: ELOOP reads "is a symbolic
+ * link (payrun does not follow links here)". */
+const char *fsafe_strerror(int e);
+
+#endif

@@ -1,0 +1,577 @@
+/* statedir.c — the state directory: marker, lock, generations, manifests, the commit point and recovery (docs/state.md). */
+#include "state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "csvw.h"
+#include "digest.h"
+#include "fault.h"
+#include "field.h"
+#include "fsafe.h"
+
+#define MARKER_NAME "payrun-state"
+#define MARKER_TEXT "payrun-state 1\n"
+#define LOCK_NAME "lock"
+#define MANIFEST_MAGIC_V1 "payrun-manifest 1"
+#define MANIFEST_MAGIC "payrun-manifest 2"
+
+static int errf(char *err, size_t errlen, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int errf(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static void gen_name(int gen, const char *file, char *out, size_t n)
+{
+    if (file)
+        snprintf(out, n, "gen-%06d/%s", gen, file);
+    else
+        snprintf(out, n, "gen-%06d", gen);
+}
+
+/* ---- lock ---- */
+
+/* Takes the exclusive lock (fcntl, released by the kernel when the process dies)
+ * and writes the holder's pid and start time into the lock file. */
+static int take_lock(state_dir *s, char *err, size_t errlen)
+{
+    int fd = openat(s->dfd, LOCK_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errf(err, errlen, STATE_ERROR, "%s/%s: cannot open the lock: %s", s->dir, LOCK_NAME,
+                    fsafe_strerror(errno));
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLK, &fl) != 0) {
+        struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        char holder[256] = "";
+        if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK) {
+            char text[200] = "";
+            ssize_t n = pread(fd, text, sizeof text - 1, 0);
+            text[n > 0 ? n : 0] = '\0';
+            text[strcspn(text, "\n")] = '\0';
+            char pid[32];
+            snprintf(pid, sizeof pid, "pid %ld,", (long)who.l_pid);
+            /* the file names the holder when the holder wrote it (a reader does not) */
+            if (strncmp(text, pid, strlen(pid)) == 0)
+                snprintf(holder, sizeof holder, "%s", text);
+            else
+                snprintf(holder, sizeof holder, "pid %ld", (long)who.l_pid);
+        }
+        close(fd);
+        return errf(err, errlen, STATE_LOCKED, "state %s is locked by another run (%s)", s->dir,
+                    holder[0] ? holder : "holder unknown");
+    }
+    char line[128];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    int n = snprintf(line, sizeof line, "pid %ld, started %04d-%02d-%02d %02d:%02d:%02d\n", (long)getpid(),
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, line, (size_t)n, 0) != n) {
+        close(fd);
+        return errf(err, errlen, STATE_ERROR, "%s/%s: cannot write the lock: %s", s->dir, LOCK_NAME, strerror(errno));
+    }
+    s->lock_fd = fd;
+    return 0;
+}
+
+void state_close(state_dir *s)
+{
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);      /* closing the descriptor releases the lock */
+    if (s->dfd >= 0)
+        close(s->dfd);
+    s->lock_fd = s->dfd = -1;
+}
+
+/* ---- manifest ---- */
+
+int state_read_manifest(const state_dir *s, int gen, state_manifest *m, char *err, size_t errlen)
+{
+    char name[64], line[8400];
+    gen_name(gen, "manifest.txt", name, sizeof name);
+    int fd = fsafe_open_read(s->dfd, name);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        return errf(err, errlen, STATE_ERROR, "%s/%s: cannot read: %s", s->dir, name, fsafe_strerror(errno));
+    }
+    memset(m, 0, sizeof *m);
+    m->run_date = CAL_NONE;
+    int ok = fgets(line, sizeof line, f) != NULL;
+    if (ok && strncmp(line, MANIFEST_MAGIC, strlen(MANIFEST_MAGIC)) == 0)
+        m->version = 2;
+    else if (ok && strncmp(line, MANIFEST_MAGIC_V1, strlen(MANIFEST_MAGIC_V1)) == 0)
+        m->version = 1;
+    else
+        ok = 0;
+    while (ok && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, "generation ", 11) == 0)
+            m->generation = atoi(line + 11);
+        else if (strncmp(line, "base ", 5) == 0)
+            m->base = atoi(line + 5);
+        else if (strncmp(line, "gzip ", 5) == 0)
+            m->gzip = atoi(line + 5);
+        else if (strncmp(line, "reprocess ", 10) == 0)
+            m->reprocess = atoi(line + 10);
+        else if (strncmp(line, "run_date ", 9) == 0)
+            ok = fld_date(line + 9, strlen(line + 9), &m->run_date) == NULL;
+        else if (strncmp(line, "out_dir ", 8) == 0)
+            ok = m->version == 1 ? snprintf(m->out_dir, sizeof m->out_dir, "%s", line + 8) < (int)sizeof m->out_dir
+                                 : fld_unescape_path(line + 8, m->out_dir, sizeof m->out_dir) == 0;
+    }
+    fclose(f);
+    if (!ok || m->generation != gen || m->run_date == CAL_NONE)
+        return errf(err, errlen, STATE_DAMAGED, "%s/%s: not a payrun manifest of generation %d", s->dir, name, gen);
+    return 0;
+}
+
+/* Writes the manifest of generation gen (version 2): paths escaped one a line. */
+static void write_manifest(csvw *w, int gen, const state_run *run)
+{
+    char d[11], esc[8400], hex[DIGEST_HEX];
+    const rules_totals *t = run->totals;
+    cal_format(run->run_date, d);
+    csvw_printf(w, "%s\ngeneration %d\nbase %d\nrun_date %s\nreprocess %d\ngzip %d\n", MANIFEST_MAGIC, gen, run->base,
+                d, run->reprocess, run->gzip);
+    fld_escape_path(run->out_dir, esc, sizeof esc);
+    csvw_raw(w, "out_dir ", 8);
+    csvw_raw(w, esc, strlen(esc));
+    csvw_printf(w, "\nrows %lld\npaid %lld\nrejected %lld\nheld %lld\n", (long long)t->rows, (long long)t->paid,
+                (long long)t->rejected, (long long)t->held);
+    for (int i = 0; i < run->ninputs; i++) {
+        const out_input *in = &run->inputs[i];
+        digest_hex(in->sha256, hex);
+        csvw_printf(w, "input %s %llu %08x %s ", in->role, (unsigned long long)in->info.bytes, (unsigned)in->info.crc32,
+                    hex);
+        fld_escape_path(in->path, esc, sizeof esc);
+        csvw_raw(w, esc, strlen(esc));
+        csvw_raw(w, "\n", 1);
+    }
+}
+
+/* Ensures in->sha256 (hashing the file once). Returns 0, or -1 when it cannot be hashed. */
+static int input_digest(state_input *in)
+{
+    if (in->have_sha256)
+        return 0;
+    if (strcmp(in->path, "-") == 0)
+        return -1;
+    uint64_t bytes;
+    if (digest_file(in->path, in->sha256, &bytes) != 0 || bytes != in->bytes)
+        return -1;
+    in->have_sha256 = 1;
+    return 0;
+}
+
+/* Whether the manifest of gen (version 2) lists exactly the inputs in, in order. */
+static int manifest_inputs_match(const state_dir *s, int gen, state_input *in, int nin)
+{
+    char name[64], line[8400];
+    gen_name(gen, "manifest.txt", name, sizeof name);
+    int fd = fsafe_open_read(s->dfd, name);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    /* two passes: roles and sizes first (cheap), then the SHA-256 of each file */
+    int match = 1, k;
+    for (int pass = 0; pass < 2 && match; pass++) {
+        rewind(f);
+        k = 0;
+        while (match && fgets(line, sizeof line, f)) {
+            char role[64], hex[80];
+            unsigned long long bytes;
+            unsigned crc;
+            uint8_t sha[DIGEST_SIZE];
+            if (strncmp(line, "input ", 6) != 0)
+                continue;
+            if (sscanf(line + 6, "%63s %llu %8x %79s", role, &bytes, &crc, hex) != 4 || k >= nin ||
+                strcmp(role, in[k].role) != 0 || !in[k].have_size || bytes != in[k].bytes)
+                match = 0;
+            else if (pass == 1 && (digest_parse(hex, strlen(hex), sha) != 0 || input_digest(&in[k]) != 0 ||
+                                   memcmp(sha, in[k].sha256, DIGEST_SIZE) != 0))
+                match = 0;
+            k++;
+        }
+        if (k != nin)
+            match = 0;
+    }
+    fclose(f);
+    return match;
+}
+
+int state_find_night(const state_dir *s, cal_date run_date, state_input *in, int nin, char *err, size_t errlen)
+{
+    for (int i = 0; i < nin; i++) {
+        struct stat st;
+        if (!in[i].have_size && strcmp(in[i].path, "-") != 0 && stat(in[i].path, &st) == 0 && S_ISREG(st.st_mode)) {
+            in[i].bytes = (uint64_t)st.st_size;
+            in[i].have_size = 1;
+        }
+    }
+    for (int g = s->newest; g >= 1; g--) {
+        state_manifest m;
+        int rc = state_read_manifest(s, g, &m, err, errlen);
+        if (rc != 0)
+            return rc;
+        if (m.version >= 2 && m.run_date == run_date && manifest_inputs_match(s, g, in, nin))
+            return g;
+    }
+    return 0;
+}
+
+/* ---- open, recover, init ---- */
+
+/* Finds the newest committed generation; with clean, removes uncommitted ones.
+ * A generation name that is not a directory (a planted symlink) is an error. */
+static int scan_generations(state_dir *s, int clean, char *err, size_t errlen)
+{
+    int fd = dup(s->dfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return errf(err, errlen, STATE_ERROR, "%s: cannot read: %s", s->dir, strerror(errno));
+    }
+    rewinddir(d);
+    struct dirent *e;
+    int rc = 0;
+    s->newest = 0;
+    while (rc == 0 && (e = readdir(d))) {
+        int g;
+        char extra;
+        struct stat st;
+        if (sscanf(e->d_name, "gen-%6d%c", &g, &extra) == 1) {
+            if (fstatat(s->dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
+                rc = errf(err, errlen, STATE_DAMAGED, "%s/%s: not a generation directory (%s)", s->dir, e->d_name,
+                          S_ISLNK(st.st_mode) ? "a symbolic link" : "not a directory");
+            else if (g > s->newest)
+                s->newest = g;
+        } else if (clean && strncmp(e->d_name, ".gen-", 5) == 0) {
+            /* a generation being written when its run stopped: never committed */
+            if (fsafe_remove_tree(s->dfd, e->d_name) != 0)
+                rc = errf(err, errlen, STATE_ERROR, "%s/%s: cannot remove an uncommitted generation: %s", s->dir,
+                          e->d_name, fsafe_strerror(errno));
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+int state_is_published(const state_dir *s, int gen)
+{
+    char name[64];
+    struct stat st;
+    gen_name(gen, "published", name, sizeof name);
+    return fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Publishes the outputs of committed generations whose run stopped before it did. */
+static int publish_pending(state_dir *s, char *err, size_t errlen)
+{
+    for (int g = 1; g <= s->newest; g++) {
+        char name[64];
+        struct stat st;
+        gen_name(g, NULL, name, sizeof name);
+        if (fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || state_is_published(s, g))
+            continue;
+        state_manifest m;
+        int rc = state_read_manifest(s, g, &m, err, errlen);
+        if (rc != 0)
+            return rc;
+        if (m.out_dir[0]) {
+            char why[4400];
+            rc = out_publish_dir(m.out_dir, m.gzip, why, sizeof why);
+            if (rc != 0)
+                return errf(err, errlen, rc == OUT_LOCKED ? STATE_LOCKED : STATE_ERROR, "generation %d is committed "
+                            "but its outputs could not be published: %s", g, why);
+        }
+        if ((rc = state_mark_published(s, g, err, errlen)) != 0)
+            return rc;
+        fprintf(stderr, "payrun: finished publishing the outputs of generation %d into %s\n", g, m.out_dir);
+    }
+    return 0;
+}
+
+/* Whether dfd holds the marker of a payrun state. */
+static int has_marker(int dfd)
+{
+    char text[64];
+    int fd = fsafe_open_read(dfd, MARKER_NAME);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    return n == (ssize_t)strlen(MARKER_TEXT) && memcmp(text, MARKER_TEXT, (size_t)n) == 0;
+}
+
+static int not_a_state(const char *dir, char *err, size_t errlen)
+{
+    return errf(err, errlen, STATE_NOT_A_STATE, "no payrun state at %s (create one with: payrun state init --state %s)",
+                dir, dir);
+}
+
+static int open_dir(state_dir *s, const char *dir, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->lock_fd = s->dfd = -1;
+    if (strlen(dir) >= sizeof s->dir - 64)
+        return errf(err, errlen, STATE_ERROR, "%s: state path too long", dir);
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    s->dfd = fsafe_open_dir(dir);
+    if (s->dfd < 0) {
+        int e = errno;
+        struct stat st;
+        if (e == ENOENT || (e == ENOTDIR && !(lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))))
+            return not_a_state(dir, err, errlen);
+        return errf(err, errlen, STATE_ERROR, "%s: cannot open the state directory: %s", dir,
+                    fsafe_strerror(e == ENOTDIR ? ELOOP : e));
+    }
+    return 0;
+}
+
+int state_open(state_dir *s, const char *dir, state_access access, char *err, size_t errlen)
+{
+    int rc = open_dir(s, dir, err, errlen);
+    if (rc == 0 && !has_marker(s->dfd))
+        rc = not_a_state(dir, err, errlen);
+    if (rc == 0 && access == STATE_COMMIT)
+        rc = take_lock(s, err, errlen);
+    if (rc == 0)
+        rc = scan_generations(s, access == STATE_COMMIT, err, errlen);
+    if (rc == 0 && access == STATE_COMMIT)
+        rc = publish_pending(s, err, errlen);
+    if (rc != 0)
+        state_close(s);
+    return rc;
+}
+
+/* Verifies every generation of a state written before the marker existed. */
+static int verify_generations(state_dir *s, char *err, size_t errlen)
+{
+    for (int g = 1; g <= s->newest; g++) {
+        char name[64];
+        struct stat st;
+        gen_name(g, NULL, name, sizeof name);
+        if (fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        state_manifest m;
+        ids_table none = {0};
+        ledger lg;
+        int rc = state_read_manifest(s, g, &m, err, errlen);
+        if (rc != 0)
+            return rc;
+        if (ledger_init(&lg, &none, &none, &none) != 0)
+            return errf(err, errlen, STATE_NO_MEMORY, "out of memory");
+        rc = state_load(s, g, &lg, err, errlen);
+        ledger_free(&lg);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* What may be in a directory that state init upgrades: the lock, generations. */
+static int upgradable(state_dir *s, char *err, size_t errlen)
+{
+    int fd = dup(s->dfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return errf(err, errlen, STATE_ERROR, "%s: cannot read: %s", s->dir, strerror(errno));
+    }
+    struct dirent *e;
+    int rc = 0, g;
+    char extra;
+    while (rc == 0 && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, LOCK_NAME) &&
+            sscanf(e->d_name, "gen-%6d%c", &g, &extra) != 1 && strncmp(e->d_name, ".gen-", 5) != 0)
+            rc = errf(err, errlen, STATE_NOT_A_STATE, "%s is not empty and holds no payrun state (%s); state init "
+                      "takes a new or empty directory, or a state written before the marker existed", s->dir,
+                      e->d_name);
+    closedir(d);
+    return rc;
+}
+
+int state_init(const char *dir, int *verified, char *err, size_t errlen)
+{
+    state_dir s;
+    struct stat st;
+    *verified = -1;
+    if (lstat(dir, &st) != 0 && (errno != ENOENT || fsafe_mkdirs(dir) != 0))
+        return errf(err, errlen, STATE_ERROR, "%s: cannot create the state directory: %s", dir, strerror(errno));
+    int rc = open_dir(&s, dir, err, errlen);
+    if (rc == STATE_NOT_A_STATE)
+        rc = errf(err, errlen, STATE_ERROR, "%s: not a directory", dir);
+    if (rc != 0)
+        return rc;
+    if (has_marker(s.dfd)) {
+        state_close(&s);
+        return 0;
+    }
+    if ((rc = upgradable(&s, err, errlen)) != 0) {
+        state_close(&s);
+        return rc;
+    }
+    int fd = openat(s.dfd, LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rc = errf(err, errlen, STATE_ERROR, "%s/%s: cannot create the lock: %s", dir, LOCK_NAME, fsafe_strerror(errno));
+        state_close(&s);
+        return rc;
+    }
+    close(fd);
+    if ((rc = take_lock(&s, err, errlen)) == 0 && (rc = scan_generations(&s, 0, err, errlen)) == 0 &&
+        (rc = verify_generations(&s, err, errlen)) == 0) {
+        /* the marker: written whole under a temporary name, then renamed */
+        unlinkat(s.dfd, ".payrun-state.tmp", 0);
+        fd = fsafe_create(s.dfd, ".payrun-state.tmp");
+        size_t n = strlen(MARKER_TEXT);
+        if (fd < 0 || write(fd, MARKER_TEXT, n) != (ssize_t)n || fsafe_fsync(fd, "fsync-state") != 0 ||
+            fsafe_rename(s.dfd, ".payrun-state.tmp", s.dfd, MARKER_NAME, "rename-state") != 0 ||
+            fsafe_fsync(s.dfd, "fsync-state-dir") != 0)
+            rc = errf(err, errlen, STATE_ERROR, "%s/%s: cannot write: %s", dir, MARKER_NAME, fsafe_strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        if (rc == 0)
+            *verified = s.newest;
+    }
+    state_close(&s);
+    return rc;
+}
+
+/* ---- commit ---- */
+
+/* Writes one file of a new generation (gfd) by fn. */
+static int write_gen_file(int gfd, const char *name, int (*fn)(csvw *, const void *, int), const void *arg, int gen)
+{
+    csvw w;
+    int fd = fsafe_create(gfd, name);
+    if (fd < 0)
+        return -1;
+    if (csvw_open_fd(&w, fd, 0) != 0) {
+        close(fd);
+        return -1;
+    }
+    w.sync_point = "fsync-state";
+    if (fn(&w, arg, gen) != 0) {
+        csvw_abort(&w);
+        errno = ENOMEM;
+        return -1;
+    }
+    return csvw_close(&w);
+}
+
+static int put_ledger(csvw *w, const void *lg, int gen) { return state_write_ledger(w, lg, gen); }
+static int put_manifest(csvw *w, const void *run, int gen)
+{
+    write_manifest(w, gen, run);
+    return 0;
+}
+
+int state_commit(state_dir *s, const ledger *lg, const state_run *run, char *err, size_t errlen)
+{
+    int gen = s->newest + 1;
+    char tmp[64], final[64];
+    snprintf(tmp, sizeof tmp, ".gen-%06d.tmp", gen);
+    gen_name(gen, NULL, final, sizeof final);
+    const char *what = "";
+    int gfd = -1;
+    if (fsafe_remove_tree(s->dfd, tmp) != 0 || mkdirat(s->dfd, tmp, 0700) != 0 ||
+        (gfd = fsafe_open_subdir(s->dfd, tmp)) < 0)
+        goto io_error;
+    what = "/ledger.txt";
+    if (write_gen_file(gfd, "ledger.txt", put_ledger, lg, gen) != 0)
+        goto io_error;
+    what = "/manifest.txt";
+    if (write_gen_file(gfd, "manifest.txt", put_manifest, run, gen) != 0)
+        goto io_error;
+    what = "";
+    if (fsafe_fsync(gfd, "fsync-state-dir") != 0)
+        goto io_error;
+    close(gfd);
+    gfd = -1;
+    fault_point("state-written");
+    if (fsafe_rename(s->dfd, tmp, s->dfd, final, "rename-state") != 0)
+        goto io_error;
+    /* committed: from here nothing is removed */
+    s->newest = gen;
+    fault_point("committed");
+    if (fsafe_fsync(s->dfd, "fsync-state-committed") != 0)
+        return errf(err, errlen, STATE_AFTER_COMMIT, "%s: cannot sync the state directory: %s", s->dir,
+                    strerror(errno));
+    return gen;
+io_error:;
+    int e = errno;
+    if (gfd >= 0)
+        close(gfd);
+    errf(err, errlen, e == ENOMEM ? STATE_NO_MEMORY : STATE_ERROR, "%s/%s%s: cannot write the new state generation: %s",
+         s->dir, tmp, what, e == ENOMEM ? "out of memory" : fsafe_strerror(e));
+    fsafe_remove_tree(s->dfd, tmp);
+    return e == ENOMEM ? STATE_NO_MEMORY : STATE_ERROR;
+}
+
+int state_mark_published(const state_dir *s, int gen, char *err, size_t errlen)
+{
+    char name[64], dir[64];
+    gen_name(gen, "published", name, sizeof name);
+    gen_name(gen, NULL, dir, sizeof dir);
+    int fd = fsafe_create(s->dfd, name);
+    if (fd < 0 && errno == EEXIST)
+        return 0;
+    int gfd = fsafe_open_subdir(s->dfd, dir);
+    int ok = fd >= 0 && gfd >= 0 && fsafe_fsync(fd, "fsync-published") == 0 && fsafe_fsync(gfd, "fsync-published") == 0;
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    if (gfd >= 0)
+        close(gfd);
+    return ok ? 0 : errf(err, errlen, STATE_ERROR, "%s/%s: cannot write: %s", s->dir, name, fsafe_strerror(e));
+}
+
+/* ---- list ---- */
+
+int state_list(const state_dir *s, char *err, size_t errlen)
+{
+    if (s->newest == 0)
+        printf("state %s: no generation yet\n", s->dir);
+    for (int g = 1; g <= s->newest; g++) {
+        char name[64], line[8400];
+        gen_name(g, "manifest.txt", name, sizeof name);
+        int fd = fsafe_open_read(s->dfd, name);
+        FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+        if (!f) {
+            if (fd >= 0)
+                close(fd);
+            continue;
+        }
+        printf("generation %d\n", g);
+        if (!fgets(line, sizeof line, f) || strncmp(line, "payrun-manifest ", 16) != 0) {
+            fclose(f);
+            return errf(err, errlen, STATE_DAMAGED, "%s/%s: not a payrun manifest", s->dir, name);
+        }
+        while (fgets(line, sizeof line, f))
+            if (strncmp(line, "generation ", 11) != 0)
+                printf("  %s", line);
+        printf("  outputs %s\n", state_is_published(s, g) ? "published" : "not yet published");
+        fclose(f);
+    }
+    return 0;
+}
