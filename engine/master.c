@@ -265,11 +265,13 @@ int master_esp_inactive_on(const masters *m, int32_t recipient, cal_date day, ca
     *since = CAL_NONE;
     if (lo == 0)
         return 0;       /* before the first change: active */
+    int inactive = v[lo - 1].inactive;
     size_t k = lo - 1;
-    while (k > 0 && v[k - 1].inactive == v[lo - 1].inactive)
+    while (k > 0 && v[k - 1].inactive == inactive)
         k--;
-    *since = v[k].from;
-    return v[lo - 1].inactive;
+    if (inactive || k > 0)  /* active changes before any inactivation change nothing */
+        *since = v[k].from;
+    return inactive;
 }
 
 const master_authorization *master_authorization_for(const masters *m, int32_t recipient, int32_t month)

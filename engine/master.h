@@ -129,8 +129,8 @@ const master_esp_change *master_esp_history(const masters *m, int32_t recipient,
 /* The recipient's ESP status in force on day (SPEC §7c): the latest change dated on or
  * before day; active before the first change. Returns 1 inactive, 0 active. *since is
  * the date the status in force began: the first of the unbroken run of changes to that
- * status (a repeated inactive row changes nothing), CAL_NONE when active because no
- * change is dated on or before day. Never fails. */
+ * status (a repeated change to the same status changes nothing); CAL_NONE when active
+ * and never inactivated on or before day. Never fails. */
 int master_esp_inactive_on(const masters *m, int32_t recipient, cal_date day, cal_date *since);
 
 static inline const char *master_text(const masters *m, size_t off) { return m->text.buf + off; }

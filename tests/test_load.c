@@ -395,6 +395,23 @@ static void test_esp_history(void)
     master_free(&m);
     tu_rmtree(dir);
 
+    /* an active change before any inactivation changes nothing: active, never inactivated */
+    rc = load_with_esp(dir, sizeof dir, "recipient_id,status,from_date\nR1,active,2026-11-01\nR1,inactive,2026-11-10\n"
+                       "R1,active,2026-11-20\nR1,active,2026-11-25\n", 0, &m, files, err, sizeof err);
+    ASSERT_I64(rc, 0);
+    if (rc == 0) {
+        int32_t r1 = ids_find(&m.recipient_ids, "R1", 2);
+        EXPECT_STATUS(&m, r1, D(2026, 10, 31), 0, CAL_NONE);
+        EXPECT_STATUS(&m, r1, D(2026, 11, 1), 0, CAL_NONE);
+        EXPECT_STATUS(&m, r1, D(2026, 11, 9), 0, CAL_NONE);
+        EXPECT_STATUS(&m, r1, D(2026, 11, 10), 1, D(2026, 11, 10));
+        EXPECT_STATUS(&m, r1, D(2026, 11, 20), 0, D(2026, 11, 20));
+        EXPECT_STATUS(&m, r1, D(2026, 11, 25), 0, D(2026, 11, 20));   /* the repeat: still since 11-20 */
+        EXPECT_STATUS(&m, r1, D(2026, 11, 26), 0, D(2026, 11, 20));
+    }
+    master_free(&m);
+    tu_rmtree(dir);
+
     /* a header only: no change, R2 keeps its esp_inactivated_on */
     rc = load_with_esp(dir, sizeof dir, "recipient_id,status,from_date\n", 0, &m, files, err, sizeof err);
     ASSERT_I64(rc, 0);
