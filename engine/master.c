@@ -1,4 +1,4 @@
-/* master.c — master indexes and whole-file checks (duplicate months, overlapping assignments). */
+/* master.c — master indexes and whole-file checks (duplicate months, overlapping assignments, ESP changes). */
 #include "master.h"
 
 #include <stddef.h>
@@ -171,13 +171,107 @@ static int index_holidays(masters *m, int32_t *line, char *msg, size_t msglen)
     return 0;
 }
 
+static int esp_change_cmp(const void *a, const void *b)
+{
+    const master_esp_change *x = a, *y = b;
+    if (x->recipient != y->recipient)
+        return x->recipient < y->recipient ? -1 : 1;
+    if (x->from != y->from)
+        return x->from < y->from ? -1 : 1;
+    if (x->from_recipients != y->from_recipients)   /* recipients.csv first: the esp_history.csv row is the one reported */
+        return x->from_recipients ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Adds each recipients.csv esp_inactivated_on as an inactive change, sorts the changes
+ * by recipient and date, refuses two changes of one recipient on one date (reported on
+ * the esp_history.csv row that comes first in the file among such rows, naming the
+ * other change) and builds esp_first. Returns 0, or -1 as master_finish. */
+static int index_esp_changes(masters *m, const char **file, int32_t *line, char *msg, size_t msglen)
+{
+    for (size_t r = 0; r < m->recipients.n; r++) {
+        const master_recipient *rcp = &m->recipients.v[r];
+        if (rcp->esp_inactivated_on == CAL_NONE)
+            continue;
+        master_esp_change *c = MASTER_PUSH(&m->esp_changes);
+        if (!c)
+            OOM();
+        *c = (master_esp_change){.recipient = (int32_t)r, .from = rcp->esp_inactivated_on, .line = rcp->line,
+                                 .inactive = 1, .from_recipients = 1};
+    }
+    master_esp_change *v = m->esp_changes.v;
+    size_t n = m->esp_changes.n;
+    sort_rows(v, n, sizeof *v, esp_change_cmp);
+    const master_esp_change *dup = NULL, *orig = NULL;
+    for (size_t i = 1; i < n; i++)
+        if (v[i].recipient == v[i - 1].recipient && v[i].from == v[i - 1].from && (!dup || v[i].line < dup->line)) {
+            dup = &v[i];
+            orig = &v[i - 1];
+            while (orig > v && orig[-1].recipient == dup->recipient && orig[-1].from == dup->from)
+                orig--;
+        }
+    if (dup) {
+        char day[11];
+        cal_format(dup->from, day);
+        *file = "esp_history.csv";
+        *line = dup->line;
+        if (orig->from_recipients)
+            snprintf(msg, msglen, "from_date: recipient %s was inactivated on %s in recipients.csv "
+                     "(esp_inactivated_on, line %d): one ESP status change per recipient and date",
+                     ids_name(&m->recipient_ids, dup->recipient), day, (int)orig->line);
+        else
+            snprintf(msg, msglen, "from_date: recipient %s already has an ESP status change on %s on line %d",
+                     ids_name(&m->recipient_ids, dup->recipient), day, (int)orig->line);
+        return -1;
+    }
+    m->esp_first = ranges(m->recipients.n, n, v, sizeof *v, offsetof(master_esp_change, recipient));
+    if (!m->esp_first)
+        OOM();
+    return 0;
+}
+
 int master_finish(masters *m, const char **file, int32_t *line, char *msg, size_t msglen)
 {
     *file = "";
     if (index_authorizations(m, file, line, msg, msglen) || index_assignments(m, file, line, msg, msglen) ||
-        index_overpayments(m, line, msg, msglen) || index_holidays(m, line, msg, msglen))
+        index_overpayments(m, line, msg, msglen) || index_holidays(m, line, msg, msglen) ||
+        index_esp_changes(m, file, line, msg, msglen))
         return -1;
     return 0;
+}
+
+const master_esp_change *master_esp_history(const masters *m, int32_t recipient, size_t *count)
+{
+    *count = 0;
+    if (!m->esp_first || recipient < 0 || (size_t)recipient >= m->recipients.n)
+        return NULL;
+    uint32_t lo = m->esp_first[recipient], hi = m->esp_first[recipient + 1];
+    *count = hi - lo;
+    return hi > lo ? &m->esp_changes.v[lo] : NULL;
+}
+
+int master_esp_inactive_on(const masters *m, int32_t recipient, cal_date day, cal_date *since)
+{
+    size_t n;
+    const master_esp_change *v = master_esp_history(m, recipient, &n);
+    size_t lo = 0, hi = n;
+    while (lo < hi) {   /* the number of changes dated on or before day */
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid].from <= day)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *since = CAL_NONE;
+    if (lo == 0)
+        return 0;       /* before the first change: active */
+    int inactive = v[lo - 1].inactive;
+    size_t k = lo - 1;
+    while (k > 0 && v[k - 1].inactive == inactive)
+        k--;
+    if (inactive || k > 0)  /* active changes before any inactivation change nothing */
+        *since = v[k].from;
+    return inactive;
 }
 
 const master_authorization *master_authorization_for(const masters *m, int32_t recipient, int32_t month)
@@ -241,6 +335,8 @@ void master_free(masters *m)
     free(m->overpayments.v);
     free(m->writs.v);
     free(m->holiday_dates.v);
+    free(m->esp_changes.v);
+    free(m->esp_first);
     free(m->holiday_weekdays);
     free(m->next_overpayment);
     free(m->auth_first);

@@ -1,4 +1,5 @@
-/* master.h — master files in memory: providers, recipients, authorizations, assignments, overpayments, holidays, writ worksheets. */
+/* master.h — master files in memory: providers, recipients, authorizations, assignments, overpayments, holidays,
+ * writ worksheets, ESP registration history. */
 #ifndef PAYRUN_MASTER_H
 #define PAYRUN_MASTER_H
 
@@ -25,7 +26,7 @@ typedef struct {
     int32_t county;
     cal_date birth_date;
     uint8_t severely_impaired, bups_exception;
-    cal_date esp_inactivated_on;    /* CAL_NONE when the ESP account is active */
+    cal_date esp_inactivated_on;    /* CAL_NONE when none; counts as an inactive ESP change on that date */
     int32_t line;
 } master_recipient;
 
@@ -61,6 +62,17 @@ typedef struct {
     int32_t line;
 } master_writ;
 
+/* One change of a recipient's Electronic Services Portal (ESP) registration status, from
+ * esp_history.csv or from recipients.csv esp_inactivated_on (an inactive change on that
+ * date). SPEC §7c. */
+typedef struct {
+    int32_t recipient;
+    cal_date from;              /* the status holds from this date on */
+    int32_t line;               /* the line in the file it came from */
+    uint8_t inactive;           /* 1 inactive, 0 active */
+    uint8_t from_recipients;    /* 1: recipients.csv esp_inactivated_on, 0: esp_history.csv */
+} master_esp_change;
+
 /* Growable array of T: data, n, cap. */
 #define MASTER_VEC(T) struct { T *v; size_t n, cap; }
 
@@ -74,10 +86,13 @@ typedef struct {
     MASTER_VEC(master_overpayment) overpayments;/* file order = oldest first */
     MASTER_VEC(master_writ) writs;              /* index = writ_ids index */
     MASTER_VEC(cal_date) holiday_dates;         /* all dates from holidays.csv */
+    MASTER_VEC(master_esp_change) esp_changes;  /* esp_history.csv rows, then (master_finish) each
+                                                   esp_inactivated_on; sorted by recipient, date after it */
     cal_holidays holidays;                      /* weekday holidays, sorted (after master_finish) */
     cal_date *holiday_weekdays;
     uint32_t *auth_first;       /* recipient r's authorizations are auth_first[r] .. auth_first[r + 1] - 1 */
     uint32_t *asg_first;        /* provider p's assignments are asg_first[p] .. asg_first[p + 1] - 1 */
+    uint32_t *esp_first;        /* recipient r's ESP changes are esp_first[r] .. esp_first[r + 1] - 1 */
     int32_t *first_overpayment; /* per provider: its oldest overpayment, -1 none; chained by next_overpayment */
     int32_t *next_overpayment;
     ids_pool text;
@@ -89,9 +104,11 @@ void *master_vec_push(void *vec, size_t elem_size);
 #define MASTER_PUSH(vecp) ((__typeof__((vecp)->v))master_vec_push((vecp), sizeof *(vecp)->v))
 
 /* Builds the indexes and checks the masters as a whole: duplicate authorization
- * months, overlapping assignments of one pair. Returns 0, or -1 with the offending
- * row's line in *line, the file it belongs to in *file ("authorizations.csv" or
- * "assignments.csv") and what is wrong in msg; the masters must then be freed. */
+ * months, overlapping assignments of one pair, two ESP status changes of one recipient
+ * on one date. Adds each recipients.csv esp_inactivated_on to the ESP changes. Returns
+ * 0, or -1 with the offending row's line in *line, the file it belongs to in *file
+ * ("authorizations.csv", "assignments.csv" or "esp_history.csv"; "" with line 0 when
+ * out of memory) and what is wrong in msg; the masters must then be freed. */
 int master_finish(masters *m, const char **file, int32_t *line, char *msg, size_t msglen);
 
 /* The authorization of recipient for a month key, or NULL. */
@@ -103,6 +120,18 @@ const master_assignment *master_pair_assignments(const masters *m, int32_t provi
 
 /* The assignment of the pair that covers day, or NULL. */
 const master_assignment *master_assignment_on(const masters *m, int32_t provider, int32_t recipient, cal_date day);
+
+/* The ESP status changes of recipient in date order: *count rows starting at the
+ * returned pointer; NULL and 0 when it has none (its account is active throughout)
+ * or the recipient index is out of range. */
+const master_esp_change *master_esp_history(const masters *m, int32_t recipient, size_t *count);
+
+/* The recipient's ESP status in force on day (SPEC §7c): the latest change dated on or
+ * before day; active before the first change. Returns 1 inactive, 0 active. *since is
+ * the date the status in force began: the first of the unbroken run of changes to that
+ * status (a repeated change to the same status changes nothing); CAL_NONE when active
+ * and never inactivated on or before day. Never fails. */
+int master_esp_inactive_on(const masters *m, int32_t recipient, cal_date day, cal_date *since);
 
 static inline const char *master_text(const masters *m, size_t off) { return m->text.buf + off; }
 

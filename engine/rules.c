@@ -560,6 +560,62 @@ static const master_writ *check_writ(ctx *c, rules_result *r, int *refused)
     return wr;
 }
 
+/* Explains step 6: the recipient's ESP registration history, one change a line, and
+ * the status in force on the recipient's signature date. */
+static void trace_esp_history(rules_engine *e, int32_t recipient, cal_date signed_on, int inactive, cal_date since)
+{
+    size_t n;
+    const master_esp_change *h = master_esp_history(e->m, recipient, &n);
+    char d1[11], d2[11];
+    cal_format(signed_on, d1);
+    if (n == 0) {
+        rules_tracef(e, "6. channel electronic: recipient's ESP account active on the recipient's signature date %s "
+                     "(no inactivation on record)", d1);
+        return;
+    }
+    rules_tracef(e, "6. channel electronic; recipient's ESP registration history:");
+    for (size_t k = 0; k < n; k++) {
+        int repeat = h[k].inactive == (k > 0 ? h[k - 1].inactive : 0);   /* active before the first change */
+        cal_format(h[k].from, d2);
+        rules_tracef(e, "   %s from %s (%s line %d%s%s)", h[k].inactive ? "inactive" : "active", d2,
+                     h[k].from_recipients ? "recipients.csv" : "esp_history.csv", (int)h[k].line,
+                     h[k].from_recipients ? ", esp_inactivated_on" : "",
+                     repeat ? (h[k].inactive ? "; already inactive: no change" : "; already active: no change") : "");
+    }
+    if (since == CAL_NONE) {
+        rules_tracef(e, "   on the recipient's signature date %s: active (not inactivated before)", d1);
+        return;
+    }
+    cal_format(since, d2);
+    rules_tracef(e, "   on the recipient's signature date %s: %s since %s", d1, inactive ? "inactive" : "active", d2);
+}
+
+/* Step 6 (SPEC §7c): an electronic timesheet is refused with ESP_INACTIVE when the
+ * recipient's ESP status in force on the recipient's signature date is inactive; a
+ * paper timesheet is not checked. Returns 1 when refused (the exception is in r), 0
+ * when the timesheet goes on. Never fails. */
+static int check_esp(ctx *c, rules_result *r)
+{
+    rules_engine *e = c->e;
+    const sheet *s = c->s;
+    if (s->channel != CHANNEL_ELECTRONIC) {
+        RULES_TRACE(e, "6. channel paper: the recipient's ESP account status does not apply");
+        return 0;
+    }
+    cal_date since;
+    int inactive = master_esp_inactive_on(e->m, c->rc, s->recipient_signed_on, &since);
+    if (e->tracing)
+        trace_esp_history(e, c->rc, s->recipient_signed_on, inactive, since);
+    if (!inactive)
+        return 0;
+    char d1[11], d2[11];
+    cal_format(since, d1);
+    cal_format(s->recipient_signed_on, d2);
+    refuse(e, s, r, EX_ESP_INACTIVE, "recipient's ESP account was inactivated on %s and was inactive when the "
+           "recipient signed on %s: a replacement paper timesheet must be sent", d1, d2);
+    return 1;
+}
+
 void rules_resolve_ids(const masters *m, sheet *s)
 {
     s->provider_idx = ids_find(&m->provider_ids, s->provider_id, s->provider_id_len);
@@ -583,6 +639,8 @@ void rules_prefetch(const rules_engine *e, const sheet *s)
     if (rc >= 0) {
         __builtin_prefetch(&m->recipients.v[rc]);
         __builtin_prefetch(&m->auth_first[rc]);
+        if (s->channel == CHANNEL_ELECTRONIC)
+            __builtin_prefetch(&m->esp_first[rc]);
     }
     ledger_prefetch(lg, p, rc);     /* the paid periods of the pair are reached from the provider's block */
 }
@@ -729,15 +787,9 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
                      "run date %s: in order", d1, a, b, d2, rd);
     }
     /* 6. Electronic timesheets */
-    if (s->channel == CHANNEL_ELECTRONIC && c.rcp->esp_inactivated_on != CAL_NONE &&
-        c.rcp->esp_inactivated_on <= s->recipient_signed_on) {
-        cal_format(c.rcp->esp_inactivated_on, d2);
-        return refuse(e, s, r, EX_ESP_INACTIVE, "recipient's ESP account was inactivated on %s: send a paper "
-                      "timesheet (seed 001)", d2);
-    }
+    if (check_esp(&c, r))
+        return 0;
 
-    RULES_TRACE(e, "6. channel %s%s", s->channel == CHANNEL_PAPER ? "paper" : "electronic",
-                c.rcp->esp_inactivated_on == CAL_NONE ? ", recipient's ESP account active" : "");
     /* 7. Duplicates */
     c.paid_id = ledger_paid_id_of(s->timesheet_id, s->timesheet_id_len);
     if (ledger_timesheet_paid(lg, &c.paid_id))

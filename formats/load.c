@@ -11,7 +11,7 @@
 
 static const char *const file_names[LOAD_NFILES] = {
     "parameters.csv", "providers.csv", "recipients.csv", "authorizations.csv",
-    "assignments.csv", "overpayments.csv", "holidays.csv", "writ_worksheets.csv",
+    "assignments.csv", "overpayments.csv", "holidays.csv", "writ_worksheets.csv", "esp_history.csv",
 };
 
 const char *load_file_name(int which) { return file_names[which]; }
@@ -481,6 +481,46 @@ static int writ_row_cb(void *ctx, const csvr_row *row)
     return 0;
 }
 
+/* ---- esp_history.csv (SPEC §7c) ---- */
+enum { EH_RECIPIENT, EH_STATUS, EH_FROM };
+static const csvr_column esp_history_cols[] = {{"recipient_id", 1}, {"status", 1}, {"from_date", 1}};
+
+/* One change of a recipient's ESP registration status. Fails on an unknown recipient,
+ * a status other than inactive/active, a bad date, or the date of the recipient's
+ * esp_inactivated_on (that date is already a change); two rows of one recipient on one
+ * date are found by master_finish. */
+static int esp_history_row_cb(void *ctx, const csvr_row *row)
+{
+    loader *l = ctx;
+    l->row = row;
+    if (check_shape(l))
+        return CSVR_ERROR;
+    FIELD(EH_RECIPIENT);
+    FIELD(EH_STATUS);
+    FIELD(EH_FROM);
+    master_esp_change *c = MASTER_PUSH(&l->m->esp_changes);
+    if (!c)
+        return OOM(l);
+    c->line = (int32_t)row->line;
+    if (existing(l, EH_RECIPIENT, &l->m->recipient_ids, "recipients.csv", sEH_RECIPIENT, nEH_RECIPIENT,
+                 &c->recipient))
+        return CSVR_ERROR;
+    if (nEH_STATUS == 8 && memcmp(sEH_STATUS, "inactive", 8) == 0)
+        c->inactive = 1;
+    else if (!(nEH_STATUS == 6 && memcmp(sEH_STATUS, "active", 6) == 0))
+        return bad_value(l, EH_STATUS, "expected inactive or active", sEH_STATUS, nEH_STATUS);
+    PARSE(EH_FROM, fld_date(sEH_FROM, nEH_FROM, &c->from));
+    const master_recipient *r = &l->m->recipients.v[c->recipient];
+    if (r->esp_inactivated_on == c->from) {
+        char day[11];
+        cal_format(c->from, day);
+        return bad(l, EH_FROM, "recipient %.*s was inactivated on %s in recipients.csv (esp_inactivated_on, line "
+                   "%d): one ESP status change per recipient and date", (int)nEH_RECIPIENT, sEH_RECIPIENT, day,
+                   (int)r->line);
+    }
+    return 0;
+}
+
 static const struct {
     const csvr_column *cols;
     int ncols;
@@ -495,6 +535,7 @@ static const struct {
     [LOAD_OVERPAYMENTS] = {overpayment_cols, 4, overpayment_row_cb, 1},
     [LOAD_HOLIDAYS] = {holiday_cols, 2, holiday_row_cb, 1},
     [LOAD_WRIT_WORKSHEETS] = {writ_cols, 7, writ_row_cb, 1},
+    [LOAD_ESP_HISTORY] = {esp_history_cols, 3, esp_history_row_cb, 1},
 };
 
 int load_masters(const char *dir, masters *m, load_file files[LOAD_NFILES], char *err, size_t errlen)
@@ -519,8 +560,8 @@ int load_masters_params(const char *dir, const char *params_path, masters *m, lo
         lf->present = 1;
         loader l = {.m = m, .cols = file_spec[f].cols, .err = err, .errlen = errlen};
         csvr_hooks hooks = {.fn = file_spec[f].fn, .ctx = &l};
-        if (f == LOAD_AUTHORIZATIONS) {
-            l.ref_col[0] = AU_RECIPIENT;
+        if (f == LOAD_AUTHORIZATIONS || f == LOAD_ESP_HISTORY) {
+            l.ref_col[0] = f == LOAD_AUTHORIZATIONS ? AU_RECIPIENT : EH_RECIPIENT;
             l.ref_table[0] = &m->recipient_ids;
         } else if (f == LOAD_ASSIGNMENTS) {
             l.ref_col[0] = AS_PROVIDER;

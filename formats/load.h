@@ -15,7 +15,7 @@ typedef struct {
 } load_file;
 
 enum { LOAD_PARAMETERS, LOAD_PROVIDERS, LOAD_RECIPIENTS, LOAD_AUTHORIZATIONS, LOAD_ASSIGNMENTS,
-       LOAD_OVERPAYMENTS, LOAD_HOLIDAYS, LOAD_WRIT_WORKSHEETS, LOAD_NFILES };
+       LOAD_OVERPAYMENTS, LOAD_HOLIDAYS, LOAD_WRIT_WORKSHEETS, LOAD_ESP_HISTORY, LOAD_NFILES };
 
 /* Loads every file of the data directory dir into m (zeroed by the caller), checking
  * each row and the files as a whole (SPEC §3). Returns 0, or -1 with

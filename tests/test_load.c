@@ -187,7 +187,29 @@ static void test_valid(void)
         ASSERT_I64(files[LOAD_OVERPAYMENTS].present, 0);
         ASSERT_I64(files[LOAD_HOLIDAYS].present, 0);
         ASSERT_I64(files[LOAD_WRIT_WORKSHEETS].present, 0);
+        ASSERT_I64(files[LOAD_ESP_HISTORY].present, 0);
         ASSERT_STR(load_file_name(LOAD_ASSIGNMENTS), "assignments.csv");
+        ASSERT_STR(load_file_name(LOAD_ESP_HISTORY), "esp_history.csv");
+
+        /* without esp_history.csv, esp_inactivated_on is the recipient's one ESP change */
+        cal_date since;
+        CU_ASSERT_PTR_NULL(master_esp_history(&m, r1, &count));
+        ASSERT_I64(count, 0);
+        ASSERT_I64(master_esp_inactive_on(&m, r1, D(2026, 11, 1), &since), 0);
+        ASSERT_I64(since, CAL_NONE);
+        ASSERT_I64(master_esp_inactive_on(&m, r2, D(2026, 9, 30), &since), 0);
+        ASSERT_I64(since, CAL_NONE);
+        ASSERT_I64(master_esp_inactive_on(&m, r2, D(2026, 10, 1), &since), 1);
+        ASSERT_I64(since, D(2026, 10, 1));
+        ASSERT_I64(master_esp_inactive_on(&m, r2, D(2026, 10, 2), &since), 1);
+        ASSERT_I64(since, D(2026, 10, 1));
+        const master_esp_change *h = master_esp_history(&m, r2, &count);
+        ASSERT_I64(count, 1);
+        if (h && count == 1) {
+            ASSERT_I64(h[0].from_recipients, 1);
+            ASSERT_I64(h[0].line, 3);
+            ASSERT_I64(h[0].inactive, 1);
+        }
     }
     master_free(&m);
     tu_rmtree(dir);
@@ -257,6 +279,203 @@ static void test_optional_files(void)
     }
     master_free(&m);
     tu_rmtree(dir);
+}
+
+/* ---- esp_history.csv (SPEC §7c) ---- */
+
+/* Writes the valid data directory plus esp_history.csv holding content (gzip when asked)
+ * into a new temp dir and loads it; returns load_masters' result. */
+static int load_with_esp(char *dir, size_t dirlen, const char *content, int gzip, masters *m, load_file *files,
+                         char *err, size_t errlen)
+{
+    char p[256];
+    memset(m, 0, sizeof *m);
+    make_dir(dir, dirlen, -1, NULL);
+    tu_path(p, sizeof p, dir, "esp_history.csv");
+    int w = gzip ? tu_write_gzip(p, content, strlen(content)) : tu_write_str(p, content);
+    CU_ASSERT_EQUAL_FATAL(w, 0);
+    return load_masters(dir, m, files, err, errlen);
+}
+
+/* Asserts the status in force for recipient on day: inactive (1/0) and since (CAL_NONE or a date). */
+static void expect_status(int line, const masters *m, int32_t recipient, cal_date day, int inactive, cal_date since)
+{
+    cal_date got;
+    tu_assert_i64(master_esp_inactive_on(m, recipient, day, &got), inactive, line, __FILE__,
+                  "master_esp_inactive_on(...)");
+    tu_assert_i64(got, since, line, __FILE__, "since");
+}
+
+#define EXPECT_STATUS(m, r, day, inactive, since) expect_status(__LINE__, m, r, day, inactive, since)
+
+/* A history by column name (reordered, an extra column), gzip-compressed, merged with
+ * R2's esp_inactivated_on (2026-10-01); the status the day before, on and after each change. */
+static void test_esp_history(void)
+{
+    char dir[64], err[1024] = "";
+    masters m;
+    load_file files[LOAD_NFILES];
+    static const char HISTORY[] = "from_date,note,recipient_id,status\n"
+                                  "2026-11-10,asked by phone,R1,inactive\n"   /* line 2 */
+                                  "2026-11-17,,R2,active\n"                   /* line 3 */
+                                  "2026-11-20,reactivated,R1,active\n"        /* line 4 */
+                                  "2026-12-05,,R2,inactive\n"                 /* line 5: a repeat, changes nothing */
+                                  "2026-12-01,,R2,inactive\n";                /* line 6 */
+    int rc = load_with_esp(dir, sizeof dir, HISTORY, 1, &m, files, err, sizeof err);
+    ASSERT_I64(rc, 0);
+    ASSERT_STR(err, "");
+    if (rc == 0) {
+        ASSERT_I64(files[LOAD_ESP_HISTORY].present, 1);
+        ASSERT_I64(files[LOAD_ESP_HISTORY].info.gzip, 1);
+        ASSERT_I64(files[LOAD_ESP_HISTORY].info.rows, 5);
+        int32_t r1 = ids_find(&m.recipient_ids, "R1", 2), r2 = ids_find(&m.recipient_ids, "R2", 2);
+        size_t n;
+        const master_esp_change *h = master_esp_history(&m, r1, &n);
+        ASSERT_I64(n, 2);
+        if (h && n == 2) {
+            ASSERT_I64(h[0].from, D(2026, 11, 10));
+            ASSERT_I64(h[0].inactive, 1);
+            ASSERT_I64(h[0].line, 2);
+            ASSERT_I64(h[0].from_recipients, 0);
+            ASSERT_I64(h[1].from, D(2026, 11, 20));
+            ASSERT_I64(h[1].inactive, 0);
+            ASSERT_I64(h[1].line, 4);
+        }
+        h = master_esp_history(&m, r2, &n);
+        ASSERT_I64(n, 4);
+        if (h && n == 4) {   /* date order: recipients.csv 10-01, lines 3, 6, 5 */
+            ASSERT_I64(h[0].from, D(2026, 10, 1));
+            ASSERT_I64(h[0].from_recipients, 1);
+            ASSERT_I64(h[0].line, 3);
+            ASSERT_I64(h[1].line, 3);
+            ASSERT_I64(h[1].from_recipients, 0);
+            ASSERT_I64(h[2].line, 6);
+            ASSERT_I64(h[3].line, 5);
+        }
+        /* R1: active before the first change; inactive from 11-10; active again from 11-20 */
+        EXPECT_STATUS(&m, r1, D(2026, 11, 9), 0, CAL_NONE);
+        EXPECT_STATUS(&m, r1, D(2026, 11, 10), 1, D(2026, 11, 10));
+        EXPECT_STATUS(&m, r1, D(2026, 11, 11), 1, D(2026, 11, 10));
+        EXPECT_STATUS(&m, r1, D(2026, 11, 19), 1, D(2026, 11, 10));
+        EXPECT_STATUS(&m, r1, D(2026, 11, 20), 0, D(2026, 11, 20));
+        EXPECT_STATUS(&m, r1, D(2026, 11, 21), 0, D(2026, 11, 20));
+        /* R2: esp_inactivated_on 10-01, active 11-17, inactive 12-01 and again 12-05 */
+        EXPECT_STATUS(&m, r2, D(2026, 9, 30), 0, CAL_NONE);
+        EXPECT_STATUS(&m, r2, D(2026, 10, 1), 1, D(2026, 10, 1));
+        EXPECT_STATUS(&m, r2, D(2026, 10, 2), 1, D(2026, 10, 1));
+        EXPECT_STATUS(&m, r2, D(2026, 11, 16), 1, D(2026, 10, 1));
+        EXPECT_STATUS(&m, r2, D(2026, 11, 17), 0, D(2026, 11, 17));
+        EXPECT_STATUS(&m, r2, D(2026, 11, 18), 0, D(2026, 11, 17));
+        EXPECT_STATUS(&m, r2, D(2026, 11, 30), 0, D(2026, 11, 17));
+        EXPECT_STATUS(&m, r2, D(2026, 12, 1), 1, D(2026, 12, 1));
+        EXPECT_STATUS(&m, r2, D(2026, 12, 4), 1, D(2026, 12, 1));
+        EXPECT_STATUS(&m, r2, D(2026, 12, 5), 1, D(2026, 12, 1));   /* the repeat: still since 12-01 */
+        EXPECT_STATUS(&m, r2, D(2026, 12, 6), 1, D(2026, 12, 1));
+        /* an index out of range has no history: active */
+        CU_ASSERT_PTR_NULL(master_esp_history(&m, 2, &n));
+        ASSERT_I64(n, 0);
+        CU_ASSERT_PTR_NULL(master_esp_history(&m, -1, &n));
+        EXPECT_STATUS(&m, -1, D(2026, 12, 1), 0, CAL_NONE);
+    }
+    master_free(&m);
+    tu_rmtree(dir);
+
+    /* changes the day before and the day after esp_inactivated_on (2026-10-01) are allowed */
+    rc = load_with_esp(dir, sizeof dir, "recipient_id,status,from_date\nR2,inactive,2026-09-30\nR2,active,2026-10-02\n",
+                       0, &m, files, err, sizeof err);
+    ASSERT_I64(rc, 0);
+    ASSERT_STR(err, "");
+    if (rc == 0) {
+        int32_t r2 = ids_find(&m.recipient_ids, "R2", 2);
+        EXPECT_STATUS(&m, r2, D(2026, 9, 29), 0, CAL_NONE);
+        EXPECT_STATUS(&m, r2, D(2026, 9, 30), 1, D(2026, 9, 30));
+        EXPECT_STATUS(&m, r2, D(2026, 10, 1), 1, D(2026, 9, 30));
+        EXPECT_STATUS(&m, r2, D(2026, 10, 2), 0, D(2026, 10, 2));
+    }
+    master_free(&m);
+    tu_rmtree(dir);
+
+    /* an active change before any inactivation changes nothing: active, never inactivated */
+    rc = load_with_esp(dir, sizeof dir, "recipient_id,status,from_date\nR1,active,2026-11-01\nR1,inactive,2026-11-10\n"
+                       "R1,active,2026-11-20\nR1,active,2026-11-25\n", 0, &m, files, err, sizeof err);
+    ASSERT_I64(rc, 0);
+    if (rc == 0) {
+        int32_t r1 = ids_find(&m.recipient_ids, "R1", 2);
+        EXPECT_STATUS(&m, r1, D(2026, 10, 31), 0, CAL_NONE);
+        EXPECT_STATUS(&m, r1, D(2026, 11, 1), 0, CAL_NONE);
+        EXPECT_STATUS(&m, r1, D(2026, 11, 9), 0, CAL_NONE);
+        EXPECT_STATUS(&m, r1, D(2026, 11, 10), 1, D(2026, 11, 10));
+        EXPECT_STATUS(&m, r1, D(2026, 11, 20), 0, D(2026, 11, 20));
+        EXPECT_STATUS(&m, r1, D(2026, 11, 25), 0, D(2026, 11, 20));   /* the repeat: still since 11-20 */
+        EXPECT_STATUS(&m, r1, D(2026, 11, 26), 0, D(2026, 11, 20));
+    }
+    master_free(&m);
+    tu_rmtree(dir);
+
+    /* a header only: no change, R2 keeps its esp_inactivated_on */
+    rc = load_with_esp(dir, sizeof dir, "recipient_id,status,from_date\n", 0, &m, files, err, sizeof err);
+    ASSERT_I64(rc, 0);
+    if (rc == 0) {
+        ASSERT_I64(files[LOAD_ESP_HISTORY].present, 1);
+        ASSERT_I64(m.esp_changes.n, 1);
+    }
+    master_free(&m);
+    tu_rmtree(dir);
+}
+
+/* Loads the valid directory plus esp_history.csv = content; expects failure with an
+ * error that starts with "DIR/" + prefix. */
+static void expect_esp_error(int line, const char *content, const char *prefix)
+{
+    char dir[64], err[1024] = "", want[1200];
+    masters m;
+    load_file files[LOAD_NFILES];
+    int rc = load_with_esp(dir, sizeof dir, content, 0, &m, files, err, sizeof err);
+    tu_assert_i64(rc, -1, line, __FILE__, "load_masters(...)");
+    snprintf(want, sizeof want, "%s/%s", dir, prefix);
+    tu_assert_prefix(err, want, line, __FILE__, "err");
+    master_free(&m);
+    tu_rmtree(dir);
+}
+
+#define EXPECT_ESP_ERROR(content, prefix) expect_esp_error(__LINE__, content, prefix)
+#define ESP_HEADER "recipient_id,status,from_date\n"
+
+static void test_esp_history_errors(void)
+{
+    EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive,2026-11-10\nR9,inactive,2026-11-10\n",
+                     "esp_history.csv:3: recipient_id: R9 is not in recipients.csv");
+    EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive,2026-11-10\n-R1,inactive,2026-11-11\n",
+                     "esp_history.csv:3: recipient_id: id starts with '-'");
+    EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive,2026-11-10\nR1,Active,2026-11-20\n",
+                     "esp_history.csv:3: status: expected inactive or active (Active)");
+    EXPECT_ESP_ERROR(ESP_HEADER "R1,reactivated,2026-11-10\n",
+                     "esp_history.csv:2: status: expected inactive or active (reactivated)");
+    EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive,2026-11-10\nR1,active,\n", "esp_history.csv:3: from_date: empty date");
+    EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive,2026-11-10\nR1,active,2026-11-31\n",
+                     "esp_history.csv:3: from_date: no such calendar date (2026-11-31)");
+    EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive,11/20/2026\n",
+                     "esp_history.csv:2: from_date: not a date (YYYY-MM-DD) (11/20/2026)");
+    /* two changes of one recipient on one date, whatever the statuses: reported on the later line */
+    EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive,2026-11-10\nR2,active,2026-11-17\nR1,active,2026-11-10\n",
+                     "esp_history.csv:4: from_date: recipient R1 already has an ESP status change on 2026-11-10 on "
+                     "line 2");
+    EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive,2026-11-10\nR1,inactive,2026-11-10\n",
+                     "esp_history.csv:3: from_date: recipient R1 already has an ESP status change on 2026-11-10 on "
+                     "line 2");
+    /* two such pairs: the one whose second row comes first in the file is named */
+    EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive,2026-11-10\nR2,active,2026-11-17\nR2,inactive,2026-11-17\n"
+                                "R1,active,2026-11-10\n",
+                     "esp_history.csv:4: from_date: recipient R2 already has an ESP status change on 2026-11-17 on "
+                     "line 3");
+    /* the date of the recipient's esp_inactivated_on (R2: 2026-10-01, recipients.csv line 3) */
+    EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive,2026-11-10\nR2,active,2026-10-01\n",
+                     "esp_history.csv:3: from_date: recipient R2 was inactivated on 2026-10-01 in recipients.csv "
+                     "(esp_inactivated_on, line 3): one ESP status change per recipient and date");
+    EXPECT_ESP_ERROR(ESP_HEADER "R2,inactive,2026-10-01\n",
+                     "esp_history.csv:2: from_date: recipient R2 was inactivated on 2026-10-01 in recipients.csv");
+    EXPECT_ESP_ERROR("recipient_id,status\nR1,inactive\n", "esp_history.csv:1: missing required column from_date");
+    EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive\n", "esp_history.csv:2: row: has 2 fields, the header has 3");
 }
 
 /* Loads a copy of the valid directory with file `which` replaced; expects failure with an
@@ -709,6 +928,8 @@ int test_load_register(void)
         {"load_masters: optional files, gzip", test_optional_files},
         {"load_masters: master file errors", test_master_errors},
         {"load_masters: parameter errors", test_parameter_errors},
+        {"load_masters: esp_history.csv", test_esp_history},
+        {"load_masters: esp_history.csv errors", test_esp_history_errors},
         {"tsread_parse: each exception in order", test_tsread},
         {"tsread_parse: columns by name", test_tsread_columns},
     };
