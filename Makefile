@@ -27,7 +27,7 @@ MAIN_OBJ    := $(BUILD)/formats/main.o
 TEST_SRC    := $(wildcard tests/test_*.c)
 TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC) tests/unit_main.c)
 
-.PHONY: all bench run test unit scenarios generated state-tests command-tests fixtures-check demo-snapshot clean install deps
+.PHONY: all bench run test unit scenarios generated state-tests cron-tests command-tests fixtures-check demo-snapshot clean install deps
 
 all: payrun
 
@@ -113,6 +113,10 @@ generated: payrun $(BUILD)/check_invariants $(BUILD)/gen
 state-tests: payrun $(BUILD)/gen
 	sh tests/state.sh
 
+# docs/payrun.cron: a valid /etc/cron.d file whose command, run as cron runs it, is silent twice.
+cron-tests: payrun
+	sh tests/cron.sh
+
 # payrun diff, whatif, explain; each deduction parameter moves exactly its paychecks.
 command-tests: payrun
 	sh tests/commands.sh
@@ -132,7 +136,7 @@ demo-snapshot: payrun
 	mkdir -p fixtures/demo/expected
 	cp $(BUILD)/demo-snap/paychecks.csv $(BUILD)/demo-snap/exceptions.csv fixtures/demo/expected/
 
-test: unit scenarios generated state-tests command-tests hardening-tests
+test: unit scenarios generated state-tests cron-tests command-tests hardening-tests
 
 install: payrun
 	install -d $(DESTDIR)$(PREFIX)/bin

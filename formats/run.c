@@ -273,9 +273,14 @@ static int check_base(night *n)
     const run_options *o = n->o;
     char err[1024];
     if (o->commit && n->base != n->st.newest) {
+        char later[64];
+        if (n->base + 1 == n->st.newest)
+            snprintf(later, sizeof later, "generation %d", n->st.newest);
+        else
+            snprintf(later, sizeof later, "generations %d to %d", n->base + 1, n->st.newest);
         fprintf(stderr, "payrun run: --from-generation %d --commit: generation %d is not the newest (%d); committing "
-                "it would pay again the timesheets paid by generations %d to %d. Reprocess without --commit to "
-                "compare\n", n->base, n->base, n->st.newest, n->base + 1, n->st.newest);
+                "it would pay again the timesheets paid by %s. Reprocess without --commit to compare\n", n->base,
+                n->base, n->st.newest, later);
         return EXIT_USAGE;
     }
     if (n->base == 0 || o->allow_earlier_run_date)

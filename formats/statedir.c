@@ -44,8 +44,9 @@ static void gen_name(int gen, const char *file, char *out, size_t n)
 
 /* ---- lock ---- */
 
-/* Takes the exclusive lock (fcntl, released by the kernel when the process dies)
- * and writes the holder's pid and start time into the lock file. */
+/* Takes the exclusive lock (fcntl, released by the kernel when the process dies).
+ * Nothing is written: the holder's pid comes from F_GETLK and its start time from
+ * /proc, so a night that turns out to be committed already touches no file. */
 static int take_lock(state_dir *s, char *err, size_t errlen)
 {
     int fd = openat(s->dfd, LOCK_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
@@ -55,33 +56,19 @@ static int take_lock(state_dir *s, char *err, size_t errlen)
     struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
     if (fcntl(fd, F_SETLK, &fl) != 0) {
         struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-        char holder[256] = "";
+        char holder[128] = "holder unknown";
         if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK) {
-            char text[200] = "";
-            ssize_t n = pread(fd, text, sizeof text - 1, 0);
-            text[n > 0 ? n : 0] = '\0';
-            text[strcspn(text, "\n")] = '\0';
-            char pid[32];
-            snprintf(pid, sizeof pid, "pid %ld,", (long)who.l_pid);
-            /* the file names the holder when the holder wrote it (a reader does not) */
-            if (strncmp(text, pid, strlen(pid)) == 0)
-                snprintf(holder, sizeof holder, "%s", text);
-            else
-                snprintf(holder, sizeof holder, "pid %ld", (long)who.l_pid);
+            char proc[64];
+            struct stat st;
+            struct tm tm;
+            snprintf(proc, sizeof proc, "/proc/%ld", (long)who.l_pid);
+            int n = snprintf(holder, sizeof holder, "pid %ld", (long)who.l_pid);
+            if (stat(proc, &st) == 0 && localtime_r(&st.st_mtime, &tm))
+                snprintf(holder + n, sizeof holder - (size_t)n, ", started %04d-%02d-%02d %02d:%02d:%02d",
+                         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
         }
         close(fd);
-        return errf(err, errlen, STATE_LOCKED, "state %s is locked by another run (%s)", s->dir,
-                    holder[0] ? holder : "holder unknown");
-    }
-    char line[128];
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    int n = snprintf(line, sizeof line, "pid %ld, started %04d-%02d-%02d %02d:%02d:%02d\n", (long)getpid(),
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, line, (size_t)n, 0) != n) {
-        close(fd);
-        return errf(err, errlen, STATE_ERROR, "%s/%s: cannot write the lock: %s", s->dir, LOCK_NAME, strerror(errno));
+        return errf(err, errlen, STATE_LOCKED, "state %s is locked by another run (%s)", s->dir, holder);
     }
     s->lock_fd = fd;
     return 0;
