@@ -93,6 +93,7 @@ DEMO_OUT := $(BUILD)/demo-out
 run: payrun
 	./payrun check --data fixtures/demo --run-date $(DEMO_RUN_DATE) fixtures/demo/timesheets-2026-11.csv
 	@echo
+	@rm -rf $(DEMO_OUT)    # payrun never writes into a directory holding a run's outputs
 	./payrun run --data fixtures/demo --out $(DEMO_OUT) --run-date $(DEMO_RUN_DATE) --verbose \
 	    fixtures/demo/timesheets-2026-11.csv
 	@echo "--- $(DEMO_OUT)/summary.json"; cat $(DEMO_OUT)/summary.json
@@ -125,12 +126,14 @@ command-tests: payrun
 fixtures-check: payrun
 	@REVIEW=1 sh tests/run_scenarios.sh
 	@echo "== demo (against the review snapshot fixtures/demo/expected)"
+	@rm -rf $(BUILD)/demo-check
 	@./payrun run --data fixtures/demo --out $(BUILD)/demo-check --run-date $(DEMO_RUN_DATE) \
 	    fixtures/demo/timesheets-2026-11.csv
 	@./payrun diff --quiet fixtures/demo/expected $(BUILD)/demo-check | sed 's/^/   /'; true
 
 # Replace the demo's review snapshot after a rule change was reviewed and accepted.
 demo-snapshot: payrun
+	rm -rf $(BUILD)/demo-snap
 	./payrun run --data fixtures/demo --out $(BUILD)/demo-snap --run-date $(DEMO_RUN_DATE) \
 	    fixtures/demo/timesheets-2026-11.csv
 	mkdir -p fixtures/demo/expected

@@ -21,16 +21,20 @@ int fsafe_mkdirs(const char *path)
         return -1;
     }
     memcpy(p, path, n + 1);
+    while (n > 1 && p[n - 1] == '/')
+        p[--n] = '\0';
+    int created = 0;
     for (size_t i = 1; i <= n; i++) {
         if (p[i] != '/' && p[i] != '\0')
             continue;
         char c = p[i];
         p[i] = '\0';
-        if (mkdir(p, 0700) != 0 && errno != EEXIST)
+        created = mkdir(p, 0700) == 0;
+        if (!created && errno != EEXIST)
             return -1;
         p[i] = c;
     }
-    return 0;
+    return created;
 }
 
 int fsafe_open_dir(const char *path)

@@ -5,7 +5,8 @@
 #include <stddef.h>
 
 /* Creates path and any missing parents as directories (mode 0700), as mkdir -p
- * does. Returns 0 (also when it existed), or -1 with errno set. */
+ * does. Returns 1 when this call created path itself, 0 when it existed already,
+ * or -1 with errno set. */
 int fsafe_mkdirs(const char *path);
 
 /* Opens the directory path for *at calls. The last component is never followed

@@ -142,9 +142,10 @@ int out_claim(out_set *o, const char *dir, char *err, size_t errlen)
     snprintf(o->dir, sizeof o->dir, "%s", dir);
     struct stat st;
     if (lstat(dir, &st) != 0) {
-        if (errno != ENOENT || fsafe_mkdirs(dir) != 0)
+        int made = errno == ENOENT ? fsafe_mkdirs(dir) : -1;
+        if (made < 0)
             return errfmt(err, errlen, OUT_ERROR, "%s: cannot create the output directory: %s", dir, strerror(errno));
-        o->created = 1;
+        o->created = made;  /* 0: another process made it meanwhile, so its contents are checked */
     }
     o->dfd = fsafe_open_dir(dir);
     if (o->dfd < 0 || fstat(o->dfd, &st) != 0) {

@@ -403,7 +403,7 @@ int state_init(const char *dir, int *verified, char *err, size_t errlen)
     state_dir s;
     struct stat st;
     *verified = -1;
-    if (lstat(dir, &st) != 0 && (errno != ENOENT || fsafe_mkdirs(dir) != 0))
+    if (lstat(dir, &st) != 0 && (errno != ENOENT || fsafe_mkdirs(dir) < 0))
         return errf(err, errlen, STATE_ERROR, "%s: cannot create the state directory: %s", dir, strerror(errno));
     int rc = open_dir(&s, dir, err, errlen);
     if (rc == STATE_NOT_A_STATE)
