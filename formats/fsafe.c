@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -128,4 +129,39 @@ const char *fsafe_strerror(int e)
     if (e == ELOOP)
         return "is a symbolic link (payrun does not follow links here)";
     return strerror(e);
+}
+
+DIR *fsafe_opendir(int dfd)
+{
+    int fd = dup(dfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d && fd >= 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    if (d)
+        rewinddir(d);   /* the duplicate shares dfd's position */
+    return d;
+}
+
+FILE *fsafe_fopen_read(int dfd, const char *name)
+{
+    int fd = fsafe_open_read(dfd, name);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!f && fd >= 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
+}
+
+int fsafe_errf(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return code;
 }

@@ -2,7 +2,9 @@
 #ifndef PAYRUN_FSAFE_H
 #define PAYRUN_FSAFE_H
 
+#include <dirent.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Creates path and any missing parents as directories (mode 0700), as mkdir -p
  * does. Returns 1 when this call created path itself, 0 when it existed already,
@@ -39,6 +41,17 @@ int fsafe_rename(int fromdfd, const char *from, int todfd, const char *to, const
  * generation). A symlink, or an entry that is not a regular file, is not followed
  * and stops it: -1 with errno ELOOP or ENOTEMPTY. Returns 0 (also when name is gone). */
 int fsafe_remove_tree(int dfd, const char *name);
+
+/* A directory stream over dfd (a duplicate: dfd stays open). Returns NULL with errno. */
+DIR *fsafe_opendir(int dfd);
+
+/* Opens the regular file name in dfd as a stdio stream for reading (not through a
+ * link). Returns NULL with errno set. */
+FILE *fsafe_fopen_read(int dfd, const char *name);
+
+/* Formats a message into err (capacity errlen) and returns code: the error-return
+ * idiom of the state and output modules. */
+int fsafe_errf(char *err, size_t errlen, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* A reason for errno in the messages of these calls: ELOOP reads "is a symbolic
  * link (payrun does not follow links here)". */

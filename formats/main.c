@@ -407,6 +407,17 @@ usage:
     return -EXIT_USAGE;
 }
 
+/* What run, whatif and explain check alike, then their timesheet files (as
+ * timesheet_files). Returns the count, or -exit code with the reason on stderr. */
+static int night_files(const command *cmd, const options *o, char ***files)
+{
+    if (o->from_generation >= 0 && !o->state) {
+        fprintf(stderr, "payrun %s: --from-generation needs --state DIR\n", cmd->name);
+        return -EXIT_USAGE;
+    }
+    return timesheet_files(cmd, o->args, o->nargs, files);
+}
+
 static void free_files(char **f, int n)
 {
     for (int i = 0; i < n; i++)
@@ -568,14 +579,10 @@ static int cmd_run(const command *cmd, int argc, char **argv)
         fprintf(stderr, "payrun run: --commit goes with --from-generation\n");
         rc = EXIT_USAGE;
     }
-    if (rc == 0 && o.from_generation >= 0 && !o.state) {
-        fprintf(stderr, "payrun run: --from-generation needs --state DIR\n");
-        rc = EXIT_USAGE;
-    }
     if (rc != 0)
         return rc < 0 ? EXIT_OK : rc;
     char **files;
-    int nfiles = timesheet_files(cmd, o.args, o.nargs, &files);
+    int nfiles = night_files(cmd, &o, &files);
     if (nfiles < 0)
         return -nfiles;
     run_options ro = {.data = o.data, .out = o.out, .run_date = o.run_date, .gzip = o.gzip, .verbose = o.verbose,
@@ -670,14 +677,10 @@ static int cmd_whatif_explain(const command *cmd, int argc, char **argv)
         fprintf(stderr, "payrun %s: at least one timesheet file is required\n", cmd->name);
         rc = EXIT_USAGE;
     }
-    if (rc == 0 && o.from_generation >= 0 && !o.state) {
-        fprintf(stderr, "payrun %s: --from-generation needs --state DIR\n", cmd->name);
-        rc = EXIT_USAGE;
-    }
     if (rc != 0)
         return rc < 0 ? EXIT_OK : rc;
     char **files;
-    int nfiles = timesheet_files(cmd, o.args, o.nargs, &files);
+    int nfiles = night_files(cmd, &o, &files);
     if (nfiles < 0)
         return -nfiles;
     run_options ro = {.data = o.data, .run_date = o.run_date, .state = o.state, .from_generation = o.from_generation,

@@ -41,15 +41,7 @@ static int is_tmp_name(const char *name)
     return 0;
 }
 
-static int errfmt(char *err, size_t errlen, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int errfmt(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
+#define errfmt fsafe_errf
 
 /* Reads .payrun-commit of dfd: the state path and generation that own the
  * temporary files. Returns 1 when read, 0 when there is none, -1 when unreadable. */
@@ -93,11 +85,8 @@ int out_state_holds(const char *state_path, int gen)
  * of a run that did not commit (removed here) may be there. */
 static int check_contents(out_set *o, char *err, size_t errlen)
 {
-    int fd = dup(o->dfd);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    DIR *d = fsafe_opendir(o->dfd);
     if (!d) {
-        if (fd >= 0)
-            close(fd);
         return errfmt(err, errlen, OUT_ERROR, "%s: cannot read: %s", o->dir, strerror(errno));
     }
     struct dirent *e;

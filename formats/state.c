@@ -18,17 +18,11 @@
 #include "digits.h"
 #include "fault.h"
 #include "field.h"
+#include "fsafe.h"
 
 #define LEDGER_MAGIC "payrun-ledger 1"
 
-static int errf(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
+#define errf fsafe_errf
 
 /* ---- the counter tables, described once for writing and reading ---- */
 

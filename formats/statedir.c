@@ -24,15 +24,7 @@
 #define MANIFEST_MAGIC_V1 "payrun-manifest 1"
 #define MANIFEST_MAGIC "payrun-manifest 2"
 
-static int errf(char *err, size_t errlen, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int errf(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
+#define errf fsafe_errf
 
 static void gen_name(int gen, const char *file, char *out, size_t n)
 {
@@ -89,13 +81,9 @@ int state_read_manifest(const state_dir *s, int gen, state_manifest *m, char *er
 {
     char name[64], line[8400];
     gen_name(gen, "manifest.txt", name, sizeof name);
-    int fd = fsafe_open_read(s->dfd, name);
-    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-    if (!f) {
-        if (fd >= 0)
-            close(fd);
+    FILE *f = fsafe_fopen_read(s->dfd, name);
+    if (!f)
         return errf(err, errlen, STATE_ERROR, "%s/%s: cannot read: %s", s->dir, name, fsafe_strerror(errno));
-    }
     memset(m, 0, sizeof *m);
     m->run_date = CAL_NONE;
     int ok = fgets(line, sizeof line, f) != NULL;
@@ -170,13 +158,9 @@ static int manifest_inputs_match(const state_dir *s, int gen, state_input *in, i
 {
     char name[64], line[8400];
     gen_name(gen, "manifest.txt", name, sizeof name);
-    int fd = fsafe_open_read(s->dfd, name);
-    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-    if (!f) {
-        if (fd >= 0)
-            close(fd);
+    FILE *f = fsafe_fopen_read(s->dfd, name);
+    if (!f)
         return 0;
-    }
     /* two passes: roles and sizes first (cheap), then the SHA-256 of each file */
     int match = 1, k;
     for (int pass = 0; pass < 2 && match; pass++) {
@@ -230,14 +214,9 @@ int state_find_night(const state_dir *s, cal_date run_date, state_input *in, int
  * A generation name that is not a directory (a planted symlink) is an error. */
 static int scan_generations(state_dir *s, int clean, char *err, size_t errlen)
 {
-    int fd = dup(s->dfd);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (!d) {
-        if (fd >= 0)
-            close(fd);
+    DIR *d = fsafe_opendir(s->dfd);
+    if (!d)
         return errf(err, errlen, STATE_ERROR, "%s: cannot read: %s", s->dir, strerror(errno));
-    }
-    rewinddir(d);
     struct dirent *e;
     int rc = 0;
     s->newest = 0;
@@ -378,13 +357,9 @@ static int verify_generations(state_dir *s, char *err, size_t errlen)
 /* What may be in a directory that state init upgrades: the lock, generations. */
 static int upgradable(state_dir *s, char *err, size_t errlen)
 {
-    int fd = dup(s->dfd);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (!d) {
-        if (fd >= 0)
-            close(fd);
+    DIR *d = fsafe_opendir(s->dfd);
+    if (!d)
         return errf(err, errlen, STATE_ERROR, "%s: cannot read: %s", s->dir, strerror(errno));
-    }
     struct dirent *e;
     int rc = 0, g;
     char extra;
@@ -542,13 +517,9 @@ int state_list(const state_dir *s, char *err, size_t errlen)
     for (int g = 1; g <= s->newest; g++) {
         char name[64], line[8400];
         gen_name(g, "manifest.txt", name, sizeof name);
-        int fd = fsafe_open_read(s->dfd, name);
-        FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-        if (!f) {
-            if (fd >= 0)
-                close(fd);
+        FILE *f = fsafe_fopen_read(s->dfd, name);
+        if (!f)
             continue;
-        }
         printf("generation %d\n", g);
         if (!fgets(line, sizeof line, f) || strncmp(line, "payrun-manifest ", 16) != 0) {
             fclose(f);
