@@ -396,15 +396,16 @@ uint32_t csvw_content_crc(csvw *w)
     return (uint32_t)crc32(w->crc32, w->buf, (uInt)w->used);
 }
 
-int csvw_close(csvw *w)
+/* Flushes everything and stops the writer thread; with sync, fsyncs and closes fd. */
+static int finish(csvw *w, int sync)
 {
     flush_buf(w, 1);
     stop_writer(w);
     if (w->gzip)
         deflateEnd(&w->z);
-    if (!w->failed && fsafe_fsync(w->fd, w->sync_point ? w->sync_point : "fsync-file") != 0)
+    if (sync && !w->failed && fsafe_fsync(w->fd, w->sync_point ? w->sync_point : "fsync-file") != 0)
         w->failed = errno;
-    if (close(w->fd) != 0 && !w->failed)
+    if (sync && close(w->fd) != 0 && !w->failed)
         w->failed = errno;
     free(w->buf);
     free(w->zbuf);
@@ -415,6 +416,9 @@ int csvw_close(csvw *w)
     }
     return 0;
 }
+
+int csvw_close(csvw *w) { return finish(w, 1); }
+int csvw_finish_stream(csvw *w) { return finish(w, 0); }
 
 void csvw_abort(csvw *w)
 {

@@ -74,6 +74,9 @@ uint32_t csvw_content_crc(csvw *w);
 /* Flushes, finishes the gzip stream, fsyncs and closes. Returns 0, or -1 with errno
  * set when any write so far failed (the file is then incomplete: the caller removes it). */
 int csvw_close(csvw *w);
+/* The same for a stream that is not a file of its own (standard output): flushes,
+ * but neither fsyncs nor closes the descriptor. Returns 0, or -1 with errno. */
+int csvw_finish_stream(csvw *w);
 /* Closes without flushing (after a failure elsewhere). */
 void csvw_abort(csvw *w);
 

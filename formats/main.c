@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cal.h"
 #include "csvr.h"
@@ -96,13 +97,18 @@ static const char usage_state[] =
     "usage: payrun state init --state DIR\n"
     "       payrun state list --state DIR\n"
     "       payrun state show --state DIR [--generation N] (--provider ID | --recipient ID)\n"
+    "       payrun state verify --state DIR\n"
+    "       payrun state dump --state DIR [--generation N]\n"
     "\n"
     "init: make DIR a payrun state (created 0700 when missing; a state written before\n"
     "the marker existed is verified and marked). list: every generation with its run\n"
     "date, base generation, counts and inputs (SHA-256). show: the ledger counters of one\n"
     "provider or recipient in the newest generation (or N): workweek and monthly hours,\n"
-    "dues, share of cost, FICA and SDI wages, BUPS hours, violations. list and show\n"
-    "write nothing and work on a read-only state. See docs/state.md.\n";
+    "dues, share of cost, FICA and SDI wages, BUPS hours, violations. verify: every\n"
+    "generation's manifest and ledger checksum (exit 0 healthy, 2 damaged, naming the\n"
+    "file). dump: the ledger of the newest generation (or N) as text (ledger.txt\n"
+    "version 1) on standard output. list, show, verify and dump write nothing and work\n"
+    "on a read-only state. See docs/state.md.\n";
 
 static const char usage_diff[] =
     "usage: payrun diff [--csv FILE] [--quiet] OUT_A OUT_B\n"
@@ -166,6 +172,8 @@ static const struct option run_opts[] = {
 static const struct option check_opts[] = {O_DATA, O_RUN_DATE, O_HELP, O_END};
 static const struct option state_init_opts[] = {O_STATE, O_HELP, {"verbose", no_argument, NULL, OPT_VERBOSE}, O_END};
 static const struct option state_list_opts[] = {O_STATE, O_HELP, O_END};
+static const struct option state_dump_opts[] = {O_STATE, O_HELP, {"generation", required_argument, NULL, OPT_GENERATION},
+                                                O_END};
 static const struct option state_show_opts[] = {
     O_STATE, O_HELP,
     {"generation", required_argument, NULL, OPT_GENERATION},
@@ -195,7 +203,8 @@ typedef struct {
 static const command commands[] = {
     {"run", run_opts, usage_run},           {"check", check_opts, usage_check},
     {"state init", state_init_opts, usage_state}, {"state list", state_list_opts, usage_state},
-    {"state show", state_show_opts, usage_state}, {"whatif", whatif_opts, usage_whatif},
+    {"state show", state_show_opts, usage_state}, {"state verify", state_list_opts, usage_state},
+    {"state dump", state_dump_opts, usage_state}, {"whatif", whatif_opts, usage_whatif},
     {"explain", explain_opts, usage_explain}, {"diff", diff_opts, usage_diff},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
@@ -635,8 +644,23 @@ static int cmd_state(int argc, char **argv)
     }
     state_dir st;
     int r = state_open(&st, o.state, STATE_READ, err, sizeof err);
-    if (r == 0 && !show)
+    if (r == 0 && strcmp(cmd->name, "state list") == 0)
         r = state_list(&st, err, sizeof err);
+    if (r == 0 && strcmp(cmd->name, "state verify") == 0) {
+        int checked;
+        r = state_verify(&st, &checked, err, sizeof err);
+        if (r == 0)
+            printf("state %s: %d generation%s verified, healthy\n", o.state, checked, checked == 1 ? "" : "s");
+    }
+    if (r == 0 && strcmp(cmd->name, "state dump") == 0) {
+        int gen = o.from_generation >= 0 ? o.from_generation : st.newest;
+        if (gen > st.newest || gen < 1) {
+            snprintf(err, sizeof err, "no generation %d in %s (newest %d)", gen, o.state, st.newest);
+            r = STATE_NO_GENERATION;
+        } else {
+            r = state_dump(&st, gen, STDOUT_FILENO, err, sizeof err);
+        }
+    }
     if (r == 0 && show) {
         int gen = o.from_generation >= 0 ? o.from_generation : st.newest;
         ids_table none = {0};

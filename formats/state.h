@@ -108,6 +108,16 @@ int state_mark_published(const state_dir *s, int gen, char *err, size_t errlen);
 /* Whether generation gen's outputs were published. */
 int state_is_published(const state_dir *s, int gen);
 
+/* `payrun state verify`: every generation's manifest reads, its ledger passes its
+ * checksum and parses whole, and its base comes before it. *checked gets how many
+ * generations were verified. Returns 0, or STATE_DAMAGED naming the file and the
+ * generation (STATE_ERROR, STATE_NO_MEMORY). */
+int state_verify(const state_dir *s, int *checked, char *err, size_t errlen);
+
+/* `payrun state dump`: the ledger of generation gen in its text form (ledger.txt
+ * version 1) on descriptor fd. Returns 0 or a STATE_* code with err set. */
+int state_dump(const state_dir *s, int gen, int fd, char *err, size_t errlen);
+
 /* Unlocks and closes. */
 void state_close(state_dir *s);
 

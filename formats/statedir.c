@@ -329,9 +329,9 @@ int state_open(state_dir *s, const char *dir, state_access access, char *err, si
     return rc;
 }
 
-/* Verifies every generation of a state written before the marker existed. */
-static int verify_generations(state_dir *s, char *err, size_t errlen)
+int state_verify(const state_dir *s, int *checked, char *err, size_t errlen)
 {
+    *checked = 0;
     for (int g = 1; g <= s->newest; g++) {
         char name[64];
         struct stat st;
@@ -350,8 +350,35 @@ static int verify_generations(state_dir *s, char *err, size_t errlen)
         ledger_free(&lg);
         if (rc != 0)
             return rc;
+        if (m.base >= g)
+            return errf(err, errlen, STATE_DAMAGED, "%s/gen-%06d/manifest.txt: base generation %d is not before "
+                        "generation %d", s->dir, g, m.base, g);
+        ++*checked;
     }
     return 0;
+}
+
+int state_dump(const state_dir *s, int gen, int fd, char *err, size_t errlen)
+{
+    ids_table none = {0};
+    ledger lg;
+    csvw w;
+    if (ledger_init(&lg, &none, &none, &none) != 0)
+        return errf(err, errlen, STATE_NO_MEMORY, "out of memory");
+    int rc = state_load(s, gen, &lg, err, errlen);
+    if (rc == 0 && csvw_open_fd(&w, fd, 0) != 0)
+        rc = errf(err, errlen, STATE_NO_MEMORY, "out of memory");
+    else if (rc == 0) {
+        w.sync_point = NULL;
+        if (state_write_ledger(&w, &lg, gen) != 0) {
+            csvw_abort(&w);
+            rc = errf(err, errlen, STATE_NO_MEMORY, "out of memory");
+        } else if (csvw_finish_stream(&w) != 0) {
+            rc = errf(err, errlen, STATE_ERROR, "standard output: write failed: %s", strerror(errno));
+        }
+    }
+    ledger_free(&lg);
+    return rc;
 }
 
 /* What may be in a directory that state init upgrades: the lock, generations. */
@@ -393,6 +420,7 @@ int state_init(const char *dir, int *verified, char *err, size_t errlen)
         state_close(&s);
         return rc;
     }
+    int checked;
     int fd = openat(s.dfd, LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
         rc = errf(err, errlen, STATE_ERROR, "%s/%s: cannot create the lock: %s", dir, LOCK_NAME, fsafe_strerror(errno));
@@ -401,7 +429,7 @@ int state_init(const char *dir, int *verified, char *err, size_t errlen)
     }
     close(fd);
     if ((rc = take_lock(&s, err, errlen)) == 0 && (rc = scan_generations(&s, 0, err, errlen)) == 0 &&
-        (rc = verify_generations(&s, err, errlen)) == 0) {
+        (rc = state_verify(&s, &checked, err, errlen)) == 0) {
         /* the marker: written whole under a temporary name, then renamed */
         unlinkat(s.dfd, ".payrun-state.tmp", 0);
         fd = fsafe_create(s.dfd, ".payrun-state.tmp");

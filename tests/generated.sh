@@ -32,6 +32,9 @@ done
 "$PAYRUN" state init --state st2
 "$PAYRUN" run --threads 1 --data data --state st1 --out out6 --run-date 2026-12-04 timesheets.csv
 "$PAYRUN" run --threads 2 --data data --state st2 --out out7 --run-date 2026-12-04 timesheets.csv
+"$PAYRUN" state dump --state st1 > dump1
+cmp -s dump1 st1/gen-000001/ledger.txt ||
+    { echo "generated: state dump differs from the ledger.txt it read" >&2; exit 1; }
 cmp -s st1/gen-000001/ledger.txt st2/gen-000001/ledger.txt ||
     { echo "generated: --threads 1 and 2 commit different ledgers" >&2; exit 1; }
 # the same file again on that state, on the next day (a ledger of several megabytes

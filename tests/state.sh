@@ -114,6 +114,12 @@ if [ $rc = 2 ] && grep -q "checksum mismatch" "$tmp/dmg.err" && [ ! -e "$tmp/d1/
 else
     fail "damaged state: exit $rc"; cat "$tmp/dmg.err"
 fi
+"$PAYRUN" state verify --state "$tmp/s2" > "$tmp/verify.out" 2>&1 && grep -q "1 generation verified, healthy" "$tmp/verify.out" &&
+    ok "state verify: a healthy state exits 0" || { fail "state verify of a healthy state"; cat "$tmp/verify.out"; }
+"$PAYRUN" state verify --state "$tmp/s3" > "$tmp/verify.out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q "s3/gen-000001/ledger.txt: checksum mismatch" "$tmp/verify.out" &&
+    ok "state verify: a changed ledger is exit 2 naming gen-000001/ledger.txt" || { fail "state verify of a damaged state: exit $rc"; cat "$tmp/verify.out"; }
 cp -r "$tmp/s2" "$tmp/s4"
 head -c 100 "$tmp/s2/gen-000001/ledger.txt" > "$tmp/s4/gen-000001/ledger.txt"
 "$PAYRUN" run --data "$data" --out "$tmp/d2" --state "$tmp/s4" --run-date 2026-12-01 "$tmp/b.csv" 2>"$tmp/trunc.err"
