@@ -49,6 +49,8 @@ static const char *const kind_names[] = {"regular", "catch_up", "special", "writ
 
 static int fatal(rules_engine *e, const char *fmt, ...)
 {
+    if (strncmp(fmt, "out of memory", 13) == 0)
+        e->out_of_memory = 1;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(e->err, sizeof e->err, fmt, ap);

@@ -90,6 +90,7 @@ typedef struct {
     rules_param_set *param_sets;
     size_t nparam_sets, param_sets_cap;
     char err[512];                  /* the fatal error, when a call returns RULES_FATAL */
+    int out_of_memory;              /* that error was an allocation that failed */
 } rules_engine;
 
 #define RULES_FATAL (-1)

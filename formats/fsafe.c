@@ -13,6 +13,23 @@
 
 #include "fault.h"
 
+/* fsyncs the directory that holds path (its entry for path is then durable). */
+static int sync_parent(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsafe_fsync(fd, "fsync-new-dir-parent");
+    close(fd);
+    return rc;
+}
+
 int fsafe_mkdirs(const char *path)
 {
     char p[4096];
@@ -33,6 +50,8 @@ int fsafe_mkdirs(const char *path)
         created = mkdir(p, 0700) == 0;
         if (!created && errno != EEXIST)
             return -1;
+        if (created && sync_parent(p) != 0)
+            return -1;      /* the new entry must last as long as what is committed into it */
         p[i] = c;
     }
     return created;
@@ -104,7 +123,7 @@ int fsafe_remove_tree(int dfd, const char *name)
     while ((e = readdir(d))) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
-        struct stat st;
+        struct stat st = {0};
         if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
             errno = S_ISLNK(st.st_mode) ? ELOOP : ENOTEMPTY;
             rc = -1;

@@ -7,8 +7,9 @@
 #include <stdio.h>
 
 /* Creates path and any missing parents as directories (mode 0700), as mkdir -p
- * does. Returns 1 when this call created path itself, 0 when it existed already,
- * or -1 with errno set. */
+ * does, fsyncing the parent of each directory it creates (fault point
+ * "fsync-new-dir-parent"). Returns 1 when this call created path itself, 0 when it
+ * existed already, or -1 with errno set. */
 int fsafe_mkdirs(const char *path);
 
 /* Opens the directory path for *at calls. The last component is never followed

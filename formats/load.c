@@ -28,6 +28,7 @@ typedef struct {
     int ref_col[2];
     const ids_table *ref_table[2];
     const ids_table *new_ids;       /* the table this file adds its ids to (column 0) */
+    int nomem;                      /* an allocation failed: exit 4, not bad data */
 } loader;
 
 /* The look-ahead of providers.csv and recipients.csv: the slot of the next row's id
@@ -71,7 +72,7 @@ static int bad(loader *l, int col, const char *fmt, ...)
     return CSVR_ERROR;
 }
 
-#define OOM(l) bad(l, 0, "out of memory")
+#define OOM(l) ((l)->nomem = 1, bad(l, 0, "out of memory"))
 
 /* "what (value)" with the value shown as printable text, cut at 60 bytes. */
 static int bad_value(loader *l, int col, const char *what, const char *s, size_t n)
@@ -578,7 +579,7 @@ int load_masters_params(const char *dir, const char *params_path, masters *m, lo
             hooks.prepared_size = sizeof(prepared_refs);
         }
         if (csvr_read_hooks(lf->path, file_spec[f].cols, file_spec[f].ncols, &hooks, &lf->info, err, errlen) != 0)
-            return -1;
+            return l.nomem ? LOAD_NO_MEMORY : -1;
         if (f == LOAD_PARAMETERS) {
             int32_t line;
             char msg[400];

@@ -68,22 +68,9 @@ static int read_commit_record(int dfd, char *state_path, size_t n, int *gen)
     return fld_unescape_path(p, state_path, n) == 0 ? 1 : -1;
 }
 
-int out_state_holds(const char *state_path, int gen)
-{
-    int sfd = fsafe_open_dir(state_path);
-    if (sfd < 0)
-        return 0;
-    char name[32];
-    snprintf(name, sizeof name, "gen-%06d", gen);
-    struct stat st;
-    int held = fstatat(sfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
-    close(sfd);
-    return held;
-}
-
 /* Checks what an existing output directory holds: only payrun's temporary files
  * of a run that did not commit (removed here) may be there. */
-static int check_contents(out_set *o, char *err, size_t errlen)
+static int check_contents(out_set *o, out_owner_fn owner, char *err, size_t errlen)
 {
     DIR *d = fsafe_opendir(o->dfd);
     if (!d) {
@@ -109,10 +96,15 @@ static int check_contents(out_set *o, char *err, size_t errlen)
     if (rec < 0)
         return errfmt(err, errlen, OUT_NOT_EMPTY, "%s/%s: unreadable commit record; the directory is not empty", o->dir,
                       COMMIT_NAME);
-    if (rec > 0 && out_state_holds(state_path, gen))
-        return errfmt(err, errlen, OUT_NOT_EMPTY, "%s holds the unpublished outputs of generation %d of state %s: any "
-                      "payrun command on that state publishes them; choose another output directory", o->dir, gen,
+    int owned = rec > 0 ? (owner ? owner(state_path, gen, o->dir) : -1) : 0;
+    if (owned > 0)
+        return errfmt(err, errlen, OUT_NOT_EMPTY, "%s holds the unpublished outputs of generation %d of state %s: the "
+                      "next payrun run on that state publishes them; choose another output directory", o->dir, gen,
                       state_path);
+    if (owned < 0)
+        return errfmt(err, errlen, OUT_NOT_EMPTY, "%s holds temporary outputs that %s says belong to generation %d of "
+                      "state %s, and that state cannot be read to tell whether it committed them; choose another "
+                      "output directory", o->dir, COMMIT_NAME, gen, state_path);
     /* a run that did not commit: its temporary files are debris */
     for (size_t i = 0; i < NTMP; i++)
         if (unlinkat(o->dfd, tmp_names[i], 0) != 0 && errno != ENOENT)
@@ -122,7 +114,22 @@ static int check_contents(out_set *o, char *err, size_t errlen)
     return 0;
 }
 
-int out_claim(out_set *o, const char *dir, char *err, size_t errlen)
+/* Releases a claim that failed, removing the directory when this run made it. */
+static void release_made(out_set *o)
+{
+    out_release(o);
+    if (o->created)
+        rmdir(o->dir);
+}
+
+void out_release(out_set *o)
+{
+    if (o->dfd >= 0)
+        close(o->dfd);      /* closing the descriptor releases the flock */
+    o->dfd = -1;
+}
+
+int out_claim(out_set *o, const char *dir, out_owner_fn owner, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
     o->dfd = -1;
@@ -145,29 +152,22 @@ int out_claim(out_set *o, const char *dir, char *err, size_t errlen)
         return errfmt(err, errlen, OUT_ERROR, "%s: cannot open the output directory: %s", dir, fsafe_strerror(e));
     }
     if (st.st_uid != geteuid() || (st.st_mode & 022)) {
-        out_release(o);
+        release_made(o);
         return errfmt(err, errlen, OUT_NOT_EMPTY, "%s: the output directory is %s; payrun writes pay only into a "
                       "directory of its own", dir, st.st_uid != geteuid() ? "owned by another user"
                                                                          : "writable by other users");
     }
     if (flock(o->dfd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
-        out_release(o);
+        release_made(o);
         if (e == EWOULDBLOCK)
             return errfmt(err, errlen, OUT_LOCKED, "output directory %s is in use by another run", dir);
         return errfmt(err, errlen, OUT_ERROR, "%s: cannot lock: %s", dir, strerror(e));
     }
-    int rc = o->created ? 0 : check_contents(o, err, errlen);
+    int rc = check_contents(o, owner, err, errlen);    /* under the lock, even when just made */
     if (rc != 0)
-        out_release(o);
+        release_made(o);
     return rc;
-}
-
-void out_release(out_set *o)
-{
-    if (o->dfd >= 0)
-        close(o->dfd);      /* closing the descriptor releases the flock */
-    o->dfd = -1;
 }
 
 /* Opens one temporary output in the claimed directory. */
@@ -446,9 +446,13 @@ static int publish_in(int dfd, const char *dir, int gzip, int *published, char *
             continue;
         }
         int e = errno;
-        struct stat st;
+        struct stat st, tst;
         if (e == ENOENT && fstatat(dfd, final, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
             continue;   /* moved by the run that stopped */
+        if (e == EEXIST && fstatat(dfd, final, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            fstatat(dfd, tmp_names[i], &tst, AT_SYMLINK_NOFOLLOW) == 0 && st.st_ino == tst.st_ino &&
+            st.st_dev == tst.st_dev && unlinkat(dfd, tmp_names[i], 0) == 0)
+            continue;   /* stopped between the link and the unlink of a rename without RENAME_NOREPLACE */
         return errfmt(err, errlen, -1, "%s/%s: cannot rename into place: %s", dir, final,
                       e == EEXIST ? "a file of that name is already there (payrun never replaces a published file)"
                                   : fsafe_strerror(e));
@@ -466,7 +470,7 @@ int out_publish(out_set *o, char *err, size_t errlen)
     return rc;
 }
 
-int out_publish_dir(const char *dir, int gzip, char *err, size_t errlen)
+int out_publish_dir(const char *dir, int gzip, const char *owner_state, int owner_gen, char *err, size_t errlen)
 {
     int dfd = fsafe_open_dir(dir);
     if (dfd < 0)
@@ -474,6 +478,14 @@ int out_publish_dir(const char *dir, int gzip, char *err, size_t errlen)
     if (flock(dfd, LOCK_EX | LOCK_NB) != 0) {
         close(dfd);
         return errfmt(err, errlen, OUT_LOCKED, "output directory %s is in use by another run", dir);
+    }
+    char state_path[4200];
+    int gen, rec = read_commit_record(dfd, state_path, sizeof state_path, &gen);
+    if (rec <= 0 || gen != owner_gen || strcmp(state_path, owner_state) != 0) {
+        close(dfd);
+        return errfmt(err, errlen, OUT_ERROR, "%s: no longer holds the outputs of generation %d (its %s %s); they "
+                      "must be made again (docs/state.md, \"When a committed night's outputs are gone\")", dir, owner_gen,
+                      COMMIT_NAME, rec <= 0 ? "is missing" : "names another generation or state");
     }
     int published = 0;
     int rc = publish_in(dfd, dir, gzip, &published, err, errlen);

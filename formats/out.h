@@ -46,15 +46,22 @@ typedef struct {
     int reprocess;              /* --from-generation was given */
 } out_run_info;
 
+/* Tells whether generation gen of the state at state_path committed the outputs in
+ * out_dir (a .payrun-commit names them): 1 yes, 0 no (the generation does not exist,
+ * or its manifest names another directory), -1 when the state cannot be read to tell. */
+typedef int (*out_owner_fn)(const char *state_path, int gen, const char *out_dir);
+
 /* Claims dir for a run's outputs (SPEC §7a): creates it (0700, and missing parents)
  * or opens it, never through a symbolic link; locks it (flock) until out_release;
- * removes payrun's own temporary files of a run that did not commit. Refuses a
- * directory that is not owned by this user or is writable by others, and one that
- * holds anything else. Returns 0; OUT_LOCKED when another run holds it; OUT_NOT_EMPTY
- * (err names the file) when it holds anything else, among them the unpublished
- * outputs of a committed generation (.payrun-commit names it, and any command on its
- * state publishes them); OUT_ERROR for an I/O error (err says which). */
-int out_claim(out_set *o, const char *dir, char *err, size_t errlen);
+ * then, under the lock, removes payrun's own temporary files of a run that did not
+ * commit (owner says whether a .payrun-commit's generation committed them; NULL: it
+ * cannot be told). Refuses a directory that is not owned by this user or is writable
+ * by others, and one that holds anything else. Returns 0; OUT_LOCKED when another run
+ * holds it; OUT_NOT_EMPTY (err names the file) when it holds anything else, among
+ * them the unpublished outputs of a committed generation (or of one that cannot be
+ * ruled out); OUT_ERROR for an I/O error (err says which). A directory this call made
+ * is removed again when it fails. */
+int out_claim(out_set *o, const char *dir, out_owner_fn owner, char *err, size_t errlen);
 
 /* Opens the outputs of a claimed directory under temporary names
  * (".paychecks.csv.tmp", ...; O_EXCL, never through a link) and writes the header
@@ -83,10 +90,12 @@ int out_mark_commit(out_set *o, const char *state_path, int gen, char *err, size
 int out_publish(out_set *o, char *err, size_t errlen);
 
 /* The same for a committed generation whose run stopped before it finished: the
- * directory at path is opened (not through a link), and a temporary file that is
- * gone was moved already. Returns 0; OUT_LOCKED when a run holds the directory;
- * OUT_ERROR with a message in err. */
-int out_publish_dir(const char *dir, int gzip, char *err, size_t errlen);
+ * directory at path is opened (not through a link), its .payrun-commit must name
+ * generation owner_gen of the state at owner_state (absolute), and a temporary file
+ * that is gone was moved already when its final name is there. Returns 0; OUT_LOCKED
+ * when a run holds the directory; OUT_ERROR with a message in err (among them: the
+ * directory no longer holds that generation's outputs). */
+int out_publish_dir(const char *dir, int gzip, const char *owner_state, int owner_gen, char *err, size_t errlen);
 
 /* Abandons the run before it committed: closes and removes the temporary files
  * (and the directory when this run created it and it is empty), and releases it. */
@@ -95,8 +104,5 @@ void out_discard(out_set *o);
 /* Releases the directory's lock (after a publish, or after a commit whose publish
  * is left to the next start). */
 void out_release(out_set *o);
-
-/* Whether the state at state_path holds generation gen (a .payrun-commit's owner). */
-int out_state_holds(const char *state_path, int gen);
 
 #endif

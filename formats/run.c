@@ -175,9 +175,10 @@ static int payroll_open(payroll *p, const char *data, const char *params_path, c
 {
     char err[1024];
     memset(p, 0, sizeof *p);
-    if (load_masters_params(data, params_path, &p->m, p->files, err, sizeof err) != 0) {
+    int loaded = load_masters_params(data, params_path, &p->m, p->files, err, sizeof err);
+    if (loaded != 0) {
         fprintf(stderr, "payrun: %s\n", err);
-        return EXIT_DATA;
+        return loaded == LOAD_NO_MEMORY ? EXIT_INTERNAL : EXIT_DATA;
     }
     if (ledger_init(&p->lg, &p->m.provider_ids, &p->m.recipient_ids, &p->m.overpayment_ids) != 0) {
         fprintf(stderr, "payrun: out of memory\n");
@@ -221,8 +222,9 @@ static int stream_files(stream_ctx *sc, const char *const *files, int nfiles, ou
                             .ahead = ahead_timesheet, .ctx = sc};
         int r = csvr_read_hooks(files[i], tsread_columns, TS_NCOLS, &hooks, &in->info, err, sizeof err);
         if (sc->fatal) {
-            fprintf(stderr, "payrun: %s\n", sc->second && sc->second->e.err[0] ? sc->second->e.err : sc->e->err);
-            return EXIT_DATA;
+            const rules_engine *e = sc->second && sc->second->e.err[0] ? &sc->second->e : sc->e;
+            fprintf(stderr, "payrun: %s\n", e->err);
+            return e->out_of_memory ? EXIT_INTERNAL : EXIT_DATA;
         }
         if (r != 0) {
             fprintf(stderr, "payrun: %s\n", err);
@@ -456,8 +458,8 @@ int run_payroll(const run_options *o)
         fprintf(stderr, "payrun: out of memory\n");
         return EXIT_INTERNAL;
     }
-    if (o->state && ((rc = open_state(&n.st, o->state, o->from_generation, n.commit ? STATE_COMMIT : STATE_READ,
-                                      &n.base)) != EXIT_OK || (rc = check_base(&n)) != EXIT_OK))
+    if (o->state && (rc = open_state(&n.st, o->state, o->from_generation, n.commit ? STATE_COMMIT : STATE_READ,
+                                     &n.base)) != EXIT_OK)
         goto done;
     if (n.commit && !realpath(o->state, n.state_abs)) {
         fprintf(stderr, "payrun: %s: %s\n", o->state, strerror(errno));
@@ -483,7 +485,10 @@ int run_payroll(const run_options *o)
             goto done;
         }
     }
-    int claimed = out_claim(&n.out, o->out, err, sizeof err);
+    /* after the idempotence check: the same command again is always a committed night */
+    if (o->state && (rc = check_base(&n)) != EXIT_OK)
+        goto done;
+    int claimed = out_claim(&n.out, o->out, state_owns_outputs, err, sizeof err);
     if (claimed != 0) {
         fprintf(stderr, "payrun: %s\n", err);
         rc = exit_of_out(claimed);

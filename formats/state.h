@@ -118,6 +118,11 @@ int state_verify(const state_dir *s, int *checked, char *err, size_t errlen);
  * version 1) on descriptor fd. Returns 0 or a STATE_* code with err set. */
 int state_dump(const state_dir *s, int gen, int fd, char *err, size_t errlen);
 
+/* Whether generation gen of the state at state_path committed the outputs in out_dir
+ * (out_owner_fn, out.h): 1 yes; 0 no (no such generation, or it committed into
+ * another directory); -1 when that cannot be told (no readable state there). */
+int state_owns_outputs(const char *state_path, int gen, const char *out_dir);
+
 /* Unlocks and closes. */
 void state_close(state_dir *s);
 

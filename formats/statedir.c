@@ -36,6 +36,33 @@ static void gen_name(int gen, const char *file, char *out, size_t n)
 
 /* ---- lock ---- */
 
+/* When process pid started (field 22 of /proc/PID/stat, in clock ticks after boot,
+ * plus the boot time of /proc/stat), or 0 when it cannot be told. */
+static time_t process_start(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');   /* the command name may hold spaces */
+    unsigned long long ticks = 0, btime = 0;
+    for (int field = 2; p && field < 22; field++)
+        p = strchr(p + 1, ' ');
+    if (!p || sscanf(p + 1, "%llu", &ticks) != 1)
+        return 0;
+    f = fopen("/proc/stat", "r");
+    while (f && fgets(buf, sizeof buf, f))
+        if (sscanf(buf, "btime %llu", &btime) == 1)
+            break;
+    if (f)
+        fclose(f);
+    long hz = sysconf(_SC_CLK_TCK);
+    return btime && hz > 0 ? (time_t)(btime + ticks / (unsigned long long)hz) : 0;
+}
+
 /* Takes the exclusive lock (fcntl, released by the kernel when the process dies).
  * Nothing is written: the holder's pid comes from F_GETLK and its start time from
  * /proc, so a night that turns out to be committed already touches no file. */
@@ -50,12 +77,10 @@ static int take_lock(state_dir *s, char *err, size_t errlen)
         struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
         char holder[128] = "holder unknown";
         if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK) {
-            char proc[64];
-            struct stat st;
             struct tm tm;
-            snprintf(proc, sizeof proc, "/proc/%ld", (long)who.l_pid);
+            time_t started = process_start(who.l_pid);
             int n = snprintf(holder, sizeof holder, "pid %ld", (long)who.l_pid);
-            if (stat(proc, &st) == 0 && localtime_r(&st.st_mtime, &tm))
+            if (started && localtime_r(&started, &tm))
                 snprintf(holder + n, sizeof holder - (size_t)n, ", started %04d-%02d-%02d %02d:%02d:%02d",
                          tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
         }
@@ -223,7 +248,7 @@ static int scan_generations(state_dir *s, int clean, char *err, size_t errlen)
     while (rc == 0 && (e = readdir(d))) {
         int g;
         char extra;
-        struct stat st;
+        struct stat st = {0};
         if (sscanf(e->d_name, "gen-%6d%c", &g, &extra) == 1) {
             if (fstatat(s->dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
                 rc = errf(err, errlen, STATE_DAMAGED, "%s/%s: not a generation directory (%s)", s->dir, e->d_name,
@@ -263,8 +288,10 @@ static int publish_pending(state_dir *s, char *err, size_t errlen)
         if (rc != 0)
             return rc;
         if (m.out_dir[0]) {
-            char why[4400];
-            rc = out_publish_dir(m.out_dir, m.gzip, why, sizeof why);
+            char why[4400], abs_state[4096];
+            if (!realpath(s->dir, abs_state))
+                return errf(err, errlen, STATE_ERROR, "%s: %s", s->dir, strerror(errno));
+            rc = out_publish_dir(m.out_dir, m.gzip, abs_state, g, why, sizeof why);
             if (rc != 0)
                 return errf(err, errlen, rc == OUT_LOCKED ? STATE_LOCKED : STATE_ERROR, "generation %d is committed "
                             "but its outputs could not be published: %s", g, why);
@@ -274,6 +301,27 @@ static int publish_pending(state_dir *s, char *err, size_t errlen)
         fprintf(stderr, "payrun: finished publishing the outputs of generation %d into %s\n", g, m.out_dir);
     }
     return 0;
+}
+
+int state_owns_outputs(const char *state_path, int gen, const char *out_dir)
+{
+    state_dir s = {.lock_fd = -1};
+    char err[512], abs_out[4096], name[64];
+    struct stat st;
+    if (state_open(&s, state_path, STATE_READ, err, sizeof err) != 0)
+        return -1;
+    gen_name(gen, NULL, name, sizeof name);
+    int rc;
+    if (fstatat(s.dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        rc = errno == ENOENT ? 0 : -1;      /* never committed: debris of a stopped run */
+    } else {
+        state_manifest m;
+        rc = state_read_manifest(&s, gen, &m, err, sizeof err) != 0 || !realpath(out_dir, abs_out)
+                 ? -1
+                 : strcmp(m.out_dir, abs_out) == 0;   /* gen committed into another directory: a stale record */
+    }
+    state_close(&s);
+    return rc;
 }
 
 /* Whether dfd holds the marker of a payrun state. */
@@ -499,8 +547,19 @@ int state_commit(state_dir *s, const ledger *lg, const state_run *run, char *err
     close(gfd);
     gfd = -1;
     fault_point("state-written");
-    if (fsafe_rename(s->dfd, tmp, s->dfd, final, "rename-state") != 0)
-        goto io_error;
+    if (fsafe_rename(s->dfd, tmp, s->dfd, final, "rename-state") != 0) {
+        struct stat st;
+        int e = errno;
+        /* a rename that reports an error may still have happened (a retransmitted
+         * rename on NFS): then the generation is committed and nothing may be removed */
+        if (fstatat(s->dfd, final, &st, AT_SYMLINK_NOFOLLOW) != 0 || fstatat(s->dfd, tmp, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+            errno = e;
+            goto io_error;
+        }
+        s->newest = gen;
+        return errf(err, errlen, STATE_AFTER_COMMIT, "%s/%s: the rename reported %s but took place", s->dir, final,
+                    strerror(e));
+    }
     /* committed: from here nothing is removed */
     s->newest = gen;
     fault_point("committed");

@@ -162,7 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         e.trace = trace_sink;
         e.tracing = 1;
     }
-    int have_out = out_claim(&out, outdir, err, sizeof err) == 0;
+    int have_out = out_claim(&out, outdir, NULL, err, sizeof err) == 0;
     if (have_out && out_open(&out, 0, e.run_date, 0, err, sizeof err) != 0) {
         out_discard(&out);
         have_out = 0;
