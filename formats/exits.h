@@ -18,7 +18,7 @@ static inline int exit_of_state(int rc)
 {
     switch (rc) {
     case 0: return EXIT_OK;
-    case STATE_DAMAGED: case STATE_NOT_A_STATE: return EXIT_DATA;
+    case STATE_DAMAGED: case STATE_NOT_A_STATE: case STATE_NOT_FOUND: return EXIT_DATA;
     case STATE_LOCKED: return EXIT_LOCKED;
     case STATE_NO_GENERATION: return EXIT_USAGE;
     default: return EXIT_INTERNAL;     /* STATE_ERROR, STATE_NO_MEMORY, STATE_AFTER_COMMIT */

@@ -94,7 +94,7 @@ static const char usage_run[] =
     "  -h, --help             this help\n";
 
 static const char usage_state[] =
-    "usage: payrun state init --state DIR\n"
+    "usage: payrun state init --state DIR [--verbose]\n"
     "       payrun state list --state DIR\n"
     "       payrun state show --state DIR [--generation N] (--provider ID | --recipient ID)\n"
     "       payrun state verify --state DIR\n"

@@ -658,7 +658,7 @@ int state_show(const state_dir *s, int gen, const ledger *lg, const char *provid
     const char *id = provider ? provider : recipient;
     int32_t who = ledger_ids_find(ids, id, strlen(id));
     if (who < 0)
-        return errf(err, errlen, STATE_ERROR, "%s %s has no counters in generation %d", provider ? "provider" : "recipient",
+        return errf(err, errlen, STATE_NOT_FOUND, "%s %s has no counters in generation %d", provider ? "provider" : "recipient",
                     id, gen);
     printf("%s %s, generation %d\n", provider ? "provider" : "recipient", id, gen);
     int32_t *ix;

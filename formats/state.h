@@ -18,6 +18,7 @@ enum {
     STATE_NOT_A_STATE = -5,     /* no payrun state there: exit 2 */
     STATE_NO_GENERATION = -6,   /* the generation asked for does not exist: exit 1 */
     STATE_AFTER_COMMIT = -7,    /* an I/O error after the commit point: exit 4, committed */
+    STATE_NOT_FOUND = -8,       /* no counters for that provider or recipient: exit 2 */
 };
 
 /* How a command uses the state: read committed generations only (no lock, nothing

@@ -353,10 +353,13 @@ static int open_dir(state_dir *s, const char *dir, char *err, size_t errlen)
     if (s->dfd < 0) {
         int e = errno;
         struct stat st;
-        if (e == ENOENT || (e == ENOTDIR && !(lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))))
-            return not_a_state(dir, err, errlen);
-        return errf(err, errlen, STATE_ERROR, "%s: cannot open the state directory: %s", dir,
-                    fsafe_strerror(e == ENOTDIR ? ELOOP : e));
+        if (e == ENOENT || e == ENOTDIR || e == ELOOP) {
+            int link = lstat(dir, &st) == 0 && S_ISLNK(st.st_mode);
+            if (!link)
+                return not_a_state(dir, err, errlen);
+            return errf(err, errlen, STATE_NOT_A_STATE, "%s: the state directory %s", dir, fsafe_strerror(ELOOP));
+        }
+        return errf(err, errlen, STATE_ERROR, "%s: cannot open the state directory: %s", dir, fsafe_strerror(e));
     }
     return 0;
 }
@@ -456,8 +459,8 @@ int state_init(const char *dir, int *verified, char *err, size_t errlen)
     if (lstat(dir, &st) != 0 && (errno != ENOENT || fsafe_mkdirs(dir) < 0))
         return errf(err, errlen, STATE_ERROR, "%s: cannot create the state directory: %s", dir, strerror(errno));
     int rc = open_dir(&s, dir, err, errlen);
-    if (rc == STATE_NOT_A_STATE)
-        rc = errf(err, errlen, STATE_ERROR, "%s: not a directory", dir);
+    if (rc == STATE_NOT_A_STATE && !strstr(err, "symbolic link"))
+        rc = errf(err, errlen, STATE_NOT_A_STATE, "%s: not a directory", dir);
     if (rc != 0)
         return rc;
     if (has_marker(s.dfd)) {
