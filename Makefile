@@ -27,7 +27,7 @@ MAIN_OBJ    := $(BUILD)/formats/main.o
 TEST_SRC    := $(wildcard tests/test_*.c)
 TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC) tests/unit_main.c)
 
-.PHONY: all bench run test unit scenarios generated state-tests cron-tests command-tests fixtures-check demo-snapshot clean install deps
+.PHONY: all bench run test unit scenarios generated state-tests operate-tests cron-tests command-tests fixtures-check demo-snapshot clean install deps
 
 all: payrun
 
@@ -118,6 +118,11 @@ state-tests: payrun $(BUILD)/gen
 cron-tests: payrun
 	sh tests/cron.sh
 
+# Operating safely (SPEC §7a): I/O errors around the commit (PAYRUN_FAIL_AT, strace), --state and --out
+# misuse, symlinks, options per command, earlier run dates, ulimit -f/-v, read-only state, empty nights.
+operate-tests: payrun $(BUILD)/gen
+	sh tests/operate.sh
+
 # payrun diff, whatif, explain; each deduction parameter moves exactly its paychecks.
 command-tests: payrun
 	sh tests/commands.sh
@@ -139,7 +144,7 @@ demo-snapshot: payrun
 	mkdir -p fixtures/demo/expected
 	cp $(BUILD)/demo-snap/paychecks.csv $(BUILD)/demo-snap/exceptions.csv fixtures/demo/expected/
 
-test: unit scenarios generated state-tests cron-tests command-tests hardening-tests
+test: unit scenarios generated state-tests operate-tests cron-tests command-tests hardening-tests
 
 install: payrun
 	install -d $(DESTDIR)$(PREFIX)/bin
