@@ -490,7 +490,7 @@ int run_payroll(const run_options *o)
         goto done;
     int claimed = out_claim(&n.out, o->out, state_owns_outputs, err, sizeof err);
     if (claimed != 0) {
-        fprintf(stderr, "payrun: %s\n", err);
+        fprintf(stderr, "payrun: %s; nothing written\n", err);
         rc = exit_of_out(claimed);
         goto done;
     }
