@@ -99,6 +99,7 @@ static const char usage_state[] =
     "       payrun state show --state DIR [--generation N] (--provider ID | --recipient ID)\n"
     "       payrun state verify --state DIR\n"
     "       payrun state dump --state DIR [--generation N]\n"
+    "       payrun state prune --state DIR (--keep N | --before YYYY-MM-DD) [--force]\n"
     "\n"
     "init: make DIR a payrun state (created 0700 when missing; a state written before\n"
     "the marker existed is verified and marked). list: every generation with its run\n"
@@ -107,8 +108,10 @@ static const char usage_state[] =
     "dues, share of cost, FICA and SDI wages, BUPS hours, violations. verify: every\n"
     "generation's manifest and ledger checksum (exit 0 healthy, 2 damaged, naming the\n"
     "file). dump: the ledger of the newest generation (or N) as text (ledger.txt\n"
-    "version 1) on standard output. list, show, verify and dump write nothing and work\n"
-    "on a read-only state. See docs/state.md.\n";
+    "version 1) on standard output. prune: remove generations no longer wanted (all but\n"
+    "the newest N, or those run before a date), never the newest and never one run less\n"
+    "than four years ago (IRS retention) unless --force. list, show, verify and dump\n"
+    "write nothing and work on a read-only state. See docs/state.md.\n";
 
 static const char usage_diff[] =
     "usage: payrun diff [--csv FILE] [--quiet] OUT_A OUT_B\n"
@@ -150,7 +153,7 @@ static const char usage_explain[] =
 enum {
     OPT_DATA = 256, OPT_OUT, OPT_STATE, OPT_PROVIDER, OPT_RECIPIENT, OPT_PARAMS, OPT_CSV, OPT_TIMESHEET,
     OPT_GZIP, OPT_VERBOSE, OPT_COMMIT, OPT_LIST, OPT_QUIET, OPT_THREADS, OPT_FROM_GENERATION, OPT_GENERATION,
-    OPT_RUN_DATE, OPT_ALLOW_EARLIER, OPT_HELP = 'h'
+    OPT_RUN_DATE, OPT_ALLOW_EARLIER, OPT_KEEP, OPT_BEFORE, OPT_FORCE, OPT_HELP = 'h'
 };
 
 #define O_DATA {"data", required_argument, NULL, OPT_DATA}
@@ -172,6 +175,12 @@ static const struct option run_opts[] = {
 static const struct option check_opts[] = {O_DATA, O_RUN_DATE, O_HELP, O_END};
 static const struct option state_init_opts[] = {O_STATE, O_HELP, {"verbose", no_argument, NULL, OPT_VERBOSE}, O_END};
 static const struct option state_list_opts[] = {O_STATE, O_HELP, O_END};
+static const struct option prune_opts[] = {
+    O_STATE, O_HELP, {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"keep", required_argument, NULL, OPT_KEEP},
+    {"before", required_argument, NULL, OPT_BEFORE},
+    {"force", no_argument, NULL, OPT_FORCE},
+    O_END};
 static const struct option state_dump_opts[] = {O_STATE, O_HELP, {"generation", required_argument, NULL, OPT_GENERATION},
                                                 O_END};
 static const struct option state_show_opts[] = {
@@ -204,7 +213,8 @@ static const command commands[] = {
     {"run", run_opts, usage_run},           {"check", check_opts, usage_check},
     {"state init", state_init_opts, usage_state}, {"state list", state_list_opts, usage_state},
     {"state show", state_show_opts, usage_state}, {"state verify", state_list_opts, usage_state},
-    {"state dump", state_dump_opts, usage_state}, {"whatif", whatif_opts, usage_whatif},
+    {"state dump", state_dump_opts, usage_state}, {"state prune", prune_opts, usage_state},
+    {"whatif", whatif_opts, usage_whatif},
     {"explain", explain_opts, usage_explain}, {"diff", diff_opts, usage_diff},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
@@ -212,7 +222,9 @@ static const command commands[] = {
 /* What the command line said. */
 typedef struct {
     const char *data, *out, *state, *provider, *recipient, *params, *csv, *timesheet;
-    int gzip, verbose, commit, list, quiet, allow_earlier_run_date;
+    int gzip, verbose, commit, list, quiet, allow_earlier_run_date, force;
+    int keep;                   /* state prune --keep N, 0 unless given */
+    cal_date before;            /* state prune --before DATE, CAL_NONE unless given */
     int threads;                /* 1: all on this thread; 2 (default): reader and writer threads */
     int from_generation;        /* -1 unless given (--from-generation, or --generation of state show) */
     cal_date run_date;
@@ -288,6 +300,22 @@ static int take_option(const command *cmd, int c, const char *v, options *o)
     case OPT_LIST: o->list = 1; break;
     case OPT_QUIET: o->quiet = 1; break;
     case OPT_ALLOW_EARLIER: o->allow_earlier_run_date = 1; break;
+    case OPT_FORCE: o->force = 1; break;
+    case OPT_KEEP: {
+        int64_t k;
+        if (fld_count(v, strlen(v), &k) != NULL || k < 1 || k > 999999) {
+            fprintf(stderr, "payrun %s: --keep %s: a number of generations, at least 1\n", cmd->name, v);
+            return EXIT_USAGE;
+        }
+        o->keep = (int)k;
+        break;
+    }
+    case OPT_BEFORE:
+        if (fld_date(v, strlen(v), &o->before) != NULL) {
+            fprintf(stderr, "payrun %s: --before %s: not a date (YYYY-MM-DD)\n", cmd->name, v);
+            return EXIT_USAGE;
+        }
+        break;
     case OPT_FROM_GENERATION:
     case OPT_GENERATION: return parse_generation(cmd, v, &o->from_generation);
     case OPT_THREADS:
@@ -320,6 +348,7 @@ static int parse_options(int argc, char **argv, const command *cmd, options *o)
     o->run_date = today();
     o->from_generation = -1;
     o->threads = 2;
+    o->before = CAL_NONE;
     optind = 0;     /* GNU: start afresh */
     opterr = 0;
     int c;
@@ -603,7 +632,32 @@ static int cmd_run(const command *cmd, int argc, char **argv)
     return rc;
 }
 
-/* `payrun state init|list|show`. */
+/* `payrun state prune`: under the lock, like a run that commits. */
+static int cmd_state_prune(const options *o)
+{
+    if ((o->keep > 0) == (o->before != CAL_NONE)) {
+        fprintf(stderr, "payrun state prune: one of --keep N or --before YYYY-MM-DD\n%s", usage_state);
+        return EXIT_USAGE;
+    }
+    char err[1024];
+    state_dir st;
+    int pruned = 0, retained = 0;
+    state_prune_opts p = {.keep = o->keep, .before = o->before, .force = o->force, .today = today()};
+    int r = state_open(&st, o->state, STATE_COMMIT, err, sizeof err);
+    if (r == 0)
+        r = state_prune(&st, &p, &pruned, &retained, err, sizeof err);
+    state_close(&st);
+    if (r != 0) {
+        fprintf(stderr, "payrun: %s%s\n", err, pruned ? " (some generations were pruned before)" : "");
+        return exit_of_state(r);
+    }
+    if (o->verbose || retained)
+        printf("payrun: pruned %d generation%s of %s%s\n", pruned, pruned == 1 ? "" : "s", o->state,
+               retained ? "; kept the ones run less than four years ago (--force prunes them too)" : "");
+    return EXIT_OK;
+}
+
+/* `payrun state init|list|show|verify|dump|prune`. */
 static int cmd_state(int argc, char **argv)
 {
     const command *cmd = NULL;
@@ -642,6 +696,8 @@ static int cmd_state(int argc, char **argv)
             fprintf(stderr, "payrun: %s %s\n", o.state, verified == 0 ? "is a new payrun state" : "is a payrun state already");
         return EXIT_OK;
     }
+    if (strcmp(cmd->name, "state prune") == 0)
+        return cmd_state_prune(&o);
     state_dir st;
     int r = state_open(&st, o.state, STATE_READ, err, sizeof err);
     if (r == 0 && strcmp(cmd->name, "state list") == 0)
@@ -654,7 +710,7 @@ static int cmd_state(int argc, char **argv)
     }
     if (r == 0 && strcmp(cmd->name, "state dump") == 0) {
         int gen = o.from_generation >= 0 ? o.from_generation : st.newest;
-        if (gen > st.newest || gen < 1) {
+        if (!state_has_generation(&st, gen)) {
             snprintf(err, sizeof err, "no generation %d in %s (newest %d)", gen, o.state, st.newest);
             r = STATE_NO_GENERATION;
         } else {
@@ -665,7 +721,7 @@ static int cmd_state(int argc, char **argv)
         int gen = o.from_generation >= 0 ? o.from_generation : st.newest;
         ids_table none = {0};
         ledger lg;
-        if (gen > st.newest) {
+        if (gen > 0 && !state_has_generation(&st, gen)) {
             snprintf(err, sizeof err, "no generation %d in %s (newest %d)", gen, o.state, st.newest);
             r = STATE_NO_GENERATION;
         } else if (ledger_init(&lg, &none, &none, &none) != 0) {
@@ -678,8 +734,7 @@ static int cmd_state(int argc, char **argv)
             ledger_free(&lg);
         }
     }
-    if (r != STATE_NOT_A_STATE)
-        state_close(&st);
+    state_close(&st);
     if (r != 0) {
         fprintf(stderr, "payrun: %s\n", err);
         return exit_of_state(r);

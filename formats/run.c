@@ -252,6 +252,10 @@ static int open_state(state_dir *st, const char *dir, int from_generation, state
         fprintf(stderr, "payrun: generation %d: the newest generation of %s is %d\n", *base, dir, st->newest);
         return EXIT_USAGE;
     }
+    if (*base > 0 && !state_has_generation(st, *base)) {
+        fprintf(stderr, "payrun: generation %d of %s was pruned\n", *base, dir);
+        return EXIT_USAGE;
+    }
     return EXIT_OK;
 }
 

@@ -56,6 +56,9 @@ int state_open(state_dir *s, const char *dir, state_access access, char *err, si
  * parse (err says where); STATE_NO_MEMORY; STATE_ERROR when it cannot be read. */
 int state_load(const state_dir *s, int gen, ledger *lg, char *err, size_t errlen);
 
+/* Whether generation gen is in the state (1..newest, not pruned). */
+int state_has_generation(const state_dir *s, int gen);
+
 /* What a generation's manifest records about the run that made it. */
 typedef struct {
     int generation, base, gzip, reprocess;
@@ -123,6 +126,23 @@ int state_dump(const state_dir *s, int gen, int fd, char *err, size_t errlen);
  * (out_owner_fn, out.h): 1 yes; 0 no (no such generation, or it committed into
  * another directory); -1 when that cannot be told (no readable state there). */
 int state_owns_outputs(const char *state_path, int gen, const char *out_dir);
+
+/* `payrun state prune`: what to remove. */
+#define STATE_RETENTION_YEARS 4     /* IRS: keep employment tax records at least four years */
+typedef struct {
+    int keep;               /* keep the newest keep generations (0: no such limit) */
+    cal_date before;        /* prune generations whose run date is before this (CAL_NONE: none) */
+    int force;              /* prune generations less than four years old too */
+    cal_date today;
+} state_prune_opts;
+
+/* Removes the generations p asks for from a state opened with STATE_COMMIT (locked):
+ * never the newest, never one whose outputs are not published, and never one whose
+ * run date is less than four years before p->today unless p->force (counted in
+ * *kept_retained instead). Each is renamed away in one step, then removed, so a crash
+ * leaves it whole or gone (the next start removes the rest). *pruned counts them.
+ * Returns 0 or a STATE_* code with err set. */
+int state_prune(state_dir *s, const state_prune_opts *p, int *pruned, int *kept_retained, char *err, size_t errlen);
 
 /* Unlocks and closes. */
 void state_close(state_dir *s);

@@ -213,6 +213,14 @@ static int manifest_inputs_match(const state_dir *s, int gen, state_input *in, i
     return match;
 }
 
+int state_has_generation(const state_dir *s, int gen)
+{
+    char name[64];
+    struct stat st;
+    gen_name(gen, NULL, name, sizeof name);
+    return gen >= 1 && fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
 int state_find_night(const state_dir *s, cal_date run_date, state_input *in, int nin, char *err, size_t errlen)
 {
     for (int i = 0; i < nin; i++) {
@@ -224,6 +232,8 @@ int state_find_night(const state_dir *s, cal_date run_date, state_input *in, int
     }
     for (int g = s->newest; g >= 1; g--) {
         state_manifest m;
+        if (!state_has_generation(s, g))
+            continue;   /* pruned */
         int rc = state_read_manifest(s, g, &m, err, errlen);
         if (rc != 0)
             return rc;
@@ -596,6 +606,48 @@ int state_mark_published(const state_dir *s, int gen, char *err, size_t errlen)
     if (gfd >= 0)
         close(gfd);
     return ok ? 0 : errf(err, errlen, STATE_ERROR, "%s/%s: cannot write: %s", s->dir, name, fsafe_strerror(e));
+}
+
+/* ---- prune ---- */
+
+int state_prune(state_dir *s, const state_prune_opts *p, int *pruned, int *kept_retained, char *err, size_t errlen)
+{
+    int y, m, d;
+    cal_to_ymd(p->today, &y, &m, &d);
+    cal_date retained_from = cal_from_ymd(y - STATE_RETENTION_YEARS, m, m == 2 && d == 29 ? 28 : d);
+    int existing = 0;
+    for (int g = s->newest; g >= 1; g--) {
+        char name[64];
+        struct stat st;
+        gen_name(g, NULL, name, sizeof name);
+        if (fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        existing++;
+        if (g == s->newest)
+            continue;       /* never the newest: the next night stands on it */
+        state_manifest man;
+        int rc = state_read_manifest(s, g, &man, err, errlen);
+        if (rc != 0)
+            return rc;
+        int wanted = (p->keep > 0 && existing > p->keep) || (p->before != CAL_NONE && man.run_date < p->before);
+        if (!wanted)
+            continue;
+        if (!p->force && man.run_date >= retained_from) {
+            ++*kept_retained;   /* employment tax records are kept four years (IRS) */
+            continue;
+        }
+        if (!state_is_published(s, g))
+            return errf(err, errlen, STATE_ERROR, "generation %d: its outputs are not published; not pruned", g);
+        /* every generation is a whole ledger: none needs another as its base. Renamed
+         * away first (one atomic step), so a crash leaves it whole or gone */
+        char away[64];
+        snprintf(away, sizeof away, ".gen-%06d.pruned", g);
+        if (fsafe_rename(s->dfd, name, s->dfd, away, "rename-prune") != 0 || fsafe_fsync(s->dfd, "fsync-prune") != 0 ||
+            fsafe_remove_tree(s->dfd, away) != 0)
+            return errf(err, errlen, STATE_ERROR, "%s/%s: cannot prune: %s", s->dir, name, fsafe_strerror(errno));
+        ++*pruned;
+    }
+    return 0;
 }
 
 /* ---- list ---- */

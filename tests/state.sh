@@ -80,6 +80,34 @@ fi
 "$PAYRUN" run --data "$data" --out "$tmp/x" --state "$tmp/s1" --from-generation 9 "$tmp/b.csv" 2>/dev/null
 [ $? = 1 ] && ok "--from-generation past the newest is a usage error (exit 1)" || fail "--from-generation 9 did not exit 1"
 
+# 3b. state prune: never the newest, never a generation run less than four years ago
+# unless --force (IRS retention); a pruned generation cannot be reprocessed; the state
+# goes on; a prune stopped half way (.gen-N.pruned) is finished by the next start
+"$PAYRUN" state init --state "$tmp/sp"
+k=0
+for back in '6 years' '5 years' '2 years' '1 year'; do
+    k=$((k + 1))
+    "$PAYRUN" run --data "$data" --out "$tmp/p$k" --state "$tmp/sp" --run-date "$(date -d "-$back" +%F)" "$tmp/b.csv"
+done
+listed() { "$PAYRUN" state list --state "$1" | grep '^generation' | tr -d '\n'; }
+"$PAYRUN" state prune --state "$tmp/sp" --keep 1 > "$tmp/prune.out"
+if [ "$(listed "$tmp/sp")" = "generation 3generation 4" ] && grep -q "kept the ones run less than four years ago" "$tmp/prune.out"; then
+    ok "state prune --keep 1: generations 1 and 2 (over four years old) pruned, 3 kept for retention, 4 the newest"
+else
+    fail "state prune --keep 1 left: $(listed "$tmp/sp"); said: $(cat "$tmp/prune.out")"
+fi
+"$PAYRUN" run --data "$data" --out "$tmp/p-re" --state "$tmp/sp" --from-generation 1 --run-date 2026-12-01 "$tmp/b.csv" 2>/dev/null
+[ $? = 1 ] && ok "a pruned generation cannot be reprocessed (exit 1)" || fail "reprocessing a pruned generation did not exit 1"
+"$PAYRUN" state prune --state "$tmp/sp" --before "$(date -d tomorrow +%F)" --force
+[ "$(listed "$tmp/sp")" = "generation 4" ] && ok "state prune --before tomorrow --force: all but the newest" || fail "prune --force left: $(listed "$tmp/sp")"
+mkdir "$tmp/sp/.gen-000003.pruned" && echo x > "$tmp/sp/.gen-000003.pruned/ledger.txt"
+"$PAYRUN" run --data "$data" --out "$tmp/p5" --state "$tmp/sp" --run-date "$(date +%F)" "$tmp/a.csv"
+if [ "$(listed "$tmp/sp")" = "generation 4generation 5" ] && [ ! -e "$tmp/sp/.gen-000003.pruned" ] && "$PAYRUN" state verify --state "$tmp/sp" >/dev/null; then
+    ok "after pruning the state goes on (generation 5), a half-pruned generation is removed, verify is healthy"
+else
+    fail "after pruning: $(listed "$tmp/sp"); $(ls -A "$tmp/sp")"
+fi
+
 # 4. state show
 "$PAYRUN" state show --state "$tmp/s1" --generation 2 --provider P1 > "$tmp/show.txt"
 if grep -q '2026-11-15  50:00' "$tmp/show.txt" && grep -q '2026-11  50:00' "$tmp/show.txt"; then
