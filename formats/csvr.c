@@ -239,6 +239,7 @@ typedef struct {
     int zinit, zend, first, eof;
     uint64_t bytes;         /* raw bytes read */
     uint32_t crc;           /* their CRC-32 */
+    digest_ctx sha;         /* their SHA-256 */
     char *err;
     size_t errlen;
 } source;
@@ -249,20 +250,27 @@ static int source_error(source *s, const char *what, const char *detail)
     return CSVR_ERROR;
 }
 
-/* Reads up to cap raw bytes into buf (*got = 0 at the end of the file). */
+/* Reads cap raw bytes into buf, fewer only at the end of the file (*got = 0 there):
+ * a pipe's short reads are joined, so that the gzip magic and a byte order mark are
+ * seen whole. Returns 0, or CSVR_ERROR with the message in s->err. */
 static int source_read(source *s, unsigned char *buf, size_t cap, size_t *got)
 {
-    for (;;) {
-        ssize_t k = read(s->fd, buf, cap);
+    size_t n = 0;
+    while (n < cap) {
+        ssize_t k = read(s->fd, buf + n, cap - n);
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0)
             return source_error(s, "read error", strerror(errno));
-        *got = (size_t)k;
-        s->bytes += (uint64_t)k;
-        s->crc = (uint32_t)crc32(s->crc, buf, (uInt)k);
-        return 0;
+        if (k == 0)
+            break;
+        n += (size_t)k;
     }
+    *got = n;
+    s->bytes += (uint64_t)n;
+    s->crc = (uint32_t)crc32(s->crc, buf, (uInt)n);
+    digest_update(&s->sha, buf, n);
+    return 0;
 }
 
 /* Reads more gzip input when the inflater has used it all. */
@@ -677,8 +685,10 @@ int csvr_read_hooks(const char *path, const csvr_column *cols, int ncols, const 
     r.row.col = r.colmap;
     r.bytes = &seen;
 
+    int is_stdin = strcmp(path, "-") == 0;
     source src = {.path = path, .first = 1, .err = err, .errlen = errlen, .crc = (uint32_t)crc32(0L, Z_NULL, 0)};
-    src.fd = open(path, O_RDONLY);
+    digest_init(&src.sha);
+    src.fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     if (src.fd < 0) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return CSVR_ERROR;
@@ -704,10 +714,13 @@ int csvr_read_hooks(const char *path, const csvr_column *cols, int ncols, const 
     info->crc32 = src.crc;
     info->gzip = src.zinit;
     info->rows = r.rows;
+    if (rc == 0)
+        digest_final(&src.sha, info->sha256);
     if (src.zinit)
         inflateEnd(&src.z);
     csv_free(&p);
-    close(src.fd);
+    if (!is_stdin)
+        close(src.fd);
     free(src.in);
     free(out);
     free(r.buf);

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "digest.h"
+
 /* A column the caller wants, found by header name in any order. */
 typedef struct {
     const char *name;
@@ -36,19 +38,22 @@ static inline const char *csvr_get(const csvr_row *r, int c, size_t *n)
     return r->field[i];
 }
 
-/* What was read: raw file bytes and their CRC-32, data rows. */
+/* What was read: raw file bytes, their CRC-32 and SHA-256, data rows. */
 typedef struct {
     uint64_t bytes;
     uint32_t crc32;
     uint64_t rows;
     int gzip;
+    uint8_t sha256[DIGEST_SIZE];    /* of the bytes as they are on disk (sha256sum FILE), when csvr_read
+                                     * returned 0; all zero otherwise */
 } csvr_info;
 
 /* Called once per data row; a nonzero return stops the reading and is returned by csvr_read. */
 typedef int (*csvr_row_fn)(void *ctx, const csvr_row *row);
 
 /* Streams path through fn, row by row, in 256 KiB blocks, with memory bounded by the
- * longest row. The header maps cols[0..ncols) (a UTF-8 BOM is ignored; a duplicated
+ * longest row. path "-" is standard input (descriptor 0, left open; rows keep the
+ * path "-"). The header maps cols[0..ncols) (a UTF-8 BOM is ignored; a duplicated
  * header name is an error). Returns 0 when the whole file was read; CSVR_ERROR with
  * a message "path: what is wrong" (or "path:line: ...") in err for an unreadable
  * file, bad gzip data, a missing required column or an empty file; or fn's nonzero

@@ -1,13 +1,17 @@
 /* test_csvr.c — CUnit suite for the streaming CSV reader (formats/csvr.h) on temporary files. */
 #include <CUnit/CUnit.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "csvr.h"
+#include "digest.h"
 #include "test_util.h"
 
 static char dir[64];
@@ -675,6 +679,163 @@ static void test_prepare_keeps_pointers(void)
     free(csv);
 }
 
+/* ---- SHA-256 of the raw bytes, standard input ---- */
+
+/* printf 'a,b\n1,2\n' | sha256sum */
+#define AB12_SHA "492d5ea496056f1a6a6592241032fab764c321596317930b4fa0e1e8bc3b7470"
+/* the same 8 bytes as `gzip -n -9` writes them (28 bytes), and
+ * printf '\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03\x4b\xd4\x49\xe2\x32\xd4\x31\xe2\x02\x00\x7b\x07\x97\x0a\x08\x00\x00\x00' | sha256sum */
+static const char AB12_GZ[] = "\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03\x4b\xd4\x49\xe2\x32\xd4\x31\xe2\x02\x00"
+                              "\x7b\x07\x97\x0a\x08\x00\x00\x00";
+#define AB12_GZ_SHA "c486812b56f8c34f44992861dd542c0d52686bb0a6d85b210e5ddba056e65302"
+
+static void assert_sha(const csvr_info *info, const char *want)
+{
+    char hex[DIGEST_HEX];
+    digest_hex(info->sha256, hex);
+    ASSERT_STR(hex, want);
+}
+
+static void test_sha256(void)
+{
+    char p[256], err[512];
+    seen s = {0}, g = {0}, bad = {0};
+    csvr_info info;
+    put(p, sizeof p, "ab12.csv", "a,b\n1,2\n", 8);
+    ASSERT_I64(read_file(p, ABC, 3, &s, &info, err), 0);
+    assert_sha(&info, AB12_SHA);
+    /* gzip: the digest is of the compressed bytes on disk, not of the CSV */
+    put(p, sizeof p, "ab12.csv.gz", AB12_GZ, sizeof AB12_GZ - 1);
+    ASSERT_I64(read_file(p, ABC, 3, &g, &info, err), 0);
+    ASSERT_I64(info.gzip, 1);
+    ASSERT_I64(g.nrows, 1);
+    ASSERT_STR(g.val[0][1], "2");
+    assert_sha(&info, AB12_GZ_SHA);
+    /* a file over several 256 KiB blocks, plain and gzip: what digest_file says */
+    size_t cap = 1500000, len = 4;
+    char *csv = malloc(cap);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    memcpy(csv, "a,b\n", len);
+    for (long i = 0; len + 32 < cap; i++)
+        len += (size_t)snprintf(csv + len, cap - len, "%ld,%ld\n", i, i * 7);
+    for (int gz = 0; gz < 2; gz++) {
+        uint8_t want[DIGEST_SIZE];
+        uint64_t bytes;
+        tu_path(p, sizeof p, dir, "digest.csv");
+        CU_ASSERT_EQUAL_FATAL(gz ? tu_write_gzip(p, csv, len) : tu_write(p, csv, len), 0);
+        CU_ASSERT_EQUAL_FATAL(digest_file(p, want, &bytes), 0);
+        seen b = {0};
+        ASSERT_I64(read_file(p, ABC, 3, &b, &info, err), 0);
+        ASSERT_I64(info.bytes, bytes);
+        ASSERT_MEM(info.sha256, DIGEST_SIZE, want, DIGEST_SIZE);
+    }
+    free(csv);
+    /* a file that is not read whole has no digest */
+    put(p, sizeof p, "nob.csv", "a,c\n1,2\n", 8);
+    memset(&info, 0xff, sizeof info);
+    ASSERT_I64(read_file(p, ABC, 3, &bad, &info, err), CSVR_ERROR);
+    static const uint8_t zero[DIGEST_SIZE];
+    ASSERT_MEM(info.sha256, DIGEST_SIZE, zero, DIGEST_SIZE);
+}
+
+/* Records the path of the rows, for standard input. */
+typedef struct {
+    seen s;
+    char path[8];
+} seen_path;
+
+static int collect_path(void *ctx, const csvr_row *row)
+{
+    seen_path *sp = ctx;
+    snprintf(sp->path, sizeof sp->path, "%s", row->path);
+    return collect(&sp->s, row);
+}
+
+/* Reads "-" with descriptor 0 made fd (closed here); restores descriptor 0. *open0 is
+ * whether descriptor 0 was still open after the read. */
+static int read_stdin_fd(int fd, seen_path *sp, csvr_info *info, char *err, int *open0)
+{
+    int saved = dup(0);
+    CU_ASSERT_FATAL(saved >= 0 && dup2(fd, 0) == 0);
+    close(fd);
+    err[0] = '\0';
+    int rc = csvr_read("-", ABC, 3, collect_path, sp, info, err, 512);
+    *open0 = fcntl(0, F_GETFD) != -1;
+    dup2(saved, 0);
+    close(saved);
+    return rc;
+}
+
+/* Writes a gzip file into a pipe a byte at a time for its first bytes (short reads:
+ * the gzip magic arrives split), then the rest. */
+typedef struct {
+    int fd;
+    const char *data;
+    size_t n;
+} pipe_writer;
+
+static void *write_pipe(void *arg)
+{
+    pipe_writer *w = arg;
+    size_t i = 0;
+    for (; i < w->n && i < 4; i++) {
+        if (write(w->fd, w->data + i, 1) != 1)
+            break;
+        nanosleep(&(struct timespec){.tv_nsec = 2000000}, NULL);
+    }
+    while (i < w->n) {
+        ssize_t k = write(w->fd, w->data + i, w->n - i);
+        if (k <= 0)
+            break;
+        i += (size_t)k;
+    }
+    close(w->fd);
+    return NULL;
+}
+
+static void test_stdin(void)
+{
+    char p[256], err[512];
+    csvr_info info;
+    int open0;
+    /* a file on descriptor 0 */
+    seen_path sp = {0};
+    put(p, sizeof p, "stdin.csv", "b,a\n2,1\n\n4,3\n", 13);
+    ASSERT_I64(read_stdin_fd(open(p, O_RDONLY), &sp, &info, err, &open0), 0);
+    ASSERT_STR(err, "");
+    ASSERT_I64(open0, 1);               /* standard input is not closed */
+    ASSERT_STR(sp.path, "-");
+    ASSERT_I64(sp.s.nrows, 2);
+    ASSERT_I64(sp.s.line[1], 4);
+    ASSERT_STR(sp.s.val[1][0], "3");
+    ASSERT_I64(info.rows, 2);
+    ASSERT_I64(info.bytes, 13);
+    /* printf 'b,a\n2,1\n\n4,3\n' | sha256sum */
+    assert_sha(&info, "b5a74c976527740db719dbf6b3c6a3b0485701a334db467cc8b87c978a64c12a");
+
+    /* gzip through a pipe, its magic bytes arriving one by one */
+    int fds[2];
+    CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
+    pipe_writer w = {fds[1], AB12_GZ, sizeof AB12_GZ - 1};
+    pthread_t tid;
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&tid, NULL, write_pipe, &w), 0);
+    seen_path gz = {0};
+    int rc = read_stdin_fd(fds[0], &gz, &info, err, &open0);
+    pthread_join(tid, NULL);
+    ASSERT_I64(rc, 0);
+    ASSERT_STR(err, "");
+    ASSERT_I64(info.gzip, 1);
+    ASSERT_I64(gz.s.nrows, 1);
+    ASSERT_STR(gz.s.val[0][0], "1");
+    ASSERT_STR(gz.path, "-");
+    assert_sha(&info, AB12_GZ_SHA);
+    /* errors name the path "-" */
+    seen_path bad = {0};
+    put(p, sizeof p, "stdin-bad.csv", "a,c\n1,2\n", 8);
+    ASSERT_I64(read_stdin_fd(open(p, O_RDONLY), &bad, &info, err, &open0), CSVR_ERROR);
+    ASSERT_STR(err, "-:1: missing required column b");
+}
+
 int test_csvr_register(void)
 {
     static const tu_test tests[] = {
@@ -694,6 +855,8 @@ int test_csvr_register(void)
         {"big files across blocks", test_big_files},
         {"look-ahead sees the next row", test_look_ahead},
         {"prepared data keeps pointing into its row", test_prepare_keeps_pointers},
+        {"SHA-256 of the bytes on disk, plain and gzip", test_sha256},
+        {"- reads standard input", test_stdin},
     };
     size_t n = sizeof tests / sizeof tests[0];
     int rc = tu_register("csvr", suite_init, suite_clean, tests, n);
