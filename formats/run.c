@@ -349,17 +349,12 @@ static int already_committed(night *n, int streamed)
     return 1;
 }
 
-/* SHA-256 of each input read by the run (standard input is hashed as it is read). */
-static int hash_inputs(night *n, int from)
+/* The SHA-256 of each input from what was read (csvr hashes the bytes as they come,
+ * so the hash is of what was paid, and standard input is hashed too). */
+static void take_digests(night *n, int from)
 {
-    for (int i = from; i < n->ninputs; i++) {
-        uint64_t bytes;
-        if (digest_file(n->inputs[i].path, n->inputs[i].sha256, &bytes) != 0) {
-            fprintf(stderr, "payrun: %s: cannot read: %s\n", n->inputs[i].path, strerror(errno));
-            return EXIT_DATA;
-        }
-    }
-    return EXIT_OK;
+    for (int i = from; i < n->ninputs; i++)
+        memcpy(n->inputs[i].sha256, n->inputs[i].info.sha256, sizeof n->inputs[i].sha256);
 }
 
 /* Commits the prepared night and publishes its outputs. Returns an exit code; any
@@ -436,9 +431,9 @@ static int pay_night(night *n)
     }
     stream_ctx sc = {.e = &n->p.e, .m = &n->p.m, .out = &n->out, .progress = isatty(STDERR_FILENO)};
     int first_ts = n->ninputs, rc;
-    if ((rc = stream_files(&sc, o->files, o->nfiles, n->inputs, &n->ninputs)) != EXIT_OK ||
-        (rc = hash_inputs(n, first_ts)) != EXIT_OK)
+    if ((rc = stream_files(&sc, o->files, o->nfiles, n->inputs, &n->ninputs)) != EXIT_OK)
         return rc;
+    take_digests(n, first_ts);
     if (n->commit && (rc = already_committed(n, 1)) != 0)
         return rc > 0 ? -1 : -rc;
     out_run_info ri = {.base_generation = n->base, .committed_generation = n->commit ? n->st.newest + 1 : -1,
@@ -476,8 +471,7 @@ int run_payroll(const run_options *o)
         if (n.p.files[f].present)
             n.inputs[n.ninputs++] = (out_input){.role = load_file_name(f), .path = n.p.files[f].path,
                                                 .info = n.p.files[f].info};
-    if ((rc = hash_inputs(&n, 0)) != EXIT_OK)
-        goto done;
+    take_digests(&n, 0);
     if (n.commit) {
         int masters = n.ninputs;
         for (int i = 0; i < o->nfiles; i++)

@@ -462,4 +462,28 @@ done
 [ -z "$bad" ] && ok "summary.json: payrun_version $VERSION, base/committed generation, reprocess, by_severity = exceptions.csv rows by severity" ||
     fail "summary.json:$bad"
 
+# ---- '-' is standard input: hashed as it is read, so the same night on standard input is
+# found committed after the stream (exit 0, silent, its output directory removed again),
+# and the same bytes given as a file are the same night; '-' twice is a usage error
+"$PAYRUN" state init --state "$tmp/s14"
+"$PAYRUN" run --data "$demo" --out "$tmp/o14a" --state "$tmp/s14" --run-date 2026-12-04 - < "$ts"
+rc=$?
+if [ $rc = 0 ] && grep -q "\"file\": \"-\", \"bytes\": $(stat -c %s "$ts"), \"crc32\": \"[0-9a-f]*\", \"sha256\": \"$(sha256sum < "$ts" | cut -c1-64)\"" "$tmp/o14a/summary.json" &&
+   cmp -s "$tmp/o14a/paychecks.csv" "$tmp/ref/paychecks.csv"; then
+    ok "- reads standard input: the demo's paychecks, and summary.json records '-' with the file's SHA-256"
+else
+    fail "- as standard input: exit $rc"
+fi
+said=$("$PAYRUN" run --data "$demo" --out "$tmp/o14b" --state "$tmp/s14" --run-date 2026-12-04 - < "$ts" 2>&1)
+rc=$?
+said2=$("$PAYRUN" run --data "$demo" --out "$tmp/o14c" --state "$tmp/s14" --run-date 2026-12-04 "$ts" 2>&1)
+rc2=$?
+[ $rc = 0 ] && [ -z "$said" ] && [ ! -e "$tmp/o14b" ] && [ $rc2 = 0 ] && [ -z "$said2" ] && [ ! -e "$tmp/o14c" ] && [ "$(gens "$tmp/s14")" = 1 ] &&
+    ok "the same night again on standard input, or as the file: exit 0, silent, nothing left, one generation" ||
+    fail "the same night again on stdin: exit $rc ($said), as the file: exit $rc2 ($said2), $(gens "$tmp/s14") generations"
+"$PAYRUN" run --data "$demo" --out "$tmp/o14d" --run-date 2026-12-04 - - < "$ts" 2>"$tmp/e14"
+rc=$?
+[ $rc = 1 ] && grep -q "standard input (-) given twice" "$tmp/e14" && [ ! -e "$tmp/o14d" ] &&
+    ok "- given twice: exit 1" || fail "- twice: exit $rc: $(cat "$tmp/e14")"
+
 [ $fails = 0 ] && echo "operate: all passed" || { echo "operate: $fails failed"; exit 1; }
