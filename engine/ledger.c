@@ -16,6 +16,7 @@ static void table_free(ledger_table *t)
 {
     free(t->slot);
     free(t->rows);
+    free(t->touched);
     memset(t, 0, sizeof *t);
 }
 
@@ -97,6 +98,12 @@ static int reserve(ledger_table *t, size_t n)
     if (!rows)
         return -1;
     t->rows = rows;
+    size_t words = (n + 63) / 64, had = (t->cap + 63) / 64;
+    uint64_t *touched = realloc(t->touched, words * sizeof *touched);
+    if (!touched)
+        return -1;
+    memset(touched + had, 0, (words - had) * sizeof *touched);
+    t->touched = touched;
     t->cap = n;
     return 0;
 }
@@ -105,8 +112,10 @@ int32_t ledger_index(ledger_table *t, uint64_t key)
 {
     uint32_t *d = direct_slot(t, key);
     int32_t found = lookup(t, key, d);
-    if (found >= 0)
+    if (found >= 0) {
+        t->touched[(size_t)found >> 6] |= (uint64_t)1 << (found & 63);
         return found;
+    }
     if (t->n == t->cap && reserve(t, t->cap ? t->cap * 2 : 256) != 0)
         return -1;
     if (t->n >= INT32_MAX)
@@ -115,6 +124,7 @@ int32_t ledger_index(ledger_table *t, uint64_t key)
     char *entry = t->rows + t->n * t->stride;
     memset(entry, 0, t->stride);
     memcpy(entry, &key, sizeof key);
+    t->touched[(r - 1) >> 6] |= (uint64_t)1 << ((r - 1) & 63);
     t->n++;
     if (d) {
         /* the newer key takes the slot; the one it held goes to the overflow index */
@@ -214,6 +224,7 @@ void ledger_free(ledger *l)
     ids_free(&l->overpayments.more);
     ids_set_free(&l->paid_ids);
     ids_free(&l->paid_other);
+    free(l->paid_log);
     table_free(&l->provider_week);
     table_free(&l->recipient_week);
     table_free(&l->provider_month);
@@ -271,9 +282,35 @@ int ledger_timesheet_paid(const ledger *l, const ledger_paid_id *id)
 
 int ledger_mark_timesheet_paid(ledger *l, const ledger_paid_id *id)
 {
-    if (id->packed)
-        return ids_set_add(&l->paid_ids, id->code) < 0 ? -1 : 0;
-    return ids_intern(&l->paid_other, id->s, id->n, NULL) < 0 ? -1 : 0;
+    if (!id->packed)
+        return ids_intern(&l->paid_other, id->s, id->n, NULL) < 0 ? -1 : 0;
+    if (ids_set_add(&l->paid_ids, id->code) < 0)
+        return -1;
+    if (l->logging) {
+        if (l->npaid_log == l->paid_log_cap) {
+            size_t cap = l->paid_log_cap ? l->paid_log_cap * 2 : 1024;
+            uint64_t *log = realloc(l->paid_log, cap * sizeof *log);
+            if (!log)
+                return -1;
+            l->paid_log = log;
+            l->paid_log_cap = cap;
+        }
+        l->paid_log[l->npaid_log++] = id->code;
+    }
+    return 0;
+}
+
+void ledger_begin_night(ledger *l)
+{
+    ledger_table *const all[] = {&l->paid_period_bits, &l->provider_week, &l->recipient_week, &l->provider_month,
+                                 &l->recipient_month, &l->bups_year, &l->provider_year, &l->provider_quarter,
+                                 &l->recovered, &l->violations};
+    for (size_t k = 0; k < sizeof all / sizeof *all; k++)
+        if (all[k]->touched)
+            memset(all[k]->touched, 0, (all[k]->cap + 63) / 64 * sizeof *all[k]->touched);
+    l->npaid_log = 0;
+    l->paid_other_mark = l->paid_other.n;
+    l->logging = 1;
 }
 
 void ledger_prefetch_paid(const ledger *l, const ledger_paid_id *id)

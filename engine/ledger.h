@@ -73,6 +73,7 @@ typedef struct {
     int32_t direct_who;         /* who below this are in the direct map */
     char *rows;                 /* n entries of stride bytes: uint64 key, then the record */
     size_t n, cap, size, stride;
+    uint64_t *touched;          /* a bit a record: reached by ledger_index/ledger_get since ledger_begin_night */
 } ledger_table;
 
 #define LEDGER_PROVIDER_SLOTS 30     /* direct-map slots a provider: 16 + 4 + 2 + 4 + 4 */
@@ -98,7 +99,24 @@ typedef struct {
     ledger_table provider_quarter;      /* (provider, quarter key) -> ledger_provider_quarter */
     ledger_table recovered;             /* (overpayment) -> money_cents recovered */
     ledger_table violations;            /* (provider) -> int32 violation months counted */
+    /* what this night added, for saving only what changed (ledger_begin_night) */
+    uint64_t *paid_log;                 /* packed timesheet ids marked paid, in order */
+    size_t npaid_log, paid_log_cap;
+    int32_t paid_other_mark;            /* paid_other ids from this index on are new */
+    int logging;
 } ledger;
+
+/* From now on the ledger records what changes: every record reached through
+ * ledger_index or ledger_get is marked touched (created or maybe changed), and every
+ * timesheet id marked paid is logged. Clears what was recorded before (a loaded
+ * ledger starts its night clean). */
+void ledger_begin_night(ledger *l);
+
+/* Whether record i of t was touched since ledger_begin_night. */
+static inline int ledger_touched(const ledger_table *t, size_t i)
+{
+    return t->touched && (t->touched[i >> 6] >> (i & 63) & 1);
+}
 
 /* Starts an empty ledger whose provider, recipient and overpayment indexes are the
  * masters' (the tables must outlive the ledger). Returns 0, or -1 out of memory. */

@@ -100,6 +100,7 @@ static const char usage_state[] =
     "       payrun state verify --state DIR\n"
     "       payrun state dump --state DIR [--generation N]\n"
     "       payrun state prune --state DIR (--keep N | --before YYYY-MM-DD) [--force]\n"
+    "       payrun state compact --state DIR\n"
     "\n"
     "init: make DIR a payrun state (created 0700 when missing; a state written before\n"
     "the marker existed is verified and marked). list: every generation with its run\n"
@@ -110,7 +111,8 @@ static const char usage_state[] =
     "file). dump: the ledger of the newest generation (or N) as text (ledger.txt\n"
     "version 1) on standard output. prune: remove generations no longer wanted (all but\n"
     "the newest N, or those run before a date), never the newest and never one run less\n"
-    "than four years ago (IRS retention) unless --force. list, show, verify and dump\n"
+    "than four years ago (IRS retention) unless --force. compact: save the newest\n"
+    "generation as a checkpoint (a whole ledger) now. list, show, verify and dump\n"
     "write nothing and work on a read-only state. See docs/state.md.\n";
 
 static const char usage_diff[] =
@@ -214,6 +216,7 @@ static const command commands[] = {
     {"state init", state_init_opts, usage_state}, {"state list", state_list_opts, usage_state},
     {"state show", state_show_opts, usage_state}, {"state verify", state_list_opts, usage_state},
     {"state dump", state_dump_opts, usage_state}, {"state prune", prune_opts, usage_state},
+    {"state compact", state_list_opts, usage_state},
     {"whatif", whatif_opts, usage_whatif},
     {"explain", explain_opts, usage_explain}, {"diff", diff_opts, usage_diff},
 };
@@ -632,10 +635,11 @@ static int cmd_run(const command *cmd, int argc, char **argv)
     return rc;
 }
 
-/* `payrun state prune`: under the lock, like a run that commits. */
-static int cmd_state_prune(const options *o)
+/* `payrun state prune` and `state compact`: under the lock, like a run that commits. */
+static int cmd_state_prune(const command *cmd, const options *o)
 {
-    if ((o->keep > 0) == (o->before != CAL_NONE)) {
+    int compact = strcmp(cmd->name, "state compact") == 0;
+    if (!compact && (o->keep > 0) == (o->before != CAL_NONE)) {
         fprintf(stderr, "payrun state prune: one of --keep N or --before YYYY-MM-DD\n%s", usage_state);
         return EXIT_USAGE;
     }
@@ -644,14 +648,16 @@ static int cmd_state_prune(const options *o)
     int pruned = 0, retained = 0;
     state_prune_opts p = {.keep = o->keep, .before = o->before, .force = o->force, .today = today()};
     int r = state_open(&st, o->state, STATE_COMMIT, err, sizeof err);
-    if (r == 0)
+    if (r == 0 && compact && st.newest > 0)
+        r = state_checkpoint(&st, st.newest, err, sizeof err);
+    else if (r == 0 && !compact)
         r = state_prune(&st, &p, &pruned, &retained, err, sizeof err);
     state_close(&st);
     if (r != 0) {
         fprintf(stderr, "payrun: %s%s\n", err, pruned ? " (some generations were pruned before)" : "");
         return exit_of_state(r);
     }
-    if (o->verbose || retained)
+    if (!compact && (o->verbose || retained))
         printf("payrun: pruned %d generation%s of %s%s\n", pruned, pruned == 1 ? "" : "s", o->state,
                retained ? "; kept the ones run less than four years ago (--force prunes them too)" : "");
     return EXIT_OK;
@@ -696,8 +702,8 @@ static int cmd_state(int argc, char **argv)
             fprintf(stderr, "payrun: %s %s\n", o.state, verified == 0 ? "is a new payrun state" : "is a payrun state already");
         return EXIT_OK;
     }
-    if (strcmp(cmd->name, "state prune") == 0)
-        return cmd_state_prune(&o);
+    if (strcmp(cmd->name, "state prune") == 0 || strcmp(cmd->name, "state compact") == 0)
+        return cmd_state_prune(cmd, &o);
     state_dir st;
     int r = state_open(&st, o.state, STATE_READ, err, sizeof err);
     if (r == 0 && strcmp(cmd->name, "state list") == 0)

@@ -170,7 +170,7 @@ static void ahead_timesheet(void *ctx, const csvr_row *row)
 /* Loads the masters (parameters from params_path when given), a ledger at generation
  * gen of st (when st is given) and starts an engine. Returns 0 or an exit code, with
  * the reason on stderr; payroll_close frees it either way. */
-static int payroll_open(payroll *p, const char *data, const char *params_path, const state_dir *st, int gen,
+static int payroll_open(payroll *p, const char *data, const char *params_path, state_dir *st, int gen,
                         cal_date run_date)
 {
     char err[1024];

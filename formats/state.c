@@ -21,6 +21,7 @@
 #include "fsafe.h"
 
 #define LEDGER_MAGIC "payrun-ledger 1"
+#define DELTA_MAGIC "payrun-ledger-delta 1"
 
 #define errf fsafe_errf
 
@@ -174,24 +175,27 @@ static int sort_codes(uint64_t *a, size_t n)
     return 0;
 }
 
-int state_write_ledger(csvw *w, const ledger *lg, int gen)
+/* The paid timesheets, periods and counter tables of lg: every record, or (touched)
+ * those of this night only (ledger_begin_night). Returns 0, or -1 out of memory. */
+static int write_records(csvw *w, const ledger *lg, int touched)
 {
-    csvw_printf(w, "%s\ngeneration %d\n", LEDGER_MAGIC, gen);
-    put_ids(w, "providers", &lg->providers);
-    put_ids(w, "recipients", &lg->recipients);
-    put_ids(w, "overpayments", &lg->overpayments);
     /* paid timesheets: the packed ids in the order of their codes, then the others.
      * Sorted, the file does not depend on the set's history, and reading it back adds
      * the keys in an order unrelated to their slots (in slot order they would pile up
-     * in the smaller table the set starts from). */
-    csvw_printf(w, "paid_timesheets %zu\n", ledger_paid_count(lg));
-    uint64_t *codes = malloc((lg->paid_ids.n ? lg->paid_ids.n : 1) * sizeof *codes);
+     * in the smaller table the set starts from). A night's are those it logged. */
+    size_t nlog = touched ? lg->npaid_log : lg->paid_ids.n;
+    int32_t other_from = touched ? lg->paid_other_mark : 0;
+    csvw_printf(w, "paid_timesheets %zu\n", nlog + (size_t)(lg->paid_other.n - other_from));
+    uint64_t *codes = malloc((nlog ? nlog : 1) * sizeof *codes);
     if (!codes)
         return -1;
     size_t ncodes = 0;
-    for (size_t i = 0; i < lg->paid_ids.nslots; i++)
-        if (lg->paid_ids.keys[i] != UINT64_MAX)
-            codes[ncodes++] = lg->paid_ids.keys[i];
+    if (touched)
+        memcpy(codes, lg->paid_log, nlog * sizeof *codes), ncodes = nlog;
+    else
+        for (size_t i = 0; i < lg->paid_ids.nslots; i++)
+            if (lg->paid_ids.keys[i] != UINT64_MAX)
+                codes[ncodes++] = lg->paid_ids.keys[i];
     if (sort_codes(codes, ncodes) != 0) {
         free(codes);
         return -1;
@@ -203,14 +207,21 @@ int state_write_ledger(csvw *w, const ledger *lg, int gen)
         csvw_wrote(w, k);
     }
     free(codes);
-    for (int32_t i = 0; i < lg->paid_other.n; i++) {
+    for (int32_t i = other_from; i < lg->paid_other.n; i++) {
         const char *id = ids_name(&lg->paid_other, i);
         csvw_raw(w, id, strlen(id));
         csvw_raw(w, "\n", 1);
     }
-    csvw_printf(w, "paid_periods %zu\n", lg->paid_periods);
-    for (size_t r = 0; r < lg->paid_period_bits.n; r++) {
-        uint64_t bits = *(const uint64_t *)ledger_row(&lg->paid_period_bits, (int32_t)r);
+    size_t nperiods = 0;
+    const ledger_table *pb = &lg->paid_period_bits;
+    for (size_t r = 0; r < pb->n; r++)
+        if (!touched || ledger_touched(pb, r))
+            nperiods += (size_t)__builtin_popcountll(*(const uint64_t *)ledger_row(pb, (int32_t)r));
+    csvw_printf(w, "paid_periods %zu\n", nperiods);
+    for (size_t r = 0; r < pb->n; r++) {
+        if (touched && !ledger_touched(pb, r))
+            continue;
+        uint64_t bits = *(const uint64_t *)ledger_row(pb, (int32_t)r);
         for (unsigned b = 0; b < 64; b++) {
             if (!(bits >> b & 1))
                 continue;
@@ -229,14 +240,62 @@ int state_write_ledger(csvw *w, const ledger *lg, int gen)
     for (size_t t = 0; t < NTABLES; t++) {
         const table_desc *d = &tables[t];
         const ledger_table *tb = table_of(lg, d);
-        csvw_printf(w, "%s %zu\n", d->name, tb->n);
+        size_t n = 0;
         for (size_t i = 0; i < tb->n; i++)
-            csvw_wrote(w, fmt_record(csvw_reserve(w, 160), d, ledger_key_at(tb, i), ledger_row(tb, (int32_t)i)));
+            n += !touched || ledger_touched(tb, i);
+        csvw_printf(w, "%s %zu\n", d->name, n);
+        for (size_t i = 0; i < tb->n; i++)
+            if (!touched || ledger_touched(tb, i))
+                csvw_wrote(w, fmt_record(csvw_reserve(w, 160), d, ledger_key_at(tb, i), ledger_row(tb, (int32_t)i)));
     }
     csvw_printf(w, "end\n");
     uint32_t crc = csvw_content_crc(w);  /* of every byte above */
     csvw_printf(w, "crc32 %08x\n", (unsigned)crc);
     return 0;
+}
+
+int state_write_ledger(csvw *w, const ledger *lg, int gen)
+{
+    csvw_printf(w, "%s\ngeneration %d\n", LEDGER_MAGIC, gen);
+    put_ids(w, "providers", &lg->providers);
+    put_ids(w, "recipients", &lg->recipients);
+    put_ids(w, "overpayments", &lg->overpayments);
+    return write_records(w, lg, 0);
+}
+
+/* The ids a delta adds after the first keep of the list. */
+static void put_added_ids(csvw *w, const char *name, const ledger_ids *t, int64_t keep)
+{
+    csvw_printf(w, "%s %lld %lld\n", name, (long long)keep, (long long)(ledger_ids_count(t) - keep));
+    for (int32_t i = (int32_t)keep; i < ledger_ids_count(t); i++) {
+        const char *id = ledger_ids_name(t, i);
+        csvw_raw(w, id, strlen(id));
+        csvw_raw(w, "\n", 1);
+    }
+}
+
+int state_write_delta(csvw *w, const ledger *lg, int gen, const state_idmaps *base)
+{
+    csvw_printf(w, "%s\ngeneration %d\nbase %d\n", DELTA_MAGIC, gen, gen - 1);
+    put_added_ids(w, "providers", &lg->providers, base->n[0]);
+    put_added_ids(w, "recipients", &lg->recipients, base->n[1]);
+    put_added_ids(w, "overpayments", &lg->overpayments, base->n[2]);
+    return write_records(w, lg, 1);
+}
+
+int state_delta_possible(const ledger *lg, const state_idmaps *base)
+{
+    const ledger_ids *lists[3] = {&lg->providers, &lg->recipients, &lg->overpayments};
+    for (int k = 0; k < 3; k++) {
+        if (!base->map[k] && base->n[k] > 0)
+            return 0;
+        if (ledger_ids_count(lists[k]) < base->n[k])
+            return 0;
+        for (int64_t i = 0; i < base->n[k]; i++)
+            if (base->map[k][i] != (int32_t)i)
+                return 0;   /* the list is not the base's with ids added at its end */
+    }
+    return 1;
 }
 
 /* ---- reading a ledger ---- */
@@ -396,24 +455,31 @@ static int section(cursor *c, const char *name, int64_t *count)
     return 0;
 }
 
-/* Reads an id list, mapping file index -> ledger index (interned). */
-static int read_ids(cursor *c, const char *name, ledger_ids *t, int32_t **map, int64_t *count)
+/* Reads an id list, mapping file index -> ledger index (interned): in a ledger
+ * "name COUNT" then the ids (*map replaced); in a delta "name KEEP ADDED": the first
+ * KEEP of the base's list (KEEP must be all of it), then ADDED ids after them. */
+static int read_ids(cursor *c, const char *name, ledger_ids *t, int32_t **map, int64_t *count, int delta)
 {
-    if (section(c, name, count) != 0)
+    int64_t keep = 0, added;
+    char *tok = token(c);
+    if (!tok || strcmp(tok, name) != 0 || (delta && (int_token(c, &keep) != 0 || keep != *count)) ||
+        int_token(c, &added) != 0 || added < 0 || added > INT32_MAX - keep || end_line(c) != 0)
         return damaged(c, name);
-    *map = malloc(sizeof **map * (size_t)(*count ? *count : 1));
-    if (!*map)
+    int32_t *m = realloc(*map, sizeof *m * (size_t)(keep + added ? keep + added : 1));
+    if (!m)
         return out_of_memory(c);
-    for (int64_t i = 0; i < *count; i++) {
+    *map = m;
+    for (int64_t i = 0; i < added; i++) {
         size_t n;
         char line[64];
         char *id = take_line(c, &n, line, sizeof line);
         if (!id || fld_id(id, n) != NULL)
             return damaged(c, "bad id");
-        (*map)[i] = ledger_ids_add(t, id, n);
-        if ((*map)[i] < 0)
+        m[keep + i] = ledger_ids_add(t, id, n);
+        if (m[keep + i] < 0)
             return out_of_memory(c);
     }
+    *count = keep + added;
     return 0;
 }
 
@@ -498,21 +564,29 @@ static int read_record(cursor *c, const table_desc *d, ledger_table *tb, const i
     return 0;
 }
 
-static int parse_ledger(cursor *c, ledger *lg, int gen)
+/* Parses a ledger (delta 0) or the delta of generation gen (delta 1) into lg; maps
+ * holds the id lists of the generation before (for a delta) and gets those of gen. */
+static int parse_ledger(cursor *c, ledger *lg, int gen, state_idmaps *maps, int delta)
 {
-    int64_t n, v, np, nr, no;
-    int32_t *pmap = NULL, *rmap = NULL, *omap = NULL;
+    int64_t n, v;
     int rc = STATE_DAMAGED;
     char line[64];
     size_t len;
     char *t = take_line(c, &len, line, sizeof line);
-    if (!t || strcmp(t, LEDGER_MAGIC) != 0)
-        return damaged(c, "not a payrun ledger (version 1)");
+    if (!t || strcmp(t, delta ? DELTA_MAGIC : LEDGER_MAGIC) != 0)
+        return damaged(c, delta ? "not a payrun ledger delta (version 1)" : "not a payrun ledger (version 1)");
     if (section(c, "generation", &v) != 0 || v != gen)
         return damaged(c, "generation number");
-    if (read_ids(c, "providers", &lg->providers, &pmap, &np) || read_ids(c, "recipients", &lg->recipients, &rmap, &nr) ||
-        read_ids(c, "overpayments", &lg->overpayments, &omap, &no))
-        goto out;
+    if (delta && (section(c, "base", &v) != 0 || v != gen - 1))
+        return damaged(c, "base generation");
+    if (!delta)
+        maps->n[0] = maps->n[1] = maps->n[2] = 0;
+    if (read_ids(c, "providers", &lg->providers, &maps->map[0], &maps->n[0], delta) ||
+        read_ids(c, "recipients", &lg->recipients, &maps->map[1], &maps->n[1], delta) ||
+        read_ids(c, "overpayments", &lg->overpayments, &maps->map[2], &maps->n[2], delta))
+        return c->nomem ? STATE_NO_MEMORY : STATE_DAMAGED;
+    const int32_t *pmap = maps->map[0], *rmap = maps->map[1], *omap = maps->map[2];
+    int64_t np = maps->n[0], nr = maps->n[1], no = maps->n[2];
 #define LINE_OK(cond, what) do { if (!(cond) || end_line(c) != 0) { damaged(c, what); goto out; } } while (0)
     if (section(c, "paid_timesheets", &n) != 0) { damaged(c, "paid_timesheets"); goto out; }
     for (int64_t i = 0; i < n; i++) {
@@ -556,19 +630,18 @@ static int parse_ledger(cursor *c, ledger *lg, int gen)
 out:
     if (c->nomem)
         rc = STATE_NO_MEMORY;
-    free(pmap);
-    free(rmap);
-    free(omap);
     return rc;
 }
 
-int state_load(const state_dir *s, int gen, ledger *lg, char *err, size_t errlen)
+/* Reads one file of generation gen (ledger.txt, or delta.txt when delta): first the
+ * checksum, then the parse. *bytes gets its size. */
+static int read_gen_file(const state_dir *s, int gen, int delta, ledger *lg, state_idmaps *maps, uint64_t *bytes, char *err,
+                     size_t errlen)
 {
-    if (gen == 0)
-        return 0;
+    const char *file = delta ? "delta.txt" : "ledger.txt";
     char path[4200], name[64];
-    snprintf(path, sizeof path, "%s/gen-%06d/ledger.txt", s->dir, gen);
-    snprintf(name, sizeof name, "gen-%06d/ledger.txt", gen);
+    snprintf(path, sizeof path, "%s/gen-%06d/%s", s->dir, gen, file);
+    snprintf(name, sizeof name, "gen-%06d/%s", gen, file);
     int fd = openat(s->dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return errf(err, errlen, STATE_ERROR, "%s: generation %d cannot be read: %s", path, gen, strerror(errno));
@@ -577,8 +650,10 @@ int state_load(const state_dir *s, int gen, ledger *lg, char *err, size_t errlen
     if (fstat(fd, &st) != 0 || !buf) {
         close(fd);
         free(buf);
-        return errf(err, errlen, STATE_ERROR, "%s: %s", path, buf ? strerror(errno) : "out of memory");
+        return buf ? errf(err, errlen, STATE_ERROR, "%s: %s", path, strerror(errno))
+                   : errf(err, errlen, STATE_NO_MEMORY, "out of memory while loading %s", path);
     }
+    *bytes = (uint64_t)st.st_size;
     /* first the checksum: the last line is "crc32 XXXXXXXX" over every byte before it
      * (15 bytes from the end), read in blocks; then, only when it holds, the parse */
     uint64_t size = (uint64_t)st.st_size, body = size >= 16 ? size - 15 : 0, done = 0;
@@ -616,11 +691,61 @@ int state_load(const state_dir *s, int gen, ledger *lg, char *err, size_t errlen
         cursor c = {.p = buf, .end = buf, .line = 1, .path = path, .err = err, .errlen = errlen, .fd = fd,
                     .buf = buf, .cap = READ_BLOCK, .left = body};
         next_line(&c);
-        rc = parse_ledger(&c, lg, gen);
+        rc = parse_ledger(&c, lg, gen, maps, delta);
     }
     close(fd);
     free(buf);
     return rc;
+}
+
+static int has_file(const state_dir *s, int gen, const char *file)
+{
+    char name[64];
+    struct stat st;
+    snprintf(name, sizeof name, "gen-%06d/%s", gen, file);
+    return fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
+void state_idmaps_free(state_idmaps *m)
+{
+    for (int k = 0; k < 3; k++)
+        free(m->map[k]);
+    memset(m, 0, sizeof *m);
+}
+
+int state_load(state_dir *s, int gen, ledger *lg, char *err, size_t errlen)
+{
+    state_idmaps_free(&s->loaded);
+    s->loaded_gen = gen;
+    s->chain_start = gen;
+    s->chain_bytes = s->checkpoint_bytes = 0;
+    if (gen == 0) {
+        ledger_begin_night(lg);
+        return 0;
+    }
+    /* the newest checkpoint (ledger.txt) at or before gen, then the deltas after it */
+    int from = gen;
+    while (from >= 1 && !has_file(s, from, "ledger.txt")) {
+        if (!has_file(s, from, "delta.txt"))
+            return errf(err, errlen, STATE_DAMAGED, "%s/gen-%06d: neither ledger.txt nor delta.txt: generation %d "
+                        "cannot be read; restore it or run from an older generation", s->dir, from, gen);
+        from--;
+    }
+    if (from < 1)
+        return errf(err, errlen, STATE_DAMAGED, "%s: no checkpoint (ledger.txt) at or before generation %d", s->dir, gen);
+    s->chain_start = from;
+    for (int g = from; g <= gen; g++) {
+        uint64_t bytes = 0;
+        int rc = read_gen_file(s, g, g > from, lg, &s->loaded, &bytes, err, errlen);
+        if (rc != 0)
+            return rc;
+        if (g == from)
+            s->checkpoint_bytes = bytes;
+        else
+            s->chain_bytes += bytes;
+    }
+    ledger_begin_night(lg);
+    return 0;
 }
 
 /* ---- show ---- */

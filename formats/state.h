@@ -26,11 +26,23 @@ enum {
  * (the exclusive lock, and recovery of a stopped run). */
 typedef enum { STATE_READ, STATE_COMMIT } state_access;
 
+/* The id lists of a generation as read: file index -> ledger index, per kind
+ * (providers, recipients, overpayments). */
+typedef struct {
+    int32_t *map[3];
+    int64_t n[3];
+} state_idmaps;
+
 typedef struct {
     char dir[4096];
     int dfd;                /* the state directory; every file is opened relative to it */
     int lock_fd;            /* -1 when not locked */
     int newest;             /* newest committed generation, 0 = none */
+    /* the generation state_load read last: its id lists, the checkpoint its chain
+     * starts from, and the bytes of that checkpoint and of the deltas after it */
+    state_idmaps loaded;
+    int loaded_gen, chain_start;
+    uint64_t checkpoint_bytes, chain_bytes;
 } state_dir;
 
 /* `payrun state init`: makes dir a payrun state (the marker file payrun-state and
@@ -51,10 +63,15 @@ int state_init(const char *dir, int *verified, char *err, size_t errlen);
  * works. Returns 0 or a STATE_* code with err set. */
 int state_open(state_dir *s, const char *dir, state_access access, char *err, size_t errlen);
 
-/* Fills lg (initialized from the masters) with generation gen (0 = empty state).
- * Returns 0; STATE_DAMAGED when the file is truncated, fails its checksum or does not
- * parse (err says where); STATE_NO_MEMORY; STATE_ERROR when it cannot be read. */
-int state_load(const state_dir *s, int gen, ledger *lg, char *err, size_t errlen);
+/* Fills lg (initialized from the masters) with generation gen (0 = empty state): the
+ * newest checkpoint at or before gen (ledger.txt), then the delta of each generation
+ * after it (delta.txt), in order; then ledger_begin_night, so what the run changes
+ * can be saved as the next delta. Records in s->loaded what was read. Returns 0;
+ * STATE_DAMAGED when a file is truncated, fails its checksum or does not parse, or a
+ * generation of the chain has neither file (err says where); STATE_NO_MEMORY;
+ * STATE_ERROR when it cannot be read. */
+int state_load(state_dir *s, int gen, ledger *lg, char *err, size_t errlen);
+void state_idmaps_free(state_idmaps *m);
 
 /* Whether generation gen is in the state (1..newest, not pruned). */
 int state_has_generation(const state_dir *s, int gen);
@@ -116,16 +133,23 @@ int state_is_published(const state_dir *s, int gen);
  * checksum and parses whole, and its base comes before it. *checked gets how many
  * generations were verified. Returns 0, or STATE_DAMAGED naming the file and the
  * generation (STATE_ERROR, STATE_NO_MEMORY). */
-int state_verify(const state_dir *s, int *checked, char *err, size_t errlen);
+int state_verify(state_dir *s, int *checked, char *err, size_t errlen);
 
 /* `payrun state dump`: the ledger of generation gen in its text form (ledger.txt
  * version 1) on descriptor fd. Returns 0 or a STATE_* code with err set. */
-int state_dump(const state_dir *s, int gen, int fd, char *err, size_t errlen);
+int state_dump(state_dir *s, int gen, int fd, char *err, size_t errlen);
 
 /* Whether generation gen of the state at state_path committed the outputs in out_dir
  * (out_owner_fn, out.h): 1 yes; 0 no (no such generation, or it committed into
  * another directory); -1 when that cannot be told (no readable state there). */
 int state_owns_outputs(const char *state_path, int gen, const char *out_dir);
+
+/* Saves generation gen as a checkpoint (a whole ledger.txt beside its delta.txt), so
+ * loading it no longer reads the generations before it (`payrun state compact` on the
+ * newest; `state prune` before it removes what a kept delta stands on). A checkpoint
+ * takes no generation number. Returns 0 (also when gen is one already) or a STATE_*
+ * code with err set. */
+int state_checkpoint(state_dir *s, int gen, char *err, size_t errlen);
 
 /* `payrun state prune`: what to remove. */
 #define STATE_RETENTION_YEARS 4     /* IRS: keep employment tax records at least four years */
@@ -139,7 +163,8 @@ typedef struct {
 /* Removes the generations p asks for from a state opened with STATE_COMMIT (locked):
  * never the newest, never one whose outputs are not published, and never one whose
  * run date is less than four years before p->today unless p->force (counted in
- * *kept_retained instead). Each is renamed away in one step, then removed, so a crash
+ * *kept_retained instead). A kept generation saved as a delta of a removed one is
+ * made a checkpoint first. Each is renamed away in one step, then removed, so a crash
  * leaves it whole or gone (the next start removes the rest). *pruned counts them.
  * Returns 0 or a STATE_* code with err set. */
 int state_prune(state_dir *s, const state_prune_opts *p, int *pruned, int *kept_retained, char *err, size_t errlen);
@@ -152,6 +177,14 @@ int state_list(const state_dir *s, char *err, size_t errlen);
 
 /* The ledger text (ledger.txt version 1) of lg as generation gen. Returns 0, or -1 out of memory. */
 int state_write_ledger(csvw *w, const ledger *lg, int gen);
+
+/* The delta text (delta.txt) of generation gen: the ids added to the lists of the
+ * generation before (base, as read by state_load), the timesheets it paid, and every
+ * record it touched. Returns 0, or -1 out of memory. */
+int state_write_delta(csvw *w, const ledger *lg, int gen, const state_idmaps *base);
+
+/* Whether lg's id lists are base's with ids added at their ends (a delta can say so). */
+int state_delta_possible(const ledger *lg, const state_idmaps *base);
 
 /* `payrun state show`: the counters of one provider or recipient in generation gen. */
 int state_show(const state_dir *s, int gen, const ledger *lg, const char *provider, const char *recipient, char *err,

@@ -390,7 +390,7 @@ int state_open(state_dir *s, const char *dir, state_access access, char *err, si
     return rc;
 }
 
-int state_verify(const state_dir *s, int *checked, char *err, size_t errlen)
+int state_verify(state_dir *s, int *checked, char *err, size_t errlen)
 {
     *checked = 0;
     for (int g = 1; g <= s->newest; g++) {
@@ -419,7 +419,7 @@ int state_verify(const state_dir *s, int *checked, char *err, size_t errlen)
     return 0;
 }
 
-int state_dump(const state_dir *s, int gen, int fd, char *err, size_t errlen)
+int state_dump(state_dir *s, int gen, int fd, char *err, size_t errlen)
 {
     ids_table none = {0};
     ledger lg;
@@ -531,6 +531,36 @@ static int write_gen_file(int gfd, const char *name, int (*fn)(csvw *, const voi
 }
 
 static int put_ledger(csvw *w, const void *lg, int gen) { return state_write_ledger(w, lg, gen); }
+
+/* A delta needs the base generation's id lists, as state_load read them. */
+typedef struct {
+    const ledger *lg;
+    const state_idmaps *base;
+} delta_arg;
+static int put_delta(csvw *w, const void *arg, int gen)
+{
+    const delta_arg *a = arg;
+    return state_write_delta(w, a->lg, gen, a->base);
+}
+
+/* How many generations a chain may span before a checkpoint: 16, or
+ * PAYRUN_CHECKPOINT_EVERY (1 writes a whole ledger every night, as before deltas). */
+static int checkpoint_every(void)
+{
+    const char *v = getenv("PAYRUN_CHECKPOINT_EVERY");
+    int n = v ? atoi(v) : 0;
+    return n >= 1 ? n : 16;
+}
+
+/* Whether the new generation gen is saved as a delta of gen - 1 (docs/state.md): it
+ * stands on the generation state_load read, that one is the newest, the chain since
+ * the last checkpoint is short and small, and the id lists only grew at their ends. */
+static int save_as_delta(const state_dir *s, const ledger *lg, const state_run *run, int gen)
+{
+    return run->base >= 1 && run->base == s->newest && s->loaded_gen == run->base &&
+           gen - s->chain_start < checkpoint_every() && s->chain_bytes * 2 <= s->checkpoint_bytes &&
+           state_delta_possible(lg, &s->loaded);
+}
 static int put_manifest(csvw *w, const void *run, int gen)
 {
     write_manifest(w, gen, run);
@@ -548,8 +578,11 @@ int state_commit(state_dir *s, const ledger *lg, const state_run *run, char *err
     if (fsafe_remove_tree(s->dfd, tmp) != 0 || mkdirat(s->dfd, tmp, 0700) != 0 ||
         (gfd = fsafe_open_subdir(s->dfd, tmp)) < 0)
         goto io_error;
-    what = "/ledger.txt";
-    if (write_gen_file(gfd, "ledger.txt", put_ledger, lg, gen) != 0)
+    delta_arg da = {lg, &s->loaded};
+    int delta = save_as_delta(s, lg, run, gen);
+    what = delta ? "/delta.txt" : "/ledger.txt";
+    if (delta ? write_gen_file(gfd, "delta.txt", put_delta, &da, gen) != 0
+              : write_gen_file(gfd, "ledger.txt", put_ledger, lg, gen) != 0)
         goto io_error;
     what = "/manifest.txt";
     if (write_gen_file(gfd, "manifest.txt", put_manifest, run, gen) != 0)
@@ -608,6 +641,42 @@ int state_mark_published(const state_dir *s, int gen, char *err, size_t errlen)
     return ok ? 0 : errf(err, errlen, STATE_ERROR, "%s/%s: cannot write: %s", s->dir, name, fsafe_strerror(e));
 }
 
+/* ---- checkpoints ---- */
+
+int state_checkpoint(state_dir *s, int gen, char *err, size_t errlen)
+{
+    char name[64];
+    struct stat st;
+    snprintf(name, sizeof name, "gen-%06d/ledger.txt", gen);
+    if (fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        return 0;   /* a checkpoint already */
+    ids_table none = {0};
+    ledger lg;
+    if (ledger_init(&lg, &none, &none, &none) != 0)
+        return errf(err, errlen, STATE_NO_MEMORY, "out of memory");
+    int rc = state_load(s, gen, &lg, err, errlen);
+    char dir[64];
+    gen_name(gen, NULL, dir, sizeof dir);
+    int gfd = rc == 0 ? fsafe_open_subdir(s->dfd, dir) : -1;
+    if (rc == 0 && gfd < 0)
+        rc = errf(err, errlen, STATE_ERROR, "%s/%s: %s", s->dir, dir, fsafe_strerror(errno));
+    if (rc == 0) {
+        /* whole under a temporary name, then renamed: a crash leaves the delta alone in charge */
+        unlinkat(gfd, ".ledger.txt.tmp", 0);
+        if (write_gen_file(gfd, ".ledger.txt.tmp", put_ledger, &lg, gen) != 0 ||
+            fsafe_rename(gfd, ".ledger.txt.tmp", gfd, "ledger.txt", "rename-checkpoint") != 0 ||
+            fsafe_fsync(gfd, "fsync-checkpoint") != 0 ||
+            /* the checkpoint is durable: the delta it replaces would only be read instead */
+            (unlinkat(gfd, "delta.txt", 0) != 0 && errno != ENOENT) || fsafe_fsync(gfd, "fsync-checkpoint") != 0)
+            rc = errf(err, errlen, errno == ENOMEM ? STATE_NO_MEMORY : STATE_ERROR, "%s/%s/ledger.txt: cannot write the "
+                      "checkpoint: %s", s->dir, dir, fsafe_strerror(errno));
+    }
+    if (gfd >= 0)
+        close(gfd);
+    ledger_free(&lg);
+    return rc;
+}
+
 /* ---- prune ---- */
 
 int state_prune(state_dir *s, const state_prune_opts *p, int *pruned, int *kept_retained, char *err, size_t errlen)
@@ -615,39 +684,45 @@ int state_prune(state_dir *s, const state_prune_opts *p, int *pruned, int *kept_
     int y, m, d;
     cal_to_ymd(p->today, &y, &m, &d);
     cal_date retained_from = cal_from_ymd(y - STATE_RETENTION_YEARS, m, m == 2 && d == 29 ? 28 : d);
-    int existing = 0;
-    for (int g = s->newest; g >= 1; g--) {
-        char name[64];
-        struct stat st;
-        gen_name(g, NULL, name, sizeof name);
-        if (fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+    uint8_t *drop = calloc((size_t)s->newest + 2, 1);
+    if (!drop)
+        return errf(err, errlen, STATE_NO_MEMORY, "out of memory");
+    int rc = 0, existing = 0;
+    /* which to remove: never the newest, never one under the retention period */
+    for (int g = s->newest - 1; g >= 1 && rc == 0; g--) {
+        if (!state_has_generation(s, g))
             continue;
         existing++;
-        if (g == s->newest)
-            continue;       /* never the newest: the next night stands on it */
         state_manifest man;
-        int rc = state_read_manifest(s, g, &man, err, errlen);
-        if (rc != 0)
-            return rc;
-        int wanted = (p->keep > 0 && existing > p->keep) || (p->before != CAL_NONE && man.run_date < p->before);
-        if (!wanted)
-            continue;
-        if (!p->force && man.run_date >= retained_from) {
+        if ((rc = state_read_manifest(s, g, &man, err, errlen)) != 0)
+            break;
+        int wanted = (p->keep > 0 && existing >= p->keep) || (p->before != CAL_NONE && man.run_date < p->before);
+        if (wanted && !p->force && man.run_date >= retained_from)
             ++*kept_retained;   /* employment tax records are kept four years (IRS) */
+        else if (wanted && !state_is_published(s, g))
+            rc = errf(err, errlen, STATE_ERROR, "generation %d: its outputs are not published; not pruned", g);
+        else
+            drop[g] = (uint8_t)wanted;
+    }
+    /* a kept generation saved as a delta of one removed becomes a checkpoint first */
+    for (int g = 2; g <= s->newest && rc == 0; g++)
+        if (state_has_generation(s, g) && !drop[g] && (drop[g - 1] || !state_has_generation(s, g - 1)))
+            rc = state_checkpoint(s, g, err, errlen);
+    /* each renamed away in one step, then removed: a crash leaves it whole or gone */
+    for (int g = 1; g < s->newest && rc == 0; g++) {
+        if (!drop[g])
             continue;
-        }
-        if (!state_is_published(s, g))
-            return errf(err, errlen, STATE_ERROR, "generation %d: its outputs are not published; not pruned", g);
-        /* every generation is a whole ledger: none needs another as its base. Renamed
-         * away first (one atomic step), so a crash leaves it whole or gone */
-        char away[64];
+        char name[64], away[64];
+        gen_name(g, NULL, name, sizeof name);
         snprintf(away, sizeof away, ".gen-%06d.pruned", g);
         if (fsafe_rename(s->dfd, name, s->dfd, away, "rename-prune") != 0 || fsafe_fsync(s->dfd, "fsync-prune") != 0 ||
             fsafe_remove_tree(s->dfd, away) != 0)
-            return errf(err, errlen, STATE_ERROR, "%s/%s: cannot prune: %s", s->dir, name, fsafe_strerror(errno));
-        ++*pruned;
+            rc = errf(err, errlen, STATE_ERROR, "%s/%s: cannot prune: %s", s->dir, name, fsafe_strerror(errno));
+        else
+            ++*pruned;
     }
-    return 0;
+    free(drop);
+    return rc;
 }
 
 /* ---- list ---- */

@@ -199,6 +199,86 @@ while [ $i -lt 20 ]; do
 done
 ok "20 random kill -9 moments ($kills killed mid-run, $after_commit of them after the commit), each retried with the same command: 0 lost, 0 paid twice, outputs byte-identical"
 
+# 7b. deltas: twenty nights against one state saved as deltas with checkpoints (the
+# default) and against one saving a whole ledger every night (PAYRUN_CHECKPOINT_EVERY=1,
+# as before deltas): the same outputs every night, the same ledger of every generation
+# (state dump = the whole ledger.txt), every night reprocessed byte for byte from the
+# generation before it across the checkpoints, and the same after compact and prune
+"$GEN" --out "$tmp/gd" --providers 1500 --rows 20000 --seed 5 >/dev/null
+head -1 "$tmp/gd/timesheets.csv" > "$tmp/gd/h"
+tail -n +2 "$tmp/gd/timesheets.csv" | awk -v d="$tmp/gd" '{ print >> (d "/n" (int((NR - 1) / 1000) + 1) ".csv") }'
+for k in $(seq 1 20); do cat "$tmp/gd/h" "$tmp/gd/n$k.csv" > "$tmp/gd/night$k.csv"; done
+"$PAYRUN" state init --state "$tmp/dA" && "$PAYRUN" state init --state "$tmp/dB"
+day() { date -d "2026-12-01 + $1 days" +%F; }
+for k in $(seq 1 20); do
+    "$PAYRUN" run --data "$tmp/gd/data" --state "$tmp/dA" --out "$tmp/dA-out$k" --run-date "$(day "$k")" "$tmp/gd/night$k.csv"
+    PAYRUN_CHECKPOINT_EVERY=1 "$PAYRUN" run --data "$tmp/gd/data" --state "$tmp/dB" --out "$tmp/dB-out$k" \
+        --run-date "$(day "$k")" "$tmp/gd/night$k.csv"
+done
+bad="" deltas=0 checkpoints=0
+for k in $(seq 1 20); do
+    gk=$(printf 'gen-%06d' "$k")
+    [ -f "$tmp/dA/$gk/delta.txt" ] && deltas=$((deltas + 1))
+    [ -f "$tmp/dA/$gk/ledger.txt" ] && checkpoints=$((checkpoints + 1))
+    for f in paychecks.csv exceptions.csv; do cmp -s "$tmp/dA-out$k/$f" "$tmp/dB-out$k/$f" || bad="$bad night$k:$f"; done
+    "$PAYRUN" state dump --state "$tmp/dA" --generation "$k" > "$tmp/dump"
+    cmp -s "$tmp/dump" "$tmp/dB/$gk/ledger.txt" || bad="$bad dump$k"
+done
+bytesA=$(du -sb "$tmp/dA" | cut -f1) bytesB=$(du -sb "$tmp/dB" | cut -f1)
+if [ -z "$bad" ] && [ $deltas -ge 10 ] && [ $checkpoints -ge 2 ] && [ "$bytesA" -lt "$bytesB" ]; then
+    ok "20 nights as $deltas deltas and $checkpoints checkpoints: outputs and every generation's ledger equal to whole ledgers ($bytesA bytes on disk, whole ledgers $bytesB)"
+else
+    fail "deltas:$bad ($deltas deltas, $checkpoints checkpoints, $bytesA vs $bytesB bytes)"
+fi
+reprocess_all() {  # $1 label: every night k reprocessed from generation k-1 equals its original outputs
+    bad=""
+    for k in $(seq 2 20); do
+        state_has=$("$PAYRUN" state list --state "$tmp/dA" | grep -c "^generation $((k - 1))\$")
+        [ "$state_has" = 1 ] || continue
+        rm -rf "$tmp/dR"
+        "$PAYRUN" run --data "$tmp/gd/data" --state "$tmp/dA" --from-generation $((k - 1)) --out "$tmp/dR" \
+            --run-date "$(day "$k")" "$tmp/gd/night$k.csv"
+        for f in paychecks.csv exceptions.csv; do cmp -s "$tmp/dR/$f" "$tmp/dA-out$k/$f" || bad="$bad night$k:$f"; done
+    done
+    [ -z "$bad" ] && ok "$1: every kept night reprocessed from the generation before it is byte-identical" || fail "$1:$bad"
+}
+reprocess_all "deltas and checkpoints"
+"$PAYRUN" state compact --state "$tmp/dA"
+"$PAYRUN" state prune --state "$tmp/dA" --keep 6 --force
+bad=""
+for k in $(seq 15 20); do
+    "$PAYRUN" state dump --state "$tmp/dA" --generation "$k" | cmp -s - "$tmp/dB/$(printf 'gen-%06d' "$k")/ledger.txt" || bad="$bad dump$k"
+done
+[ -z "$bad" ] && "$PAYRUN" state verify --state "$tmp/dA" > /dev/null && [ "$("$PAYRUN" state list --state "$tmp/dA" | grep -c '^generation')" = 6 ] &&
+    ok "after compact and prune --keep 6: the six kept generations' ledgers unchanged, verify healthy" || fail "after compact and prune:$bad"
+reprocess_all "after compact and prune"
+# a damaged or missing delta is refused, naming it
+cp -r "$tmp/dA" "$tmp/dC"
+dgen=$(ls "$tmp/dC"/gen-*/delta.txt | tail -1)
+printf 'x' >> "$dgen"
+"$PAYRUN" state verify --state "$tmp/dC" > "$tmp/dC.err" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q "delta.txt" "$tmp/dC.err" && ok "a changed delta.txt: state verify exit 2 naming it" || { fail "damaged delta: exit $rc"; cat "$tmp/dC.err"; }
+rm "$dgen"
+"$PAYRUN" state verify --state "$tmp/dC" > "$tmp/dC.err" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q "neither ledger.txt nor delta.txt" "$tmp/dC.err" && ok "a missing delta.txt: exit 2 naming the generation" || { fail "missing delta: exit $rc"; cat "$tmp/dC.err"; }
+# a night saved as a delta stopped at every point, then the same command: as uninterrupted
+for point in outputs-written state-written committed mid-publish published; do
+    rm -rf "$tmp/dD" "$tmp/dD-out"
+    "$PAYRUN" state init --state "$tmp/dD"
+    "$PAYRUN" run --data "$tmp/gd/data" --state "$tmp/dD" --out "$tmp/dD-1" --run-date "$(day 1)" "$tmp/gd/night1.csv"
+    rm -rf "$tmp/dD-1"
+    PAYRUN_CRASH_AT=$point "$PAYRUN" run --data "$tmp/gd/data" --state "$tmp/dD" --out "$tmp/dD-out" --run-date "$(day 2)" "$tmp/gd/night2.csv" 2>/dev/null
+    "$PAYRUN" run --data "$tmp/gd/data" --state "$tmp/dD" --out "$tmp/dD-out" --run-date "$(day 2)" "$tmp/gd/night2.csv" 2>/dev/null
+    if cmp -s "$tmp/dD-out/paychecks.csv" "$tmp/dA-out2/paychecks.csv" && [ -f "$tmp/dD/gen-000002/delta.txt" ] &&
+       "$PAYRUN" state dump --state "$tmp/dD" --generation 2 | cmp -s - "$tmp/dB/gen-000002/ledger.txt"; then
+        ok "a delta night stopped at $point, then the same command: outputs and ledger as uninterrupted"
+    else
+        fail "a delta night stopped at $point"
+    fi
+done
+
 # 8. a nightly sequence of three runs over the demo data = one run over the three files
 demo=$top/fixtures/demo
 ts=$demo/timesheets-2026-11.csv
