@@ -560,7 +560,7 @@ int load_masters_params(const char *dir, const char *params_path, masters *m, lo
             continue;
         lf->present = 1;
         loader l = {.m = m, .cols = file_spec[f].cols, .err = err, .errlen = errlen};
-        csvr_hooks hooks = {.fn = file_spec[f].fn, .ctx = &l};
+        csvr_hooks hooks = {.fn = file_spec[f].fn, .ctx = &l, .limits_fatal = 1};     /* SPEC §7a: limits are fatal */
         if (f == LOAD_AUTHORIZATIONS || f == LOAD_ESP_HISTORY) {
             l.ref_col[0] = f == LOAD_AUTHORIZATIONS ? AU_RECIPIENT : EH_RECIPIENT;
             l.ref_table[0] = &m->recipient_ids;

@@ -36,17 +36,37 @@ static int match(const char *s, size_t n, const char *word)
     return strlen(word) == n && memcmp(s, word, n) == 0;
 }
 
+/* Field of column c of a row cut short by a limit: the field when it was complete
+ * before the cut and at most ID_KEPT bytes long, else "". */
+#define ID_KEPT 64
+static const char *kept_id(const csvr_row *row, int c, size_t *n)
+{
+    const char *v = csvr_get(row, c, n);
+    if (*n > ID_KEPT) {
+        *n = 0;
+        return "";
+    }
+    return v;
+}
+
 int tsread_parse(const csvr_row *row, sheet *s, char *msg, size_t msglen)
 {
     size_t n;
     const char *v, *e;
-    s->timesheet_id = csvr_get(row, TS_ID, &s->timesheet_id_len);
-    s->provider_id = csvr_get(row, TS_PROVIDER, &s->provider_id_len);
-    s->recipient_id = csvr_get(row, TS_RECIPIENT, &s->recipient_id_len);
     s->source_file = row->path;
     s->source_line = row->line;
     s->claimed = 0;
     s->idx_of = NULL;
+    if (row->oversize) {            /* cut short at a limit of SPEC §7a: only short complete ids are kept */
+        s->timesheet_id = kept_id(row, TS_ID, &s->timesheet_id_len);
+        s->provider_id = kept_id(row, TS_PROVIDER, &s->provider_id_len);
+        s->recipient_id = kept_id(row, TS_RECIPIENT, &s->recipient_id_len);
+        snprintf(msg, msglen, "%s:%ld: %s", row->path, row->line, row->oversize);
+        return EX_MALFORMED_ROW;
+    }
+    s->timesheet_id = csvr_get(row, TS_ID, &s->timesheet_id_len);
+    s->provider_id = csvr_get(row, TS_PROVIDER, &s->provider_id_len);
+    s->recipient_id = csvr_get(row, TS_RECIPIENT, &s->recipient_id_len);
 
     if (row->nfields != row->nheader) {
         snprintf(msg, msglen, "%s:%ld: row: has %zu fields, the header has %zu", row->path, row->line, row->nfields,

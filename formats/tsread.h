@@ -17,7 +17,9 @@ extern const csvr_column tsread_columns[TS_NCOLS];
  * timesheet, or the exception code that rejects it — MALFORMED_ROW, BAD_HOURS
  * (s->claimed = 0), TOTAL_MISMATCH, NO_HOURS (s->claimed = the days' sum) — with
  * "file:line: column: what is wrong" in msg. s->timesheet_id always holds the raw
- * field and s->source_* the row's place, even for a rejected row. */
+ * field and s->source_* the row's place, even for a rejected row. A row csvr cut
+ * short at a limit (row->oversize) is MALFORMED_ROW with "file:line: " and csvr's
+ * text; its ids are the fields that were complete and at most 64 bytes long, else "". */
 int tsread_parse(const csvr_row *row, sheet *s, char *msg, size_t msglen);
 
 #endif

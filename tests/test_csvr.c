@@ -57,6 +57,8 @@ typedef struct {
     int col[MAXROWS][3];
     long sum_lines;     /* for big files */
     int bad_big;        /* big files: rows whose values do not match their number */
+    char over[MAXROWS][96];     /* row->oversize, "" when NULL */
+    int over_rows;      /* rows with row->oversize set */
 } seen;
 
 static int collect(void *ctx, const csvr_row *row)
@@ -75,7 +77,9 @@ static int collect(void *ctx, const csvr_row *row)
             s->val[i][c][n < MAXVAL - 1 ? n : MAXVAL - 1] = '\0';
             s->col[i][c] = row->col[c];
         }
+        snprintf(s->over[i], sizeof s->over[i], "%s", row->oversize ? row->oversize : "");
     }
+    s->over_rows += row->oversize != NULL;
     s->sum_lines += row->line;
     if (s->stop_at && s->nrows == s->stop_at)
         return s->stop_rc;
@@ -226,6 +230,8 @@ static void test_line_ends(void)
         "a,b\r\n1,2\r\n3,4\r\n5,6",          /* no final line end */
         "a,b\n1,2\n3,4\n5,6",
         "a,b\r1,2\r3,4\r5,6\r",           /* old Mac CR-only */
+        "a,b\r1,2\r3,4\n5,6\r\n",         /* mixed: a row ended by CR, then one by LF */
+        "a,b\n1,2\r3,4\r\n5,6\n",
     };
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         char p[256], err[512];
@@ -247,18 +253,20 @@ static void test_line_ends(void)
 static void test_crlf_at_block_boundary(void)
 {
     const size_t block = 256 * 1024;
-    /* header "a,b\r\n" is 5 bytes; row k x 'A' + ",1\r\n": its CR is at 5 + k + 2 */
+    /* header "a,b\r\n" is 5 bytes; row "1," + k bytes of 60000-byte fields of 'A': its
+     * CR is at 5 + 2 + k (the fields stay under the 64 KiB limit) */
     size_t ks[] = {block - 1 - 7, block - 1 - 9};   /* CR of the row / of the blank line at block - 1 */
     for (int v = 0; v < 2; v++) {
         size_t k = ks[v], cap = block + 64, len = 0;
         char *csv = malloc(cap), p[256], err[512];
         CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
-        memcpy(csv, "a,b\r\n", 5);
-        len = 5;
-        memset(csv + len, 'A', k);
+        memcpy(csv, "a,b\r\n1,", 7);
+        len = 7;
+        for (size_t i = 0; i < k; i++)
+            csv[len + i] = i % 60000 == 59999 ? ',' : 'A';
         len += k;
-        memcpy(csv + len, ",1\r\n\r\n2,3\r\n", 11);
-        len += 11;
+        memcpy(csv + len, "\r\n\r\n2,3\r\n", 9);
+        len += 9;
         CU_ASSERT_FATAL(csv[v == 0 ? 5 + k + 2 : 5 + k + 4] == '\r');
         CU_ASSERT_FATAL((v == 0 ? 5 + k + 2 : 5 + k + 4) == block - 1);
         for (int g = 0; g < 2; g++) {
@@ -269,8 +277,9 @@ static void test_crlf_at_block_boundary(void)
             ASSERT_I64(read_file(p, ABC, 3, &s, NULL, err), 0);
             ASSERT_I64(s.nrows, 2);
             ASSERT_I64(s.line[0], 2);
-            ASSERT_I64(s.len[0][0], k);
-            ASSERT_STR(s.val[0][1], "1");
+            ASSERT_STR(s.val[0][0], "1");
+            ASSERT_I64(s.len[0][1], 59999);
+            ASSERT_I64(s.nfields[0], 2 + k / 60000);
             ASSERT_I64(s.line[1], 4);      /* line 3 is blank */
             ASSERT_STR(s.val[1][0], "2");
             ASSERT_STR(s.val[1][1], "3");
@@ -655,18 +664,21 @@ static int keep_row(void *ctx, const csvr_row *row)
     size_t n;
     const char *a = csvr_get(row, 0, &n), *kept;
     memcpy(&kept, row->prepared, sizeof kept);
-    k->bad += kept != a || atol(kept) != row->line - 1;
+    k->bad += kept != a || atol(kept) != row->line - 1 || row->oversize != NULL;
     k->rows++;
     return 0;
 }
 
 static void test_prepare_keeps_pointers(void)
 {
-    enum { BIG = 3 * 1024 * 1024 };
-    char *csv = malloc(BIG + 256), path[256];
-    size_t len = (size_t)sprintf(csv, "a,b\n1,x\n2,");
-    memset(csv + len, 'z', BIG);
-    len += BIG;
+    /* row 3: 15 fields at the 64 KiB limit, near 1 MiB: the batch buffer grows for it */
+    char *csv = malloc(15 * 65537 + 256), path[256];
+    size_t len = (size_t)sprintf(csv, "a,b\n1,x\n2");
+    for (int f = 0; f < 15; f++) {
+        csv[len++] = ',';
+        memset(csv + len, 'z', 65536);
+        len += 65536;
+    }
     len += (size_t)sprintf(csv + len, "\n3,y\n");
     keep k = {0};
     char err[512];
@@ -836,6 +848,466 @@ static void test_stdin(void)
     ASSERT_STR(err, "-:1: missing required column b");
 }
 
+/* ---- bounded input (SPEC §7a) ---- */
+
+/* A growing byte buffer for the files of the limit tests. */
+typedef struct {
+    char *p;
+    size_t n, cap;
+} text;
+
+static void t_room(text *t, size_t n)
+{
+    if (t->n + n <= t->cap)
+        return;
+    size_t cap = t->cap ? t->cap : 1 << 16;
+    while (cap < t->n + n)
+        cap *= 2;
+    t->p = realloc(t->p, cap);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t->p);
+    t->cap = cap;
+}
+
+static void t_add(text *t, const void *s, size_t n)
+{
+    t_room(t, n);
+    memcpy(t->p + t->n, s, n);
+    t->n += n;
+}
+
+static void t_str(text *t, const char *s) { t_add(t, s, strlen(s)); }
+
+static void t_fill(text *t, int c, size_t n)
+{
+    t_room(t, n);
+    memset(t->p + t->n, c, n);
+    t->n += n;
+}
+
+/* Appends a row of exactly n bytes, line end not included: first, then fields of at
+ * most 60000 bytes, each of its own letter (so that a header of them has no name
+ * twice); with quoted, each field quoted and holding a line break every 100 bytes.
+ * Returns the line breaks inside the row. */
+static long t_row(text *t, const char *first, size_t n, int quoted)
+{
+    size_t used = strlen(first);
+    long breaks = 0;
+    t_str(t, first);
+    for (int f = 0; used < n; f++) {
+        size_t m = n - used - 1 > 60000 ? 60000 : n - used - 1;
+        t_str(t, ",");
+        if (!quoted || m < 2) {
+            t_fill(t, 'A' + f % 26, m);
+        } else {
+            t_str(t, "\"");
+            t_room(t, m - 2);
+            for (size_t i = 0; i < m - 2; i++) {
+                t->p[t->n++] = i % 100 == 99 ? '\n' : (char)('a' + f % 26);
+                breaks += i % 100 == 99;
+            }
+            t_str(t, "\"");
+        }
+        used += 1 + m;
+    }
+    return breaks;
+}
+
+/* Reads path with the given limits policy (limits_fatal), rows to collect. */
+static int read_policy(const char *path, int fatal, seen *s, csvr_info *info, char *err)
+{
+    csvr_hooks h = {.fn = collect, .ctx = s, .limits_fatal = fatal};
+    memset(s->line, 0, sizeof s->line);
+    err[0] = '\0';
+    return csvr_read_hooks(path, ABC, 3, &h, info, err, 512);
+}
+
+/* A field may hold 64 KiB (65536 bytes, after unquoting); one byte more cuts the row:
+ * it arrives with the fields before the long one and a text naming the field. */
+static void test_field_limit(void)
+{
+    char p[256], err[512];
+    text t = {0};
+    t_str(&t, "a,b,c\n");
+    t_fill(&t, 'X', 65536);                                         /* line 2: at the limit */
+    t_str(&t, ",2,3\n");
+    t_fill(&t, 'X', 65537);                                         /* line 3: one byte over */
+    t_str(&t, ",2,3\n");
+    t_str(&t, "4,");                                                /* line 4: field 2 (b) */
+    t_fill(&t, 'Y', 65537);
+    t_str(&t, ",z\n");
+    t_str(&t, "5,6,7,");                                            /* line 5: an unknown column */
+    t_fill(&t, 'Z', 65537);
+    t_str(&t, "\n\"");                                              /* line 6: 65535 + a doubled quote */
+    t_fill(&t, 'q', 65535);
+    t_str(&t, "\"\"\",8\n\"");                                      /* line 7: 65536 + a doubled quote */
+    t_fill(&t, 'q', 65536);
+    t_str(&t, "\"\"\",9\n10,11\n");                                 /* line 8 */
+    for (int gz = 0; gz < 2; gz++) {
+        seen s = {0};
+        csvr_info info;
+        tu_path(p, sizeof p, dir, "field.csv");
+        CU_ASSERT_EQUAL_FATAL(gz ? tu_write_gzip(p, t.p, t.n) : tu_write(p, t.p, t.n), 0);
+        ASSERT_I64(read_file(p, ABC, 3, &s, &info, err), 0);
+        ASSERT_STR(err, "");
+        ASSERT_I64(s.nrows, 7);
+        ASSERT_I64(info.rows, 7);
+        ASSERT_I64(s.over_rows, 4);
+        for (int i = 0; i < 7; i++)
+            ASSERT_I64(s.line[i], i + 2);
+        ASSERT_I64(s.len[0][0], 65536);
+        ASSERT_STR(s.over[0], "");
+        ASSERT_STR(s.over[1], "field 1 (a) is longer than 64 KiB");
+        ASSERT_I64(s.nfields[1], 0);
+        ASSERT_STR(s.over[2], "field 2 (b) is longer than 64 KiB");
+        ASSERT_I64(s.nfields[2], 1);
+        ASSERT_STR(s.val[2][0], "4");
+        ASSERT_STR(s.over[3], "field 4 is longer than 64 KiB");
+        ASSERT_I64(s.nfields[3], 3);
+        ASSERT_STR(s.val[3][2], "7");
+        ASSERT_STR(s.over[4], "");
+        ASSERT_I64(s.len[4][0], 65536);
+        ASSERT_STR(s.val[4][1], "8");
+        ASSERT_STR(s.over[5], "field 1 (a) is longer than 64 KiB");
+        ASSERT_STR(s.over[6], "");
+        ASSERT_STR(s.val[6][0], "10");
+        ASSERT_STR(s.val[6][1], "11");
+    }
+    free(t.p);
+}
+
+/* A field far over the limit (2 MiB, over several read blocks) is still named as the
+ * field, not as the row; a long quoted field over many lines is skipped to the row's
+ * real end (the first line end outside quotes), the lines counted. */
+static void test_field_limit_long(void)
+{
+    char p[256], err[512];
+    text t = {0};
+    t_str(&t, "a,b\n1,");                                           /* line 2 */
+    t_fill(&t, 'L', 2 << 20);
+    t_str(&t, ",x,\"y\"\"\n\",z\n");                                /* the rest of row 2: lines 2-3 */
+    t_str(&t, "3,\"");                                              /* line 4: lines 4-1004 */
+    for (int i = 0; i < 1000; i++) {
+        t_fill(&t, i % 2 ? 'm' : 'n', 99);
+        t_str(&t, i % 3 ? "\n" : "\"\"\n");
+    }
+    t_str(&t, "\",w\r\n5,6\r\n\"p\nq\",7\n\n8,9");                 /* lines 1005, 1006-1007, 1009 */
+    for (int gz = 0; gz < 2; gz++) {
+        seen s = {0};
+        tu_path(p, sizeof p, dir, "long.csv");
+        CU_ASSERT_EQUAL_FATAL(gz ? tu_write_gzip(p, t.p, t.n) : tu_write(p, t.p, t.n), 0);
+        ASSERT_I64(read_file(p, ABC, 3, &s, NULL, err), 0);
+        ASSERT_STR(err, "");
+        ASSERT_I64(s.nrows, 5);
+        ASSERT_I64(s.line[0], 2);
+        ASSERT_STR(s.over[0], "field 2 (b) is longer than 64 KiB");
+        ASSERT_STR(s.val[0][0], "1");
+        ASSERT_I64(s.line[1], 4);
+        ASSERT_STR(s.over[1], "field 2 (b) is longer than 64 KiB");
+        ASSERT_STR(s.val[1][0], "3");
+        ASSERT_I64(s.line[2], 1005);
+        ASSERT_STR(s.val[2][0], "5");
+        ASSERT_STR(s.over[2], "");
+        ASSERT_I64(s.line[3], 1006);
+        ASSERT_STR(s.val[3][0], "p\nq");
+        ASSERT_I64(s.line[4], 1009);
+        ASSERT_STR(s.val[4][1], "9");
+    }
+    free(t.p);
+
+    /* what the cut leaves of its row is checked as libcsv checks quoting: a quote
+     * inside an unquoted field, or a quote never closed, refuses the file */
+    static const char *const bad[] = {",x\"y\n2,3\n", ",\"x\n2,3\n"};
+    for (int b = 0; b < 2; b++) {
+        text u = {0};
+        seen s = {0};
+        char want[600];
+        t_str(&u, "a,b\n1,2\n\n0,");
+        t_fill(&u, 'L', 2 << 20);      /* cut at a read block's end: the rest is skipped */
+        t_str(&u, bad[b]);
+        put(p, sizeof p, "cutbad.csv", u.p, u.n);
+        ASSERT_I64(read_file(p, ABC, 3, &s, NULL, err), CSVR_ERROR);
+        snprintf(want, sizeof want, "%s:4: CSV quoting error", p);
+        ASSERT_PREFIX(err, want);
+        ASSERT_I64(s.nrows, 2);         /* row 2 and the cut row 4 came before */
+        free(u.p);
+    }
+}
+
+/* A row may hold 1 MiB (1048576 bytes from its first byte to the one before the line
+ * end that ends it, separators, quotes and line ends inside quotes included). */
+static void test_row_limit(void)
+{
+    char p[256], err[512];
+    text t = {0};
+    t_str(&t, "a,b,c\n");
+    t_row(&t, "1", 1048576, 0);                                     /* line 2: at the limit */
+    t_str(&t, "\n");
+    t_row(&t, "2", 1048577, 0);                                     /* line 3: one over */
+    t_str(&t, "\n");
+    t_row(&t, "3", 1048576, 0);                                     /* line 4: the CR of a CRLF is not counted */
+    t_str(&t, "\r\n");
+    long in5 = t_row(&t, "4", 1048576, 1);                          /* line 5: line breaks inside quotes count */
+    t_str(&t, "\n");
+    long in6 = t_row(&t, "5", 1048577, 1);
+    t_str(&t, "\r\n6,7\n");
+    for (int gz = 0; gz < 2; gz++) {
+        seen s = {0};
+        tu_path(p, sizeof p, dir, "row.csv");
+        CU_ASSERT_EQUAL_FATAL(gz ? tu_write_gzip(p, t.p, t.n) : tu_write(p, t.p, t.n), 0);
+        ASSERT_I64(read_file(p, ABC, 3, &s, NULL, err), 0);
+        ASSERT_STR(err, "");
+        ASSERT_I64(s.nrows, 6);
+        ASSERT_I64(s.over_rows, 2);
+        ASSERT_STR(s.over[0], "");
+        ASSERT_I64(s.nfields[0], 1 + (1048576 - 1 + 60000) / 60001);
+        ASSERT_STR(s.over[1], "row is longer than 1 MiB");
+        ASSERT_STR(s.val[1][0], "2");           /* the fields complete before the limit are kept */
+        ASSERT_I64(s.nfields[1], 1 + 1048576 / 60001);
+        ASSERT_STR(s.over[2], "");
+        ASSERT_I64(s.line[2], 4);
+        ASSERT_STR(s.over[3], "");
+        ASSERT_I64(s.line[3], 5);
+        ASSERT_STR(s.val[3][0], "4");
+        ASSERT_STR(s.over[4], "row is longer than 1 MiB");
+        ASSERT_I64(s.line[4], 6 + in5);
+        ASSERT_STR(s.val[5][0], "6");
+        ASSERT_I64(s.line[5], 7 + in5 + in6);
+    }
+    free(t.p);
+}
+
+/* In a master file (limits_fatal) a row over a limit stops the read: "path:line: ...",
+ * after the rows before it; at the limits the rows are read. */
+static void test_limits_fatal(void)
+{
+    char p[256], err[512], want[600];
+    static const struct {
+        size_t field, row;      /* the second row: a field of b of this size, or a row of this size */
+        const char *what;
+    } cases[] = {
+        {65537, 0, "field 2 (b) is longer than 64 KiB"},
+        {0, 1048577, "row is longer than 1 MiB"},
+        {0, 0, "field 4 is longer than 64 KiB"},
+    };
+    for (int c = 0; c < 3; c++) {
+        text t = {0};
+        seen s = {0};
+        t_str(&t, "a,b\n1,");
+        t_fill(&t, 'x', 65536);                                     /* line 2: at the field limit */
+        t_str(&t, "\n");
+        t_row(&t, "2", 1048576, 0);                                 /* line 3: at the row limit */
+        t_str(&t, "\n");
+        if (cases[c].field) {                                       /* line 4 */
+            t_str(&t, "3,");
+            t_fill(&t, 'y', cases[c].field);
+        } else if (cases[c].row) {
+            t_row(&t, "3", cases[c].row, 0);
+        } else {
+            t_str(&t, "3,4,5,");
+            t_fill(&t, 'z', 70000);
+        }
+        t_str(&t, "\n5,6\n");
+        put(p, sizeof p, "master.csv", t.p, t.n);
+        ASSERT_I64(read_policy(p, 1, &s, NULL, err), CSVR_ERROR);
+        snprintf(want, sizeof want, "%s:4: %s", p, cases[c].what);
+        ASSERT_STR(err, want);
+        ASSERT_I64(s.nrows, 2);
+        ASSERT_I64(s.over_rows, 0);
+        /* the same file as a timesheet file: the row is cut, the reading goes on */
+        seen r = {0};
+        ASSERT_I64(read_policy(p, 0, &r, NULL, err), 0);
+        ASSERT_I64(r.nrows, 4);
+        ASSERT_STR(r.over[2], cases[c].what);
+        ASSERT_I64(r.line[3], 5);
+        free(t.p);
+    }
+}
+
+/* The header over a limit is an error with either policy. */
+static void test_header_limits(void)
+{
+    char p[256], err[512], want[600];
+    for (int fatal = 0; fatal < 2; fatal++) {
+        text t = {0};
+        seen s = {0};
+        t_str(&t, "a,");
+        t_fill(&t, 'b', 65537);
+        t_str(&t, "\n1,2\n");
+        put(p, sizeof p, "hfield.csv", t.p, t.n);
+        ASSERT_I64(read_policy(p, fatal, &s, NULL, err), CSVR_ERROR);
+        snprintf(want, sizeof want, "%s:1: field 2 of the header is longer than 64 KiB", p);
+        ASSERT_STR(err, want);
+        ASSERT_I64(s.nrows, 0);
+        /* 1 MiB of header names is read; one byte more is an error */
+        for (size_t n = 1048576; n <= 1048577; n++) {
+            seen h = {0};
+            t.n = 0;
+            t_row(&t, "a,b", n, 0);
+            t_str(&t, "\n1,2\n");
+            put(p, sizeof p, "hrow.csv", t.p, t.n);
+            int rc = read_policy(p, fatal, &h, NULL, err);
+            if (n == 1048576) {
+                ASSERT_I64(rc, 0);
+                ASSERT_I64(h.nrows, 1);
+                ASSERT_I64(h.nheader[0], 2 + (1048576 - 3 + 60000) / 60001);
+            } else {
+                ASSERT_I64(rc, CSVR_ERROR);
+                snprintf(want, sizeof want, "%s:1: the header row is longer than 1 MiB", p);
+                ASSERT_STR(err, want);
+            }
+        }
+        free(t.p);
+    }
+}
+
+/* A line end must come within the first 16 MiB (when the file is longer): the one at
+ * 16 MiB exactly makes the file a CSV file with a header too long; none is "not a CSV
+ * file". A CR is a line end too. */
+static void test_no_line_end(void)
+{
+    char p[256], err[512], want[600];
+    static const struct {
+        size_t at;              /* the line end's offset (the file's size when none) */
+        const char *eol;
+        int gz;
+        const char *what;       /* "" : the header error */
+    } cases[] = {
+        {CSVR_SNIFF_MAX - 1, "\n", 0, ""},
+        {CSVR_SNIFF_MAX, "\n", 0, "not a CSV file: no line end in the first 16 MiB"},
+        {CSVR_SNIFF_MAX, "\n", 1, "not a CSV file: no line end in the first 16 MiB"},
+        {CSVR_SNIFF_MAX - 1, "\r", 1, ""},
+        {5 << 20, "", 0, ""},                   /* a short file without any line end */
+    };
+    text t = {0};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        seen s = {0};
+        t.n = 0;
+        t_fill(&t, 'x', cases[c].at);
+        for (size_t i = 999; i < t.n; i += 1000)
+            t.p[i] = ',';               /* short fields: the row's limit, not a field's */
+        if (cases[c].eol[0]) {
+            t_str(&t, cases[c].eol);
+            t_str(&t, "1,2\n");
+        }
+        tu_path(p, sizeof p, dir, "noeol.csv");
+        CU_ASSERT_EQUAL_FATAL(cases[c].gz ? tu_write_gzip(p, t.p, t.n) : tu_write(p, t.p, t.n), 0);
+        ASSERT_I64(read_file(p, ABC, 3, &s, NULL, err), CSVR_ERROR);
+        if (cases[c].what[0])
+            snprintf(want, sizeof want, "%s: %s", p, cases[c].what);
+        else
+            snprintf(want, sizeof want, "%s:1: the header row is longer than 1 MiB", p);
+        ASSERT_STR(err, want);
+        unlink(p);
+    }
+    free(t.p);
+}
+
+/* A NUL byte anywhere (after gzip decompression, in a quoted field, in what a cut row
+ * skips) refuses the file: "path:line: not a CSV file: NUL byte", the line the one it
+ * is on. */
+static void test_nul(void)
+{
+    char p[256], err[512], want[600];
+    static const struct {
+        const char *csv;
+        size_t n;
+        long line;
+        int rows;
+    } cases[] = {
+        {"a,b\n1,2\n3,\0\n5,6\n", 16, 3, 1},
+        {"\0a,b\n1,2\n", 9, 1, 0},
+        {"a,b\r\n1,2\r\n\"x\r\n\r\ny\0\",3\n", 22, 5, 1},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        for (int gz = 0; gz < 2; gz++) {
+            seen s = {0};
+            tu_path(p, sizeof p, dir, "nul.csv");
+            CU_ASSERT_EQUAL_FATAL(gz ? tu_write_gzip(p, cases[c].csv, cases[c].n)
+                                     : tu_write(p, cases[c].csv, cases[c].n), 0);
+            ASSERT_I64(read_file(p, ABC, 3, &s, NULL, err), CSVR_ERROR);
+            snprintf(want, sizeof want, "%s:%ld: not a CSV file: NUL byte", p, cases[c].line);
+            ASSERT_STR(err, want);
+            ASSERT_I64(s.nrows, cases[c].rows);
+        }
+    /* in the skipped rest of a cut row, and at the start of the second read block */
+    text t = {0};
+    seen s = {0};
+    t_str(&t, "a,b\n1,");
+    t_fill(&t, 'x', 70000);
+    t_str(&t, "\n\n2,");
+    t_fill(&t, 'y', 256 * 1024 - t.n);
+    t_add(&t, "\0\n", 2);
+    put(p, sizeof p, "nulskip.csv", t.p, t.n);
+    ASSERT_I64(read_file(p, ABC, 3, &s, NULL, err), CSVR_ERROR);
+    snprintf(want, sizeof want, "%s:4: not a CSV file: NUL byte", p);
+    ASSERT_STR(err, want);
+    ASSERT_I64(s.nrows, 2);             /* row 2, and row 4 as it was cut */
+    ASSERT_STR(s.over[1], "field 2 (b) is longer than 64 KiB");
+    free(t.p);
+}
+
+/* Rows of many fields (each up to a million in 1 MiB): read whole, around other rows,
+ * through the prepare hook (the reader thread hands such a row over alone). */
+typedef struct {
+    long rows, bad;
+    size_t nf[4];
+    int over_prepared;          /* rows whose oversize text prepare saw */
+} wide;
+
+static void wide_prepare(void *ctx, const csvr_row *row, void *out)
+{
+    wide *w = ctx;
+    size_t n;
+    const char *a = csvr_get(row, 0, &n);
+    memcpy(out, &a, sizeof a);
+    w->over_prepared += row->oversize && strcmp(row->oversize, "row is longer than 1 MiB") == 0;
+}
+
+static int wide_row(void *ctx, const csvr_row *row)
+{
+    wide *w = ctx;
+    size_t n;
+    const char *a = csvr_get(row, 0, &n), *kept;
+    memcpy(&kept, row->prepared, sizeof kept);
+    w->bad += kept != a || atol(a) != row->line - 1;
+    for (size_t i = 1; i < row->nfields; i++)
+        w->bad += row->len[i] != 0 || row->field[i][0] != '\0';
+    if (w->rows < 4)
+        w->nf[w->rows] = row->nfields;
+    w->rows++;
+    return 0;
+}
+
+static void test_wide_rows(void)
+{
+    char p[256], err[512] = "";
+    text t = {0};
+    t_str(&t, "a,b\n1,\n2");                                        /* lines 2, 3 */
+    t_fill(&t, ',', 40000);
+    t_str(&t, "\n3");                                               /* line 4: 1 MiB of commas */
+    t_fill(&t, ',', 1048575);
+    t_str(&t, "\n4");                                               /* line 5: one more, cut */
+    t_fill(&t, ',', 1048576);
+    for (int i = 5; i < 3000; i++) {                                /* lines 6..: several batches */
+        char row[32];
+        t_add(&t, row, (size_t)snprintf(row, sizeof row, "\n%d,", i));
+    }
+    t_str(&t, "\n");
+    wide w = {0};
+    csvr_hooks h = {.fn = wide_row, .prepare = wide_prepare, .prepared_size = sizeof(const char *), .ctx = &w};
+    put(p, sizeof p, "wide.csv", t.p, t.n);
+    ASSERT_I64(csvr_read_hooks(p, ABC, 3, &h, NULL, err, sizeof err), 0);
+    ASSERT_STR(err, "");
+    ASSERT_I64(w.rows, 2999);
+    ASSERT_I64(w.bad, 0);
+    ASSERT_I64(w.nf[0], 2);
+    ASSERT_I64(w.nf[1], 40001);
+    ASSERT_I64(w.nf[2], 1048576);
+    ASSERT_I64(w.nf[3], 1048576);       /* the fields complete before the cut */
+    ASSERT_I64(w.over_prepared, 1);
+    free(t.p);
+}
+
 int test_csvr_register(void)
 {
     static const tu_test tests[] = {
@@ -857,6 +1329,14 @@ int test_csvr_register(void)
         {"prepared data keeps pointing into its row", test_prepare_keeps_pointers},
         {"SHA-256 of the bytes on disk, plain and gzip", test_sha256},
         {"- reads standard input", test_stdin},
+        {"a field over 64 KiB cuts its row", test_field_limit},
+        {"a long field is skipped to its row's end", test_field_limit_long},
+        {"a row over 1 MiB is cut", test_row_limit},
+        {"limits are fatal in a master file", test_limits_fatal},
+        {"a header over a limit is an error", test_header_limits},
+        {"no line end in the first 16 MiB", test_no_line_end},
+        {"a NUL byte is not CSV", test_nul},
+        {"rows of a million fields", test_wide_rows},
     };
     size_t n = sizeof tests / sizeof tests[0];
     int rc = tu_register("csvr", suite_init, suite_clean, tests, n);
