@@ -51,6 +51,7 @@ typedef struct {
     struct pipe_s *pipe;    /* with a reader thread: where rows go in batches */
     /* the limits (SPEC §7a) */
     int limits_fatal;       /* a master file: a data row over a limit is an error */
+    int internal;               /* the error is ours (out of memory, no thread), not the file's */
     long over;              /* the current row broke a limit: OVER_ROW, or 1 + the position of its long field */
     int ended;              /* on_row saw a line end outside quotes in the piece being parsed */
     int skipping;           /* SKIP_ROW: skipping the rest of a cut row (to its end: the first line end
@@ -161,9 +162,10 @@ static int map_header(reader *r)
         if (ids_intern(&names, name, r->len[i], &added) < 0 || !added) {
             char shown[80];
             fld_escape(name, r->len[i] > 60 ? 60 : r->len[i], shown, sizeof shown);
-            if (added)
+            if (added) {
                 snprintf(r->err, r->errlen, "%s:1: out of memory reading the header", r->row.path);
-            else
+                r->internal = 1;
+            } else
                 snprintf(r->err, r->errlen, "%s:1: column %s appears twice in the header", r->row.path, shown);
             ids_free(&names);
             return -1;
@@ -426,6 +428,7 @@ static int parse_piece(reader *r, struct csv_parser *p, const unsigned char *s, 
         return parse_error(r, p);
     if (r->oom) {
         snprintf(r->err, r->errlen, "%s:%ld: out of memory reading a row", r->row.path, r->line);
+        r->internal = 1;
         return CSVR_ERROR;
     }
     if (r->stop)
@@ -773,6 +776,7 @@ static int batch_publish(pipe_t *q, int end, int rc, int drain)
         q->r->oom = 1;
         if (end && rc == 0) {
             snprintf(q->err, sizeof q->err, "%s:%ld: out of memory reading a row", q->r->row.path, q->r->line);
+            q->r->internal = 1;
             rc = CSVR_ERROR;
         }
     }
@@ -881,6 +885,7 @@ static int read_threaded(reader *r, struct csv_parser *p, source *src, unsigned 
     if (pthread_mutex_init(&q.mu, NULL) != 0 || pthread_cond_init(&q.changed, NULL) != 0 ||
         pthread_create(&tid, NULL, parse_thread, &q) != 0) {
         snprintf(user_err, user_errlen, "%s: cannot start the reader thread", r->row.path);
+        r->internal = 1;
         return CSVR_ERROR;
     }
     int rc = 0;
@@ -971,6 +976,7 @@ static int parse_all(reader *r, struct csv_parser *p, source *src, unsigned char
         return r->stop;
     if (r->oom) {
         snprintf(r->err, r->errlen, "%s:%ld: out of memory reading a row", r->row.path, r->line);
+        r->internal = 1;
         return CSVR_ERROR;
     }
     if (!r->header_done) {
@@ -1023,6 +1029,7 @@ int csvr_read_hooks(const char *path, const csvr_column *cols, int ncols, const 
     int rc;
     if (!src.in || !out || (r.prepare && !reader_thread_on && !r.prepared)) {
         snprintf(err, errlen, "%s: out of memory", path);
+        r.internal = 1;
         rc = CSVR_ERROR;
     } else if (reader_thread_on) {
         rc = read_threaded(&r, &p, &src, out, &seen);
@@ -1033,6 +1040,7 @@ int csvr_read_hooks(const char *path, const csvr_column *cols, int ncols, const 
     info->crc32 = src.crc;
     info->gzip = src.zinit;
     info->rows = r.rows;
+    info->internal_error = rc == CSVR_ERROR && r.internal;
     if (rc == 0)
         digest_final(&src.sha, info->sha256);
     if (src.zinit)

@@ -63,6 +63,7 @@ typedef struct {
     uint32_t crc32;
     uint64_t rows;              /* rows handed to fn, cut rows (oversize) included */
     int gzip;
+    int internal_error;     /* the CSVR_ERROR was ours (out of memory, no reader thread): exit 4, not bad data */
     uint8_t sha256[DIGEST_SIZE];    /* of the bytes as they are on disk (sha256sum FILE), when csvr_read
                                      * returned 0; all zero otherwise */
 } csvr_info;

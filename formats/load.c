@@ -579,7 +579,7 @@ int load_masters_params(const char *dir, const char *params_path, masters *m, lo
             hooks.prepared_size = sizeof(prepared_refs);
         }
         if (csvr_read_hooks(lf->path, file_spec[f].cols, file_spec[f].ncols, &hooks, &lf->info, err, errlen) != 0)
-            return l.nomem ? LOAD_NO_MEMORY : -1;
+            return l.nomem || lf->info.internal_error ? LOAD_NO_MEMORY : -1;
         if (f == LOAD_PARAMETERS) {
             int32_t line;
             char msg[400];

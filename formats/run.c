@@ -228,7 +228,7 @@ static int stream_files(stream_ctx *sc, const char *const *files, int nfiles, ou
         }
         if (r != 0) {
             fprintf(stderr, "payrun: %s\n", err);
-            return EXIT_DATA;
+            return in->info.internal_error ? EXIT_INTERNAL : EXIT_DATA;
         }
         if (sc->progress && sc->rows >= 0x4000) {
             csvr_row last = {.path = files[i], .bytes_read = in->info.bytes};

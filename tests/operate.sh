@@ -438,6 +438,22 @@ else
     [ -z "$bad" ] && [ $oom -gt 0 ] && [ $zero -gt 0 ] &&
         ok "state show of a 100k-row ledger under ulimit -v 400000..20000 KiB: $zero exit 0, $oom exit 4 'out of memory', never 'damaged'" ||
         fail "state show under ulimit -v: $zero exit 0, $oom out of memory, wrong:$bad"
+    # a whole run (masters, ledger, timesheets, engine) under the same limits: done, or
+    # exit 4 "out of memory" with nothing committed; never exit 2 (bad data) for it
+    zero=0 oom=0 bad=""
+    for v in 400000 60000 40000 30000 20000 12000 10000 8000; do
+        rm -rf "$tmp/sv" "$tmp/ov"
+        "$PAYRUN" state init --state "$tmp/sv"
+        (ulimit -v $v; exec "$PAYRUN" run --threads 1 --data "$tmp/g/data" --out "$tmp/ov" --state "$tmp/sv" \
+            --run-date 2026-12-04 "$tmp/g/timesheets.csv") > /dev/null 2> "$tmp/e13"
+        rc=$?
+        if [ $rc = 0 ]; then zero=$((zero + 1))
+        elif [ $rc = 4 ] && grep -q 'out of memory' "$tmp/e13" && [ "$(gens "$tmp/sv")" = 0 ]; then oom=$((oom + 1))
+        else bad="$bad ${v}k:exit$rc:$(head -1 "$tmp/e13")"; fi
+    done
+    [ -z "$bad" ] && [ $oom -gt 0 ] &&
+        ok "a 100k-row run under ulimit -v 400000..8000 KiB: $zero done, $oom exit 4 'out of memory' with nothing committed, never exit 2" ||
+        fail "a run under ulimit -v: $zero done, $oom out of memory, wrong:$bad"
 fi
 
 # ---- summary.json: payrun_version, base and committed generation, reprocess, by_severity
