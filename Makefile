@@ -87,6 +87,12 @@ $(BUILD)/csvparse: bench/csvparse.c | deps
 bench: payrun $(BUILD)/gen $(BUILD)/measure $(BUILD)/csvparse
 	sh bench/bench.sh
 
+# The generator's year: deterministic, valid every night, about 0.5% of the masters changed a
+# night, paid in order on one state.
+.PHONY: bench-year-test
+bench-year-test: payrun $(BUILD)/gen
+	sh bench/gen_year_test.sh
+
 DEMO_OUT := $(BUILD)/demo-out
 
 # The demo pay run: a fixed run date, so the result is the same every day.
