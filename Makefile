@@ -83,9 +83,21 @@ $(BUILD)/csvparse: bench/csvparse.c | deps
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS) -o $@ $< -lcsv -lz
 
-# Throughput against cat, gzip -dc and a bare libcsv parse; writes bench/results.md.
+# Throughput against cat, gzip -dc and a bare libcsv parse, then a year of nights on one
+# state; writes bench/results.md.
 bench: payrun $(BUILD)/gen $(BUILD)/measure $(BUILD)/csvparse
 	sh bench/bench.sh
+
+# The year of nights alone (BENCH_YEAR_PROVIDERS, default 200000): replaces the section
+# "A year of nights" of bench/results.md.
+.PHONY: bench-year bench-year-test
+bench-year: payrun $(BUILD)/gen $(BUILD)/measure
+	sh bench/bench.sh year
+
+# The generator's year: deterministic, valid every night, about 0.5% of the masters changed a
+# night, paid in order on one state.
+bench-year-test: payrun $(BUILD)/gen
+	sh bench/gen_year_test.sh
 
 DEMO_OUT := $(BUILD)/demo-out
 

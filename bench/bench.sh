@@ -1,13 +1,31 @@
 #!/bin/sh
-# bench.sh — `make bench`: payrun run against cat, gzip -dc and a bare libcsv parse on the same files; writes bench/results.md.
+# bench.sh — `make bench`: payrun run against cat, gzip -dc and a bare libcsv parse on the same files,
+# then a year of nights on one state; writes bench/results.md.
+#   sh bench/bench.sh             both
+#   sh bench/bench.sh throughput  the throughput table only (the year section is kept)
+#   sh bench/bench.sh year        the year of nights only (`make bench-year`): replaces the section
+#                                 "A year of nights" of bench/results.md, keeps the rest
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 B=$top/build
 dir=${BENCH_DIR:-$B/bench-data}
 sizes=${BENCH_ROWS:-"1000000 5000000"}
 providers=${BENCH_PROVIDERS:-200000}
+what=${1:-all}
+case $what in all | throughput | year) ;; *) echo "usage: bench.sh [all|throughput|year]" >&2; exit 1 ;; esac
 mkdir -p "$dir"
 out=$top/bench/results.md
+year_title="## A year of nights"
+# the year section of bench/results.md (from its title to the next "## " title or the end)
+year_section() {
+    [ -f "$out" ] && awk -v t="$year_title" '$0 == t { on = 1; print; next } on && /^## / { on = 0 } on' "$out"
+    true
+}
+# bench/results.md without the year section
+other_sections() {
+    awk -v t="$year_title" '$0 == t { on = 1; next } on && /^## / { on = 0 } !on' "$out"
+}
+throughput() {
 tmpres=$(mktemp)
 measure() {  # label command... -> "label ms kib"
     label=$1
@@ -97,5 +115,122 @@ done
     echo "the masters (0.4 s) and the ledger generation (0.4-0.6 s) alone exceed 1.5x the parse; see"
     echo "bench/profile.md for the phases, what dominates each and what would close the gap."
 } >> "$tmpres"
+# keep the year section measured earlier
+prev=$(year_section)
+if [ -n "$prev" ]; then
+    printf '\n%s\n' "$prev" >> "$tmpres"
+fi
 mv "$tmpres" "$out"
 cat "$out"
+}
+
+# A year of nights (issue "A state that lasts years of nightly runs", item 5): bench/gen.c --year
+# makes 24 semi-monthly nights (each its own masters and timesheets) and a last night of
+# 1,000 timesheets; they are paid in order against one state. Per night: wall time and
+# peak RSS (build/measure), the bytes of the generation the night wrote (du -sb of the new
+# gen-NNNNNN) and of the whole state after it (du -sb).
+year() {
+    yp=${BENCH_YEAR_PROVIDERS:-200000}
+    yseed=${BENCH_YEAR_SEED:-1}
+    yd=$dir/year-$yp-s$yseed
+    w=$dir/year-run
+    t0=$(date +%s)
+    if [ ! -f "$yd/nights.txt" ]; then
+        rm -rf "$yd"
+        "$B/gen" --year --out "$yd" --providers "$yp" --seed "$yseed" > "$dir/year-$yp-s$yseed.log"
+    fi
+    t1=$(date +%s)
+    rm -rf "$w"
+    mkdir -p "$w"
+    "$top/payrun" state init --state "$w/state"
+    rows_tab=$(mktemp)
+    : > "$rows_tab"
+    while read -r name date data ts; do
+        r=$("$B/measure" "$top/payrun" run --data "$yd/$data" --state "$w/state" --out "$w/out-$name" \
+            --run-date "$date" "$yd/$ts" 2>&1 < /dev/null > /dev/null | tail -1)
+        set -- $r
+        if [ "${3:-x}" != 0 ]; then
+            echo "bench: year: $name: payrun run failed: $r (state and outputs left in $w)" >&2
+            exit 1
+        fi
+        g=$(ls -d "$w/state"/gen-* | tail -1)
+        written=$(du -sb "$g" | cut -f1)
+        ondisk=$(du -sb "$w/state" | cut -f1)
+        sj=$w/out-$name/summary.json
+        rows=$(sed -n 's/^ *"rows_read": \([0-9]*\).*/\1/p' "$sj")
+        paid=$(sed -n 's/^ *"paid": \([0-9]*\),$/\1/p' "$sj" | head -1)
+        rm -rf "$w/out-$name"
+        echo "$name $date $rows $paid $1 $2 $written $ondisk" >> "$rows_tab"
+        echo "bench: year: $name $date: $rows rows, $paid paid, $1 ms, $2 KiB, generation $written bytes, state $ondisk bytes" >&2
+    done < "$yd/nights.txt"
+    t2=$(date +%s)
+    rm -rf "$w" # the state: about 10 GB at 200,000 providers
+    commit=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)
+    today=$(date -u +%Y-%m-%d)
+    # the baseline (today's design): carried from the section as it stands; recorded from
+    # this run when there is none at this size, or when BENCH_YEAR_BASELINE=1
+    base=$(year_section | grep "^| [a-z0-9-]* | today's design" || true)
+    if [ "${BENCH_YEAR_BASELINE:-0}" = 1 ]; then
+        base=$(printf '%s\n' "$base" | grep -v "^| [a-z0-9-]* | today's design[^|]* | $yp |" || true)
+    fi
+    this="this run ($commit, $today)"
+    new_base=""
+    if ! printf '%s\n' "$base" | grep -q "^| [a-z0-9-]* | today's design[^|]* | $yp |"; then
+        this="today's design ($commit, $today)"
+        new_base=1
+    fi
+    # the last of the nights and the 1,000-timesheet one
+    cmp_rows=$(awk -v this="$this" -v yp="$yp" '
+        function row(l) { split(l, f, " "); printf "| %s | %s | %s | %s | %.2f | %.0f | %.1f | %.1f |\n",
+                          f[1], this, yp, f[3], f[5] / 1000, f[6] / 1024, f[7] / 1048576, f[8] / 1048576 }
+        $1 == "last" { row(prev); row($0) } { prev = $0 }' "$rows_tab")
+    sec=$(mktemp)
+    {
+        echo "$year_title"
+        echo
+        echo "A year of nightly runs on one state (\`make bench-year\`, part of \`make bench\`): \`bench/gen.c --year\`,"
+        echo "$yp providers, seed $yseed: 24 semi-monthly nights of 2026, each with its own masters (about 0.5% of"
+        echo "the master rows changed from the night before: new providers and recipients with their assignments"
+        echo "and authorizations, ended assignments, enrollments completed, re-assessed authorized hours) and"
+        echo "its timesheets (that period's, 3% of them a night late, and the catch_up ones of providers whose"
+        echo "enrollment completed), run a few days after the period ends; then \`last\`: 1,000 timesheets of"
+        echo "the next period on the year-end state. Each night is \`payrun run --data night-K/data --state S"
+        echo "--run-date D night-K/timesheets.csv\`. Wall time and peak RSS by build/measure; **written** is the"
+        echo "generation the night committed (\`du -sb gen-NNNNNN\`), **state** the whole state directory after it"
+        echo "(\`du -sb\`). Machine: $(nproc) cores, shared. Commit $commit, $today. Generating the data took"
+        echo "$((t1 - t0)) s (0 when cached); the $(wc -l < "$rows_tab") runs took $((t2 - t1)) s."
+        echo
+        echo "| night | run date | timesheets | paid | seconds | peak RSS MiB | written MiB | state MiB |"
+        echo "|---|---|---:|---:|---:|---:|---:|---:|"
+        awk '{ printf "| %s | %s | %s | %s | %.2f | %.0f | %.1f | %.1f |\n", $1, $2, $3, $4, $5 / 1000, $6 / 1024, $7 / 1048576, $8 / 1048576 }' "$rows_tab"
+        echo
+        echo "The last of the 24 nights and the 1,000-timesheet night, against today's design (each generation"
+        echo "a whole text ledger, docs/state.md) measured on the same data. The \"today's design\" rows are kept"
+        echo "from run to run (recorded by the first run at a size, or by \`BENCH_YEAR_BASELINE=1\`)."
+        echo
+        echo "| night | design | providers | timesheets | seconds | peak RSS MiB | written MiB | state MiB |"
+        echo "|---|---|---:|---:|---:|---:|---:|---:|"
+        [ -n "$base" ] && printf '%s\n' "$base"
+        printf '%s\n' "$cmp_rows"
+    } > "$sec"
+    rm -f "$rows_tab"
+    if [ -f "$out" ]; then
+        rest=$(mktemp)
+        other_sections > "$rest"
+        # one blank line between the rest and the section
+        { sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$rest"; echo; cat "$sec"; } > "$out.tmp"
+        rm -f "$rest"
+    else
+        cp "$sec" "$out.tmp"
+    fi
+    mv "$out.tmp" "$out"
+    rm -f "$sec"
+    [ -n "$new_base" ] && echo "bench: year: recorded as today's design at $yp providers" >&2
+    year_section
+}
+
+case $what in
+all) throughput; year ;;
+throughput) throughput ;;
+year) year ;;
+esac
