@@ -156,7 +156,7 @@ demo-snapshot: payrun
 	mkdir -p fixtures/demo/expected
 	cp $(BUILD)/demo-snap/paychecks.csv $(BUILD)/demo-snap/exceptions.csv fixtures/demo/expected/
 
-test: unit scenarios generated state-tests operate-tests cron-tests command-tests hardening-tests
+test: unit scenarios generated state-tests operate-tests cron-tests command-tests bench-year-test hardening-tests
 
 install: payrun
 	install -d $(DESTDIR)$(PREFIX)/bin
