@@ -105,6 +105,31 @@ static void hours_cell(FILE *f, int minutes, int tenths)
     }
 }
 
+/* The day cells d01..d16 and the total of one timesheet row: days lo..hi (0 = the
+ * period's first) of its ndays may hold hours, each with chance `chance` in `of`;
+ * err 7, 8 and 9 plant a 25:00 day, a bad cell and a wrong total. */
+static void day_cells(FILE *f, int ndays, long lo, long hi, int of, int chance, int err)
+{
+    int tenths = below(4) == 0, total = 0;
+    for (int d = 0; d < 16; d++) {
+        int minutes = 0;
+        if (d < ndays && d >= lo && d <= hi && below(of) < chance)
+            minutes = (below(4) == 0 ? 6 * (1 + below(60)) : 30 * (2 + below(16)));
+        if (err == 7 && d == 2)
+            minutes = 25 * 60;
+        fputc(',', f);
+        if (err == 8 && d == 3)
+            fputs("abc", f);
+        else
+            hours_cell(f, minutes, tenths);
+        total += minutes;
+    }
+    if (below(2) == 0)
+        fprintf(f, ",%d:%02d\n", (total + (err == 9 ? 60 : 0)) / 60, (total + (err == 9 ? 60 : 0)) % 60);
+    else
+        fputs(",\n", f);
+}
+
 static int year_main(int argc, char **argv);
 
 int main(int argc, char **argv)
@@ -216,24 +241,7 @@ int main(int argc, char **argv)
                     err == 2 ? "Q" : "P", pp[pair], pr[pair], month, first, err == 3 ? "catch_up" : "regular",
                     err == 4 || pr[pair] % 211 == 7 ? "electronic" : "paper", err == 5 ? "" : sign,
                     err == 6 ? "2026-09-02" : sign, recv);
-        int tenths = below(4) == 0, total = 0;
-        for (int d = 0; d < 16; d++) {
-            int minutes = 0;
-            if (d < ndays && below(10) < 6)
-                minutes = (below(4) == 0 ? 6 * (1 + below(60)) : 30 * (2 + below(16)));
-            if (err == 7 && d == 2)
-                minutes = 25 * 60;
-            fputc(',', f);
-            if (err == 8 && d == 3)
-                fputs("abc", f);
-            else
-                hours_cell(f, minutes, tenths);
-            total += minutes;
-        }
-        if (below(2) == 0)
-            fprintf(f, ",%d:%02d\n", (total + (err == 9 ? 60 : 0)) / 60, (total + (err == 9 ? 60 : 0)) % 60);
-        else
-            fputs(",\n", f);
+        day_cells(f, ndays, 0, 15, 10, 6, err);
     }
     fclose(f);
     free(pp);
@@ -531,25 +539,7 @@ static void year_row(FILE *f, const ypair *a, const yperiod *pd, const char *kin
             err == 0 ? day_str(pd->ps + 4, wrong) : first, err == 3 ? "catch_up" : kind,
             err == 4 || a->r % 211 == 7 ? "electronic" : "paper", err == 5 ? "" : sign, err == 6 ? first : sign,
             recv);
-    int tenths = below(4) == 0, total = 0;
-    for (int d = 0; d < 16; d++) {
-        int minutes = 0;
-        long day = pd->ps + d;
-        if (d < pd->ndays && day >= lo && day <= hi && below(100) < (a->bups ? 20 : 60))
-            minutes = (below(4) == 0 ? 6 * (1 + below(60)) : 30 * (2 + below(16)));
-        if (err == 7 && d == 2)
-            minutes = 25 * 60;
-        fputc(',', f);
-        if (err == 8 && d == 3)
-            fputs("abc", f);
-        else
-            hours_cell(f, minutes, tenths);
-        total += minutes;
-    }
-    if (below(2) == 0)
-        fprintf(f, ",%d:%02d\n", (total + (err == 9 ? 60 : 0)) / 60, (total + (err == 9 ? 60 : 0)) % 60);
-    else
-        fputs(",\n", f);
+    day_cells(f, pd->ndays, lo - pd->ps, hi - pd->ps, 100, a->bups ? 20 : 60, err);
 }
 
 static const char ts_header[] = "timesheet_id,provider_id,recipient_id,period_start,kind,channel,provider_signed_on,"
