@@ -19,6 +19,7 @@
 #include "fault.h"
 #include "field.h"
 #include "fsafe.h"
+#include "ledgerbin.h"
 
 #define LEDGER_MAGIC "payrun-ledger 1"
 #define DELTA_MAGIC "payrun-ledger-delta 1"
@@ -143,37 +144,6 @@ static size_t fmt_record(char *p, const table_desc *d, uint64_t key, const char 
     return k;
 }
 
-/* Sorts n codes ascending: a radix sort, 16 bits a pass. Returns 0, or -1 out of memory. */
-static int sort_codes(uint64_t *a, size_t n)
-{
-    uint64_t *tmp = malloc((n ? n : 1) * sizeof *tmp);
-    size_t *count = malloc(65536 * sizeof *count);
-    if (!tmp || !count) {
-        free(tmp);
-        free(count);
-        return -1;
-    }
-    uint64_t *from = a, *to = tmp;
-    for (int shift = 0; shift < 64; shift += 16) {
-        memset(count, 0, 65536 * sizeof *count);
-        for (size_t i = 0; i < n; i++)
-            count[from[i] >> shift & 0xFFFF]++;
-        for (size_t d = 0, sum = 0; d < 65536; d++) {
-            size_t c = count[d];
-            count[d] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            to[count[from[i] >> shift & 0xFFFF]++] = from[i];
-        uint64_t *swap = from;
-        from = to;
-        to = swap;
-    }
-    /* four passes: the sorted codes are back in a */
-    free(tmp);
-    free(count);
-    return 0;
-}
 
 /* The paid timesheets, periods and counter tables of lg: every record, or (touched)
  * those of this night only (ledger_begin_night). Returns 0, or -1 out of memory. */
@@ -196,7 +166,7 @@ static int write_records(csvw *w, const ledger *lg, int touched)
         for (size_t i = 0; i < lg->paid_ids.nslots; i++)
             if (lg->paid_ids.keys[i] != UINT64_MAX)
                 codes[ncodes++] = lg->paid_ids.keys[i];
-    if (sort_codes(codes, ncodes) != 0) {
+    if (lbin_sort_codes(codes, ncodes) != 0) {
         free(codes);
         return -1;
     }
@@ -633,18 +603,33 @@ out:
     return rc;
 }
 
-/* Reads one file of generation gen (ledger.txt, or delta.txt when delta): first the
- * checksum, then the parse. *bytes gets its size. */
+static int has_file(const state_dir *s, int gen, const char *file)
+{
+    char name[64];
+    struct stat st;
+    snprintf(name, sizeof name, "gen-%06d/%s", gen, file);
+    return fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Reads one file of generation gen (its checkpoint, ledger.bin or an older
+ * ledger.txt, or delta.txt when delta): first the checksum, then the parse. *bytes
+ * gets its size. */
 static int read_gen_file(const state_dir *s, int gen, int delta, ledger *lg, state_idmaps *maps, uint64_t *bytes, char *err,
                      size_t errlen)
 {
-    const char *file = delta ? "delta.txt" : "ledger.txt";
+    int binary = !delta && has_file(s, gen, "ledger.bin");
+    const char *file = delta ? "delta.txt" : binary ? "ledger.bin" : "ledger.txt";
     char path[4200], name[64];
     snprintf(path, sizeof path, "%s/gen-%06d/%s", s->dir, gen, file);
     snprintf(name, sizeof name, "gen-%06d/%s", gen, file);
     int fd = openat(s->dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return errf(err, errlen, STATE_ERROR, "%s: generation %d cannot be read: %s", path, gen, strerror(errno));
+    if (binary) {
+        int rc = lbin_read(fd, path, lg, gen, maps, bytes, err, errlen);
+        close(fd);
+        return rc;
+    }
     struct stat st;
     char *buf = malloc(READ_BLOCK);
     if (fstat(fd, &st) != 0 || !buf) {
@@ -698,12 +683,10 @@ static int read_gen_file(const state_dir *s, int gen, int delta, ledger *lg, sta
     return rc;
 }
 
-static int has_file(const state_dir *s, int gen, const char *file)
+
+int state_is_checkpoint(const state_dir *s, int gen)
 {
-    char name[64];
-    struct stat st;
-    snprintf(name, sizeof name, "gen-%06d/%s", gen, file);
-    return fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+    return has_file(s, gen, "ledger.bin") || has_file(s, gen, "ledger.txt");
 }
 
 void state_idmaps_free(state_idmaps *m)
@@ -725,10 +708,11 @@ int state_load(state_dir *s, int gen, ledger *lg, char *err, size_t errlen)
     }
     /* the newest checkpoint (ledger.txt) at or before gen, then the deltas after it */
     int from = gen;
-    while (from >= 1 && !has_file(s, from, "ledger.txt")) {
+    while (from >= 1 && !state_is_checkpoint(s, from)) {
         if (!has_file(s, from, "delta.txt"))
-            return errf(err, errlen, STATE_DAMAGED, "%s/gen-%06d: neither ledger.txt nor delta.txt: generation %d "
-                        "cannot be read; restore it or run from an older generation", s->dir, from, gen);
+            return errf(err, errlen, STATE_DAMAGED, "%s/gen-%06d: neither a ledger (ledger.bin, ledger.txt) nor "
+                        "delta.txt: generation %d cannot be read; restore it or run from an older generation", s->dir,
+                        from, gen);
         from--;
     }
     if (from < 1)

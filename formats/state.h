@@ -73,6 +73,9 @@ int state_open(state_dir *s, const char *dir, state_access access, char *err, si
 int state_load(state_dir *s, int gen, ledger *lg, char *err, size_t errlen);
 void state_idmaps_free(state_idmaps *m);
 
+/* Whether generation gen is saved as a checkpoint (ledger.bin, or ledger.txt of an older payrun). */
+int state_is_checkpoint(const state_dir *s, int gen);
+
 /* Whether generation gen is in the state (1..newest, not pruned). */
 int state_has_generation(const state_dir *s, int gen);
 

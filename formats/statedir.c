@@ -17,6 +17,7 @@
 #include "fault.h"
 #include "field.h"
 #include "fsafe.h"
+#include "ledgerbin.h"
 
 #define MARKER_NAME "payrun-state"
 #define MARKER_TEXT "payrun-state 1\n"
@@ -531,6 +532,22 @@ static int write_gen_file(int gfd, const char *name, int (*fn)(csvw *, const voi
 }
 
 static int put_ledger(csvw *w, const void *lg, int gen) { return state_write_ledger(w, lg, gen); }
+static int put_binary(csvw *w, const void *lg, int gen) { return lbin_write(w, lg, gen); }
+
+/* A checkpoint is ledger.bin, or with PAYRUN_LEDGER_FORMAT=text the text ledger.txt
+ * (as payrun wrote before binary checkpoints: for comparisons). */
+static int text_checkpoints(void)
+{
+    const char *v = getenv("PAYRUN_LEDGER_FORMAT");
+    return v && strcmp(v, "text") == 0;
+}
+
+/* Writes the checkpoint of generation gen into gfd under name (ledger.bin or ledger.txt). */
+static int write_checkpoint(int gfd, const char *name, const ledger *lg, int gen)
+{
+    return write_gen_file(gfd, name, text_checkpoints() ? put_ledger : put_binary, lg, gen);
+}
+static const char *checkpoint_name(void) { return text_checkpoints() ? "ledger.txt" : "ledger.bin"; }
 
 /* A delta needs the base generation's id lists, as state_load read them. */
 typedef struct {
@@ -580,9 +597,9 @@ int state_commit(state_dir *s, const ledger *lg, const state_run *run, char *err
         goto io_error;
     delta_arg da = {lg, &s->loaded};
     int delta = save_as_delta(s, lg, run, gen);
-    what = delta ? "/delta.txt" : "/ledger.txt";
+    what = delta ? "/delta.txt" : text_checkpoints() ? "/ledger.txt" : "/ledger.bin";
     if (delta ? write_gen_file(gfd, "delta.txt", put_delta, &da, gen) != 0
-              : write_gen_file(gfd, "ledger.txt", put_ledger, lg, gen) != 0)
+              : write_checkpoint(gfd, checkpoint_name(), lg, gen) != 0)
         goto io_error;
     what = "/manifest.txt";
     if (write_gen_file(gfd, "manifest.txt", put_manifest, run, gen) != 0)
@@ -645,11 +662,8 @@ int state_mark_published(const state_dir *s, int gen, char *err, size_t errlen)
 
 int state_checkpoint(state_dir *s, int gen, char *err, size_t errlen)
 {
-    char name[64];
-    struct stat st;
-    snprintf(name, sizeof name, "gen-%06d/ledger.txt", gen);
-    if (fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-        return 0;   /* a checkpoint already */
+    if (state_is_checkpoint(s, gen))
+        return 0;
     ids_table none = {0};
     ledger lg;
     if (ledger_init(&lg, &none, &none, &none) != 0)
@@ -662,14 +676,14 @@ int state_checkpoint(state_dir *s, int gen, char *err, size_t errlen)
         rc = errf(err, errlen, STATE_ERROR, "%s/%s: %s", s->dir, dir, fsafe_strerror(errno));
     if (rc == 0) {
         /* whole under a temporary name, then renamed: a crash leaves the delta alone in charge */
-        unlinkat(gfd, ".ledger.txt.tmp", 0);
-        if (write_gen_file(gfd, ".ledger.txt.tmp", put_ledger, &lg, gen) != 0 ||
-            fsafe_rename(gfd, ".ledger.txt.tmp", gfd, "ledger.txt", "rename-checkpoint") != 0 ||
+        unlinkat(gfd, ".checkpoint.tmp", 0);
+        if (write_checkpoint(gfd, ".checkpoint.tmp", &lg, gen) != 0 ||
+            fsafe_rename(gfd, ".checkpoint.tmp", gfd, checkpoint_name(), "rename-checkpoint") != 0 ||
             fsafe_fsync(gfd, "fsync-checkpoint") != 0 ||
             /* the checkpoint is durable: the delta it replaces would only be read instead */
             (unlinkat(gfd, "delta.txt", 0) != 0 && errno != ENOENT) || fsafe_fsync(gfd, "fsync-checkpoint") != 0)
-            rc = errf(err, errlen, errno == ENOMEM ? STATE_NO_MEMORY : STATE_ERROR, "%s/%s/ledger.txt: cannot write the "
-                      "checkpoint: %s", s->dir, dir, fsafe_strerror(errno));
+            rc = errf(err, errlen, errno == ENOMEM ? STATE_NO_MEMORY : STATE_ERROR, "%s/%s/%s: cannot write the "
+                      "checkpoint: %s", s->dir, dir, checkpoint_name(), fsafe_strerror(errno));
     }
     if (gfd >= 0)
         close(gfd);

@@ -152,16 +152,16 @@ rc=$?
 [ $rc = 0 ] && grep -q 'verified 1 generation' "$tmp/o4" && [ "$(gens "$tmp/oldstyle")" = 1 ] &&
     ok "state init on a state written before the marker: exit 0, '$(cat "$tmp/o4")'" ||
     fail "state init on an old-style state: exit $rc: $(cat "$tmp/o4")"
-f=$tmp/olddamaged/gen-000001/ledger.txt
+f=$tmp/olddamaged/gen-000001/ledger.bin
 off=$(($(wc -c < "$f") / 2))
 c=$(dd if="$f" bs=1 skip=$off count=1 2> /dev/null)
 [ "$c" = 7 ] && c=8 || c=7
 printf %s "$c" | dd of="$f" bs=1 seek=$off conv=notrunc 2> /dev/null
-cmp -s "$f" "$tmp/sref/gen-000001/ledger.txt" && fail "the byte flip did not change the ledger"
+cmp -s "$f" "$tmp/sref/gen-000001/ledger.bin" && fail "the byte flip did not change the ledger"
 "$PAYRUN" state init --state "$tmp/olddamaged" > "$tmp/o4" 2>&1
 rc=$?
-[ $rc = 2 ] && grep -q 'gen-000001/ledger.txt' "$tmp/o4" && [ ! -e "$tmp/olddamaged/payrun-state" ] &&
-    ok "state init on an old-style state with a flipped ledger byte: exit 2 naming gen-000001/ledger.txt, no marker" ||
+[ $rc = 2 ] && grep -q 'gen-000001/ledger.bin' "$tmp/o4" && [ ! -e "$tmp/olddamaged/payrun-state" ] &&
+    ok "state init on an old-style state with a flipped ledger byte: exit 2 naming gen-000001/ledger.bin, no marker" ||
     fail "state init on a damaged old-style state: exit $rc: $(cat "$tmp/o4")"
 
 # ---- 5. two runs on the same --out: the first blocked on a FIFO while it holds the directory

@@ -133,8 +133,14 @@ kill -9 $holder 2>/dev/null; wait $holder 2>/dev/null
 [ $? = 0 ] && [ -e "$tmp/l3/paychecks.csv" ] && ok "a lock left by a killed process does not block" || fail "stale lock blocked the run"
 
 # 6. damaged state: a flipped byte and a truncated file are refused (exit 2), nothing written
+flip() {  # flips one byte in the middle of file $1
+    off=$(($(wc -c < "$1") / 2))
+    c=$(dd if="$1" bs=1 skip=$off count=1 2> /dev/null | od -An -tu1 | tr -d ' ')
+    printf "\\$(printf %03o $(( (c + 1) % 256 )))" | dd of="$1" bs=1 seek=$off conv=notrunc 2> /dev/null
+}
 cp -r "$tmp/s2" "$tmp/s3"
-sed -i 's/^A1$/A2/' "$tmp/s3/gen-000001/ledger.txt"
+flip "$tmp/s3/gen-000001/ledger.bin"
+cmp -s "$tmp/s2/gen-000001/ledger.bin" "$tmp/s3/gen-000001/ledger.bin" && fail "the byte flip did not change ledger.bin"
 "$PAYRUN" run --data "$data" --out "$tmp/d1" --state "$tmp/s3" --run-date 2026-12-01 "$tmp/b.csv" 2>"$tmp/dmg.err"
 rc=$?
 if [ $rc = 2 ] && grep -q "checksum mismatch" "$tmp/dmg.err" && [ ! -e "$tmp/d1/paychecks.csv" ]; then
@@ -146,13 +152,22 @@ fi
     ok "state verify: a healthy state exits 0" || { fail "state verify of a healthy state"; cat "$tmp/verify.out"; }
 "$PAYRUN" state verify --state "$tmp/s3" > "$tmp/verify.out" 2>&1
 rc=$?
-[ $rc = 2 ] && grep -q "s3/gen-000001/ledger.txt: checksum mismatch" "$tmp/verify.out" &&
-    ok "state verify: a changed ledger is exit 2 naming gen-000001/ledger.txt" || { fail "state verify of a damaged state: exit $rc"; cat "$tmp/verify.out"; }
+[ $rc = 2 ] && grep -q "s3/gen-000001/ledger.bin: checksum mismatch" "$tmp/verify.out" &&
+    ok "state verify: a changed ledger is exit 2 naming gen-000001/ledger.bin" || { fail "state verify of a damaged state: exit $rc"; cat "$tmp/verify.out"; }
 cp -r "$tmp/s2" "$tmp/s4"
-head -c 100 "$tmp/s2/gen-000001/ledger.txt" > "$tmp/s4/gen-000001/ledger.txt"
+head -c 100 "$tmp/s2/gen-000001/ledger.bin" > "$tmp/s4/gen-000001/ledger.bin"
 "$PAYRUN" run --data "$data" --out "$tmp/d2" --state "$tmp/s4" --run-date 2026-12-01 "$tmp/b.csv" 2>"$tmp/trunc.err"
 rc=$?
 if [ $rc = 2 ] && grep -q "truncated" "$tmp/trunc.err"; then ok "truncated state refused (exit 2)"; else fail "truncated state: exit $rc"; cat "$tmp/trunc.err"; fi
+# the same for a text ledger (ledger.txt, as payrun wrote before binary checkpoints)
+"$PAYRUN" state init --state "$tmp/s5"
+PAYRUN_LEDGER_FORMAT=text "$PAYRUN" run --data "$data" --out "$tmp/d5" --state "$tmp/s5" --run-date 2026-12-01 "$tmp/a.csv"
+"$PAYRUN" state dump --state "$tmp/s5" | cmp -s - "$tmp/s5/gen-000001/ledger.txt" || fail "state dump of a text ledger differs from it"
+sed -i 's/^A1$/A2/' "$tmp/s5/gen-000001/ledger.txt"
+"$PAYRUN" state verify --state "$tmp/s5" > "$tmp/verify.out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q "s5/gen-000001/ledger.txt: checksum mismatch" "$tmp/verify.out" &&
+    ok "a changed text ledger (ledger.txt) is exit 2 naming it" || { fail "damaged text ledger: exit $rc"; cat "$tmp/verify.out"; }
 
 # 7. crash safety: a generated night of 100k rows, an uninterrupted reference run, then
 # runs stopped at every fault point and by kill -9 at 20 random moments, each followed
@@ -199,10 +214,10 @@ while [ $i -lt 20 ]; do
 done
 ok "20 random kill -9 moments ($kills killed mid-run, $after_commit of them after the commit), each retried with the same command: 0 lost, 0 paid twice, outputs byte-identical"
 
-# 7b. deltas: twenty nights against one state saved as deltas with checkpoints (the
-# default) and against one saving a whole ledger every night (PAYRUN_CHECKPOINT_EVERY=1,
-# as before deltas): the same outputs every night, the same ledger of every generation
-# (state dump = the whole ledger.txt), every night reprocessed byte for byte from the
+# 7b. deltas: twenty nights against one state saved as deltas with binary checkpoints (the
+# default) and against one saving a whole text ledger every night (PAYRUN_LEDGER_FORMAT=text,
+# PAYRUN_CHECKPOINT_EVERY=1: as payrun did before): the same outputs every night, the same
+# ledger of every generation (state dump = the whole ledger.txt), every night reprocessed byte for byte from the
 # generation before it across the checkpoints, and the same after compact and prune
 "$GEN" --out "$tmp/gd" --providers 1500 --rows 20000 --seed 5 >/dev/null
 head -1 "$tmp/gd/timesheets.csv" > "$tmp/gd/h"
@@ -212,14 +227,14 @@ for k in $(seq 1 20); do cat "$tmp/gd/h" "$tmp/gd/n$k.csv" > "$tmp/gd/night$k.cs
 day() { date -d "2026-12-01 + $1 days" +%F; }
 for k in $(seq 1 20); do
     "$PAYRUN" run --data "$tmp/gd/data" --state "$tmp/dA" --out "$tmp/dA-out$k" --run-date "$(day "$k")" "$tmp/gd/night$k.csv"
-    PAYRUN_CHECKPOINT_EVERY=1 "$PAYRUN" run --data "$tmp/gd/data" --state "$tmp/dB" --out "$tmp/dB-out$k" \
+    PAYRUN_LEDGER_FORMAT=text PAYRUN_CHECKPOINT_EVERY=1 "$PAYRUN" run --data "$tmp/gd/data" --state "$tmp/dB" --out "$tmp/dB-out$k" \
         --run-date "$(day "$k")" "$tmp/gd/night$k.csv"
 done
 bad="" deltas=0 checkpoints=0
 for k in $(seq 1 20); do
     gk=$(printf 'gen-%06d' "$k")
     [ -f "$tmp/dA/$gk/delta.txt" ] && deltas=$((deltas + 1))
-    [ -f "$tmp/dA/$gk/ledger.txt" ] && checkpoints=$((checkpoints + 1))
+    [ -f "$tmp/dA/$gk/ledger.bin" ] && checkpoints=$((checkpoints + 1))
     for f in paychecks.csv exceptions.csv; do cmp -s "$tmp/dA-out$k/$f" "$tmp/dB-out$k/$f" || bad="$bad night$k:$f"; done
     "$PAYRUN" state dump --state "$tmp/dA" --generation "$k" > "$tmp/dump"
     cmp -s "$tmp/dump" "$tmp/dB/$gk/ledger.txt" || bad="$bad dump$k"
@@ -262,7 +277,7 @@ rc=$?
 rm "$dgen"
 "$PAYRUN" state verify --state "$tmp/dC" > "$tmp/dC.err" 2>&1
 rc=$?
-[ $rc = 2 ] && grep -q "neither ledger.txt nor delta.txt" "$tmp/dC.err" && ok "a missing delta.txt: exit 2 naming the generation" || { fail "missing delta: exit $rc"; cat "$tmp/dC.err"; }
+[ $rc = 2 ] && grep -q "neither a ledger (ledger.bin, ledger.txt) nor delta.txt" "$tmp/dC.err" && ok "a missing delta.txt: exit 2 naming the generation" || { fail "missing delta: exit $rc"; cat "$tmp/dC.err"; }
 # a night saved as a delta stopped at every point, then the same command: as uninterrupted
 for point in outputs-written state-written committed mid-publish published; do
     rm -rf "$tmp/dD" "$tmp/dD-out"

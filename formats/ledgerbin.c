@@ -1,0 +1,387 @@
+/* ledgerbin.c — the ledger's binary checkpoint (ledger.bin version 1): id lists and raw counter records, mapped and checksummed. */
+#define _DEFAULT_SOURCE    /* madvise */
+#include "ledgerbin.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "fsafe.h"
+
+#define LBIN_MAGIC "PAYRUNLB"
+#define LBIN_VERSION 1u
+#define LBIN_ORDER 0x01020304u
+#define LBIN_END 0x21444E45u    /* "END!" */
+
+enum { SEC_PROVIDERS = 1, SEC_RECIPIENTS, SEC_OVERPAYMENTS, SEC_PAID_CODES, SEC_PAID_OTHER, SEC_TABLES };
+
+/* The counter tables in file order, and whose index their keys hold. */
+typedef enum { BY_PROVIDER, BY_RECIPIENT, BY_OVERPAYMENT, BY_PERIOD } key_kind;
+static const struct {
+    size_t offset;
+    key_kind who;
+} tables[] = {
+    {offsetof(ledger, paid_period_bits), BY_PERIOD},   {offsetof(ledger, provider_week), BY_PROVIDER},
+    {offsetof(ledger, recipient_week), BY_RECIPIENT},  {offsetof(ledger, provider_month), BY_PROVIDER},
+    {offsetof(ledger, recipient_month), BY_RECIPIENT}, {offsetof(ledger, bups_year), BY_RECIPIENT},
+    {offsetof(ledger, provider_year), BY_PROVIDER},    {offsetof(ledger, provider_quarter), BY_PROVIDER},
+    {offsetof(ledger, recovered), BY_OVERPAYMENT},     {offsetof(ledger, violations), BY_PROVIDER},
+};
+#define NTABLES (sizeof tables / sizeof *tables)
+
+static ledger_table *table_at(ledger *lg, size_t k) { return (ledger_table *)(void *)((char *)lg + tables[k].offset); }
+
+/* ---- writing ---- */
+
+static void put_u32(csvw *w, uint32_t v) { csvw_raw(w, (const char *)&v, 4); }
+static void put_u64(csvw *w, uint64_t v) { csvw_raw(w, (const char *)&v, 8); }
+
+/* A section header: id, element size, count, payload bytes; the payload follows,
+ * then zero bytes up to a multiple of 8. */
+static void section(csvw *w, uint32_t id, uint32_t elem, uint64_t count, uint64_t bytes)
+{
+    put_u32(w, id);
+    put_u32(w, elem);
+    put_u64(w, count);
+    put_u64(w, bytes);
+}
+
+static void pad8(csvw *w, uint64_t bytes)
+{
+    static const char zero[8];
+    if (bytes % 8)
+        csvw_raw(w, zero, 8 - bytes % 8);
+}
+
+/* Names one after another, each ended by a NUL. */
+static void put_names(csvw *w, uint32_t id, const ledger_ids *t)
+{
+    uint64_t bytes = 0;
+    for (int32_t i = 0; i < ledger_ids_count(t); i++)
+        bytes += strlen(ledger_ids_name(t, i)) + 1;
+    section(w, id, 0, (uint64_t)ledger_ids_count(t), bytes);
+    for (int32_t i = 0; i < ledger_ids_count(t); i++) {
+        const char *s = ledger_ids_name(t, i);
+        csvw_raw(w, s, strlen(s) + 1);
+    }
+    pad8(w, bytes);
+}
+
+int lbin_write(csvw *w, const ledger *lg, int gen)
+{
+    csvw_raw(w, LBIN_MAGIC, 8);
+    put_u32(w, LBIN_VERSION);
+    put_u32(w, (uint32_t)gen);
+    put_u32(w, LBIN_ORDER);
+    put_u32(w, (uint32_t)NTABLES);
+    put_names(w, SEC_PROVIDERS, &lg->providers);
+    put_names(w, SEC_RECIPIENTS, &lg->recipients);
+    put_names(w, SEC_OVERPAYMENTS, &lg->overpayments);
+    /* paid timesheets: the packed codes, sorted (the file does not depend on the set's history) */
+    uint64_t *codes = malloc((lg->paid_ids.n ? lg->paid_ids.n : 1) * sizeof *codes);
+    if (!codes)
+        return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < lg->paid_ids.nslots; i++)
+        if (lg->paid_ids.keys[i] != UINT64_MAX)
+            codes[n++] = lg->paid_ids.keys[i];
+    if (lbin_sort_codes(codes, n) != 0) {
+        free(codes);
+        return -1;
+    }
+    section(w, SEC_PAID_CODES, 8, n, n * 8);
+    csvw_raw(w, (const char *)codes, n * 8);
+    free(codes);
+    uint64_t bytes = 0;
+    for (int32_t i = 0; i < lg->paid_other.n; i++)
+        bytes += strlen(ids_name(&lg->paid_other, i)) + 1;
+    section(w, SEC_PAID_OTHER, 0, (uint64_t)lg->paid_other.n, bytes);
+    for (int32_t i = 0; i < lg->paid_other.n; i++)
+        csvw_raw(w, ids_name(&lg->paid_other, i), strlen(ids_name(&lg->paid_other, i)) + 1);
+    pad8(w, bytes);
+    /* the counter tables: their records as they are in memory (key, then the record,
+     * padded to 8), in the ledger's order; who in a key is an index into the lists above */
+    for (size_t k = 0; k < NTABLES; k++) {
+        const ledger_table *t = table_at((ledger *)(uintptr_t)lg, k);
+        section(w, SEC_TABLES + (uint32_t)k, (uint32_t)t->stride, t->n, t->n * t->stride);
+        csvw_raw(w, t->rows, t->n * t->stride);
+    }
+    put_u32(w, csvw_content_crc(w));
+    put_u32(w, LBIN_END);
+    return 0;
+}
+
+int lbin_sort_codes(uint64_t *a, size_t n)
+{
+    uint64_t *tmp = malloc((n ? n : 1) * sizeof *tmp);
+    size_t *count = malloc(65536 * sizeof *count);
+    if (!tmp || !count) {
+        free(tmp);
+        free(count);
+        return -1;
+    }
+    uint64_t *from = a, *to = tmp;
+    for (int shift = 0; shift < 64; shift += 16) {
+        memset(count, 0, 65536 * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[from[i] >> shift & 0xFFFF]++;
+        for (size_t d = 0, sum = 0; d < 65536; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            to[count[from[i] >> shift & 0xFFFF]++] = from[i];
+        uint64_t *swap = from;
+        from = to;
+        to = swap;
+    }
+    /* four passes: the sorted codes are back in a */
+    free(tmp);
+    free(count);
+    return 0;
+}
+
+/* ---- reading ---- */
+
+typedef struct {
+    const unsigned char *p, *end;
+    const unsigned char *base;      /* the mapping; pages before p are released as the parse goes */
+    const char *path;
+    char *err;
+    size_t errlen;
+} cursor;
+
+static int damaged(cursor *c, const char *what)
+{
+    return fsafe_errf(c->err, c->errlen, STATE_DAMAGED, "%s: %s: the state is damaged; restore it or run from an "
+                      "older generation (--from-generation)", c->path, what);
+}
+
+/* The next section header; its payload is at c->p after the call. */
+static int next_section(cursor *c, uint32_t want, uint32_t *elem, uint64_t *count, uint64_t *bytes)
+{
+    uint32_t id;
+    if (c->end - c->p < 24)
+        return -1;
+    memcpy(&id, c->p, 4);
+    memcpy(elem, c->p + 4, 4);
+    memcpy(count, c->p + 8, 8);
+    memcpy(bytes, c->p + 16, 8);
+    c->p += 24;
+    return id == want && *bytes <= (uint64_t)(c->end - c->p) ? 0 : -1;
+}
+
+static void skip_payload(cursor *c, uint64_t bytes) { c->p += (bytes + 7) / 8 * 8 <= (uint64_t)(c->end - c->p) ? (bytes + 7) / 8 * 8 : bytes; }
+
+/* An id list: file index -> ledger index in *map. */
+static int read_names(cursor *c, uint32_t id, ledger_ids *t, int32_t **map, int64_t *count, const char *what)
+{
+    uint32_t elem;
+    uint64_t n, bytes;
+    if (next_section(c, id, &elem, &n, &bytes) != 0 || n > INT32_MAX)
+        return damaged(c, what);
+    int32_t *m = realloc(*map, sizeof *m * (n ? n : 1));
+    if (!m)
+        return fsafe_errf(c->err, c->errlen, STATE_NO_MEMORY, "out of memory while loading %s", c->path);
+    *map = m;
+    const char *s = (const char *)c->p, *end = s + bytes;
+    for (uint64_t i = 0; i < n; i++) {
+        const char *nul = memchr(s, '\0', (size_t)(end - s));
+        if (!nul || nul == s)
+            return damaged(c, what);
+        m[i] = ledger_ids_add(t, s, (size_t)(nul - s));
+        if (m[i] < 0)
+            return fsafe_errf(c->err, c->errlen, STATE_NO_MEMORY, "out of memory while loading %s", c->path);
+        s = nul + 1;
+    }
+    if (s != end)
+        return damaged(c, what);
+    *count = (int64_t)n;
+    skip_payload(c, bytes);
+    return 0;
+}
+
+/* An index in a key, mapped; -1 when out of the list. */
+static int64_t mapped(const int32_t *map, int64_t n, uint32_t i) { return (int64_t)i < n ? map[i] : -1; }
+
+/* A key of table k with its indexes mapped to the ledger's. Returns 0 or -1. */
+static int map_key(key_kind who, const state_idmaps *m, uint64_t key, uint64_t *out)
+{
+    uint32_t a = (uint32_t)(key >> 32), b = (uint32_t)key;
+    int64_t x = -1;
+    switch (who) {
+    case BY_PROVIDER: x = mapped(m->map[0], m->n[0], a); break;
+    case BY_RECIPIENT: x = mapped(m->map[1], m->n[1], a); break;
+    case BY_OVERPAYMENT: x = mapped(m->map[2], m->n[2], a); break;
+    case BY_PERIOD: {
+        x = mapped(m->map[0], m->n[0], a);
+        int64_t r = mapped(m->map[1], m->n[1], b & 0x3FFFFF);
+        if (r < 0 || r > 0x3FFFFF)
+            return -1;
+        b = (b & ~0x3FFFFFu) | (uint32_t)r;
+        break;
+    }
+    }
+    if (x < 0)
+        return -1;
+    *out = (uint64_t)x << 32 | b;
+    return 0;
+}
+
+/* Gives back the mapped pages of map[0..upto): they were read already, so the
+ * mapping does not make the resident set grow with the file. */
+static void release(const unsigned char *map, size_t upto)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    if (upto >= page)
+        madvise((void *)(uintptr_t)map, upto / page * page, MADV_DONTNEED);   /* glibc's posix_madvise ignores DONTNEED */
+}
+
+/* The records of table k: each inserted under its mapped key. */
+static int read_table(cursor *c, ledger *lg, size_t k, const state_idmaps *m, int identity)
+{
+    ledger_table *t = table_at(lg, k);
+    uint32_t elem;
+    uint64_t n, bytes;
+    if (next_section(c, SEC_TABLES + (uint32_t)k, &elem, &n, &bytes) != 0 || elem != t->stride || bytes != n * elem)
+        return damaged(c, "counter table");
+    int provider_week = tables[k].offset == offsetof(ledger, provider_week);
+    for (uint64_t i = 0; i < n; i++) {
+        const unsigned char *row = c->p + i * elem;
+        if ((i & 0xFFFF) == 0)
+            release(c->base, (size_t)(row - c->base));
+        uint64_t key;
+        memcpy(&key, row, 8);
+        if (!identity && map_key(tables[k].who, m, key, &key) != 0)
+            return damaged(c, "a record's index is out of its list");
+        int32_t r = ledger_index(t, key);
+        if (r < 0)
+            return fsafe_errf(c->err, c->errlen, STATE_NO_MEMORY, "out of memory while loading %s", c->path);
+        char *rec = ledger_row(t, r);
+        memcpy(rec, row + 8, t->size);
+        if (provider_week && !identity) {
+            ledger_provider_week *pw = (ledger_provider_week *)(void *)rec;
+            int64_t x = pw->first_recipient ? mapped(m->map[1], m->n[1], (uint32_t)pw->first_recipient - 1) : -1;
+            if (pw->first_recipient && x < 0)
+                return damaged(c, "a first recipient is out of its list");
+            pw->first_recipient = pw->first_recipient ? (int32_t)x + 1 : 0;
+        }
+        if (tables[k].who == BY_PERIOD) {
+            uint64_t bits;
+            memcpy(&bits, rec, 8);
+            lg->paid_periods += (size_t)__builtin_popcountll(bits);
+        }
+    }
+    skip_payload(c, bytes);
+    return 0;
+}
+
+
+/* Whether a map sends every index to itself. */
+static int is_identity(const int32_t *map, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        if (map[i] != (int32_t)i)
+            return 0;
+    return 1;
+}
+
+/* Parses a checked file (the checksum held) into lg. */
+static int parse(cursor *c, ledger *lg, int gen, state_idmaps *maps)
+{
+    uint32_t version, g, order, ntables;
+    if (c->end - c->p < 24 || memcmp(c->p, LBIN_MAGIC, 8) != 0)
+        return damaged(c, "not a payrun binary ledger");
+    memcpy(&version, c->p + 8, 4);
+    memcpy(&g, c->p + 12, 4);
+    memcpy(&order, c->p + 16, 4);
+    memcpy(&ntables, c->p + 20, 4);
+    c->p += 24;
+    if (version != LBIN_VERSION || order != LBIN_ORDER || ntables != NTABLES)
+        return damaged(c, "a binary ledger of another version or byte order");
+    if (g != (uint32_t)gen)
+        return damaged(c, "generation number");
+    int rc;
+    if ((rc = read_names(c, SEC_PROVIDERS, &lg->providers, &maps->map[0], &maps->n[0], "providers")) != 0 ||
+        (rc = read_names(c, SEC_RECIPIENTS, &lg->recipients, &maps->map[1], &maps->n[1], "recipients")) != 0 ||
+        (rc = read_names(c, SEC_OVERPAYMENTS, &lg->overpayments, &maps->map[2], &maps->n[2], "overpayments")) != 0)
+        return rc;
+    uint32_t elem;
+    uint64_t n, bytes;
+    if (next_section(c, SEC_PAID_CODES, &elem, &n, &bytes) != 0 || elem != 8 || bytes != n * 8)
+        return damaged(c, "paid timesheets");
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t code;
+        memcpy(&code, c->p + i * 8, 8);
+        if (code == UINT64_MAX || ids_set_add(&lg->paid_ids, code) < 0)
+            return code == UINT64_MAX ? damaged(c, "paid timesheets")
+                                      : fsafe_errf(c->err, c->errlen, STATE_NO_MEMORY, "out of memory while loading %s",
+                                                   c->path);
+    }
+    skip_payload(c, bytes);
+    if (next_section(c, SEC_PAID_OTHER, &elem, &n, &bytes) != 0)
+        return damaged(c, "paid timesheets (other ids)");
+    const char *s = (const char *)c->p, *end = s + bytes;
+    for (uint64_t i = 0; i < n; i++) {
+        const char *nul = memchr(s, '\0', (size_t)(end - s));
+        if (!nul || ids_intern(&lg->paid_other, s, (size_t)(nul - s), NULL) < 0)
+            return nul ? fsafe_errf(c->err, c->errlen, STATE_NO_MEMORY, "out of memory while loading %s", c->path)
+                       : damaged(c, "paid timesheets (other ids)");
+        s = nul + 1;
+    }
+    skip_payload(c, bytes);
+    int identity = is_identity(maps->map[0], maps->n[0]) && is_identity(maps->map[1], maps->n[1]) &&
+                   is_identity(maps->map[2], maps->n[2]);
+    for (size_t k = 0; k < NTABLES; k++) {
+        release(c->base, (size_t)(c->p - c->base));
+        if ((rc = read_table(c, lg, k, maps, identity)) != 0)
+            return rc;
+    }
+    return c->end - c->p == 8 ? 0 : damaged(c, "bytes after the last table");
+}
+
+int lbin_read(int fd, const char *path, ledger *lg, int gen, state_idmaps *maps, uint64_t *size, char *err,
+              size_t errlen)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return fsafe_errf(err, errlen, STATE_ERROR, "%s: %s", path, strerror(errno));
+    *size = (uint64_t)st.st_size;
+    if (st.st_size < 32)
+        return fsafe_errf(err, errlen, STATE_DAMAGED, "%s: truncated or damaged; restore it or run from an older "
+                          "generation", path);
+    unsigned char *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED)
+        return fsafe_errf(err, errlen, errno == ENOMEM ? STATE_NO_MEMORY : STATE_ERROR, "%s: cannot map: %s", path,
+                          strerror(errno));
+    posix_madvise(map, (size_t)st.st_size, POSIX_MADV_SEQUENTIAL);
+    /* first the checksum over everything before the 8-byte trailer, then the parse */
+    size_t body = (size_t)st.st_size - 8;
+    uint32_t want, endmark, crc = (uint32_t)crc32(0L, Z_NULL, 0);
+    for (size_t done = 0; done < body;) {
+        size_t k = body - done > (8u << 20) ? (8u << 20) : body - done;
+        crc = (uint32_t)crc32(crc, map + done, (uInt)k);
+        done += k;
+        release(map, done);
+    }
+    memcpy(&want, map + body, 4);
+    memcpy(&endmark, map + body + 4, 4);
+    int rc;
+    if (endmark != LBIN_END)
+        rc = fsafe_errf(err, errlen, STATE_DAMAGED, "%s: truncated or damaged (no end mark); restore it or run from "
+                        "an older generation", path);
+    else if (crc != want)
+        rc = fsafe_errf(err, errlen, STATE_DAMAGED, "%s: checksum mismatch: the file was changed or damaged; restore "
+                        "it or run from an older generation", path);
+    else {
+        cursor c = {.p = map, .end = map + st.st_size, .base = map, .path = path, .err = err, .errlen = errlen};
+        rc = parse(&c, lg, gen, maps);
+    }
+    munmap(map, (size_t)st.st_size);
+    return rc;
+}

@@ -1,0 +1,28 @@
+/* ledgerbin.h — the ledger's binary checkpoint, ledger.bin version 1 (docs/state.md). */
+#ifndef PAYRUN_LEDGERBIN_H
+#define PAYRUN_LEDGERBIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "csvw.h"
+#include "ledger.h"
+#include "state.h"
+
+/* Writes lg as the checkpoint of generation gen: the id lists, the paid timesheets
+ * (packed codes sorted, then the others) and every counter table's records as they
+ * are in memory, each section with its element size and count, then the CRC-32 of
+ * every byte before and an end mark. Returns 0, or -1 out of memory. */
+int lbin_write(csvw *w, const ledger *lg, int gen);
+
+/* Reads the checkpoint open on fd (path for messages) into lg, mapping its id lists
+ * to lg's indexes (maps gets them); the checksum is checked before anything is read.
+ * *size gets the file's size. Returns 0; STATE_DAMAGED (truncated, checksum, version,
+ * byte order, generation, an index out of its list); STATE_NO_MEMORY; STATE_ERROR. */
+int lbin_read(int fd, const char *path, ledger *lg, int gen, state_idmaps *maps, uint64_t *size, char *err,
+              size_t errlen);
+
+/* Sorts n packed codes ascending (a radix sort, 16 bits a pass). Returns 0, or -1 out of memory. */
+int lbin_sort_codes(uint64_t *a, size_t n);
+
+#endif
