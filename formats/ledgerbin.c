@@ -183,7 +183,7 @@ static int read_names(cursor *c, uint32_t id, ledger_ids *t, int32_t **map, int6
 {
     uint32_t elem;
     uint64_t n, bytes;
-    if (next_section(c, id, &elem, &n, &bytes) != 0 || n > INT32_MAX)
+    if (next_section(c, id, &elem, &n, &bytes) != 0 || n > INT32_MAX || n > bytes)
         return damaged(c, what);
     int32_t *m = realloc(*map, sizeof *m * (n ? n : 1));
     if (!m)
@@ -248,7 +248,8 @@ static int read_table(cursor *c, ledger *lg, size_t k, const state_idmaps *m, in
     ledger_table *t = table_at(lg, k);
     uint32_t elem;
     uint64_t n, bytes;
-    if (next_section(c, SEC_TABLES + (uint32_t)k, &elem, &n, &bytes) != 0 || elem != t->stride || bytes != n * elem)
+    if (next_section(c, SEC_TABLES + (uint32_t)k, &elem, &n, &bytes) != 0 || elem != t->stride ||
+        bytes % elem != 0 || n != bytes / elem || n > INT32_MAX)
         return damaged(c, "counter table");
     int provider_week = tables[k].offset == offsetof(ledger, provider_week);
     for (uint64_t i = 0; i < n; i++) {
@@ -313,7 +314,7 @@ static int parse(cursor *c, ledger *lg, int gen, state_idmaps *maps)
         return rc;
     uint32_t elem;
     uint64_t n, bytes;
-    if (next_section(c, SEC_PAID_CODES, &elem, &n, &bytes) != 0 || elem != 8 || bytes != n * 8)
+    if (next_section(c, SEC_PAID_CODES, &elem, &n, &bytes) != 0 || elem != 8 || bytes % 8 != 0 || n != bytes / 8)
         return damaged(c, "paid timesheets");
     for (uint64_t i = 0; i < n; i++) {
         uint64_t code;
