@@ -160,12 +160,13 @@ static int write_records(csvw *w, const ledger *lg, int touched)
     if (!codes)
         return -1;
     size_t ncodes = 0;
-    if (touched)
-        memcpy(codes, lg->paid_log, nlog * sizeof *codes), ncodes = nlog;
-    else
-        for (size_t i = 0; i < lg->paid_ids.nslots; i++)
-            if (lg->paid_ids.keys[i] != UINT64_MAX)
-                codes[ncodes++] = lg->paid_ids.keys[i];
+    if (touched && nlog > 0) {
+        memcpy(codes, lg->paid_log, nlog * sizeof *codes);
+        ncodes = nlog;
+    }
+    for (size_t i = 0; !touched && i < lg->paid_ids.nslots; i++)
+        if (lg->paid_ids.keys[i] != UINT64_MAX)
+            codes[ncodes++] = lg->paid_ids.keys[i];
     if (lbin_sort_codes(codes, ncodes) != 0) {
         free(codes);
         return -1;

@@ -94,6 +94,7 @@ static int take_lock(state_dir *s, char *err, size_t errlen)
 
 void state_close(state_dir *s)
 {
+    state_idmaps_free(&s->loaded);
     if (s->lock_fd >= 0)
         close(s->lock_fd);      /* closing the descriptor releases the lock */
     if (s->dfd >= 0)
