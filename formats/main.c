@@ -36,7 +36,7 @@ static const char usage_main[] =
     "commands:\n"
     "  run     pay the timesheets: paychecks.csv, exceptions.csv, summary.json\n"
     "  check   load and validate the data directory and timesheet files, report\n"
-    "  state   create a state (init), list its generations, show a provider's or recipient's counters\n"
+    "  state   init, list, show, verify, dump, prune, compact: the ledger between runs\n"
     "  diff    compare two runs' outputs: changed paychecks and the impact summary\n"
     "  whatif  the impact of a changed parameters file, in one pass, nothing written\n"
     "  explain how one timesheet is paid, step by step, with every parameter used\n"
