@@ -205,7 +205,7 @@ static int parse_error(reader *r, struct csv_parser *p)
     return CSVR_ERROR;
 }
 
-/* Follows the double quotes of s[0..k), the next bytes of the current row, in r->inq,
+/* Follows the quote characters (") of s[0..k), the next bytes of the current row, in r->inq,
  * r->qpend and r->qlast. With strict (bytes skipped, which libcsv does not check), a
  * quote outside a quoted field that does not start a field, or text after a closing
  * quote, is a quoting error as libcsv's strict mode has it: returns CSVR_ERROR.
