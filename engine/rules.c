@@ -49,13 +49,25 @@ static const char *const kind_names[] = {"regular", "catch_up", "special", "writ
 
 static int fatal(rules_engine *e, const char *fmt, ...)
 {
-    if (strncmp(fmt, "out of memory", 13) == 0)
-        e->out_of_memory = 1;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(e->err, sizeof e->err, fmt, ap);
     va_end(ap);
     return RULES_FATAL;
+}
+
+/* An allocation failed: RULES_FATAL with e->out_of_memory set (exit 4, not bad data). */
+static int out_of_memory(rules_engine *e)
+{
+    e->out_of_memory = 1;
+    return fatal(e, "out of memory");
+}
+
+/* The same with a message that names the other possible cause. */
+static int out_of_memory_or(rules_engine *e, const char *message)
+{
+    e->out_of_memory = 1;
+    return fatal(e, "%s", message);
 }
 
 /* The row of parameter id in force for county on date, or NULL with e->err set
@@ -79,7 +91,7 @@ const param_row *rules_param(rules_engine *e, param_id id, int32_t county, cal_d
     if (set < 0) {
         int32_t *slot = ids_map_put(&e->param_index, key, -1);
         if (!slot) {
-            fatal(e, "out of memory");
+            out_of_memory(e);
             return NULL;
         }
         if (*slot < 0) {
@@ -87,7 +99,7 @@ const param_row *rules_param(rules_engine *e, param_id id, int32_t county, cal_d
                 size_t cap = e->param_sets_cap ? e->param_sets_cap * 2 : 64;
                 rules_param_set *v = realloc(e->param_sets, cap * sizeof *v);
                 if (!v) {
-                    fatal(e, "out of memory");
+                    out_of_memory(e);
                     return NULL;
                 }
                 e->param_sets = v;
@@ -280,7 +292,7 @@ static int count_minutes(ctx *c, int64_t threshold, int64_t *regular, int64_t *o
             int32_t ipw = ledger_index(&lg->provider_week, ledger_key(c->p, week));
             int32_t irw = ledger_index(&lg->recipient_week, ledger_key(c->rc, week));
             if (ipw < 0 || irw < 0)
-                return fatal(e, "out of memory");
+                return out_of_memory(e);
             c->weeks[c->nweeks] = week;
             c->week_pw[c->nweeks] = ipw;
             c->week_rw[c->nweeks++] = irw;
@@ -313,21 +325,21 @@ static int count_minutes(ctx *c, int64_t threshold, int64_t *regular, int64_t *o
     ledger_provider_month *pm = ledger_get(&lg->provider_month, ledger_key(c->p, c->month));
     ledger_recipient_month *rm = ledger_get(&lg->recipient_month, ledger_key(c->rc, c->month));
     if (!pm || !rm)
-        return fatal(e, "out of memory");
+        return out_of_memory(e);
     pm->minutes += paid;
     rm->minutes += paid;
     if (c->asg->bups) {
         int64_t *by = ledger_get(&lg->bups_year, ledger_key(c->rc, cal_fiscal_year(c->s->period_start)));
         if (!by)
-            return fatal(e, "out of memory");
+            return out_of_memory(e);
         *by += paid;
     }
     if (ledger_mark_timesheet_paid(lg, &c->paid_id) != 0)
-        return fatal(e, "out of memory");
+        return out_of_memory(e);
     if (c->s->kind == KIND_REGULAR || c->s->kind == KIND_CATCH_UP) {
         uint64_t key;
         if (ledger_period_key(c->p, c->rc, c->s->period_start, &key) != 0 || ledger_mark_period_paid(lg, key) != 0)
-            return fatal(e, "out of memory, or too many providers or a period after August 2730 for the period index");
+            return out_of_memory_or(e, "out of memory, or too many providers or a period after August 2730 for the period index");
     }
     return 0;
 }
@@ -341,7 +353,7 @@ static int count_violation(ctx *c, char *out, size_t n)
     ledger_provider_month *pm = ledger_get(&lg->provider_month, ledger_key(c->p, c->month));
     int32_t *count = ledger_get(&lg->violations, ledger_key(c->p, 0));
     if (!pm || !count)
-        return fatal(c->e, "out of memory");
+        return out_of_memory(c->e);
     int is_new = !pm->violation;
     if (is_new) {
         pm->violation = 1;
