@@ -5,6 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The record size of each table, in LEDGER_TABLES order (ledger_table_at). */
+static const size_t record_size[LEDGER_TABLES] = {
+    sizeof(uint64_t), sizeof(ledger_provider_week), sizeof(int32_t), sizeof(ledger_provider_month),
+    sizeof(ledger_recipient_month), sizeof(int64_t), sizeof(ledger_provider_year), sizeof(ledger_provider_quarter),
+    sizeof(money_cents), sizeof(int32_t),
+};
+
+size_t ledger_table_stride(int no) { return 8 + (record_size[no] + 7) / 8 * 8; }
+
 static void table_init(ledger_table *t, size_t size)
 {
     memset(t, 0, sizeof *t);
@@ -17,6 +26,8 @@ static void table_free(ledger_table *t)
     free(t->slot);
     free(t->rows);
     free(t->touched);
+    free(t->ordinal);
+    free(t->fetched);
     memset(t, 0, sizeof *t);
 }
 
@@ -50,8 +61,41 @@ static inline int32_t lookup(const ledger_table *t, uint64_t key, uint32_t *d)
     return r ? (int32_t)(r - 1) : -1;
 }
 
-const void *ledger_peek(const ledger_table *t, uint64_t key)
+int ledger_who_fetched(const ledger_table *t, int32_t who)
 {
+    return !t->source || who < 0 || ((size_t)who < t->fetched_bits && (t->fetched[(size_t)who >> 6] >> (who & 63) & 1));
+}
+
+/* Has the source put the earlier records of key's who into t, when it was not done
+ * yet. Returns 0, or -1 (out of memory, or the source failed: t->source->failed). */
+static int fetch_earlier(ledger_table *t, uint64_t key)
+{
+    int32_t who = (int32_t)(key >> 32);
+    if (ledger_who_fetched(t, who))
+        return 0;
+    if ((size_t)who >= t->fetched_bits) {
+        size_t bits = (((size_t)who + 1) * 2 + 63) & ~(size_t)63, had = t->fetched_bits / 64;
+        uint64_t *f = realloc(t->fetched, bits / 8);
+        if (!f)
+            return -1;
+        memset(f + had, 0, (bits / 64 - had) * sizeof *f);
+        t->fetched = f;
+        t->fetched_bits = bits;
+    }
+    t->fetched[(size_t)who >> 6] |= (uint64_t)1 << (who & 63);
+    if (t->source->fetch(t->source->ctx, t, who) != 0) {
+        t->source->failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+const void *ledger_peek(ledger_table *t, uint64_t key)
+{
+    /* a record in memory may be older than the source's (a chain whose older files
+     * were read whole): the source is asked first */
+    if (t->source && fetch_earlier(t, key) != 0)
+        return NULL;
     int32_t i = lookup(t, key, direct_slot(t, key));
     return i < 0 ? NULL : ledger_row(t, i);
 }
@@ -104,18 +148,18 @@ static int reserve(ledger_table *t, size_t n)
         return -1;
     memset(touched + had, 0, (words - had) * sizeof *touched);
     t->touched = touched;
+    uint32_t *ordinal = realloc(t->ordinal, n * sizeof *ordinal);
+    if (!ordinal)
+        return -1;
+    t->ordinal = ordinal;
     t->cap = n;
     return 0;
 }
 
-int32_t ledger_index(ledger_table *t, uint64_t key)
+/* Adds a zeroed record for key (absent from t; d its direct slot or NULL), touched or
+ * not, the ordinal-th created. Returns its index, or -1 out of memory. */
+static int32_t insert(ledger_table *t, uint64_t key, uint32_t *d, int touch, uint32_t ordinal)
 {
-    uint32_t *d = direct_slot(t, key);
-    int32_t found = lookup(t, key, d);
-    if (found >= 0) {
-        t->touched[(size_t)found >> 6] |= (uint64_t)1 << (found & 63);
-        return found;
-    }
     if (t->n == t->cap && reserve(t, t->cap ? t->cap * 2 : 256) != 0)
         return -1;
     if (t->n >= INT32_MAX)
@@ -124,7 +168,9 @@ int32_t ledger_index(ledger_table *t, uint64_t key)
     char *entry = t->rows + t->n * t->stride;
     memset(entry, 0, t->stride);
     memcpy(entry, &key, sizeof key);
-    t->touched[(r - 1) >> 6] |= (uint64_t)1 << ((r - 1) & 63);
+    if (touch)
+        t->touched[(r - 1) >> 6] |= (uint64_t)1 << ((r - 1) & 63);
+    t->ordinal[r - 1] = ordinal;
     t->n++;
     if (d) {
         /* the newer key takes the slot; the one it held goes to the overflow index */
@@ -138,6 +184,38 @@ int32_t ledger_index(ledger_table *t, uint64_t key)
         return -1;
     }
     return (int32_t)(r - 1);
+}
+
+int32_t ledger_index(ledger_table *t, uint64_t key)
+{
+    if (t->source && fetch_earlier(t, key) != 0)
+        return -1;
+    uint32_t *d = direct_slot(t, key);
+    int32_t found = lookup(t, key, d);
+    if (found >= 0) {
+        t->touched[(size_t)found >> 6] |= (uint64_t)1 << (found & 63);
+        return found;
+    }
+    int32_t r = insert(t, key, d, 1, t->next_ordinal);
+    if (r >= 0)
+        t->next_ordinal++;
+    return r;
+}
+
+int ledger_put_earlier(ledger_table *t, uint64_t key, const void *record, uint32_t ordinal)
+{
+    uint32_t *d = direct_slot(t, key);
+    int32_t i = lookup(t, key, d);
+    if (i < 0) {
+        if (ordinal == LEDGER_APPEND)
+            ordinal = t->next_ordinal;
+        if ((i = insert(t, key, d, 0, ordinal)) < 0)
+            return -1;
+        if (ordinal >= t->next_ordinal)
+            t->next_ordinal = ordinal + 1;
+    }
+    memcpy(ledger_row(t, i), record, t->size);
+    return 0;
 }
 
 void *ledger_get(ledger_table *t, uint64_t key)
@@ -180,16 +258,10 @@ static void share_block(ledger_table *const *t, const uint32_t *ways, size_t n, 
 int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipients, const ids_table *overpayments)
 {
     memset(l, 0, sizeof *l);
-    table_init(&l->provider_week, sizeof(ledger_provider_week));
-    table_init(&l->recipient_week, sizeof(int32_t));
-    table_init(&l->provider_month, sizeof(ledger_provider_month));
-    table_init(&l->recipient_month, sizeof(ledger_recipient_month));
-    table_init(&l->bups_year, sizeof(int64_t));
-    table_init(&l->provider_year, sizeof(ledger_provider_year));
-    table_init(&l->provider_quarter, sizeof(ledger_provider_quarter));
-    table_init(&l->recovered, sizeof(money_cents));
-    table_init(&l->violations, sizeof(int32_t));
-    table_init(&l->paid_period_bits, sizeof(uint64_t));
+    for (int k = 0; k < LEDGER_TABLES; k++) {
+        table_init(ledger_table_at(l, k), record_size[k]);
+        ledger_table_at(l, k)->no = k;
+    }
     l->providers.masters = providers;
     l->recipients.masters = recipients;
     l->overpayments.masters = overpayments;
@@ -217,6 +289,7 @@ int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipien
 
 void ledger_free(ledger *l)
 {
+    ledger_detach_source(l);
     free(l->provider_slots);
     free(l->recipient_slots);
     ids_free(&l->providers.more);
@@ -275,9 +348,18 @@ ledger_paid_id ledger_paid_id_of(const char *s, size_t n)
     return id;
 }
 
-int ledger_timesheet_paid(const ledger *l, const ledger_paid_id *id)
+int ledger_timesheet_paid(ledger *l, const ledger_paid_id *id)
 {
-    return id->packed ? ids_set_has(&l->paid_ids, id->code) : ids_find(&l->paid_other, id->s, id->n) >= 0;
+    if (!id->packed)
+        return ids_find(&l->paid_other, id->s, id->n) >= 0;   /* a source puts every other id in memory */
+    if (ids_set_has(&l->paid_ids, id->code))
+        return 1;
+    if (!l->source.paid)
+        return 0;
+    int r = l->source.paid(l->source.ctx, id->code);
+    if (r < 0)
+        l->source.failed = 1;
+    return r > 0;
 }
 
 int ledger_mark_timesheet_paid(ledger *l, const ledger_paid_id *id)
@@ -300,14 +382,47 @@ int ledger_mark_timesheet_paid(ledger *l, const ledger_paid_id *id)
     return 0;
 }
 
+ledger_table *ledger_table_at(ledger *l, int no)
+{
+    ledger_table *const all[LEDGER_TABLES] = {&l->paid_period_bits, &l->provider_week, &l->recipient_week,
+                                              &l->provider_month, &l->recipient_month, &l->bups_year,
+                                              &l->provider_year, &l->provider_quarter, &l->recovered, &l->violations};
+    return all[no];
+}
+
+void ledger_attach_source(ledger *l, const ledger_source *src)
+{
+    ledger_detach_source(l);
+    l->source = *src;
+    l->source.failed = 0;
+    for (int k = 0; k < LEDGER_TABLES; k++)
+        ledger_table_at(l, k)->source = &l->source;
+}
+
+void ledger_detach_source(ledger *l)
+{
+    if (l->source.release)
+        l->source.release(l->source.ctx);
+    memset(&l->source, 0, sizeof l->source);
+    for (int k = 0; k < LEDGER_TABLES; k++)
+        ledger_table_fetched_all(ledger_table_at(l, k));
+}
+
+void ledger_table_fetched_all(ledger_table *t)
+{
+    t->source = NULL;
+    free(t->fetched);
+    t->fetched = NULL;
+    t->fetched_bits = 0;
+}
+
 void ledger_begin_night(ledger *l)
 {
-    ledger_table *const all[] = {&l->paid_period_bits, &l->provider_week, &l->recipient_week, &l->provider_month,
-                                 &l->recipient_month, &l->bups_year, &l->provider_year, &l->provider_quarter,
-                                 &l->recovered, &l->violations};
-    for (size_t k = 0; k < sizeof all / sizeof *all; k++)
-        if (all[k]->touched)
-            memset(all[k]->touched, 0, (all[k]->cap + 63) / 64 * sizeof *all[k]->touched);
+    for (int k = 0; k < LEDGER_TABLES; k++) {
+        ledger_table *t = ledger_table_at(l, k);
+        if (t->touched)
+            memset(t->touched, 0, (t->cap + 63) / 64 * sizeof *t->touched);
+    }
     l->npaid_log = 0;
     l->paid_other_mark = l->paid_other.n;
     l->logging = 1;
@@ -328,7 +443,7 @@ static uint64_t period_record(uint64_t period_key, unsigned *bit)
     return ledger_key((int32_t)provider, (int32_t)((period >> 6) << 22 | recipient));
 }
 
-int ledger_period_paid(const ledger *l, uint64_t period_key)
+int ledger_period_paid(ledger *l, uint64_t period_key)
 {
     unsigned bit;
     const uint64_t *bits = ledger_peek(&l->paid_period_bits, period_record(period_key, &bit));
@@ -341,10 +456,7 @@ int ledger_mark_period_paid(ledger *l, uint64_t period_key)
     uint64_t *bits = ledger_get(&l->paid_period_bits, period_record(period_key, &bit));
     if (!bits)
         return -1;
-    if (!(*bits >> bit & 1)) {
-        *bits |= (uint64_t)1 << bit;
-        l->paid_periods++;
-    }
+    *bits |= (uint64_t)1 << bit;
     return 0;
 }
 

@@ -74,7 +74,31 @@ typedef struct {
     char *rows;                 /* n entries of stride bytes: uint64 key, then the record */
     size_t n, cap, size, stride;
     uint64_t *touched;          /* a bit a record: reached by ledger_index/ledger_get since ledger_begin_night */
+    /* the order records were first created in, over all generations (the text form
+     * lists them in it): record i was the ordinal[i]-th; the next one gets next_ordinal */
+    uint32_t *ordinal;
+    uint32_t next_ordinal;
+    /* earlier records not in memory yet (ledger_attach_source): a who's are put in the
+     * first time one of its keys is wanted */
+    struct ledger_source *source;   /* NULL: every record is in memory */
+    uint64_t *fetched;          /* a bit a who: its earlier records are in memory */
+    size_t fetched_bits;
+    int no;                     /* the table's number (LEDGER_TABLES order) */
 } ledger_table;
+
+/* Where the records of earlier generations are when they are not all in memory: the
+ * ledger asks it for a who's records of a table the first time one of that who's keys
+ * is wanted (fetch puts them in with ledger_put_earlier), and for a timesheet id that
+ * is not among the paid ids in memory. A failure (I/O, a damaged file) sets failed:
+ * the lookup then reports out of memory (ledger_index -1, ledger_get NULL) or not
+ * found, and the caller must stop the run (ledger_source_failed). */
+typedef struct ledger_source {
+    void *ctx;
+    int (*fetch)(void *ctx, ledger_table *t, int32_t who);     /* 0 or -1 */
+    int (*paid)(void *ctx, uint64_t code);                      /* 1 paid, 0 not, -1 failed */
+    void (*release)(void *ctx);                                 /* by ledger_free */
+    int failed;
+} ledger_source;
 
 #define LEDGER_PROVIDER_SLOTS 30     /* direct-map slots a provider: 16 + 4 + 2 + 4 + 4 */
 #define LEDGER_RECIPIENT_SLOTS 22    /* and a recipient: 16 + 4 + 2 */
@@ -89,7 +113,6 @@ typedef struct {
      * half-month period, 64 periods (32 months) a record, keyed (provider, block << 22 |
      * recipient): bounded by pairs and time, not by rows */
     ledger_table paid_period_bits;      /* -> uint64 bits of periods block * 64 + 0..63 */
-    size_t paid_periods;                /* bits set */
     ledger_table provider_week;         /* (provider, week start) -> ledger_provider_week */
     ledger_table recipient_week;        /* (recipient, week start) -> int32 minutes */
     ledger_table provider_month;        /* (provider, month key) -> ledger_provider_month */
@@ -104,7 +127,33 @@ typedef struct {
     size_t npaid_log, paid_log_cap;
     int32_t paid_other_mark;            /* paid_other ids from this index on are new */
     int logging;
+    ledger_source source;               /* ctx NULL: none */
 } ledger;
+
+/* The tables in their fixed order (ledger_table.no; the order of the files on disk). */
+#define LEDGER_TABLES 10
+ledger_table *ledger_table_at(ledger *l, int no);
+/* The bytes of one entry of table no: the 8-byte key, then the record padded to 8. */
+size_t ledger_table_stride(int no);
+
+/* Makes src the source of the records and paid ids not in memory (every table, and
+ * the paid-id check). The ledger owns it from now on: ledger_free calls its release. */
+void ledger_attach_source(ledger *l, const ledger_source *src);
+/* Detaches the source (calling its release) once everything it held is in memory. */
+void ledger_detach_source(ledger *l);
+/* Whether a lookup failed in the source: the run must stop (the message is the source's). */
+static inline int ledger_source_failed(const ledger *l) { return l->source.failed; }
+/* Marks every who of t fetched: the source has put all its records in. */
+void ledger_table_fetched_all(ledger_table *t);
+/* Whether who's earlier records of t are in memory. */
+int ledger_who_fetched(const ledger_table *t, int32_t who);
+
+/* Puts an earlier generation's record for key into t (a source's fetch, a file read
+ * whole): replaces the one in memory (which keeps its ordinal), or adds it with
+ * ordinal `ordinal` (LEDGER_APPEND: the next one), without marking it touched and
+ * without asking the source. Returns 0, or -1 out of memory. */
+#define LEDGER_APPEND UINT32_MAX
+int ledger_put_earlier(ledger_table *t, uint64_t key, const void *record, uint32_t ordinal);
 
 /* From now on the ledger records what changes: every record reached through
  * ledger_index or ledger_get is marked touched (created or maybe changed), and every
@@ -123,8 +172,9 @@ static inline int ledger_touched(const ledger_table *t, size_t i)
 int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipients, const ids_table *overpayments);
 void ledger_free(ledger *l);
 
-/* The record for key, or NULL when none was written yet (read only). */
-const void *ledger_peek(const ledger_table *t, uint64_t key);
+/* The record for key, or NULL when none was written yet (read only; it may fetch the
+ * who's earlier records from the source into memory). */
+const void *ledger_peek(ledger_table *t, uint64_t key);
 /* The record for key, created zeroed when absent; NULL out of memory. The pointer
  * is valid until the next record is created in the same table. */
 void *ledger_get(ledger_table *t, uint64_t key);
@@ -158,11 +208,11 @@ typedef struct {
 } ledger_paid_id;
 /* A timesheet id ready for the paid-id index (packed once, used for the check and the mark). */
 ledger_paid_id ledger_paid_id_of(const char *s, size_t n);
-int ledger_timesheet_paid(const ledger *l, const ledger_paid_id *id);
+int ledger_timesheet_paid(ledger *l, const ledger_paid_id *id);
 int ledger_mark_timesheet_paid(ledger *l, const ledger_paid_id *id);
 /* Starts fetching the paid-id slot of id into the CPU cache. */
 void ledger_prefetch_paid(const ledger *l, const ledger_paid_id *id);
-int ledger_period_paid(const ledger *l, uint64_t period_key);
+int ledger_period_paid(ledger *l, uint64_t period_key);
 /* The period key of bit `bit` of paid_period_bits record `record` (for saving). */
 uint64_t ledger_period_key_at(const ledger *l, size_t record, unsigned bit);
 /* Paid timesheets, for saving. */

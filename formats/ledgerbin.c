@@ -107,11 +107,74 @@ int lbin_write(csvw *w, const ledger *lg, int gen)
      * padded to 8), in the ledger's order; who in a key is an index into the lists above */
     for (size_t k = 0; k < NTABLES; k++) {
         const ledger_table *t = table_at((ledger *)(uintptr_t)lg, k);
-        section(w, SEC_TABLES + (uint32_t)k, (uint32_t)t->stride, t->n, t->n * t->stride);
-        csvw_raw(w, t->rows, t->n * t->stride);
+        lbin_pair *order;
+        size_t n;
+        if (lbin_table_order(t, 0, &order, &n) != 0)
+            return -1;
+        section(w, SEC_TABLES + (uint32_t)k, (uint32_t)t->stride, n, n * t->stride);
+        for (size_t i = 0; i < n; i++)
+            csvw_raw(w, t->rows + order[i].at * t->stride, t->stride);
+        free(order);
     }
     put_u32(w, csvw_content_crc(w));
     put_u32(w, LBIN_END);
+    return 0;
+}
+
+int lbin_sort_pairs(lbin_pair *a, size_t n)
+{
+    lbin_pair *tmp = malloc((n ? n : 1) * sizeof *tmp);
+    size_t *count = malloc(65536 * sizeof *count);
+    if (!tmp || !count) {
+        free(tmp);
+        free(count);
+        return -1;
+    }
+    uint64_t all_or = 0, all_and = ~(uint64_t)0;
+    for (size_t i = 0; i < n; i++) {
+        all_or |= a[i].key;
+        all_and &= a[i].key;
+    }
+    lbin_pair *from = a, *to = tmp;
+    for (int shift = 0; shift < 64; shift += 16) {
+        if (((all_or ^ all_and) >> shift & 0xFFFF) == 0)
+            continue;   /* the same digit in every key */
+        memset(count, 0, 65536 * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[from[i].key >> shift & 0xFFFF]++;
+        for (size_t d = 0, sum = 0; d < 65536; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            to[count[from[i].key >> shift & 0xFFFF]++] = from[i];
+        lbin_pair *swap = from;
+        from = to;
+        to = swap;
+    }
+    if (from != a)
+        memcpy(a, from, n * sizeof *a);
+    free(tmp);
+    free(count);
+    return 0;
+}
+
+int lbin_table_order(const ledger_table *t, int touched_only, lbin_pair **out, size_t *n)
+{
+    lbin_pair *order = malloc((t->n ? t->n : 1) * sizeof *order);
+    if (!order)
+        return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (!touched_only || ledger_touched(t, i))
+            order[k++] = (lbin_pair){t->ordinal[i], i};
+    if (lbin_sort_pairs(order, k) != 0) {
+        free(order);
+        return -1;
+    }
+    *out = order;
+    *n = k;
     return 0;
 }
 
@@ -242,6 +305,20 @@ static void release(const unsigned char *map, size_t upto)
         madvise((void *)(uintptr_t)map, upto / page * page, MADV_DONTNEED);   /* glibc's posix_madvise ignores DONTNEED */
 }
 
+int lbin_map_record(int k, const state_idmaps *m, uint64_t *key, void *record)
+{
+    if (map_key(tables[k].who, m, *key, key) != 0)
+        return -1;
+    if (tables[k].offset == offsetof(ledger, provider_week)) {
+        ledger_provider_week *pw = record;
+        int64_t x = pw->first_recipient ? mapped(m->map[1], m->n[1], (uint32_t)pw->first_recipient - 1) : -1;
+        if (pw->first_recipient && x < 0)
+            return -1;
+        pw->first_recipient = pw->first_recipient ? (int32_t)x + 1 : 0;
+    }
+    return 0;
+}
+
 /* The records of table k: each inserted under its mapped key. */
 static int read_table(cursor *c, ledger *lg, size_t k, const state_idmaps *m, int identity)
 {
@@ -251,37 +328,22 @@ static int read_table(cursor *c, ledger *lg, size_t k, const state_idmaps *m, in
     if (next_section(c, SEC_TABLES + (uint32_t)k, &elem, &n, &bytes) != 0 || elem != t->stride ||
         bytes % elem != 0 || n != bytes / elem || n > INT32_MAX)
         return damaged(c, "counter table");
-    int provider_week = tables[k].offset == offsetof(ledger, provider_week);
     for (uint64_t i = 0; i < n; i++) {
         const unsigned char *row = c->p + i * elem;
         if ((i & 0xFFFF) == 0)
             release(c->base, (size_t)(row - c->base));
         uint64_t key;
+        char rec[64];
         memcpy(&key, row, 8);
-        if (!identity && map_key(tables[k].who, m, key, &key) != 0)
-            return damaged(c, "a record's index is out of its list");
-        int32_t r = ledger_index(t, key);
-        if (r < 0)
-            return fsafe_errf(c->err, c->errlen, STATE_NO_MEMORY, "out of memory while loading %s", c->path);
-        char *rec = ledger_row(t, r);
         memcpy(rec, row + 8, t->size);
-        if (provider_week && !identity) {
-            ledger_provider_week *pw = (ledger_provider_week *)(void *)rec;
-            int64_t x = pw->first_recipient ? mapped(m->map[1], m->n[1], (uint32_t)pw->first_recipient - 1) : -1;
-            if (pw->first_recipient && x < 0)
-                return damaged(c, "a first recipient is out of its list");
-            pw->first_recipient = pw->first_recipient ? (int32_t)x + 1 : 0;
-        }
-        if (tables[k].who == BY_PERIOD) {
-            uint64_t bits;
-            memcpy(&bits, rec, 8);
-            lg->paid_periods += (size_t)__builtin_popcountll(bits);
-        }
+        if (!identity && lbin_map_record((int)k, m, &key, rec) != 0)
+            return damaged(c, "a record's index is out of its list");
+        if (ledger_put_earlier(t, key, rec, LEDGER_APPEND) != 0)
+            return fsafe_errf(c->err, c->errlen, STATE_NO_MEMORY, "out of memory while loading %s", c->path);
     }
     skip_payload(c, bytes);
     return 0;
 }
-
 
 /* Whether a map sends every index to itself. */
 static int is_identity(const int32_t *map, int64_t n)

@@ -22,6 +22,23 @@ int lbin_write(csvw *w, const ledger *lg, int gen);
 int lbin_read(int fd, const char *path, ledger *lg, int gen, state_idmaps *maps, uint64_t *size, char *err,
               size_t errlen);
 
+/* Maps the key of a record of table k (LEDGER_TABLES order) and the indexes inside
+ * the record (a workweek's first recipient) from file indexes to ledger indexes by
+ * m. Returns 0, or -1 when an index is outside its list. */
+int lbin_map_record(int k, const state_idmaps *m, uint64_t *key, void *record);
+
+/* A key and the index of what it belongs to, for sorting. */
+typedef struct {
+    uint64_t key, at;
+} lbin_pair;
+/* Sorts n pairs by key ascending (a radix sort, 16 bits a pass; passes where every
+ * key has the same digit are skipped). Returns 0, or -1 out of memory. */
+int lbin_sort_pairs(lbin_pair *a, size_t n);
+/* The records of t (all, or those touched since ledger_begin_night) in the order they
+ * were created (by ordinal): *out (malloc'd) holds (ordinal, record index) pairs, *n of
+ * them. Returns 0, or -1 out of memory. */
+int lbin_table_order(const ledger_table *t, int touched_only, lbin_pair **out, size_t *n);
+
 /* Sorts n packed codes ascending (a radix sort, 16 bits a pass). Returns 0, or -1 out of memory. */
 int lbin_sort_codes(uint64_t *a, size_t n);
 

@@ -734,7 +734,7 @@ static int cmd_state(int argc, char **argv)
             snprintf(err, sizeof err, "out of memory");
             r = STATE_NO_MEMORY;
         } else {
-            r = state_load(&st, gen, &lg, err, sizeof err);
+            r = state_load_all(&st, gen, &lg, err, sizeof err);
             if (r == 0)
                 r = state_show(&st, gen, &lg, o.provider, o.recipient, err, sizeof err);
             ledger_free(&lg);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chain.h"
 #include "digest.h"
 #include "exits.h"
 #include "impact.h"
@@ -39,6 +40,7 @@ typedef struct {
     const char *explain_id;     /* explain: the timesheet to explain */
     int explained;
     int fatal;
+    const ledger *unread;       /* a ledger whose earlier records could not be read (chain_error) */
     /* progress on a terminal */
     int progress;
     uint64_t file_size;
@@ -143,6 +145,16 @@ static int on_timesheet(void *ctx, const csvr_row *row)
     c->e->tracing = 0;
     if (rc != 0 || (c->second && compare_engines(c, s, code, msg, &r) != 0)) {
         c->fatal = 1;
+        if (ledger_source_failed(c->e->lg))
+            c->unread = c->e->lg;
+        else if (c->second && ledger_source_failed(&c->second->lg))
+            c->unread = &c->second->lg;
+        return 1;
+    }
+    if (ledger_source_failed(c->e->lg) || (c->second && ledger_source_failed(&c->second->lg))) {
+        /* a lookup that found nothing because the state could not be read: not an answer */
+        c->fatal = 1;
+        c->unread = ledger_source_failed(c->e->lg) ? c->e->lg : &c->second->lg;
         return 1;
     }
     if (target && r.paid) {
@@ -221,6 +233,11 @@ static int stream_files(stream_ctx *sc, const char *const *files, int nfiles, ou
         csvr_hooks hooks = {.fn = on_timesheet, .prepare = prepare_timesheet, .prepared_size = sizeof(prepared_sheet),
                             .ahead = ahead_timesheet, .ctx = sc};
         int r = csvr_read_hooks(files[i], tsread_columns, TS_NCOLS, &hooks, &in->info, err, sizeof err);
+        if (sc->unread) {
+            int code = chain_error(sc->unread, err, sizeof err);
+            fprintf(stderr, "payrun: %s\n", err);
+            return exit_of_state(code);
+        }
         if (sc->fatal) {
             const rules_engine *e = sc->second && sc->second->e.err[0] ? &sc->second->e : sc->e;
             fprintf(stderr, "payrun: %s\n", e->err);

@@ -19,7 +19,9 @@
 #include "fault.h"
 #include "field.h"
 #include "fsafe.h"
+#include "chain.h"
 #include "ledgerbin.h"
+#include "segment.h"
 
 #define LEDGER_MAGIC "payrun-ledger 1"
 #define DELTA_MAGIC "payrun-ledger-delta 1"
@@ -183,15 +185,18 @@ static int write_records(csvw *w, const ledger *lg, int touched)
         csvw_raw(w, id, strlen(id));
         csvw_raw(w, "\n", 1);
     }
-    size_t nperiods = 0;
+    /* records in the order they were first created (ordinals), whatever order the
+     * loads put them in memory: the text does not depend on how it was stored */
+    size_t nperiods = 0, n;
     const ledger_table *pb = &lg->paid_period_bits;
-    for (size_t r = 0; r < pb->n; r++)
-        if (!touched || ledger_touched(pb, r))
-            nperiods += (size_t)__builtin_popcountll(*(const uint64_t *)ledger_row(pb, (int32_t)r));
+    lbin_pair *order;
+    if (lbin_table_order(pb, touched, &order, &n) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        nperiods += (size_t)__builtin_popcountll(*(const uint64_t *)ledger_row(pb, (int32_t)order[i].at));
     csvw_printf(w, "paid_periods %zu\n", nperiods);
-    for (size_t r = 0; r < pb->n; r++) {
-        if (touched && !ledger_touched(pb, r))
-            continue;
+    for (size_t i = 0; i < n; i++) {
+        size_t r = (size_t)order[i].at;
         uint64_t bits = *(const uint64_t *)ledger_row(pb, (int32_t)r);
         for (unsigned b = 0; b < 64; b++) {
             if (!(bits >> b & 1))
@@ -208,16 +213,17 @@ static int write_records(csvw *w, const ledger *lg, int touched)
             csvw_wrote(w, k);
         }
     }
+    free(order);
     for (size_t t = 0; t < NTABLES; t++) {
         const table_desc *d = &tables[t];
         const ledger_table *tb = table_of(lg, d);
-        size_t n = 0;
-        for (size_t i = 0; i < tb->n; i++)
-            n += !touched || ledger_touched(tb, i);
+        if (lbin_table_order(tb, touched, &order, &n) != 0)
+            return -1;
         csvw_printf(w, "%s %zu\n", d->name, n);
-        for (size_t i = 0; i < tb->n; i++)
-            if (!touched || ledger_touched(tb, i))
-                csvw_wrote(w, fmt_record(csvw_reserve(w, 160), d, ledger_key_at(tb, i), ledger_row(tb, (int32_t)i)));
+        for (size_t i = 0; i < n; i++)
+            csvw_wrote(w, fmt_record(csvw_reserve(w, 160), d, ledger_key_at(tb, order[i].at),
+                                     ledger_row(tb, (int32_t)order[i].at)));
+        free(order);
     }
     csvw_printf(w, "end\n");
     uint32_t crc = csvw_content_crc(w);  /* of every byte above */
@@ -697,7 +703,124 @@ void state_idmaps_free(state_idmaps *m)
     memset(m, 0, sizeof *m);
 }
 
-int state_load(state_dir *s, int gen, ledger *lg, char *err, size_t errlen)
+/* ---- reading a chain of generations ---- */
+
+/* The ids of a segment's list added to a ledger list and to the file -> ledger map. */
+typedef struct {
+    ledger_ids *t;
+    int32_t *map;
+    int64_t n;
+    int nomem;
+} names_into;
+
+static int add_name(void *ctx, const char *id, size_t n)
+{
+    names_into *x = ctx;
+    if (fld_id(id, n) != NULL)
+        return STATE_DAMAGED;
+    int32_t at = (int32_t)x->n;
+    /* the same id at the same index (the masters in the order of the last run): no hashing */
+    int32_t i = at < ledger_ids_count(x->t) && strlen(ledger_ids_name(x->t, at)) == n &&
+                        memcmp(ledger_ids_name(x->t, at), id, n) == 0
+                    ? at
+                    : ledger_ids_add(x->t, id, n);
+    if (i < 0)
+        return STATE_NO_MEMORY;
+    x->map[x->n++] = i;
+    return 0;
+}
+
+static int add_paid_other(void *ctx, const char *id, size_t n)
+{
+    return ids_intern(ctx, id, n, NULL) < 0 ? STATE_NO_MEMORY : 0;
+}
+
+/* Reads the id lists of segment f into lg and the maps (a checkpoint starts them, a
+ * delta extends them: its base must be their length), and its other paid ids. */
+static int read_segment_ids(seg_file *f, const char *path, ledger *lg, state_idmaps *maps, char *err, size_t errlen)
+{
+    ledger_ids *lists[3] = {&lg->providers, &lg->recipients, &lg->overpayments};
+    for (int k = 0; k < 3; k++) {
+        int64_t base = seg_list_base(f, k), count = seg_list_count(f, k);
+        if (seg_kind(f) == SEG_CHECKPOINT ? base != 0 : base != maps->n[k])
+            return errf(err, errlen, STATE_DAMAGED, "%s: its id lists do not continue those of the generation "
+                        "before: the state is damaged", path);
+        int32_t *m = realloc(maps->map[k], sizeof *m * (size_t)(base + count ? base + count : 1));
+        if (!m)
+            return errf(err, errlen, STATE_NO_MEMORY, "out of memory while loading %s", path);
+        maps->map[k] = m;
+        names_into x = {lists[k], m, base, 0};
+        err[0] = '\0';
+        int rc = seg_names(f, k, add_name, &x, err, errlen);
+        maps->n[k] = x.n;
+        if (rc != 0)
+            return err[0] ? rc : errf(err, errlen, rc, rc == STATE_NO_MEMORY ? "out of memory while loading %s"
+                                                                            : "%s: a bad id in an id list", path);
+    }
+    err[0] = '\0';
+    int rc = seg_names(f, SEG_PAID_OTHER, add_paid_other, &lg->paid_other, err, errlen);
+    return rc == 0 || err[0] ? rc : errf(err, errlen, rc, "out of memory while loading %s", path);
+}
+
+/* Whether every file index of the chain is the same ledger index. */
+static int maps_identity(const state_idmaps *m)
+{
+    for (int k = 0; k < 3; k++)
+        for (int64_t i = 0; i < m->n[k]; i++)
+            if (m->map[k][i] != (int32_t)i)
+                return 0;
+    return 1;
+}
+
+/* The file of generation g in a chain starting at `from`: its checkpoint, or its
+ * delta (delta.bin, or delta.txt of an older payrun). */
+static const char *chain_file(const state_dir *s, int g, int from)
+{
+    if (g == from)
+        return has_file(s, g, "ledger.bin") ? "ledger.bin" : "ledger.txt";
+    return has_file(s, g, "delta.bin") ? "delta.bin" : "delta.txt";
+}
+
+/* Loads generations from..gen into lg: files of older payruns whole, in order; the
+ * binary segments after the last of them kept open in seg (*n of them). */
+static int read_chain(state_dir *s, int from, int gen, ledger *lg, seg_file **seg, int *n, char *err, size_t errlen)
+{
+    *n = 0;
+    for (int g = from; g <= gen; g++) {
+        const char *file = chain_file(s, g, from);
+        char name[64], path[4200];
+        snprintf(name, sizeof name, "gen-%06d/%s", g, file);
+        snprintf(path, sizeof path, "%s/%s", s->dir, name);
+        int rc, binary = strcmp(file, "delta.bin") == 0 || (g == from && seg_is_segment(s->dfd, name) == 1);
+        uint64_t bytes = 0;
+        if (binary) {
+            if ((rc = seg_open(s->dfd, name, path, g, &seg[*n], err, errlen)) != 0)
+                return rc;
+            ++*n;
+            if ((g == from) != (seg_kind(seg[*n - 1]) == SEG_CHECKPOINT))
+                return errf(err, errlen, STATE_DAMAGED, "%s: a checkpoint where a delta belongs, or the reverse: the "
+                            "state is damaged", path);
+            bytes = seg_size(seg[*n - 1]);
+            if ((rc = read_segment_ids(seg[*n - 1], path, lg, &s->loaded, err, errlen)) != 0)
+                return rc;
+        } else {
+            /* an older payrun's file after binary segments: those go into memory first */
+            if (*n > 0 && (rc = chain_load_all(lg, seg, *n, &s->loaded, maps_identity(&s->loaded), err, errlen)) != 0)
+                return (*n = 0, rc);
+            *n = 0;
+            if ((rc = read_gen_file(s, g, g > from, lg, &s->loaded, &bytes, err, errlen)) != 0)
+                return rc;
+        }
+        if (g == from)
+            s->checkpoint_bytes = bytes;
+        else
+            s->chain_bytes += bytes;
+    }
+    return 0;
+}
+
+/* state_load, and with `whole` every record read into memory. */
+static int load(state_dir *s, int gen, ledger *lg, int whole, char *err, size_t errlen)
 {
     state_idmaps_free(&s->loaded);
     s->loaded_gen = gen;
@@ -707,30 +830,62 @@ int state_load(state_dir *s, int gen, ledger *lg, char *err, size_t errlen)
         ledger_begin_night(lg);
         return 0;
     }
-    /* the newest checkpoint (ledger.txt) at or before gen, then the deltas after it */
+    /* the newest checkpoint at or before gen, then the deltas after it */
     int from = gen;
     while (from >= 1 && !state_is_checkpoint(s, from)) {
-        if (!has_file(s, from, "delta.txt"))
-            return errf(err, errlen, STATE_DAMAGED, "%s/gen-%06d: neither a ledger (ledger.bin, ledger.txt) nor "
-                        "delta.txt: generation %d cannot be read; restore it or run from an older generation", s->dir,
-                        from, gen);
+        if (!has_file(s, from, "delta.bin") && !has_file(s, from, "delta.txt"))
+            return errf(err, errlen, STATE_DAMAGED, "%s/gen-%06d: neither a ledger (ledger.bin, ledger.txt) nor a "
+                        "delta (delta.bin, delta.txt): generation %d cannot be read; restore it or run from an older "
+                        "generation", s->dir, from, gen);
         from--;
     }
     if (from < 1)
-        return errf(err, errlen, STATE_DAMAGED, "%s: no checkpoint (ledger.txt) at or before generation %d", s->dir, gen);
+        return errf(err, errlen, STATE_DAMAGED, "%s: no checkpoint (ledger.bin, ledger.txt) at or before generation %d",
+                    s->dir, gen);
     s->chain_start = from;
-    for (int g = from; g <= gen; g++) {
-        uint64_t bytes = 0;
-        int rc = read_gen_file(s, g, g > from, lg, &s->loaded, &bytes, err, errlen);
-        if (rc != 0)
-            return rc;
-        if (g == from)
-            s->checkpoint_bytes = bytes;
-        else
-            s->chain_bytes += bytes;
+    seg_file **seg = malloc(sizeof *seg * (size_t)(gen - from + 1));
+    if (!seg)
+        return errf(err, errlen, STATE_NO_MEMORY, "out of memory");
+    int n = 0, rc = read_chain(s, from, gen, lg, seg, &n, err, errlen);
+    if (rc != 0) {
+        for (int i = 0; i < n; i++)
+            seg_close(seg[i]);
+    } else if (n > 0 && (whole || !maps_identity(&s->loaded))) {
+        rc = chain_load_all(lg, seg, n, &s->loaded, maps_identity(&s->loaded), err, errlen);
+    } else if (n > 0) {
+        rc = chain_attach(lg, seg, n, err, errlen);
     }
-    ledger_begin_night(lg);
-    return 0;
+    free(seg);
+    if (rc == 0)
+        ledger_begin_night(lg);
+    return rc;
+}
+
+int state_verify_segment(const state_dir *s, int gen, char *err, size_t errlen)
+{
+    const char *file = has_file(s, gen, "delta.bin") && !state_is_checkpoint(s, gen) ? "delta.bin" : "ledger.bin";
+    char name[64], path[4200];
+    snprintf(name, sizeof name, "gen-%06d/%s", gen, file);
+    snprintf(path, sizeof path, "%s/%s", s->dir, name);
+    if (!has_file(s, gen, file) || seg_is_segment(s->dfd, name) != 1)
+        return 0;
+    seg_file *f;
+    int rc = seg_open(s->dfd, name, path, gen, &f, err, errlen);
+    if (rc == 0) {
+        rc = seg_verify(f, err, errlen);
+        seg_close(f);
+    }
+    return rc;
+}
+
+int state_load(state_dir *s, int gen, ledger *lg, char *err, size_t errlen)
+{
+    return load(s, gen, lg, 0, err, errlen);
+}
+
+int state_load_all(state_dir *s, int gen, ledger *lg, char *err, size_t errlen)
+{
+    return load(s, gen, lg, 1, err, errlen);
 }
 
 /* ---- show ---- */
@@ -759,7 +914,7 @@ static int records_of(const ledger_table *t, int32_t who, int32_t **out)
     return n;
 }
 
-int state_show(const state_dir *s, int gen, const ledger *lg, const char *provider, const char *recipient, char *err,
+int state_show(const state_dir *s, int gen, ledger *lg, const char *provider, const char *recipient, char *err,
                size_t errlen)
 {
     (void)s;

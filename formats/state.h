@@ -64,13 +64,19 @@ int state_init(const char *dir, int *verified, char *err, size_t errlen);
 int state_open(state_dir *s, const char *dir, state_access access, char *err, size_t errlen);
 
 /* Fills lg (initialized from the masters) with generation gen (0 = empty state): the
- * newest checkpoint at or before gen (ledger.txt), then the delta of each generation
- * after it (delta.txt), in order; then ledger_begin_night, so what the run changes
- * can be saved as the next delta. Records in s->loaded what was read. Returns 0;
- * STATE_DAMAGED when a file is truncated, fails its checksum or does not parse, or a
- * generation of the chain has neither file (err says where); STATE_NO_MEMORY;
- * STATE_ERROR when it cannot be read. */
+ * newest checkpoint at or before gen, then the delta of each generation after it, in
+ * order; then ledger_begin_night, so what the run changes can be saved as the next
+ * delta. Binary segments (ledger.bin and delta.bin version 2) are opened, not read:
+ * their id lists are read, and their records become lg's source, read a person at a
+ * time as the night wants them (chain.h), unless the chain's indexes are not the
+ * ledger's (the masters changed order): then they are read whole. Files of older
+ * payruns (ledger.txt, delta.txt, ledger.bin version 1) are read whole. Records in
+ * s->loaded what was read. Returns 0; STATE_DAMAGED when a file is truncated, fails
+ * its checksum or does not parse, or a generation of the chain has no file (err says
+ * where); STATE_NO_MEMORY; STATE_ERROR when it cannot be read. */
 int state_load(state_dir *s, int gen, ledger *lg, char *err, size_t errlen);
+/* state_load with every record read into memory (dump, show, checkpoints). */
+int state_load_all(state_dir *s, int gen, ledger *lg, char *err, size_t errlen);
 void state_idmaps_free(state_idmaps *m);
 
 /* Whether generation gen is saved as a checkpoint (ledger.bin, or ledger.txt of an older payrun). */
@@ -124,7 +130,7 @@ typedef struct {
  * STATE_ERROR or STATE_NO_MEMORY with err set when nothing was committed (the
  * temporary generation removed); STATE_AFTER_COMMIT when an I/O error came after the
  * rename (the generation is committed: s->newest is it; err says what failed). */
-int state_commit(state_dir *s, const ledger *lg, const state_run *run, char *err, size_t errlen);
+int state_commit(state_dir *s, ledger *lg, const state_run *run, char *err, size_t errlen);
 
 /* Records that generation gen's outputs are in place. Returns 0 or STATE_ERROR. */
 int state_mark_published(const state_dir *s, int gen, char *err, size_t errlen);
@@ -137,6 +143,12 @@ int state_is_published(const state_dir *s, int gen);
  * generations were verified. Returns 0, or STATE_DAMAGED naming the file and the
  * generation (STATE_ERROR, STATE_NO_MEMORY). */
 int state_verify(state_dir *s, int *checked, char *err, size_t errlen);
+
+/* Reads every block of generation gen's own binary segment (ledger.bin or delta.bin
+ * version 2) and checks it against its CRC, and the order of its keys (state verify;
+ * a load reads only the blocks a night wants). Returns 0 (also for files of older
+ * payruns, which a load reads whole) or a STATE_* code with err set. */
+int state_verify_segment(const state_dir *s, int gen, char *err, size_t errlen);
 
 /* `payrun state dump`: the ledger of generation gen in its text form (ledger.txt
  * version 1) on descriptor fd. Returns 0 or a STATE_* code with err set. */
@@ -190,7 +202,7 @@ int state_write_delta(csvw *w, const ledger *lg, int gen, const state_idmaps *ba
 int state_delta_possible(const ledger *lg, const state_idmaps *base);
 
 /* `payrun state show`: the counters of one provider or recipient in generation gen. */
-int state_show(const state_dir *s, int gen, const ledger *lg, const char *provider, const char *recipient, char *err,
+int state_show(const state_dir *s, int gen, ledger *lg, const char *provider, const char *recipient, char *err,
                size_t errlen);
 
 #endif

@@ -17,7 +17,9 @@
 #include "fault.h"
 #include "field.h"
 #include "fsafe.h"
+#include "chain.h"
 #include "ledgerbin.h"
+#include "segment.h"
 
 #define MARKER_NAME "payrun-state"
 #define MARKER_TEXT "payrun-state 1\n"
@@ -411,6 +413,8 @@ int state_verify(state_dir *s, int *checked, char *err, size_t errlen)
             return errf(err, errlen, STATE_NO_MEMORY, "out of memory");
         rc = state_load(s, g, &lg, err, errlen);
         ledger_free(&lg);
+        if (rc == 0)
+            rc = state_verify_segment(s, g, err, errlen);
         if (rc != 0)
             return rc;
         if (m.base >= g)
@@ -428,7 +432,7 @@ int state_dump(state_dir *s, int gen, int fd, char *err, size_t errlen)
     csvw w;
     if (ledger_init(&lg, &none, &none, &none) != 0)
         return errf(err, errlen, STATE_NO_MEMORY, "out of memory");
-    int rc = state_load(s, gen, &lg, err, errlen);
+    int rc = state_load_all(s, gen, &lg, err, errlen);
     if (rc == 0 && csvw_open_fd(&w, fd, 0) != 0)
         rc = errf(err, errlen, STATE_NO_MEMORY, "out of memory");
     else if (rc == 0) {
@@ -533,22 +537,29 @@ static int write_gen_file(int gfd, const char *name, int (*fn)(csvw *, const voi
 }
 
 static int put_ledger(csvw *w, const void *lg, int gen) { return state_write_ledger(w, lg, gen); }
-static int put_binary(csvw *w, const void *lg, int gen) { return lbin_write(w, lg, gen); }
+static int put_binary(csvw *w, const void *lg, int gen) { return seg_write(w, lg, gen, SEG_CHECKPOINT, NULL); }
+static int put_binary_v1(csvw *w, const void *lg, int gen) { return lbin_write(w, lg, gen); }
 
-/* A checkpoint is ledger.bin, or with PAYRUN_LEDGER_FORMAT=text the text ledger.txt
- * (as payrun wrote before binary checkpoints: for comparisons). */
-static int text_checkpoints(void)
+/* The files a generation is written as: binary segments (ledger.bin and delta.bin
+ * version 2); with PAYRUN_LEDGER_FORMAT=text the text files ledger.txt and delta.txt,
+ * and with =v1 ledger.bin version 1 and delta.txt, as older payruns wrote them (for
+ * comparisons, and to test that their states load). */
+typedef enum { FORMAT_SEGMENTS, FORMAT_TEXT, FORMAT_V1 } ledger_format;
+static ledger_format format_of_env(void)
 {
     const char *v = getenv("PAYRUN_LEDGER_FORMAT");
-    return v && strcmp(v, "text") == 0;
+    return !v ? FORMAT_SEGMENTS : strcmp(v, "text") == 0 ? FORMAT_TEXT : strcmp(v, "v1") == 0 ? FORMAT_V1
+                                                                                            : FORMAT_SEGMENTS;
 }
 
-/* Writes the checkpoint of generation gen into gfd under name (ledger.bin or ledger.txt). */
+/* Writes the checkpoint of generation gen into gfd under name (checkpoint_name). */
 static int write_checkpoint(int gfd, const char *name, const ledger *lg, int gen)
 {
-    return write_gen_file(gfd, name, text_checkpoints() ? put_ledger : put_binary, lg, gen);
+    ledger_format f = format_of_env();
+    return write_gen_file(gfd, name, f == FORMAT_TEXT ? put_ledger : f == FORMAT_V1 ? put_binary_v1 : put_binary, lg,
+                          gen);
 }
-static const char *checkpoint_name(void) { return text_checkpoints() ? "ledger.txt" : "ledger.bin"; }
+static const char *checkpoint_name(void) { return format_of_env() == FORMAT_TEXT ? "ledger.txt" : "ledger.bin"; }
 
 /* A delta needs the base generation's id lists, as state_load read them. */
 typedef struct {
@@ -558,8 +569,10 @@ typedef struct {
 static int put_delta(csvw *w, const void *arg, int gen)
 {
     const delta_arg *a = arg;
-    return state_write_delta(w, a->lg, gen, a->base);
+    return format_of_env() != FORMAT_SEGMENTS ? state_write_delta(w, a->lg, gen, a->base)
+                                              : seg_write(w, a->lg, gen, SEG_DELTA, a->base->n);
 }
+static const char *delta_name(void) { return format_of_env() != FORMAT_SEGMENTS ? "delta.txt" : "delta.bin"; }
 
 /* How many generations a chain may span before a checkpoint: 16, or
  * PAYRUN_CHECKPOINT_EVERY (1 writes a whole ledger every night, as before deltas). */
@@ -572,12 +585,12 @@ static int checkpoint_every(void)
 
 /* Whether the new generation gen is saved as a delta of gen - 1 (docs/state.md): it
  * stands on the generation state_load read, that one is the newest, the chain since
- * the last checkpoint is short and small, and the id lists only grew at their ends. */
+ * the last checkpoint is shorter than checkpoint_every, and the id lists only grew at
+ * their ends. */
 static int save_as_delta(const state_dir *s, const ledger *lg, const state_run *run, int gen)
 {
     return run->base >= 1 && run->base == s->newest && s->loaded_gen == run->base &&
-           gen - s->chain_start < checkpoint_every() && s->chain_bytes * 2 <= s->checkpoint_bytes &&
-           state_delta_possible(lg, &s->loaded);
+           gen - s->chain_start < checkpoint_every() && state_delta_possible(lg, &s->loaded);
 }
 static int put_manifest(csvw *w, const void *run, int gen)
 {
@@ -585,7 +598,7 @@ static int put_manifest(csvw *w, const void *run, int gen)
     return 0;
 }
 
-int state_commit(state_dir *s, const ledger *lg, const state_run *run, char *err, size_t errlen)
+int state_commit(state_dir *s, ledger *lg, const state_run *run, char *err, size_t errlen)
 {
     int gen = s->newest + 1;
     char tmp[64], final[64];
@@ -598,11 +611,20 @@ int state_commit(state_dir *s, const ledger *lg, const state_run *run, char *err
         goto io_error;
     delta_arg da = {lg, &s->loaded};
     int delta = save_as_delta(s, lg, run, gen);
-    what = delta ? "/delta.txt" : text_checkpoints() ? "/ledger.txt" : "/ledger.bin";
-    if (delta ? write_gen_file(gfd, "delta.txt", put_delta, &da, gen) != 0
+    if (!delta) {
+        /* a checkpoint holds every record: those still in the segments come in first */
+        int rc = chain_materialize(lg, err, errlen);
+        if (rc != 0) {
+            close(gfd);
+            fsafe_remove_tree(s->dfd, tmp);
+            return rc;  /* err says why */
+        }
+    }
+    what = delta ? delta_name() : checkpoint_name();
+    if (delta ? write_gen_file(gfd, delta_name(), put_delta, &da, gen) != 0
               : write_checkpoint(gfd, checkpoint_name(), lg, gen) != 0)
         goto io_error;
-    what = "/manifest.txt";
+    what = "manifest.txt";
     if (write_gen_file(gfd, "manifest.txt", put_manifest, run, gen) != 0)
         goto io_error;
     what = "";
@@ -635,8 +657,8 @@ io_error:;
     int e = errno;
     if (gfd >= 0)
         close(gfd);
-    errf(err, errlen, e == ENOMEM ? STATE_NO_MEMORY : STATE_ERROR, "%s/%s%s: cannot write the new state generation: %s",
-         s->dir, tmp, what, e == ENOMEM ? "out of memory" : fsafe_strerror(e));
+    errf(err, errlen, e == ENOMEM ? STATE_NO_MEMORY : STATE_ERROR, "%s/%s%s%s: cannot write the new state generation: %s",
+         s->dir, tmp, what[0] ? "/" : "", what, e == ENOMEM ? "out of memory" : fsafe_strerror(e));
     fsafe_remove_tree(s->dfd, tmp);
     return e == ENOMEM ? STATE_NO_MEMORY : STATE_ERROR;
 }
@@ -669,7 +691,7 @@ int state_checkpoint(state_dir *s, int gen, char *err, size_t errlen)
     ledger lg;
     if (ledger_init(&lg, &none, &none, &none) != 0)
         return errf(err, errlen, STATE_NO_MEMORY, "out of memory");
-    int rc = state_load(s, gen, &lg, err, errlen);
+    int rc = state_load_all(s, gen, &lg, err, errlen);
     char dir[64];
     gen_name(gen, NULL, dir, sizeof dir);
     int gfd = rc == 0 ? fsafe_open_subdir(s->dfd, dir) : -1;
@@ -682,7 +704,8 @@ int state_checkpoint(state_dir *s, int gen, char *err, size_t errlen)
             fsafe_rename(gfd, ".checkpoint.tmp", gfd, checkpoint_name(), "rename-checkpoint") != 0 ||
             fsafe_fsync(gfd, "fsync-checkpoint") != 0 ||
             /* the checkpoint is durable: the delta it replaces would only be read instead */
-            (unlinkat(gfd, "delta.txt", 0) != 0 && errno != ENOENT) || fsafe_fsync(gfd, "fsync-checkpoint") != 0)
+            (unlinkat(gfd, "delta.txt", 0) != 0 && errno != ENOENT) ||
+            (unlinkat(gfd, "delta.bin", 0) != 0 && errno != ENOENT) || fsafe_fsync(gfd, "fsync-checkpoint") != 0)
             rc = errf(err, errlen, errno == ENOMEM ? STATE_NO_MEMORY : STATE_ERROR, "%s/%s/%s: cannot write the "
                       "checkpoint: %s", s->dir, dir, checkpoint_name(), fsafe_strerror(errno));
     }

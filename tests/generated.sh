@@ -50,9 +50,9 @@ if [ "$(wc -l < out8/paychecks.csv)" -ne 1 ]; then
 fi
 "$PAYRUN" state dump --state st2 --generation 1 | grep -v '^generation \|^crc32 ' > ledger1
 "$PAYRUN" state dump --state st2 --generation 2 | grep -v '^generation \|^crc32 ' > ledger2
-[ -f st2/gen-000002/delta.txt ] || { echo "generated: the rerun's generation is not a delta" >&2; exit 1; }
-[ "$(stat -c %s st2/gen-000002/delta.txt)" -lt 4096 ] ||
-    { echo "generated: the delta of a night that paid nothing holds $(stat -c %s st2/gen-000002/delta.txt) bytes" >&2; exit 1; }
+[ -f st2/gen-000002/delta.bin ] || { echo "generated: the rerun's generation is not a delta" >&2; exit 1; }
+[ "$(stat -c %s st2/gen-000002/delta.bin)" -lt 4096 ] ||
+    { echo "generated: the delta of a night that paid nothing holds $(stat -c %s st2/gen-000002/delta.bin) bytes" >&2; exit 1; }
 if ! cmp -s ledger1 ledger2; then
     echo "generated: the rerun changed the ledger" >&2
     exit 1

@@ -233,7 +233,7 @@ done
 bad="" deltas=0 checkpoints=0
 for k in $(seq 1 20); do
     gk=$(printf 'gen-%06d' "$k")
-    [ -f "$tmp/dA/$gk/delta.txt" ] && deltas=$((deltas + 1))
+    [ -f "$tmp/dA/$gk/delta.bin" ] && deltas=$((deltas + 1))
     [ -f "$tmp/dA/$gk/ledger.bin" ] && checkpoints=$((checkpoints + 1))
     for f in paychecks.csv exceptions.csv; do cmp -s "$tmp/dA-out$k/$f" "$tmp/dB-out$k/$f" || bad="$bad night$k:$f"; done
     "$PAYRUN" state dump --state "$tmp/dA" --generation "$k" > "$tmp/dump"
@@ -245,6 +245,23 @@ if [ -z "$bad" ] && [ $deltas -ge 10 ] && [ $checkpoints -ge 2 ] && [ "$bytesA" 
 else
     fail "deltas:$bad ($deltas deltas, $checkpoints checkpoints, $bytesA vs $bytesB bytes)"
 fi
+# a state of an older payrun (ledger.bin version 1 and delta.txt, PAYRUN_LEDGER_FORMAT=v1) for
+# five nights, then segments: every night's outputs and every generation's ledger as above
+"$PAYRUN" state init --state "$tmp/dE"
+bad=""
+for k in $(seq 1 20); do
+    if [ $k -le 5 ]; then fmt=v1; else fmt=; fi
+    PAYRUN_LEDGER_FORMAT=$fmt "$PAYRUN" run --data "$tmp/gd/data" --state "$tmp/dE" --out "$tmp/dE-out$k" \
+        --run-date "$(day "$k")" "$tmp/gd/night$k.csv" || bad="$bad run$k"
+    for f in paychecks.csv exceptions.csv; do cmp -s "$tmp/dE-out$k/$f" "$tmp/dB-out$k/$f" || bad="$bad night$k:$f"; done
+done
+for k in $(seq 1 20); do
+    "$PAYRUN" state dump --state "$tmp/dE" --generation "$k" | cmp -s - "$tmp/dB/$(printf 'gen-%06d' "$k")/ledger.txt" || bad="$bad dump$k"
+done
+[ -f "$tmp/dE/gen-000002/delta.txt" ] && [ -f "$tmp/dE/gen-000006/delta.bin" ] || bad="$bad files"
+[ -z "$bad" ] && "$PAYRUN" state verify --state "$tmp/dE" > /dev/null &&
+    ok "a state of payrun 0.10 (ledger.bin version 1, delta.txt) goes on with segments: outputs and ledgers as whole ledgers, verify healthy" ||
+    fail "older state continued with segments:$bad"
 reprocess_all() {  # $1 label: every night k reprocessed from generation k-1 equals its original outputs
     bad=""
     for k in $(seq 2 20); do
@@ -269,15 +286,21 @@ done
 reprocess_all "after compact and prune"
 # a damaged or missing delta is refused, naming it
 cp -r "$tmp/dA" "$tmp/dC"
-dgen=$(ls "$tmp/dC"/gen-*/delta.txt | tail -1)
+dgen=$(ls "$tmp/dC"/gen-*/delta.bin | tail -1)
+cp "$dgen" "$tmp/delta.keep"
 printf 'x' >> "$dgen"
 "$PAYRUN" state verify --state "$tmp/dC" > "$tmp/dC.err" 2>&1
 rc=$?
-[ $rc = 2 ] && grep -q "delta.txt" "$tmp/dC.err" && ok "a changed delta.txt: state verify exit 2 naming it" || { fail "damaged delta: exit $rc"; cat "$tmp/dC.err"; }
+[ $rc = 2 ] && grep -q "delta.bin: truncated or damaged" "$tmp/dC.err" && ok "a delta.bin with a byte added: state verify exit 2 naming it" || { fail "damaged delta: exit $rc"; cat "$tmp/dC.err"; }
+cp "$tmp/delta.keep" "$dgen"
+flip "$dgen"
+"$PAYRUN" state verify --state "$tmp/dC" > "$tmp/dC.err" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q "delta.bin: checksum mismatch" "$tmp/dC.err" && ok "a delta.bin with a byte changed in its records: state verify exit 2 naming it" || { fail "changed delta: exit $rc"; cat "$tmp/dC.err"; }
 rm "$dgen"
 "$PAYRUN" state verify --state "$tmp/dC" > "$tmp/dC.err" 2>&1
 rc=$?
-[ $rc = 2 ] && grep -q "neither a ledger (ledger.bin, ledger.txt) nor delta.txt" "$tmp/dC.err" && ok "a missing delta.txt: exit 2 naming the generation" || { fail "missing delta: exit $rc"; cat "$tmp/dC.err"; }
+[ $rc = 2 ] && grep -q "neither a ledger (ledger.bin, ledger.txt) nor a delta (delta.bin, delta.txt)" "$tmp/dC.err" && ok "a missing delta: exit 2 naming the generation" || { fail "missing delta: exit $rc"; cat "$tmp/dC.err"; }
 # a night saved as a delta stopped at every point, then the same command: as uninterrupted
 for point in outputs-written state-written committed mid-publish published; do
     rm -rf "$tmp/dD" "$tmp/dD-out"
@@ -286,7 +309,7 @@ for point in outputs-written state-written committed mid-publish published; do
     rm -rf "$tmp/dD-1"
     PAYRUN_CRASH_AT=$point "$PAYRUN" run --data "$tmp/gd/data" --state "$tmp/dD" --out "$tmp/dD-out" --run-date "$(day 2)" "$tmp/gd/night2.csv" 2>/dev/null
     "$PAYRUN" run --data "$tmp/gd/data" --state "$tmp/dD" --out "$tmp/dD-out" --run-date "$(day 2)" "$tmp/gd/night2.csv" 2>/dev/null
-    if cmp -s "$tmp/dD-out/paychecks.csv" "$tmp/dA-out2/paychecks.csv" && [ -f "$tmp/dD/gen-000002/delta.txt" ] &&
+    if cmp -s "$tmp/dD-out/paychecks.csv" "$tmp/dA-out2/paychecks.csv" && [ -f "$tmp/dD/gen-000002/delta.bin" ] &&
        "$PAYRUN" state dump --state "$tmp/dD" --generation 2 | cmp -s - "$tmp/dB/gen-000002/ledger.txt"; then
         ok "a delta night stopped at $point, then the same command: outputs and ledger as uninterrupted"
     else
