@@ -218,7 +218,7 @@ static int put_codes(sink *s, const ledger *lg, int delta)
     uint64_t *codes = malloc((n ? n : 1) * sizeof *codes);
     if (!codes)
         return -1;
-    if (delta)
+    if (delta && n > 0)
         memcpy(codes, lg->paid_log, n * sizeof *codes);
     else
         for (size_t i = 0, j = 0; i < lg->paid_ids.nslots; i++)
