@@ -25,6 +25,21 @@ year_section() {
 other_sections() {
     awk -v t="$year_title" '$0 == t { on = 1; next } on && /^## / { on = 0 } !on' "$out"
 }
+# today's design, for the interleaved comparison of the first night: payrun built from the
+# commit before the state redesign (BENCH_BASELINE), cached beside the data. Prints its
+# path, or nothing when this is not a git clone.
+baseline=${BENCH_BASELINE:-65c155c}
+baseline_payrun() {
+    bd=$dir/baseline-$baseline
+    if [ ! -x "$bd/payrun" ]; then
+        git -C "$top" rev-parse --verify -q "$baseline^{commit}" > /dev/null || return 0
+        rm -rf "$bd"
+        mkdir -p "$bd"
+        git -C "$top" archive "$baseline" | tar -x -C "$bd"
+        make -C "$bd" payrun > "$bd.log" 2>&1 || { echo "bench: cannot build $baseline (see $bd.log)" >&2; return 0; }
+    fi
+    echo "$bd/payrun"
+}
 throughput() {
 tmpres=$(mktemp)
 measure() {  # label command... -> "label ms kib"
@@ -83,6 +98,28 @@ for rows in $sizes; do
                 'BEGIN { s = ms / 1000; if (s <= 0) s = 0.001;
                          printf "| %d | %s | %s | %s | %.2f | %.0f | %.0f | %.0f | %.2f |\n", rows, kind, mb, name, s, rows / s, mb / s, kib / 1024, ms / pms }' >> "$tmpres"
         done
+        old_payrun=$(baseline_payrun)
+        if [ $kind = plain ] && [ "$rows" = 1000000 ] && [ -n "$old_payrun" ]; then
+            # the first night against today's design: old, new, old, new, old, new; best of each
+            bo="" bn=""
+            for i in 1 2 3; do
+                for who in old new; do
+                    p=$top/payrun
+                    [ $who = old ] && p=$old_payrun
+                    rm -rf "$g/state" "$g/out"
+                    "$p" state init --state "$g/state" > /dev/null
+                    v=$("$B/measure" "$p" run --data "$g/data" --state "$g/state" --out "$g/out" \
+                        --run-date 2026-12-04 "$f" 2>&1 > /dev/null | tail -1 | cut -d' ' -f1-2)
+                    if [ $who = old ]; then
+                        if [ -z "$bo" ] || [ "${v%% *}" -lt "${bo%% *}" ]; then bo=$v; fi
+                    elif [ -z "$bn" ] || [ "${v%% *}" -lt "${bn%% *}" ]; then bn=$v; fi
+                done
+            done
+            awk -v rows="$rows" -v o="${bo%% *}" -v n="${bn%% *}" -v ok="${bo#* }" -v nk="${bn#* }" -v c="$baseline" \
+                'BEGIN { printf "| %d | plain | - | first night, today'"'"'s design (%s), interleaved best of 3 | %.2f | - | - | %.0f | - |\n", rows, c, o / 1000, ok / 1024;
+                         printf "| %d | plain | - | first night, this build, interleaved best of 3: %.3f x today'"'"'s | %.2f | - | - | %.0f | - |\n", rows, n / o, n / 1000, nk / 1024 }' >> "$tmpres"
+            rm -rf "$g/out"
+        fi
         if [ $kind = plain ]; then
             # the next night: 1,000 new rows against the state this run committed (the
             # ledger read back, the rows paid, a new generation written); renamed and made
@@ -164,7 +201,12 @@ year() {
         echo "bench: year: $name $date: $rows rows, $paid paid, $1 ms, $2 KiB, generation $written bytes, state $ondisk bytes" >&2
     done < "$yd/nights.txt"
     t2=$(date +%s)
-    rm -rf "$w" # the state: about 10 GB at 200,000 providers
+    # one checkpoint of the year-end ledger, to size the state against: state compact
+    # writes the newest generation whole (it takes no generation number)
+    state_bytes=$(du -sb "$w/state" | cut -f1)
+    ck_ms=$("$B/measure" "$top/payrun" state compact --state "$w/state" 2>&1 > /dev/null | tail -1 | cut -d' ' -f1)
+    ck_bytes=$(stat -c %s "$(ls -d "$w/state"/gen-* | tail -1)/ledger.bin")
+    rm -rf "$w" # the state
     commit=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)
     today=$(date -u +%Y-%m-%d)
     # the baseline (today's design): carried from the section as it stands; recorded from
@@ -203,6 +245,10 @@ year() {
         echo "| night | run date | timesheets | paid | seconds | peak RSS MiB | written MiB | state MiB |"
         echo "|---|---|---:|---:|---:|---:|---:|---:|"
         awk '{ printf "| %s | %s | %s | %s | %.2f | %.0f | %.1f | %.1f |\n", $1, $2, $3, $4, $5 / 1000, $6 / 1024, $7 / 1048576, $8 / 1048576 }' "$rows_tab"
+        echo
+        awk -v s="$state_bytes" -v c="$ck_bytes" -v ms="$ck_ms" 'BEGIN {
+            printf "State on disk after the nights, every generation kept: %.1f MiB, %.2f times one checkpoint of the\n", s / 1048576, s / c
+            printf "year-end ledger (%.1f MiB: the `ledger.bin` `payrun state compact` then wrote, in %.1f s).\n", c / 1048576, ms / 1000 }'
         echo
         echo "The last of the 24 nights and the 1,000-timesheet night, against today's design (each generation"
         echo "a whole text ledger, docs/state.md) measured on the same data. The \"today's design\" rows are kept"

@@ -425,7 +425,14 @@ int seg_names(seg_file *f, int k, int (*fn)(void *ctx, const char *id, size_t n)
             return rc;
         s = nul + 1;
     }
-    return s == end ? 0 : damaged(f, err, errlen, "an id list");
+    rc = s == end ? 0 : damaged(f, err, errlen, "an id list");
+    if (f->cap > BLOCK_CODES * 8) {
+        /* a whole list was read: the buffer goes back to block size */
+        free(f->buf);
+        f->buf = NULL;
+        f->cap = 0;
+    }
+    return rc;
 }
 
 /* Reads blocks [b, b + nb) of part q into f->buf, checking each against its CRC;
