@@ -121,44 +121,55 @@ int lbin_write(csvw *w, const ledger *lg, int gen)
     return 0;
 }
 
-int lbin_sort_pairs(lbin_pair *a, size_t n)
+/* Sorts n elements of `size` bytes, each starting with its uint64 key, ascending: a
+ * radix sort, 16 bits a pass, skipping the passes where every key has the same digit.
+ * Returns 0, or -1 out of memory. */
+static inline int radix_by_key(void *a, size_t n, size_t size)
 {
-    lbin_pair *tmp = malloc((n ? n : 1) * sizeof *tmp);
+    char *tmp = malloc((n ? n : 1) * size);
     size_t *count = malloc(65536 * sizeof *count);
     if (!tmp || !count) {
         free(tmp);
         free(count);
         return -1;
     }
-    uint64_t all_or = 0, all_and = ~(uint64_t)0;
+    uint64_t all_or = 0, all_and = ~(uint64_t)0, key;
     for (size_t i = 0; i < n; i++) {
-        all_or |= a[i].key;
-        all_and &= a[i].key;
+        memcpy(&key, (char *)a + i * size, 8);
+        all_or |= key;
+        all_and &= key;
     }
-    lbin_pair *from = a, *to = tmp;
+    char *from = a, *to = tmp;
     for (int shift = 0; shift < 64; shift += 16) {
         if (((all_or ^ all_and) >> shift & 0xFFFF) == 0)
             continue;   /* the same digit in every key */
         memset(count, 0, 65536 * sizeof *count);
-        for (size_t i = 0; i < n; i++)
-            count[from[i].key >> shift & 0xFFFF]++;
+        for (size_t i = 0; i < n; i++) {
+            memcpy(&key, from + i * size, 8);
+            count[key >> shift & 0xFFFF]++;
+        }
         for (size_t d = 0, sum = 0; d < 65536; d++) {
             size_t c = count[d];
             count[d] = sum;
             sum += c;
         }
-        for (size_t i = 0; i < n; i++)
-            to[count[from[i].key >> shift & 0xFFFF]++] = from[i];
-        lbin_pair *swap = from;
+        for (size_t i = 0; i < n; i++) {
+            memcpy(&key, from + i * size, 8);
+            memcpy(to + count[key >> shift & 0xFFFF]++ * size, from + i * size, size);
+        }
+        char *swap = from;
         from = to;
         to = swap;
     }
-    if (from != a)
-        memcpy(a, from, n * sizeof *a);
+    if (from != (char *)a)
+        memcpy(a, from, n * size);
     free(tmp);
     free(count);
     return 0;
 }
+
+int lbin_sort_pairs(lbin_pair *a, size_t n) { return radix_by_key(a, n, sizeof *a); }
+int lbin_sort_codes(uint64_t *a, size_t n) { return radix_by_key(a, n, sizeof *a); }
 
 int lbin_table_order(const ledger_table *t, int touched_only, lbin_pair **out, size_t *n)
 {
@@ -178,36 +189,6 @@ int lbin_table_order(const ledger_table *t, int touched_only, lbin_pair **out, s
     return 0;
 }
 
-int lbin_sort_codes(uint64_t *a, size_t n)
-{
-    uint64_t *tmp = malloc((n ? n : 1) * sizeof *tmp);
-    size_t *count = malloc(65536 * sizeof *count);
-    if (!tmp || !count) {
-        free(tmp);
-        free(count);
-        return -1;
-    }
-    uint64_t *from = a, *to = tmp;
-    for (int shift = 0; shift < 64; shift += 16) {
-        memset(count, 0, 65536 * sizeof *count);
-        for (size_t i = 0; i < n; i++)
-            count[from[i] >> shift & 0xFFFF]++;
-        for (size_t d = 0, sum = 0; d < 65536; d++) {
-            size_t c = count[d];
-            count[d] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            to[count[from[i] >> shift & 0xFFFF]++] = from[i];
-        uint64_t *swap = from;
-        from = to;
-        to = swap;
-    }
-    /* four passes: the sorted codes are back in a */
-    free(tmp);
-    free(count);
-    return 0;
-}
 
 /* ---- reading ---- */
 
