@@ -218,12 +218,14 @@ static int put_codes(sink *s, const ledger *lg, int delta)
     uint64_t *codes = malloc((n ? n : 1) * sizeof *codes);
     if (!codes)
         return -1;
-    if (delta && n > 0)
-        memcpy(codes, lg->paid_log, n * sizeof *codes);
-    else
+    if (delta) {
+        if (n > 0)
+            memcpy(codes, lg->paid_log, n * sizeof *codes);
+    } else {
         for (size_t i = 0, j = 0; i < lg->paid_ids.nslots; i++)
             if (lg->paid_ids.keys[i] != UINT64_MAX)
                 codes[j++] = lg->paid_ids.keys[i];
+    }
     if (lbin_sort_codes(codes, n) != 0) {
         free(codes);
         return -1;
