@@ -18,6 +18,7 @@
 #include "field.h"
 #include "fsafe.h"
 #include "ledgerbin.h"
+#include "mastersnap.h"
 
 #define MARKER_NAME "payrun-state"
 #define MARKER_TEXT "payrun-state 1\n"
@@ -418,7 +419,7 @@ int state_verify(state_dir *s, int *checked, char *err, size_t errlen)
                         "generation %d", s->dir, g, m.base, g);
         ++*checked;
     }
-    return 0;
+    return msnap_verify_dir(s->dfd, s->dir, err, errlen);
 }
 
 int state_dump(state_dir *s, int gen, int fd, char *err, size_t errlen)
