@@ -487,10 +487,8 @@ static void tidy(int dfd, const char *just_written)
 static int open_snapshot_dir(int state_dfd, int create)
 {
     int dfd = fsafe_open_subdir(state_dfd, MSNAP_DIR);
-    if (dfd < 0 && errno == ENOENT && create && mkdirat(state_dfd, MSNAP_DIR, 0700) == 0) {
-        fsync(state_dfd);
-        dfd = fsafe_open_subdir(state_dfd, MSNAP_DIR);
-    }
+    if (dfd < 0 && errno == ENOENT && create && mkdirat(state_dfd, MSNAP_DIR, 0700) == 0)
+        dfd = fsafe_open_subdir(state_dfd, MSNAP_DIR);    /* not fsynced: a cache lost in a crash is written again */
     return dfd;
 }
 

@@ -455,7 +455,7 @@ static int upgradable(state_dir *s, char *err, size_t errlen)
     int rc = 0, g;
     char extra;
     while (rc == 0 && (e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, LOCK_NAME) &&
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, LOCK_NAME) && strcmp(e->d_name, MSNAP_DIR) &&
             sscanf(e->d_name, "gen-%6d%c", &g, &extra) != 1 && strncmp(e->d_name, ".gen-", 5) != 0)
             rc = errf(err, errlen, STATE_NOT_A_STATE, "%s is not empty and holds no payrun state (%s); state init "
                       "takes a new or empty directory, or a state written before the marker existed", s->dir,
