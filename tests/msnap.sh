@@ -36,6 +36,18 @@ reprocess() {
     "$PAYRUN" run --data "$4" --state "$1" --from-generation "$2" --out "$3" --run-date 2026-12-04 --verbose "$5" \
         2> "$3.err"
 }
+# generation $3 reprocessed on state $1 (with a snapshot) into $tmp/$4-snap and on state $2 (without) into
+# $tmp/$4-csv, data $5, timesheets $6: the first maps the snapshot, the second parses, the outputs are the same
+snap_vs_csv() {
+    reprocess "$1" "$3" "$tmp/$4-snap" "$5" "$6"
+    reprocess "$2" "$3" "$tmp/$4-csv" "$5" "$6"
+    if grep -q 'masters from snapshot' "$tmp/$4-snap.err" && ! grep -q 'masters from snapshot' "$tmp/$4-csv.err" &&
+       same_outputs "$tmp/$4-snap" "$tmp/$4-csv"; then
+        ok "$7: a reprocess is byte-identical with and without the snapshot"
+    else
+        fail "$7: a reprocess differs with the snapshot"; cat "$tmp/$4-snap.err" "$tmp/$4-csv.err"
+    fi
+}
 
 # 1. a committing run writes the snapshot (read only, sealed); the next one maps it
 S=$tmp/S
@@ -60,14 +72,7 @@ fi
 # snapshot, and on a copy of the state without it
 cp -a "$S" "$tmp/S-none"
 rm -rf "$tmp/S-none/masters"
-reprocess "$S" 1 "$tmp/r-snap" "$demo" "$ts"
-reprocess "$tmp/S-none" 1 "$tmp/r-csv" "$demo" "$ts"
-if grep -q 'masters from snapshot' "$tmp/r-snap.err" && ! grep -q 'masters from snapshot' "$tmp/r-csv.err" &&
-   same_outputs "$tmp/r-snap" "$tmp/r-csv"; then
-    ok "demo: the outputs are byte-identical with and without the snapshot"
-else
-    fail "demo: outputs differ with the snapshot"; cat "$tmp/r-snap.err" "$tmp/r-csv.err"
-fi
+snap_vs_csv "$S" "$tmp/S-none" 1 r "$demo" "$ts" "demo"
 
 # 3. read-only commands never write: a reprocess without --commit, whatif, explain, and a run without
 # --state leave the state as it was (and make no snapshot where there is none)
@@ -195,14 +200,7 @@ if [ -x "$GEN" ]; then
         fail "generated data: a committed night differs with the snapshot"; cat "$tmp/h1.err"
     fi
     rm -rf "$G/masters"
-    reprocess "$H" 0 "$tmp/gr-snap" "$tmp/g/data" "$tmp/g/timesheets.csv"
-    reprocess "$G" 0 "$tmp/gr-csv" "$tmp/g/data" "$tmp/g/timesheets.csv"
-    if grep -q 'masters from snapshot' "$tmp/gr-snap.err" && ! grep -q 'masters from snapshot' "$tmp/gr-csv.err" &&
-       same_outputs "$tmp/gr-snap" "$tmp/gr-csv"; then
-        ok "generated data: a reprocess is byte-identical with and without the snapshot"
-    else
-        fail "generated data: a reprocess differs with the snapshot"; cat "$tmp/gr-snap.err"
-    fi
+    snap_vs_csv "$H" "$G" 0 gr "$tmp/g/data" "$tmp/g/timesheets.csv" "generated data"
 else
     fail "no generator at $GEN (make build/gen)"
 fi
