@@ -507,7 +507,7 @@ int msnap_save(int state_dfd, const masters *m, const load_file files[LOAD_NFILE
     int fd = fsafe_create(dfd, tmp), rc = fd < 0 ? errno : 0;
     if (rc == 0)
         rc = write_snapshot(fd, m, files);
-    if (rc == 0 && (fsync(fd) != 0 || fchmod(fd, 0400) != 0))
+    if (rc == 0 && fsync(fd) != 0)
         rc = errno;
     if (fd >= 0)
         close(fd);

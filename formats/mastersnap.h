@@ -23,7 +23,7 @@ int msnap_load(int state_dfd, load_file files[LOAD_NFILES], masters *m, char *no
 
 /* Writes the snapshot of m, just loaded from the CSVs of files (their info.sha256 as
  * read by the parse), into MSNAP_DIR of the state (which the caller holds the lock
- * of): a temporary file, fsynced, read-only, renamed into place, then its seal;
+ * of): a temporary file (0600, as every state file), fsynced, renamed into place, then its seal;
  * leftover temporary files are removed and only the MSNAP_KEEP newest snapshots are
  * kept. A cache, not part of the commit: a crash leaves no snapshot or a whole one.
  * Returns 0 with note naming the file, or -1 with note saying what failed (the state

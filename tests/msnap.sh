@@ -55,8 +55,8 @@ S=$tmp/S
 "$PAYRUN" run --data "$demo" --state "$S" --out "$tmp/n1" --run-date 2026-12-04 --verbose "$ts" 2> "$tmp/n1.err"
 bin=$(ls "$S/masters"/*.bin 2>/dev/null)
 if [ "$(bins "$S")" = 1 ] && [ "$(seals "$S")" = 1 ] && grep -q 'masters snapshot masters/[0-9a-f]*\.bin written' "$tmp/n1.err" &&
-   [ "$(stat -c %a "$bin")" = 400 ]; then
-    ok "a committing run writes masters/<sha256>.bin (mode 0400) and its seal"
+   [ "$(stat -c %a "$bin")" = 600 ]; then
+    ok "a committing run writes masters/<sha256>.bin (mode 0600) and its seal"
 else
     fail "no snapshot after the first committing run"; cat "$tmp/n1.err"; ls -la "$S/masters"
 fi
