@@ -27,7 +27,7 @@ MAIN_OBJ    := $(BUILD)/formats/main.o
 TEST_SRC    := $(wildcard tests/test_*.c)
 TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC) tests/unit_main.c)
 
-.PHONY: all bench run test unit scenarios generated state-tests operate-tests cron-tests command-tests fixtures-check demo-snapshot clean install deps
+.PHONY: all bench run test unit scenarios generated state-tests operate-tests cron-tests command-tests msnap-tests fixtures-check demo-snapshot clean install deps
 
 all: payrun
 
@@ -126,6 +126,11 @@ generated: payrun $(BUILD)/check_invariants $(BUILD)/gen
 state-tests: payrun $(BUILD)/gen
 	sh tests/state.sh
 
+# The masters snapshot (docs/snapshot.md): used when the master files match, same outputs, ignored when
+# changed or damaged, found by state verify, never written by read-only commands, two kept.
+msnap-tests: payrun $(BUILD)/gen
+	sh tests/msnap.sh
+
 # docs/payrun.cron: a valid /etc/cron.d file whose command, run as cron runs it, is silent twice.
 cron-tests: payrun
 	sh tests/cron.sh
@@ -156,7 +161,7 @@ demo-snapshot: payrun
 	mkdir -p fixtures/demo/expected
 	cp $(BUILD)/demo-snap/paychecks.csv $(BUILD)/demo-snap/exceptions.csv fixtures/demo/expected/
 
-test: unit scenarios generated state-tests operate-tests cron-tests command-tests bench-year-test hardening-tests
+test: unit scenarios generated state-tests operate-tests cron-tests command-tests msnap-tests bench-year-test hardening-tests
 
 install: payrun
 	install -d $(DESTDIR)$(PREFIX)/bin

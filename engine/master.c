@@ -323,6 +323,11 @@ const master_assignment *master_assignment_on(const masters *m, int32_t provider
 
 void master_free(masters *m)
 {
+    if (m->borrowed) {  /* the arrays live in the block: give it back whole */
+        m->release(m->borrowed, m->borrowed_size);
+        memset(m, 0, sizeof *m);
+        return;
+    }
     param_free(&m->params);
     ids_free(&m->provider_ids);
     ids_free(&m->recipient_ids);

@@ -97,6 +97,13 @@ typedef struct {
     int32_t *next_overpayment;
     ids_pool text;
     const char *file_assignments;   /* path for messages from master_finish */
+    /* Non-NULL when every array above is borrowed from one read-only block (a mapped
+     * snapshot, formats/mastersnap.c) instead of owned: master_free then hands the
+     * block to release and frees none of the arrays. Nothing may grow or write such
+     * masters. */
+    void *borrowed;
+    size_t borrowed_size;
+    void (*release)(void *block, size_t size);
 } masters;
 
 /* Grows vec by one zeroed element and returns it, or NULL out of memory. */
@@ -135,6 +142,7 @@ int master_esp_inactive_on(const masters *m, int32_t recipient, cal_date day, ca
 
 static inline const char *master_text(const masters *m, size_t off) { return m->text.buf + off; }
 
+/* Frees what the masters own (or releases the borrowed block) and zeroes them. Never fails. */
 void master_free(masters *m);
 
 #endif

@@ -544,8 +544,7 @@ int load_masters(const char *dir, masters *m, load_file files[LOAD_NFILES], char
     return load_masters_params(dir, NULL, m, files, err, errlen);
 }
 
-int load_masters_params(const char *dir, const char *params_path, masters *m, load_file files[LOAD_NFILES], char *err,
-                        size_t errlen)
+int load_locate(const char *dir, const char *params_path, load_file files[LOAD_NFILES], char *err, size_t errlen)
 {
     for (int f = 0; f < LOAD_NFILES; f++) {
         load_file *lf = &files[f];
@@ -556,9 +555,20 @@ int load_masters_params(const char *dir, const char *params_path, masters *m, lo
             snprintf(err, errlen, "%s: data directory path too long", dir);
             return -1;
         }
-        if (file_spec[f].optional && access(lf->path, F_OK) != 0 && errno == ENOENT)
+        lf->present = !(file_spec[f].optional && access(lf->path, F_OK) != 0 && errno == ENOENT);
+    }
+    return 0;
+}
+
+int load_masters_params(const char *dir, const char *params_path, masters *m, load_file files[LOAD_NFILES], char *err,
+                        size_t errlen)
+{
+    if (load_locate(dir, params_path, files, err, errlen) != 0)
+        return -1;
+    for (int f = 0; f < LOAD_NFILES; f++) {
+        load_file *lf = &files[f];
+        if (!lf->present)
             continue;
-        lf->present = 1;
         loader l = {.m = m, .cols = file_spec[f].cols, .err = err, .errlen = errlen};
         csvr_hooks hooks = {.fn = file_spec[f].fn, .ctx = &l, .limits_fatal = 1};     /* SPEC §7a: limits are fatal */
         if (f == LOAD_AUTHORIZATIONS || f == LOAD_ESP_HISTORY) {

@@ -29,6 +29,13 @@ int load_masters(const char *dir, masters *m, load_file files[LOAD_NFILES], char
 int load_masters_params(const char *dir, const char *params_path, masters *m, load_file files[LOAD_NFILES], char *err,
                         size_t errlen);
 
+/* Where each file of the data directory dir is, without reading it: files[f].path
+ * (params_path for the parameters when given) and files[f].present (0 for an
+ * optional file that does not exist; a required one is present even when missing,
+ * so that loading it names the problem). Returns 0, or -1 with err set when a path
+ * is too long. */
+int load_locate(const char *dir, const char *params_path, load_file files[LOAD_NFILES], char *err, size_t errlen);
+
 /* The file name of each data file ("providers.csv", ...). */
 const char *load_file_name(int which);
 

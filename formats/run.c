@@ -14,6 +14,7 @@
 #include "exits.h"
 #include "impact.h"
 #include "load.h"
+#include "mastersnap.h"
 #include "out.h"
 #include "rules.h"
 #include "state.h"
@@ -29,6 +30,7 @@ typedef struct {
     ledger lg;
     rules_engine e;
     int ledger_ready;
+    int from_csv;               /* the masters were parsed, not mapped from a snapshot */
 } payroll;
 
 typedef struct {
@@ -179,15 +181,34 @@ static void ahead_timesheet(void *ctx, const csvr_row *row)
         rules_prefetch(c->e, &p->s);
 }
 
+/* The masters: mapped from a snapshot in the state st when one is of exactly these
+ * master files (docs/snapshot.md), else parsed from the CSVs (p->from_csv). With
+ * verbose, says which on stderr. Returns 0, or load_masters_params' failure with err. */
+static int open_masters(payroll *p, const char *data, const char *params_path, const state_dir *st, int verbose,
+                        char *err, size_t errlen)
+{
+    char note[512] = "";
+    if (st && load_locate(data, params_path, p->files, err, errlen) == 0 &&
+        msnap_load(st->dfd, p->files, &p->m, note, sizeof note) == 1) {
+        if (verbose)
+            fprintf(stderr, "payrun: %s\n", note);
+        return 0;
+    }
+    if (verbose && note[0])
+        fprintf(stderr, "payrun: %s\n", note);
+    p->from_csv = 1;
+    return load_masters_params(data, params_path, &p->m, p->files, err, errlen);
+}
+
 /* Loads the masters (parameters from params_path when given), a ledger at generation
  * gen of st (when st is given) and starts an engine. Returns 0 or an exit code, with
  * the reason on stderr; payroll_close frees it either way. */
 static int payroll_open(payroll *p, const char *data, const char *params_path, state_dir *st, int gen,
-                        cal_date run_date)
+                        cal_date run_date, int verbose)
 {
     char err[1024];
     memset(p, 0, sizeof *p);
-    int loaded = load_masters_params(data, params_path, &p->m, p->files, err, sizeof err);
+    int loaded = open_masters(p, data, params_path, st, verbose, err, sizeof err);
     if (loaded != 0) {
         fprintf(stderr, "payrun: %s\n", err);
         return loaded == LOAD_NO_MEMORY ? EXIT_INTERNAL : EXIT_DATA;
@@ -482,7 +503,7 @@ int run_payroll(const run_options *o)
         rc = EXIT_INTERNAL;
         goto done;
     }
-    if ((rc = payroll_open(&n.p, o->data, NULL, o->state ? &n.st : NULL, n.base, o->run_date)) != EXIT_OK)
+    if ((rc = payroll_open(&n.p, o->data, NULL, o->state ? &n.st : NULL, n.base, o->run_date, o->verbose)) != EXIT_OK)
         goto done;
     for (int f = 0; f < LOAD_NFILES; f++)
         if (n.p.files[f].present)
@@ -518,6 +539,13 @@ int run_payroll(const run_options *o)
         goto done;
     }
     rc = commit_and_publish(&n);
+    if (rc == EXIT_OK && n.commit && n.p.from_csv) {
+        /* a cache for the next nights (docs/snapshot.md): a failure changes nothing of this one */
+        char note[512];
+        msnap_save(n.st.dfd, &n.p.m, n.p.files, note, sizeof note);
+        if (o->verbose)
+            fprintf(stderr, "payrun: %s\n", note);
+    }
     if (rc == EXIT_OK && o->verbose)
         say_done(&n);
 done:
@@ -550,8 +578,8 @@ int whatif_payroll(const run_options *o, const char *params_path, const char *cs
     }
     if (o->state && (rc = open_state(&st, o->state, o->from_generation, STATE_READ, &base)) != EXIT_OK)
         goto done;
-    if ((rc = payroll_open(&a, o->data, NULL, o->state ? &st : NULL, base, o->run_date)) != EXIT_OK ||
-        (rc = payroll_open(&b, o->data, params_path, o->state ? &st : NULL, base, o->run_date)) != EXIT_OK)
+    if ((rc = payroll_open(&a, o->data, NULL, o->state ? &st : NULL, base, o->run_date, 0)) != EXIT_OK ||
+        (rc = payroll_open(&b, o->data, params_path, o->state ? &st : NULL, base, o->run_date, 0)) != EXIT_OK)
         goto done;
     stream_ctx sc = {.e = &a.e, .m = &a.m, .second = &b, .im = &im, .progress = isatty(STDERR_FILENO)};
     if ((rc = stream_files(&sc, o->files, o->nfiles, inputs, &ninputs)) != EXIT_OK)
@@ -592,7 +620,7 @@ int explain_timesheet(const run_options *o, const char *timesheet_id)
         return EXIT_INTERNAL;
     if (o->state && (rc = open_state(&st, o->state, o->from_generation, STATE_READ, &base)) != EXIT_OK)
         goto done;
-    if ((rc = payroll_open(&p, o->data, NULL, o->state ? &st : NULL, base, o->run_date)) != EXIT_OK)
+    if ((rc = payroll_open(&p, o->data, NULL, o->state ? &st : NULL, base, o->run_date, 0)) != EXIT_OK)
         goto done;
     p.e.trace = print_trace;
     stream_ctx sc = {.e = &p.e, .m = &p.m, .explain_id = timesheet_id};

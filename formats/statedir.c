@@ -19,6 +19,7 @@
 #include "fsafe.h"
 #include "chain.h"
 #include "ledgerbin.h"
+#include "mastersnap.h"
 #include "segment.h"
 
 #define MARKER_NAME "payrun-state"
@@ -422,7 +423,7 @@ int state_verify(state_dir *s, int *checked, char *err, size_t errlen)
                         "generation %d", s->dir, g, m.base, g);
         ++*checked;
     }
-    return 0;
+    return msnap_verify_dir(s->dfd, s->dir, err, errlen);
 }
 
 int state_dump(state_dir *s, int gen, int fd, char *err, size_t errlen)
@@ -458,7 +459,7 @@ static int upgradable(state_dir *s, char *err, size_t errlen)
     int rc = 0, g;
     char extra;
     while (rc == 0 && (e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, LOCK_NAME) &&
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, LOCK_NAME) && strcmp(e->d_name, MSNAP_DIR) &&
             sscanf(e->d_name, "gen-%6d%c", &g, &extra) != 1 && strncmp(e->d_name, ".gen-", 5) != 0)
             rc = errf(err, errlen, STATE_NOT_A_STATE, "%s is not empty and holds no payrun state (%s); state init "
                       "takes a new or empty directory, or a state written before the marker existed", s->dir,

@@ -98,8 +98,10 @@ done
 if [ $have_strace = 1 ]; then
     for call in fsync renameat2; do
         fresh
-        fnight traced_env strace -f -o "$tmp/calls.log" -e trace=$call 2> /dev/null
-        total=$(grep -c " $call(" "$tmp/calls.log")
+        fnight traced_env strace -f -y -o "$tmp/calls.log" -e trace=$call 2> /dev/null
+        # the run's own calls: the masters snapshot's come last, after the publish, and a cache's
+        # failure fails nothing (docs/snapshot.md; tests/msnap.sh)
+        total=$(grep " $call(" "$tmp/calls.log" | grep -vc "/masters")
         [ "$total" -gt 0 ] || { fail "strace: no $call call in a run"; continue; }
         good=0 committed=0 k=1
         while [ $k -le "$total" ]; do

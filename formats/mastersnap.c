@@ -1,0 +1,786 @@
+/* mastersnap.c — the masters snapshot (masters/<key>.bin version 1): raw arrays, mapped on load, sealed and block-checksummed (docs/snapshot.md). */
+#define _DEFAULT_SOURCE    /* madvise, CLOCK_REALTIME_COARSE */
+#include "mastersnap.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "digest.h"
+#include "fsafe.h"
+#include "state.h"
+
+#define MSNAP_MAGIC "PAYRUNMS"
+#define MSNAP_VERSION 1u
+#define SEAL_MAGIC "payrun-msnap-seal 1"
+#define BLOCK ((size_t)1 << 20)     /* the data is checksummed in blocks of 1 MiB */
+#define PAGE 4096u                  /* the data starts on a page of its own */
+#define ALIGN 64u                   /* each section starts on a cache line */
+#define MAX_SECTIONS 48
+#define NAME_LEN (2 * DIGEST_SIZE + 4)  /* "<64 hex>.bin" */
+
+#define errf fsafe_errf
+
+/* ---- the file: a header with its tables, then the sections ---- */
+
+/* What a master file was when the snapshot was made: what csvr_info says of it. */
+typedef struct {
+    uint8_t present, gzip, pad[6];
+    uint64_t bytes, rows;
+    uint32_t crc32, pad2;
+    uint8_t sha256[DIGEST_SIZE];
+} disk_file;
+
+typedef struct {
+    char magic[8];
+    uint32_t version;
+    uint32_t header_bytes;          /* the header and its tables, padded to a page: the data start there */
+    uint64_t file_bytes;            /* the whole file */
+    uint8_t key[DIGEST_SIZE];       /* the file is named by it: see snapshot_key */
+    uint8_t layout[DIGEST_SIZE];    /* the build's struct layout: see layout_digest */
+    uint32_t nscalars, nsections, nblocks, block_bytes;
+    disk_file files[LOAD_NFILES];
+} disk_head;
+
+/* A section: where its bytes are in the file; isnull when the array was NULL. */
+typedef struct {
+    uint64_t offset, bytes, isnull;
+} disk_section;
+
+_Static_assert(sizeof(disk_file) == 64, "disk_file is 64 bytes");
+_Static_assert(sizeof(disk_head) % 8 == 0, "the header tables are 8-aligned");
+
+/* The header in memory: the fixed part, then scalars[nscalars], sections[nsections],
+ * block_crc[nblocks] and the CRC-32 of every header byte before it. */
+typedef struct {
+    unsigned char *buf;
+    size_t bytes;                   /* header_bytes */
+    disk_head *h;
+    uint64_t *scalar;
+    disk_section *sec;
+    uint32_t *block_crc;
+    uint32_t *crc;
+} header;
+
+/* ---- what of the masters is saved ---- */
+
+/* The non-pointer members of masters the arrays' sizes and lookups depend on, saved
+ * as their bytes in a uint64 each. */
+#define SCALAR(f) {offsetof(masters, f), sizeof(((masters *)0)->f)}
+#define IDS_SCALARS(t) SCALAR(t.pool.len), SCALAR(t.pool.cap), SCALAR(t.n), SCALAR(t.cap), SCALAR(t.mask)
+#define VEC_SCALARS(v) SCALAR(v.n), SCALAR(v.cap)
+static const struct {
+    size_t offset, size;
+} scalars[] = {
+    SCALAR(params.n), SCALAR(params.cap), SCALAR(params.nscales), SCALAR(params.scales_cap), SCALAR(params.sorted),
+    SCALAR(params.text.len), SCALAR(params.text.cap), IDS_SCALARS(params.counties), IDS_SCALARS(provider_ids),
+    IDS_SCALARS(recipient_ids), IDS_SCALARS(overpayment_ids), IDS_SCALARS(writ_ids), VEC_SCALARS(providers),
+    VEC_SCALARS(recipients), VEC_SCALARS(authorizations), VEC_SCALARS(assignments), VEC_SCALARS(overpayments),
+    VEC_SCALARS(writs), VEC_SCALARS(holiday_dates), VEC_SCALARS(esp_changes), SCALAR(holidays.n), SCALAR(text.len),
+    SCALAR(text.cap),
+};
+#define NSCALARS (sizeof scalars / sizeof *scalars)
+
+/* The layout of every struct the file holds raw: a snapshot of another build whose
+ * layout differs has another key and is never read. */
+#define FIELD(T, f) offsetof(T, f), sizeof(((T *)0)->f)
+static const uint32_t layout_words[] = {
+    sizeof(masters), sizeof(void *), 0x01020304u,
+    sizeof(master_provider), FIELD(master_provider, county), FIELD(master_provider, enrollment_complete),
+    FIELD(master_provider, elective_sdi), FIELD(master_provider, union_member),
+    FIELD(master_provider, workweek_exemption), FIELD(master_provider, line),
+    sizeof(master_recipient), FIELD(master_recipient, county), FIELD(master_recipient, birth_date),
+    FIELD(master_recipient, severely_impaired), FIELD(master_recipient, bups_exception),
+    FIELD(master_recipient, esp_inactivated_on), FIELD(master_recipient, line),
+    sizeof(master_authorization), FIELD(master_authorization, share_of_cost),
+    FIELD(master_authorization, soc_met_by_medical), FIELD(master_authorization, recipient),
+    FIELD(master_authorization, month), FIELD(master_authorization, authorized_minutes),
+    FIELD(master_authorization, line), FIELD(master_authorization, medi_cal_eligible),
+    sizeof(master_assignment), FIELD(master_assignment, provider), FIELD(master_assignment, recipient),
+    FIELD(master_assignment, relationship), FIELD(master_assignment, bups), FIELD(master_assignment, start),
+    FIELD(master_assignment, end), FIELD(master_assignment, line),
+    sizeof(master_overpayment), FIELD(master_overpayment, provider), FIELD(master_overpayment, id),
+    FIELD(master_overpayment, balance), FIELD(master_overpayment, per_check_max), FIELD(master_overpayment, line),
+    sizeof(master_writ), FIELD(master_writ, reason), FIELD(master_writ, reason_text), FIELD(master_writ, sr_number),
+    FIELD(master_writ, regular_rate), FIELD(master_writ, overtime_rate), FIELD(master_writ, regular_minutes),
+    FIELD(master_writ, overtime_minutes), FIELD(master_writ, line),
+    sizeof(master_esp_change), FIELD(master_esp_change, recipient), FIELD(master_esp_change, from),
+    FIELD(master_esp_change, line), FIELD(master_esp_change, inactive), FIELD(master_esp_change, from_recipients),
+    sizeof(param_row), FIELD(param_row, id), FIELD(param_row, county), FIELD(param_row, from), FIELD(param_row, value),
+    FIELD(param_row, present), FIELD(param_row, scale), FIELD(param_row, reference), FIELD(param_row, line),
+    sizeof(param_scale), FIELD(param_scale, n), FIELD(param_scale, from_minutes), FIELD(param_scale, amount),
+    sizeof(ids_slot), FIELD(ids_slot, code), FIELD(ids_slot, hash), FIELD(ids_slot, idx),
+    sizeof(cal_date), sizeof(money_rate), sizeof(size_t), P_COUNT,
+};
+
+static void layout_digest(uint8_t out[DIGEST_SIZE])
+{
+    digest_ctx c;
+    digest_init(&c);
+    digest_update(&c, layout_words, sizeof layout_words);
+    for (size_t i = 0; i < NSCALARS; i++) {
+        uint32_t w[2] = {(uint32_t)scalars[i].offset, (uint32_t)scalars[i].size};
+        digest_update(&c, w, sizeof w);
+    }
+    digest_final(&c, out);
+}
+
+/* What a snapshot is of: the format version, the layout, and each master file's name,
+ * presence and SHA-256 (an absent optional file counts as absent). */
+static void snapshot_key(const load_file files[LOAD_NFILES], uint8_t key[DIGEST_SIZE])
+{
+    uint8_t layout[DIGEST_SIZE];
+    uint32_t version = MSNAP_VERSION;
+    digest_ctx c;
+    layout_digest(layout);
+    digest_init(&c);
+    digest_update(&c, MSNAP_MAGIC, 8);
+    digest_update(&c, &version, sizeof version);
+    digest_update(&c, layout, sizeof layout);
+    for (int f = 0; f < LOAD_NFILES; f++) {
+        const char *name = load_file_name(f);
+        uint8_t present = (uint8_t)files[f].present;
+        digest_update(&c, name, strlen(name) + 1);
+        digest_update(&c, &present, 1);
+        if (present)
+            digest_update(&c, files[f].info.sha256, DIGEST_SIZE);
+    }
+    digest_final(&c, key);
+}
+
+/* An array of the masters: the address of its pointer member, and its size in bytes. */
+typedef struct {
+    void *field;
+    uint64_t bytes;
+} section;
+
+typedef struct {
+    section s[MAX_SECTIONS];
+    size_t n;
+    int overflow;
+} section_list;
+
+/* Adds the array at the pointer member field holding count elements of size bytes. */
+static void add(section_list *l, void *field, uint64_t count, size_t size)
+{
+    uint64_t bytes;
+    if (__builtin_mul_overflow(count, (uint64_t)size, &bytes) || l->n == MAX_SECTIONS) {
+        l->overflow = 1;
+        return;
+    }
+    l->s[l->n++] = (section){field, bytes};
+}
+
+static void add_ids(section_list *l, ids_table *t)
+{
+    add(l, &t->pool.buf, t->pool.len, 1);
+    add(l, &t->off, (uint64_t)(int64_t)t->n, sizeof *t->off);
+    add(l, &t->slot, t->slot ? (uint64_t)t->mask + 1 : 0, sizeof *t->slot);
+}
+
+#define ADD_VEC(l, vec) add(l, &(vec).v, (vec).n, sizeof *(vec).v)
+
+/* Every array of m, sized by m's scalars (which a reader has restored first).
+ * Returns 0, or -1 when a size overflows (a damaged header). */
+static int list_sections(masters *m, section_list *l)
+{
+    memset(l, 0, sizeof *l);
+    param_table *p = &m->params;
+    add(l, &p->rows, p->n, sizeof *p->rows);
+    add(l, &p->scales, p->nscales, sizeof *p->scales);
+    add_ids(l, &p->counties);
+    add(l, &p->county_known, p->county_known ? (uint64_t)(int64_t)p->counties.n + 1 : 0, 1);
+    add(l, &p->text.buf, p->text.len, 1);
+    add_ids(l, &m->provider_ids);
+    add_ids(l, &m->recipient_ids);
+    add_ids(l, &m->overpayment_ids);
+    add_ids(l, &m->writ_ids);
+    ADD_VEC(l, m->providers);
+    ADD_VEC(l, m->recipients);
+    ADD_VEC(l, m->authorizations);
+    ADD_VEC(l, m->assignments);
+    ADD_VEC(l, m->overpayments);
+    ADD_VEC(l, m->writs);
+    ADD_VEC(l, m->holiday_dates);
+    ADD_VEC(l, m->esp_changes);
+    add(l, &m->holiday_weekdays, m->holidays.n, sizeof *m->holiday_weekdays);
+    add(l, &m->auth_first, m->auth_first ? (uint64_t)m->recipients.n + 1 : 0, sizeof *m->auth_first);
+    add(l, &m->asg_first, m->asg_first ? (uint64_t)m->providers.n + 1 : 0, sizeof *m->asg_first);
+    add(l, &m->esp_first, m->esp_first ? (uint64_t)m->recipients.n + 1 : 0, sizeof *m->esp_first);
+    add(l, &m->first_overpayment, m->providers.n, sizeof *m->first_overpayment);
+    add(l, &m->next_overpayment, m->overpayments.n, sizeof *m->next_overpayment);
+    add(l, &m->text.buf, m->text.len, 1);
+    return l->overflow ? -1 : 0;
+}
+
+static void *pointer_at(const section *s)
+{
+    void *p;
+    memcpy(&p, s->field, sizeof p);
+    return p;
+}
+
+static void set_pointer(const section *s, void *p) { memcpy(s->field, &p, sizeof p); }
+
+static uint64_t align_up(uint64_t x, uint64_t a) { return (x + a - 1) / a * a; }
+
+/* ---- the header ---- */
+
+static size_t header_size(uint32_t nsections, uint32_t nblocks)
+{
+    size_t raw = sizeof(disk_head) + 8 * NSCALARS + sizeof(disk_section) * nsections + 4 * (size_t)nblocks + 4;
+    return (size_t)align_up(raw, PAGE);
+}
+
+/* Points hd's tables into buf (bytes long, its disk_head read). Returns 0, or -1 when
+ * the counts do not fit this build. */
+static int header_view(header *hd, unsigned char *buf, size_t bytes)
+{
+    disk_head *h = (disk_head *)(void *)buf;
+    if (bytes < sizeof *h || h->nscalars != NSCALARS || h->nsections > MAX_SECTIONS || h->block_bytes != BLOCK ||
+        h->header_bytes != header_size(h->nsections, h->nblocks) || h->header_bytes > bytes)
+        return -1;
+    hd->buf = buf;
+    hd->bytes = h->header_bytes;
+    hd->h = h;
+    hd->scalar = (uint64_t *)(void *)(buf + sizeof *h);
+    hd->sec = (disk_section *)(void *)(hd->scalar + NSCALARS);
+    hd->block_crc = (uint32_t *)(void *)(hd->sec + h->nsections);
+    hd->crc = hd->block_crc + h->nblocks;
+    return 0;
+}
+
+static uint32_t crc_of(const void *p, size_t n) { return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, (uInt)n); }
+
+static uint32_t header_crc(const header *hd) { return crc_of(hd->buf, (size_t)((unsigned char *)hd->crc - hd->buf)); }
+
+/* ---- writing ---- */
+
+/* Writes the data of a snapshot, block by block, keeping each block's CRC-32. */
+typedef struct {
+    int fd;
+    uint64_t pos;                   /* data bytes written */
+    uint32_t *block_crc;
+    int failed;                     /* errno of the first failure, 0 none */
+} emitter;
+
+static void emit(emitter *e, const void *p, uint64_t n)
+{
+    const unsigned char *s = p;
+    while (n > 0 && !e->failed) {
+        uint64_t room = BLOCK - e->pos % BLOCK, k = n < room ? n : room;
+        uint32_t *crc = &e->block_crc[e->pos / BLOCK];
+        *crc = (uint32_t)crc32(*crc, s, (uInt)k);
+        ssize_t w = write(e->fd, s, (size_t)k);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            e->failed = w < 0 ? errno : EIO;
+            return;
+        }
+        e->pos += (uint64_t)w;
+        s += w;
+        n -= (uint64_t)w;
+    }
+}
+
+static void emit_zeros(emitter *e, uint64_t n)
+{
+    static const unsigned char zero[ALIGN];
+    while (n > 0) {
+        uint64_t k = n < ALIGN ? n : ALIGN;
+        emit(e, zero, k);
+        n -= k;
+    }
+}
+
+/* Fills the header of m's snapshot (hd->buf zeroed, header_bytes long) and places its
+ * sections; the block CRCs come from write_data. */
+static void fill_header(header *hd, const section_list *l, uint64_t data_bytes, const load_file files[LOAD_NFILES],
+                        const masters *m)
+{
+    disk_head *h = hd->h;
+    memcpy(h->magic, MSNAP_MAGIC, 8);
+    h->version = MSNAP_VERSION;
+    h->header_bytes = (uint32_t)hd->bytes;
+    h->file_bytes = hd->bytes + data_bytes;
+    snapshot_key(files, h->key);
+    layout_digest(h->layout);
+    h->nscalars = NSCALARS;
+    h->block_bytes = BLOCK;
+    for (int f = 0; f < LOAD_NFILES; f++) {
+        const csvr_info *in = &files[f].info;
+        h->files[f] = (disk_file){.present = (uint8_t)files[f].present, .gzip = (uint8_t)in->gzip,
+                                  .bytes = in->bytes, .rows = in->rows, .crc32 = in->crc32};
+        memcpy(h->files[f].sha256, in->sha256, DIGEST_SIZE);
+    }
+    for (size_t i = 0; i < NSCALARS; i++)
+        memcpy(&hd->scalar[i], (const char *)m + scalars[i].offset, scalars[i].size);
+    uint64_t at = hd->bytes;
+    for (size_t i = 0; i < l->n; i++) {
+        hd->sec[i] = (disk_section){.offset = at, .bytes = l->s[i].bytes, .isnull = pointer_at(&l->s[i]) == NULL};
+        at = align_up(at + l->s[i].bytes, ALIGN);
+    }
+}
+
+/* The sections' bytes after the header, each padded to ALIGN. */
+static uint64_t data_size(const section_list *l)
+{
+    uint64_t at = 0;
+    for (size_t i = 0; i < l->n; i++)
+        at = align_up(at + l->s[i].bytes, ALIGN);
+    return at;
+}
+
+/* Writes the whole snapshot of m to fd (new and empty). Returns 0, or an errno. */
+static int write_snapshot(int fd, const masters *m, const load_file files[LOAD_NFILES])
+{
+    section_list l;
+    if (list_sections((masters *)(uintptr_t)m, &l) != 0)
+        return EOVERFLOW;
+    uint64_t data_bytes = data_size(&l);
+    uint32_t nblocks = (uint32_t)((data_bytes + BLOCK - 1) / BLOCK);
+    size_t hbytes = header_size((uint32_t)l.n, nblocks);
+    header hd;
+    unsigned char *buf = calloc(1, hbytes);
+    if (!buf)
+        return ENOMEM;
+    disk_head *h = (disk_head *)(void *)buf;
+    *h = (disk_head){.nscalars = NSCALARS, .nsections = (uint32_t)l.n, .nblocks = nblocks, .block_bytes = BLOCK,
+                     .header_bytes = (uint32_t)hbytes};
+    header_view(&hd, buf, hbytes);
+    fill_header(&hd, &l, data_bytes, files, m);
+    emitter e = {.fd = fd, .block_crc = hd.block_crc};
+    if (lseek(fd, (off_t)hbytes, SEEK_SET) < 0)
+        e.failed = errno;
+    for (size_t i = 0; i < l.n && !e.failed; i++) {
+        emit(&e, pointer_at(&l.s[i]), l.s[i].bytes);
+        emit_zeros(&e, align_up(e.pos, ALIGN) - e.pos);
+    }
+    *hd.crc = header_crc(&hd);
+    if (!e.failed && pwrite(fd, buf, hbytes, 0) != (ssize_t)hbytes)
+        e.failed = errno ? errno : EIO;
+    free(buf);
+    return e.failed;
+}
+
+/* The seal: the identity of the snapshot file as it stood once written and sealed.
+ * Any later write, truncation or replacement changes its ctime, inode or size. */
+typedef struct {
+    unsigned long long ino, size;
+    long long mtime, mtime_ns, ctime, ctime_ns;
+} seal;
+
+static seal seal_of(const struct stat *st)
+{
+    return (seal){(unsigned long long)st->st_ino, (unsigned long long)st->st_size, (long long)st->st_mtim.tv_sec,
+                  st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec};
+}
+
+/* Waits until the clock file times come from has passed t (at most a second when the
+ * file system keeps whole seconds), so that any later change of the file gets a later
+ * ctime than the one sealed. */
+static void wait_past(const struct timespec *t)
+{
+    int whole_seconds = t->tv_nsec == 0;
+    for (int i = 0; i < 1100; i++) {
+        struct timespec now, ms = {0, 1000000};
+        clock_gettime(CLOCK_REALTIME_COARSE, &now);
+        if (now.tv_sec > t->tv_sec || (!whole_seconds && now.tv_sec == t->tv_sec && now.tv_nsec > t->tv_nsec))
+            return;
+        nanosleep(&ms, NULL);
+    }
+}
+
+/* Writes name's seal as name with .seal for .bin, through a temporary file. Returns 0 or an errno. */
+static int write_seal(int dfd, const char *name)
+{
+    struct stat st;
+    char seal_name[NAME_LEN + 8], tmp[NAME_LEN + 16], text[256];
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno;
+    wait_past(&st.st_ctim);
+    seal s = seal_of(&st);
+    int n = snprintf(text, sizeof text, "%s\n%llu %llu %lld %lld %lld %lld\n", SEAL_MAGIC, s.ino, s.size, s.mtime,
+                     s.mtime_ns, s.ctime, s.ctime_ns);
+    snprintf(seal_name, sizeof seal_name, "%.*s.seal", 2 * DIGEST_SIZE, name);
+    snprintf(tmp, sizeof tmp, ".tmp-%s", seal_name);
+    unlinkat(dfd, tmp, 0);
+    int fd = fsafe_create(dfd, tmp), rc = 0;
+    if (fd < 0)
+        return errno;
+    if (write(fd, text, (size_t)n) != n || fsync(fd) != 0 || renameat(dfd, tmp, dfd, seal_name) != 0)
+        rc = errno ? errno : EIO;
+    close(fd);
+    if (rc)
+        unlinkat(dfd, tmp, 0);
+    return rc;
+}
+
+/* Whether name is "<64 lowercase hex>" followed by suffix. */
+static int snapshot_name(const char *name, const char *suffix)
+{
+    uint8_t d[DIGEST_SIZE];
+    size_t n = strlen(name), k = strlen(suffix);
+    return n == 2 * DIGEST_SIZE + k && strcmp(name + 2 * DIGEST_SIZE, suffix) == 0 &&
+           digest_parse(name, 2 * DIGEST_SIZE, d) == 0;
+}
+
+/* A snapshot on disk, for keeping the newest. */
+typedef struct {
+    char name[NAME_LEN + 1];
+    struct timespec written;
+} kept;
+
+static int newest_first(const void *a, const void *b)
+{
+    const kept *x = a, *y = b;
+    if (x->written.tv_sec != y->written.tv_sec)
+        return x->written.tv_sec > y->written.tv_sec ? -1 : 1;
+    if (x->written.tv_nsec != y->written.tv_nsec)
+        return x->written.tv_nsec > y->written.tv_nsec ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+/* Removes leftover temporary files and seals without a snapshot, and every snapshot
+ * (with its seal) but the MSNAP_KEEP newest written, just_written counting as the
+ * newest. Best effort: a cache; called under the state's lock only. */
+static void tidy(int dfd, const char *just_written)
+{
+    DIR *d = fsafe_opendir(dfd);
+    kept k[64];
+    size_t n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        struct stat st;
+        char bin[NAME_LEN + 1];
+        snprintf(bin, sizeof bin, "%.*s.bin", 2 * DIGEST_SIZE, e->d_name);
+        if (strncmp(e->d_name, ".tmp-", 5) == 0 ||
+            (snapshot_name(e->d_name, ".seal") && fstatat(dfd, bin, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT))
+            unlinkat(dfd, e->d_name, 0);    /* a leftover of a stopped write, or a seal of nothing */
+        else if (snapshot_name(e->d_name, ".bin") && n < sizeof k / sizeof *k &&
+                 fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+            snprintf(k[n].name, sizeof k[n].name, "%.*s", NAME_LEN, e->d_name);
+            k[n++].written = strcmp(e->d_name, just_written) == 0 ? (struct timespec){INT64_MAX, 0} : st.st_mtim;
+        }
+    }
+    if (d)
+        closedir(d);
+    qsort(k, n, sizeof *k, newest_first);
+    for (size_t i = MSNAP_KEEP; i < n; i++) {
+        char seal_name[NAME_LEN + 8];
+        snprintf(seal_name, sizeof seal_name, "%.*s.seal", 2 * DIGEST_SIZE, k[i].name);
+        unlinkat(dfd, seal_name, 0);
+        unlinkat(dfd, k[i].name, 0);
+    }
+}
+
+/* Opens (creating it when missing) the snapshot directory of the state. Returns a descriptor or -1. */
+static int open_snapshot_dir(int state_dfd, int create)
+{
+    int dfd = fsafe_open_subdir(state_dfd, MSNAP_DIR);
+    if (dfd < 0 && errno == ENOENT && create && mkdirat(state_dfd, MSNAP_DIR, 0700) == 0)
+        dfd = fsafe_open_subdir(state_dfd, MSNAP_DIR);    /* not fsynced: a cache lost in a crash is written again */
+    return dfd;
+}
+
+int msnap_save(int state_dfd, const masters *m, const load_file files[LOAD_NFILES], char *note, size_t notelen)
+{
+    uint8_t key[DIGEST_SIZE];
+    char hex[DIGEST_HEX], name[NAME_LEN + 1], tmp[NAME_LEN + 8];
+    snapshot_key(files, key);
+    digest_hex(key, hex);
+    snprintf(name, sizeof name, "%s.bin", hex);
+    snprintf(tmp, sizeof tmp, ".tmp-%s", name);
+    int dfd = open_snapshot_dir(state_dfd, 1);
+    if (dfd < 0)
+        return errf(note, notelen, -1, "masters snapshot not written: %s/: %s", MSNAP_DIR, fsafe_strerror(errno));
+    tidy(dfd, "");
+    int fd = fsafe_create(dfd, tmp), rc = fd < 0 ? errno : 0;
+    if (rc == 0)
+        rc = write_snapshot(fd, m, files);
+    if (rc == 0 && fsync(fd) != 0)
+        rc = errno;
+    if (fd >= 0)
+        close(fd);
+    char seal_name[NAME_LEN + 8];
+    snprintf(seal_name, sizeof seal_name, "%s.seal", hex);
+    unlinkat(dfd, seal_name, 0);    /* a seal never vouches for another file than the one it sealed */
+    if (rc == 0 && renameat(dfd, tmp, dfd, name) != 0)
+        rc = errno;
+    if (rc == 0)
+        rc = write_seal(dfd, name);
+    if (rc == 0 && fsync(dfd) != 0)
+        rc = errno;
+    if (rc != 0)
+        unlinkat(dfd, tmp, 0);
+    else
+        tidy(dfd, name);
+    close(dfd);
+    if (rc != 0)
+        return errf(note, notelen, -1, "masters snapshot not written: %s/%s: %s", MSNAP_DIR, name, strerror(rc));
+    return errf(note, notelen, 0, "masters snapshot %s/%s written", MSNAP_DIR, name);
+}
+
+/* ---- reading ---- */
+
+/* Reads the fixed part of the header of fd. Returns 0, or -1 when the file is shorter. */
+static int read_head(int fd, disk_head *h)
+{
+    return pread(fd, h, sizeof *h, 0) == (ssize_t)sizeof *h ? 0 : -1;
+}
+
+/* Reads and checks the header of the snapshot open on fd (st: its fstat): magic,
+ * format version, layout, table counts, size and the header's CRC-32. Returns 0 with
+ * hd (hd->buf to free); 1 when the file is another format version or build (why says
+ * which; not damage); -1 when it is damaged (why says how). */
+static int read_header(int fd, const struct stat *st, header *hd, char *why, size_t whylen)
+{
+    disk_head h;
+    uint8_t layout[DIGEST_SIZE];
+    layout_digest(layout);
+    if (read_head(fd, &h) != 0 || memcmp(h.magic, MSNAP_MAGIC, 8) != 0)
+        return errf(why, whylen, -1, "not a masters snapshot (truncated, or no PAYRUNMS header)");
+    if (h.version != MSNAP_VERSION)
+        return errf(why, whylen, 1, "format version %u (this payrun reads version %u)", h.version, MSNAP_VERSION);
+    if (memcmp(h.layout, layout, DIGEST_SIZE) != 0)
+        return errf(why, whylen, 1, "written by a payrun build with another struct layout");
+    if ((uint64_t)st->st_size != h.file_bytes)
+        return errf(why, whylen, -1, "%lld bytes, its header says %llu: truncated or grown", (long long)st->st_size,
+                    (unsigned long long)h.file_bytes);
+    uint64_t data = h.file_bytes > h.header_bytes ? h.file_bytes - h.header_bytes : 0;
+    if (h.header_bytes > h.file_bytes || h.header_bytes > (64u << 20) || h.nblocks != (data + BLOCK - 1) / BLOCK)
+        return errf(why, whylen, -1, "header tables do not fit the file");
+    unsigned char *buf = malloc(h.header_bytes);
+    if (!buf)
+        return errf(why, whylen, -1, "out of memory");
+    if (pread(fd, buf, h.header_bytes, 0) != (ssize_t)h.header_bytes || header_view(hd, buf, h.header_bytes) != 0 ||
+        header_crc(hd) != *hd->crc) {
+        free(buf);
+        return errf(why, whylen, -1, "header checksum fails");
+    }
+    return 0;
+}
+
+/* Restores m from the header: its scalars, then each array pointed into base (the
+ * file, mapped, or NULL to check only). Returns 0, or -1 when the sections do not
+ * match the scalars or the file (a damaged header that passed its checksum). */
+static int restore(masters *m, const header *hd, char *base, char *why, size_t whylen)
+{
+    section_list l;
+    memset(m, 0, sizeof *m);
+    for (size_t i = 0; i < NSCALARS; i++)
+        memcpy((char *)m + scalars[i].offset, &hd->scalar[i], scalars[i].size);
+    /* the pointers decide some sizes (a NULL array has none): list, point, list again */
+    if (list_sections(m, &l) != 0 || l.n != hd->h->nsections)
+        return errf(why, whylen, -1, "sections do not match the header");
+    for (size_t i = 0; i < l.n; i++)
+        set_pointer(&l.s[i], hd->sec[i].isnull ? NULL : base + hd->sec[i].offset);
+    if (list_sections(m, &l) != 0)
+        return errf(why, whylen, -1, "sections do not match the header");
+    for (size_t i = 0; i < l.n; i++) {
+        const disk_section *d = &hd->sec[i];
+        if (d->bytes != l.s[i].bytes || d->offset < hd->bytes || d->offset % ALIGN || d->offset > hd->h->file_bytes ||
+            d->bytes > hd->h->file_bytes - d->offset || (d->isnull && d->bytes))
+            return errf(why, whylen, -1, "section %zu does not fit the file", i);
+    }
+    m->holidays.days = m->holiday_weekdays;
+    return 0;
+}
+
+/* Whether name's seal vouches for the file st describes. */
+static int sealed(int dfd, const char *name, const struct stat *st)
+{
+    char seal_name[NAME_LEN + 8], text[256];
+    snprintf(seal_name, sizeof seal_name, "%.*s.seal", 2 * DIGEST_SIZE, name);
+    int fd = fsafe_open_read(dfd, seal_name);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    seal s, now = seal_of(st);
+    text[n > 0 ? n : 0] = '\0';
+    return strncmp(text, SEAL_MAGIC "\n", strlen(SEAL_MAGIC) + 1) == 0 &&
+           sscanf(text + strlen(SEAL_MAGIC) + 1, "%llu %llu %lld %lld %lld %lld", &s.ino, &s.size, &s.mtime,
+                  &s.mtime_ns, &s.ctime, &s.ctime_ns) == 6 &&
+           memcmp(&s, &now, sizeof s) == 0;
+}
+
+static void release_mapping(void *block, size_t size) { munmap(block, size); }
+
+/* Maps the snapshot name (already chosen by its key) into m, checking its header, its
+ * seal and that it is of exactly these files. Returns 0, or -1 with why. */
+static int map_snapshot(int dfd, const char *name, load_file files[LOAD_NFILES], masters *m, char *why, size_t whylen)
+{
+    int fd = fsafe_open_read(dfd, name);
+    struct stat st;
+    header hd = {0};
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return errf(why, whylen, -1, "%s", e == ENOENT ? "" : fsafe_strerror(e));
+    }
+    int rc = read_header(fd, &st, &hd, why, whylen);
+    if (rc == 0 && !sealed(dfd, name, &st))
+        rc = errf(why, whylen, -1, "changed after it was written (its seal does not match)");
+    for (int f = 0; rc == 0 && f < LOAD_NFILES; f++)
+        if (hd.h->files[f].present != files[f].present ||
+            (files[f].present && memcmp(hd.h->files[f].sha256, files[f].info.sha256, DIGEST_SIZE) != 0))
+            rc = errf(why, whylen, -1, "made of other master files than its name says");
+    void *base = MAP_FAILED;
+    if (rc == 0 && (base = mmap(NULL, hd.h->file_bytes, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
+        rc = errf(why, whylen, -1, "cannot map: %s", strerror(errno));
+    close(fd);
+    if (rc == 0 && restore(m, &hd, base, why, whylen) != 0) {
+        munmap(base, hd.h->file_bytes);
+        memset(m, 0, sizeof *m);
+        rc = -1;
+    }
+    if (rc == 0) {
+        m->borrowed = base;
+        m->borrowed_size = hd.h->file_bytes;
+        m->release = release_mapping;
+        for (int f = 0; f < LOAD_NFILES; f++) {
+            const disk_file *d = &hd.h->files[f];
+            files[f].info.crc32 = d->crc32;
+            files[f].info.rows = d->rows;
+            files[f].info.gzip = d->gzip;
+        }
+    }
+    free(hd.buf);
+    return rc ? -1 : 0;
+}
+
+/* Whether some snapshot of dfd could be of these files: one whose header lists the
+ * same files with the same sizes (or that cannot tell, being of another version). A
+ * cheap test before the files are hashed. */
+static int any_candidate(int dfd, const load_file files[LOAD_NFILES])
+{
+    uint64_t size[LOAD_NFILES] = {0};
+    for (int f = 0; f < LOAD_NFILES; f++) {
+        struct stat st;
+        if (files[f].present && (stat(files[f].path, &st) != 0 || !S_ISREG(st.st_mode)))
+            return 0;       /* a file that cannot be read: the parse says why */
+        size[f] = files[f].present ? (uint64_t)st.st_size : 0;
+    }
+    DIR *d = fsafe_opendir(dfd);
+    struct dirent *e;
+    int found = 0;
+    while (d && !found && (e = readdir(d))) {
+        disk_head h;
+        int fd = snapshot_name(e->d_name, ".bin") ? fsafe_open_read(dfd, e->d_name) : -1;
+        if (fd < 0)
+            continue;
+        found = read_head(fd, &h) == 0 && memcmp(h.magic, MSNAP_MAGIC, 8) == 0;
+        for (int f = 0; found && h.version == MSNAP_VERSION && f < LOAD_NFILES; f++)
+            found = h.files[f].present == files[f].present && h.files[f].bytes == size[f];
+        close(fd);
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+int msnap_load(int state_dfd, load_file files[LOAD_NFILES], masters *m, char *note, size_t notelen)
+{
+    uint8_t key[DIGEST_SIZE];
+    char hex[DIGEST_HEX], name[NAME_LEN + 1], why[256] = "";
+    note[0] = '\0';
+    memset(m, 0, sizeof *m);
+    int dfd = open_snapshot_dir(state_dfd, 0);
+    if (dfd < 0)
+        return 0;
+    if (!any_candidate(dfd, files)) {
+        close(dfd);
+        return 0;
+    }
+    for (int f = 0; f < LOAD_NFILES; f++)
+        if (files[f].present && digest_file(files[f].path, files[f].info.sha256, &files[f].info.bytes) != 0) {
+            close(dfd);
+            return 0;
+        }
+    snapshot_key(files, key);
+    digest_hex(key, hex);
+    snprintf(name, sizeof name, "%s.bin", hex);
+    int rc = map_snapshot(dfd, name, files, m, why, sizeof why);
+    close(dfd);
+    if (rc == 0)
+        return errf(note, notelen, 1, "masters from snapshot %s/%s", MSNAP_DIR, name);
+    if (why[0])
+        errf(note, notelen, 0, "masters snapshot %s/%s ignored: %s; parsing the master files", MSNAP_DIR, name, why);
+    else
+        errf(note, notelen, 0, "no masters snapshot of these master files; parsing them");
+    return 0;
+}
+
+/* ---- verifying ---- */
+
+/* Checks the snapshot name of dfd whole. Returns 0 (also for another version or
+ * build: skipped), or -1 with why. */
+static int verify_one(int dfd, const char *name, unsigned char *buf, char *why, size_t whylen)
+{
+    int fd = fsafe_open_read(dfd, name);
+    struct stat st;
+    header hd = {0};
+    masters scratch;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return errf(why, whylen, -1, "cannot read: %s", fsafe_strerror(e));
+    }
+    int rc = read_header(fd, &st, &hd, why, whylen);
+    char hex[DIGEST_HEX];
+    if (rc == 0) {
+        digest_hex(hd.h->key, hex);
+        if (strncmp(name, hex, 2 * DIGEST_SIZE) != 0)
+            rc = errf(why, whylen, -1, "its header is of key %s, not of its name", hex);
+    }
+    if (rc == 0)
+        rc = restore(&scratch, &hd, NULL, why, whylen);
+    for (uint32_t b = 0; rc == 0 && b < hd.h->nblocks; b++) {
+        uint64_t at = hd.bytes + (uint64_t)b * BLOCK, left = hd.h->file_bytes - at;
+        size_t k = (size_t)(left < BLOCK ? left : BLOCK);
+        if (pread(fd, buf, k, (off_t)at) != (ssize_t)k)
+            rc = errf(why, whylen, -1, "cannot read block %u: %s", b, strerror(errno ? errno : EIO));
+        else if (crc_of(buf, k) != hd.block_crc[b])
+            rc = errf(why, whylen, -1, "block %u (bytes %llu to %llu) fails its checksum", b, (unsigned long long)at,
+                      (unsigned long long)(at + k - 1));
+    }
+    close(fd);
+    free(hd.buf);
+    return rc < 0 ? -1 : 0;
+}
+
+int msnap_verify_dir(int state_dfd, const char *dir, char *err, size_t errlen)
+{
+    int dfd = open_snapshot_dir(state_dfd, 0);
+    if (dfd < 0)
+        return errno == ENOENT ? 0 : errf(err, errlen, STATE_ERROR, "%s/%s: %s", dir, MSNAP_DIR, fsafe_strerror(errno));
+    DIR *d = fsafe_opendir(dfd);
+    unsigned char *buf = malloc(BLOCK);
+    int rc = 0;
+    if (!d || !buf)
+        rc = errf(err, errlen, d ? STATE_NO_MEMORY : STATE_ERROR, "%s/%s: %s", dir, MSNAP_DIR,
+                  d ? "out of memory" : strerror(errno));
+    struct dirent *e;
+    char why[256];
+    while (rc == 0 && (e = readdir(d)))
+        if (snapshot_name(e->d_name, ".bin") && verify_one(dfd, e->d_name, buf, why, sizeof why) != 0)
+            rc = errf(err, errlen, STATE_DAMAGED, "%s/%s/%s: damaged masters snapshot: %s (payrun ignores it; "
+                      "remove it, the next run writes it again)", dir, MSNAP_DIR, e->d_name, why);
+    if (d)
+        closedir(d);
+    free(buf);
+    close(dfd);
+    return rc;
+}
