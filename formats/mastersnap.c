@@ -1,4 +1,4 @@
-/* mastersnap.c — the masters snapshot (masters/<key>.bin version 1): raw arrays, mapped on load, sealed and block-checksummed (docs/snapshot.md). */
+/* mastersnap.c — the masters snapshot (masters/<key>.bin version 1): raw arrays, block-checksummed, checked and mapped on load (docs/snapshot.md). */
 #define _DEFAULT_SOURCE    /* madvise, CLOCK_REALTIME_COARSE */
 #include "mastersnap.h"
 
@@ -20,7 +20,6 @@
 
 #define MSNAP_MAGIC "PAYRUNMS"
 #define MSNAP_VERSION 1u
-#define SEAL_MAGIC "payrun-msnap-seal 1"
 #define BLOCK ((size_t)1 << 20)     /* the data is checksummed in blocks of 1 MiB */
 #define PAGE 4096u                  /* the data starts on a page of its own */
 #define ALIGN 64u                   /* each section starts on a cache line */
@@ -372,58 +371,6 @@ static int write_snapshot(int fd, const masters *m, const load_file files[LOAD_N
     return e.failed;
 }
 
-/* The seal: the identity of the snapshot file as it stood once written and sealed.
- * Any later write, truncation or replacement changes its ctime, inode or size. */
-typedef struct {
-    unsigned long long ino, size;
-    long long mtime, mtime_ns, ctime, ctime_ns;
-} seal;
-
-static seal seal_of(const struct stat *st)
-{
-    return (seal){(unsigned long long)st->st_ino, (unsigned long long)st->st_size, (long long)st->st_mtim.tv_sec,
-                  st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec};
-}
-
-/* Waits until the clock file times come from has passed t (at most a second when the
- * file system keeps whole seconds), so that any later change of the file gets a later
- * ctime than the one sealed. */
-static void wait_past(const struct timespec *t)
-{
-    int whole_seconds = t->tv_nsec == 0;
-    for (int i = 0; i < 1100; i++) {
-        struct timespec now, ms = {0, 1000000};
-        clock_gettime(CLOCK_REALTIME_COARSE, &now);
-        if (now.tv_sec > t->tv_sec || (!whole_seconds && now.tv_sec == t->tv_sec && now.tv_nsec > t->tv_nsec))
-            return;
-        nanosleep(&ms, NULL);
-    }
-}
-
-/* Writes name's seal as name with .seal for .bin, through a temporary file. Returns 0 or an errno. */
-static int write_seal(int dfd, const char *name)
-{
-    struct stat st;
-    char seal_name[NAME_LEN + 8], tmp[NAME_LEN + 16], text[256];
-    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-        return errno;
-    wait_past(&st.st_ctim);
-    seal s = seal_of(&st);
-    int n = snprintf(text, sizeof text, "%s\n%llu %llu %lld %lld %lld %lld\n", SEAL_MAGIC, s.ino, s.size, s.mtime,
-                     s.mtime_ns, s.ctime, s.ctime_ns);
-    snprintf(seal_name, sizeof seal_name, "%.*s.seal", 2 * DIGEST_SIZE, name);
-    snprintf(tmp, sizeof tmp, ".tmp-%s", seal_name);
-    unlinkat(dfd, tmp, 0);
-    int fd = fsafe_create(dfd, tmp), rc = 0;
-    if (fd < 0)
-        return errno;
-    if (write(fd, text, (size_t)n) != n || fsync(fd) != 0 || renameat(dfd, tmp, dfd, seal_name) != 0)
-        rc = errno ? errno : EIO;
-    close(fd);
-    if (rc)
-        unlinkat(dfd, tmp, 0);
-    return rc;
-}
 
 /* Whether name is "<64 lowercase hex>" followed by suffix. */
 static int snapshot_name(const char *name, const char *suffix)
@@ -450,8 +397,8 @@ static int newest_first(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-/* Removes leftover temporary files and seals without a snapshot, and every snapshot
- * (with its seal) but the MSNAP_KEEP newest written, just_written counting as the
+/* Removes leftover temporary files (and seal files of payrun builds that wrote them),
+ * and every snapshot but the MSNAP_KEEP newest written, just_written counting as the
  * newest. Best effort: a cache; called under the state's lock only. */
 static void tidy(int dfd, const char *just_written)
 {
@@ -461,11 +408,8 @@ static void tidy(int dfd, const char *just_written)
     struct dirent *e;
     while (d && (e = readdir(d))) {
         struct stat st;
-        char bin[NAME_LEN + 1];
-        snprintf(bin, sizeof bin, "%.*s.bin", 2 * DIGEST_SIZE, e->d_name);
-        if (strncmp(e->d_name, ".tmp-", 5) == 0 ||
-            (snapshot_name(e->d_name, ".seal") && fstatat(dfd, bin, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT))
-            unlinkat(dfd, e->d_name, 0);    /* a leftover of a stopped write, or a seal of nothing */
+        if (strncmp(e->d_name, ".tmp-", 5) == 0 || snapshot_name(e->d_name, ".seal"))
+            unlinkat(dfd, e->d_name, 0);    /* a leftover of a stopped write */
         else if (snapshot_name(e->d_name, ".bin") && n < sizeof k / sizeof *k &&
                  fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
             snprintf(k[n].name, sizeof k[n].name, "%.*s", NAME_LEN, e->d_name);
@@ -475,12 +419,8 @@ static void tidy(int dfd, const char *just_written)
     if (d)
         closedir(d);
     qsort(k, n, sizeof *k, newest_first);
-    for (size_t i = MSNAP_KEEP; i < n; i++) {
-        char seal_name[NAME_LEN + 8];
-        snprintf(seal_name, sizeof seal_name, "%.*s.seal", 2 * DIGEST_SIZE, k[i].name);
-        unlinkat(dfd, seal_name, 0);
+    for (size_t i = MSNAP_KEEP; i < n; i++)
         unlinkat(dfd, k[i].name, 0);
-    }
 }
 
 /* Opens (creating it when missing) the snapshot directory of the state. Returns a descriptor or -1. */
@@ -511,13 +451,8 @@ int msnap_save(int state_dfd, const masters *m, const load_file files[LOAD_NFILE
         rc = errno;
     if (fd >= 0)
         close(fd);
-    char seal_name[NAME_LEN + 8];
-    snprintf(seal_name, sizeof seal_name, "%s.seal", hex);
-    unlinkat(dfd, seal_name, 0);    /* a seal never vouches for another file than the one it sealed */
     if (rc == 0 && renameat(dfd, tmp, dfd, name) != 0)
         rc = errno;
-    if (rc == 0)
-        rc = write_seal(dfd, name);
     if (rc == 0 && fsync(dfd) != 0)
         rc = errno;
     if (rc != 0)
@@ -596,28 +531,30 @@ static int restore(masters *m, const header *hd, char *base, char *why, size_t w
     return 0;
 }
 
-/* Whether name's seal vouches for the file st describes. */
-static int sealed(int dfd, const char *name, const struct stat *st)
+/* Checks every block of the open snapshot against its CRC-32, read by pread into a
+ * buffer of one block (the page cache, not the run's resident set, holds the file).
+ * Returns 0, or -1 with why. */
+static int check_blocks(int fd, const header *hd, char *why, size_t whylen)
 {
-    char seal_name[NAME_LEN + 8], text[256];
-    snprintf(seal_name, sizeof seal_name, "%.*s.seal", 2 * DIGEST_SIZE, name);
-    int fd = fsafe_open_read(dfd, seal_name);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, text, sizeof text - 1);
-    close(fd);
-    seal s, now = seal_of(st);
-    text[n > 0 ? n : 0] = '\0';
-    return strncmp(text, SEAL_MAGIC "\n", strlen(SEAL_MAGIC) + 1) == 0 &&
-           sscanf(text + strlen(SEAL_MAGIC) + 1, "%llu %llu %lld %lld %lld %lld", &s.ino, &s.size, &s.mtime,
-                  &s.mtime_ns, &s.ctime, &s.ctime_ns) == 6 &&
-           memcmp(&s, &now, sizeof s) == 0;
+    unsigned char *buf = malloc(BLOCK);
+    int rc = buf ? 0 : errf(why, whylen, -1, "out of memory");
+    for (uint32_t b = 0; rc == 0 && b < hd->h->nblocks; b++) {
+        uint64_t at = hd->bytes + (uint64_t)b * BLOCK, left = hd->h->file_bytes - at;
+        size_t k = (size_t)(left < BLOCK ? left : BLOCK);
+        if (pread(fd, buf, k, (off_t)at) != (ssize_t)k)
+            rc = errf(why, whylen, -1, "cannot read block %u: %s", b, strerror(errno ? errno : EIO));
+        else if (crc_of(buf, k) != hd->block_crc[b])
+            rc = errf(why, whylen, -1, "block %u (bytes %llu to %llu) fails its checksum", b, (unsigned long long)at,
+                      (unsigned long long)(at + k - 1));
+    }
+    free(buf);
+    return rc;
 }
 
 static void release_mapping(void *block, size_t size) { munmap(block, size); }
 
 /* Maps the snapshot name (already chosen by its key) into m, checking its header, its
- * seal and that it is of exactly these files. Returns 0, or -1 with why. */
+ * every block's checksum and that it is of exactly these files. Returns 0, or -1 with why. */
 static int map_snapshot(int dfd, const char *name, load_file files[LOAD_NFILES], masters *m, char *why, size_t whylen)
 {
     int fd = fsafe_open_read(dfd, name);
@@ -630,8 +567,8 @@ static int map_snapshot(int dfd, const char *name, load_file files[LOAD_NFILES],
         return errf(why, whylen, -1, "%s", e == ENOENT ? "" : fsafe_strerror(e));
     }
     int rc = read_header(fd, &st, &hd, why, whylen);
-    if (rc == 0 && !sealed(dfd, name, &st))
-        rc = errf(why, whylen, -1, "changed after it was written (its seal does not match)");
+    if (rc == 0)
+        rc = check_blocks(fd, &hd, why, whylen);
     for (int f = 0; rc == 0 && f < LOAD_NFILES; f++)
         if (hd.h->files[f].present != files[f].present ||
             (files[f].present && memcmp(hd.h->files[f].sha256, files[f].info.sha256, DIGEST_SIZE) != 0))
@@ -726,7 +663,7 @@ int msnap_load(int state_dfd, load_file files[LOAD_NFILES], masters *m, char *no
 
 /* Checks the snapshot name of dfd whole. Returns 0 (also for another version or
  * build: skipped), or -1 with why. */
-static int verify_one(int dfd, const char *name, unsigned char *buf, char *why, size_t whylen)
+static int verify_one(int dfd, const char *name, char *why, size_t whylen)
 {
     int fd = fsafe_open_read(dfd, name);
     struct stat st;
@@ -747,15 +684,8 @@ static int verify_one(int dfd, const char *name, unsigned char *buf, char *why, 
     }
     if (rc == 0)
         rc = restore(&scratch, &hd, NULL, why, whylen);
-    for (uint32_t b = 0; rc == 0 && b < hd.h->nblocks; b++) {
-        uint64_t at = hd.bytes + (uint64_t)b * BLOCK, left = hd.h->file_bytes - at;
-        size_t k = (size_t)(left < BLOCK ? left : BLOCK);
-        if (pread(fd, buf, k, (off_t)at) != (ssize_t)k)
-            rc = errf(why, whylen, -1, "cannot read block %u: %s", b, strerror(errno ? errno : EIO));
-        else if (crc_of(buf, k) != hd.block_crc[b])
-            rc = errf(why, whylen, -1, "block %u (bytes %llu to %llu) fails its checksum", b, (unsigned long long)at,
-                      (unsigned long long)(at + k - 1));
-    }
+    if (rc == 0)
+        rc = check_blocks(fd, &hd, why, whylen);
     close(fd);
     free(hd.buf);
     return rc < 0 ? -1 : 0;
@@ -767,20 +697,15 @@ int msnap_verify_dir(int state_dfd, const char *dir, char *err, size_t errlen)
     if (dfd < 0)
         return errno == ENOENT ? 0 : errf(err, errlen, STATE_ERROR, "%s/%s: %s", dir, MSNAP_DIR, fsafe_strerror(errno));
     DIR *d = fsafe_opendir(dfd);
-    unsigned char *buf = malloc(BLOCK);
-    int rc = 0;
-    if (!d || !buf)
-        rc = errf(err, errlen, d ? STATE_NO_MEMORY : STATE_ERROR, "%s/%s: %s", dir, MSNAP_DIR,
-                  d ? "out of memory" : strerror(errno));
+    int rc = d ? 0 : errf(err, errlen, STATE_ERROR, "%s/%s: %s", dir, MSNAP_DIR, strerror(errno));
     struct dirent *e;
     char why[256];
     while (rc == 0 && (e = readdir(d)))
-        if (snapshot_name(e->d_name, ".bin") && verify_one(dfd, e->d_name, buf, why, sizeof why) != 0)
+        if (snapshot_name(e->d_name, ".bin") && verify_one(dfd, e->d_name, why, sizeof why) != 0)
             rc = errf(err, errlen, STATE_DAMAGED, "%s/%s/%s: damaged masters snapshot: %s (payrun ignores it; "
                       "remove it, the next run writes it again)", dir, MSNAP_DIR, e->d_name, why);
     if (d)
         closedir(d);
-    free(buf);
     close(dfd);
     return rc;
 }

@@ -336,7 +336,7 @@ static int check_index(seg_file *f, const seg_trailer *t, char *err, size_t errl
         q->per = p == 0 ? t->block_codes : t->block_records;
         uint64_t want = p == 0 ? 8 : ledger_table_stride(p - 1);
         if (q->stride != want || q->per == 0 || q->blocks != (q->count + q->per - 1) / q->per || q->offset > body ||
-            q->count > (body - q->offset) / (q->stride + 4) || block_bytes(q, q->count) > body - q->offset ||
+            q->count > (body - q->offset) / q->stride || block_bytes(q, q->count) > body - q->offset ||
             q->blocks > (words - fences) / 2 || q->next_ordinal > UINT32_MAX || (p > 0 && q->count > q->next_ordinal))
             return damaged(f, err, errlen, p == 0 ? "paid timesheets" : "a counter table");
         q->fence = f->index + fences;
