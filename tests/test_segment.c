@@ -833,6 +833,42 @@ static void test_delta_holds_what_changed(void)
     free_chain(&c);
 }
 
+/* A delta of a night that paid no timesheet (the ledger never logged one: no paid log
+ * at all) holds no codes. Under -fsanitize=undefined this fails if seg_write hands
+ * memcpy the absent log. */
+static void test_delta_paying_nothing(void)
+{
+    fixture fx;
+    ASSERT_I64(fx_open(&fx, 2, 2, 0), 0);
+    ledger lg;
+    ASSERT_I64(ledger_init(&lg, &fx.p, &fx.r, &fx.o), 0);
+    ASSERT_I64(ledger_index(&lg.provider_week, ledger_key(1, 20000)), 0);
+    ASSERT_I64(write_seg(&fx, "g1.bin", &lg, 1, SEG_CHECKPOINT, NULL), 0);
+    ledger_begin_night(&lg);
+    ASSERT_MSG(lg.paid_log == NULL && lg.npaid_log == 0, "no paid log yet");
+    ASSERT_I64(ledger_index(&lg.provider_week, ledger_key(0, 20000)), 1);
+    int64_t base[3] = {2, 2, 0};
+    ASSERT_I64(write_seg(&fx, "g2.bin", &lg, 2, SEG_DELTA, base), 0);
+    char err[512];
+    seg_file *f;
+    int rc = open_seg(&fx, "g2.bin", 2, &f, err, sizeof err);
+    ASSERT_I64(rc, 0);
+    if (rc == 0) {
+        got g = {.size = 0};
+        ASSERT_I64(seg_scan_codes(f, collect_code, &g, err, sizeof err), 0);
+        ASSERT_I64(g.n, 0);
+        g.size = lg.provider_week.size;
+        ASSERT_I64(seg_scan(f, T_PWEEK, collect, &g, err, sizeof err), 0);
+        ASSERT_I64(g.n, 1);
+        if (g.n == 1)
+            ASSERT_I64(g.g[0].key, ledger_key(0, 20000));
+        free(g.g);
+        seg_close(f);
+    }
+    ledger_free(&lg);
+    fx_close(&fx);
+}
+
 /* ---- 3. lazy equals whole ---- */
 
 /* Every record of the model through ledger_peek (in a scrambled order) and its ordinal. */
@@ -1430,6 +1466,7 @@ int test_segment_register(void)
         {"checkpoint round trip: fetch, scan, codes, lists", test_checkpoint_round_trip},
         {"a segment of paid codes and no records opens", test_codes_without_records},
         {"a delta holds exactly what the night touched", test_delta_holds_what_changed},
+        {"a delta of a night that paid nothing", test_delta_paying_nothing},
         {"a chain read lazily equals one read whole", test_lazy_equals_whole},
         {"a night on a lazily read ledger: its delta and checkpoint", test_night_on_lazy_ledger},
         {"a table read whole after 256 fetches", test_whole_table_switch},
