@@ -8,7 +8,14 @@
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror -Iengine -Iformats $(EXTRA_CFLAGS)
+CFLAGS   += -std=c11 -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror $(EXTRA_CFLAGS)
+# Each layer sees only the layers under it: engine/ its own headers, formats/ the
+# engine's and its own, the command layer (cli/) all three. A wrong include fails the build.
+INC_engine  := -Iengine
+INC_formats := -Iengine -Iformats
+INC_cli     := -Iengine -Iformats -Icli
+INC_tests   := -Iengine -Iformats -Icli
+INC_bench   := -Iengine -Iformats
 LDLIBS   := -lcsv -lgmp -lz -lnettle -pthread
 PREFIX   ?= /usr/local
 BUILD    := build
@@ -21,9 +28,10 @@ CFLAGS   += -DPAYRUN_VERSION='"$(VERSION)"'
 DEB_PKGS := libcsv-dev libgmp-dev zlib1g-dev libcunit1-dev nettle-dev
 
 ENGINE_SRC  := $(wildcard engine/*.c)
-FORMATS_SRC := $(filter-out formats/main.c,$(wildcard formats/*.c))
-LIB_OBJ     := $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_SRC) $(FORMATS_SRC))
-MAIN_OBJ    := $(BUILD)/formats/main.o
+FORMATS_SRC := $(wildcard formats/*.c)
+CLI_SRC     := $(filter-out cli/main.c,$(wildcard cli/*.c))
+LIB_OBJ     := $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_SRC) $(FORMATS_SRC) $(CLI_SRC))
+MAIN_OBJ    := $(BUILD)/cli/main.o
 TEST_SRC    := $(wildcard tests/test_*.c)
 TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC) tests/unit_main.c)
 
@@ -50,7 +58,7 @@ deps:
 
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) $(INC_$(firstword $(subst /, ,$<))) -MMD -MP -c $< -o $@
 
 # The git commit for `payrun --version`, when built from a clone: build/commit.h changes
 # only when the commit does, so only main.o is rebuilt then.
@@ -73,15 +81,15 @@ $(BUILD)/check_invariants: $(LIB_OBJ) $(BUILD)/tests/check_invariants.o
 
 $(BUILD)/gen: bench/gen.c | deps
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(CFLAGS) $(INC_bench) -o $@ $<
 
 $(BUILD)/measure: bench/measure.c | deps
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(CFLAGS) $(INC_bench) -o $@ $<
 
 $(BUILD)/csvparse: bench/csvparse.c | deps
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) -o $@ $< -lcsv -lz
+	$(CC) $(CFLAGS) $(INC_bench) -o $@ $< -lcsv -lz
 
 # Throughput against cat, gzip -dc and a bare libcsv parse, then a year of nights on one
 # state; writes bench/results.md.

@@ -8,12 +8,6 @@
 #include "fsafe.h"
 #include "ledgerbin.h"
 
-/* A table is read whole once this many of its persons were fetched one at a time
- * (1/16 of the list, at least 256): past that a scan in large blocks is cheaper
- * than a read a person. The paid codes likewise after PAID_LOOKUPS lookups. */
-#define WHOLE_FRACTION 16
-#define WHOLE_MIN 256
-#define PAID_LOOKUPS 16384
 
 typedef struct {
     seg_file **seg;         /* oldest first */
@@ -168,13 +162,13 @@ static int fetch(void *ctx, ledger_table *t, int32_t who)
     return 0;
 }
 
-/* The ledger's paid check: the code in any segment, newest first; after PAID_LOOKUPS
+/* The ledger's paid check: the code in any segment, newest first; after CHAIN_PAID_LOOKUPS
  * lookups every code is read into memory instead. */
 static int paid(void *ctx, uint64_t code)
 {
     chain *c = ctx;
     c->err[0] = '\0';
-    if (++c->paid_lookups >= PAID_LOOKUPS) {
+    if (++c->paid_lookups >= CHAIN_PAID_LOOKUPS) {
         int rc = load_codes(c->lg, c->seg, c->n, c->err, sizeof c->err);
         if (rc != 0)
             return failed(c, rc);
@@ -206,7 +200,7 @@ int chain_attach(ledger *lg, seg_file **seg, int n, char *err, size_t errlen)
     const ledger_ids *lists[3] = {&lg->providers, &lg->recipients, &lg->overpayments};
     for (int k = 0; k < LEDGER_TABLES; k++) {
         size_t people = (size_t)ledger_ids_count(lists[who_list(k)]);
-        c->limit[k] = people / WHOLE_FRACTION > WHOLE_MIN ? people / WHOLE_FRACTION : WHOLE_MIN;
+        c->limit[k] = people / CHAIN_WHOLE_FRACTION > CHAIN_WHOLE_MIN ? people / CHAIN_WHOLE_FRACTION : CHAIN_WHOLE_MIN;
     }
     if (n > 0)
         take_ordinals(lg, seg[n - 1]);

@@ -8,6 +8,15 @@
 #include "segment.h"
 #include "state.h"
 
+/* A table is read whole once this many of its persons were fetched one at a time
+ * (1/64 of the list, at least 256): a fetch costs a small read in every segment of
+ * the chain (a few microseconds each, up to 16 segments), a whole table about 100 ns
+ * a record; past a sixty-fourth of the people the scan is cheaper (bench/results.md,
+ * a year of nights). The paid codes likewise after CHAIN_PAID_LOOKUPS lookups. */
+#define CHAIN_WHOLE_FRACTION 64
+#define CHAIN_WHOLE_MIN 256
+#define CHAIN_PAID_LOOKUPS 4096
+
 /* Makes the segments seg[0..n) (oldest first; their id lists already read into lg,
  * with every file index equal to the ledger's) the source of lg's earlier records:
  * from now on a person's records of a table are read from them the first time the

@@ -3,6 +3,7 @@
 #define PAYRUN_STATE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "ledger.h"
@@ -187,8 +188,9 @@ int state_prune(state_dir *s, const state_prune_opts *p, int *pruned, int *kept_
 /* Unlocks and closes. */
 void state_close(state_dir *s);
 
-/* `payrun state list`: one block per generation on stdout. Returns 0 or a STATE_* code. */
-int state_list(const state_dir *s, char *err, size_t errlen);
+/* The manifest of generation gen, open for reading (relative to the state's
+ * descriptor, never through a link), or NULL with errno. */
+FILE *state_manifest_open(const state_dir *s, int gen);
 
 /* The ledger text (ledger.txt version 1) of lg as generation gen. Returns 0, or -1 out of memory. */
 int state_write_ledger(csvw *w, const ledger *lg, int gen);
@@ -201,8 +203,5 @@ int state_write_delta(csvw *w, const ledger *lg, int gen, const state_idmaps *ba
 /* Whether lg's id lists are base's with ids added at their ends (a delta can say so). */
 int state_delta_possible(const ledger *lg, const state_idmaps *base);
 
-/* `payrun state show`: the counters of one provider or recipient in generation gen. */
-int state_show(const state_dir *s, int gen, ledger *lg, const char *provider, const char *recipient, char *err,
-               size_t errlen);
 
 #endif

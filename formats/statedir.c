@@ -764,28 +764,11 @@ int state_prune(state_dir *s, const state_prune_opts *p, int *pruned, int *kept_
     return rc;
 }
 
-/* ---- list ---- */
+/* ---- manifests for listing ---- */
 
-int state_list(const state_dir *s, char *err, size_t errlen)
+FILE *state_manifest_open(const state_dir *s, int gen)
 {
-    if (s->newest == 0)
-        printf("state %s: no generation yet\n", s->dir);
-    for (int g = 1; g <= s->newest; g++) {
-        char name[64], line[8400];
-        gen_name(g, "manifest.txt", name, sizeof name);
-        FILE *f = fsafe_fopen_read(s->dfd, name);
-        if (!f)
-            continue;
-        printf("generation %d\n", g);
-        if (!fgets(line, sizeof line, f) || strncmp(line, "payrun-manifest ", 16) != 0) {
-            fclose(f);
-            return errf(err, errlen, STATE_DAMAGED, "%s/%s: not a payrun manifest", s->dir, name);
-        }
-        while (fgets(line, sizeof line, f))
-            if (strncmp(line, "generation ", 11) != 0)
-                printf("  %s", line);
-        printf("  outputs %s\n", state_is_published(s, g) ? "published" : "not yet published");
-        fclose(f);
-    }
-    return 0;
+    char name[64];
+    gen_name(gen, "manifest.txt", name, sizeof name);
+    return fsafe_fopen_read(s->dfd, name);
 }

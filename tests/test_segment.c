@@ -1150,7 +1150,7 @@ static void test_whole_table_switch(void)
     free_chain(&c);
 }
 
-/* After 16384 paid lookups in the segments every code is read into memory. */
+/* After CHAIN_PAID_LOOKUPS paid lookups in the segments every code is read into memory. */
 static void test_paid_lookups_switch(void)
 {
     chainfx c;
@@ -1169,12 +1169,12 @@ static void test_paid_lookups_switch(void)
     ASSERT_I64(chain_attach(&lg, seg, 3, err, sizeof err), 0);
     ledger_begin_night(&lg);
     ledger_paid_id unpaid = ledger_paid_id_of("T0000001", 8);
-    for (int i = 0; i < 16383; i++)
+    for (int i = 0; i < CHAIN_PAID_LOOKUPS - 1; i++)
         if (ledger_timesheet_paid(&lg, &unpaid) != 0)
             fail("lookup %d: T0000001 paid", i);
-    ASSERT_MSG(lg.source.paid != NULL && lg.paid_ids.n == 0, "16383 lookups: still in the segments");
+    ASSERT_MSG(lg.source.paid != NULL && lg.paid_ids.n == 0, "one lookup short of the switch: still in the segments");
     ASSERT_I64(ledger_timesheet_paid(&lg, &unpaid), 0);
-    ASSERT_MSG(lg.source.paid == NULL, "16384 lookups: the codes are in memory");
+    ASSERT_MSG(lg.source.paid == NULL, "at the switch: the codes are in memory");
     ASSERT_I64(lg.paid_ids.n, c.nc);
     check_paid(&lg, &c, "after the paid switch");
     ASSERT_NONE_WRONG();
@@ -1470,7 +1470,7 @@ int test_segment_register(void)
         {"a chain read lazily equals one read whole", test_lazy_equals_whole},
         {"a night on a lazily read ledger: its delta and checkpoint", test_night_on_lazy_ledger},
         {"a table read whole after 256 fetches", test_whole_table_switch},
-        {"paid codes read whole after 16384 lookups", test_paid_lookups_switch},
+        {"paid codes read whole after CHAIN_PAID_LOOKUPS lookups", test_paid_lookups_switch},
         {"damaged blocks, index, trailer, truncation; the source's failure", test_damage},
         {"records keep their creation ordinals", test_ordinals},
     };

@@ -22,6 +22,7 @@
 #include "run.h"
 #include "state.h"
 #include "sheet.h"
+#include "show.h"
 #include "tsread.h"
 
 #ifndef PAYRUN_COMMIT
@@ -707,7 +708,7 @@ static int cmd_state(int argc, char **argv)
     state_dir st;
     int r = state_open(&st, o.state, STATE_READ, err, sizeof err);
     if (r == 0 && strcmp(cmd->name, "state list") == 0)
-        r = state_list(&st, err, sizeof err);
+        r = show_generations(&st, err, sizeof err);
     if (r == 0 && strcmp(cmd->name, "state verify") == 0) {
         int checked;
         r = state_verify(&st, &checked, err, sizeof err);
@@ -736,7 +737,7 @@ static int cmd_state(int argc, char **argv)
         } else {
             r = state_load_all(&st, gen, &lg, err, sizeof err);
             if (r == 0)
-                r = state_show(&st, gen, &lg, o.provider, o.recipient, err, sizeof err);
+                r = show_counters(gen, &lg, o.provider, o.recipient, err, sizeof err);
             ledger_free(&lg);
         }
     }
