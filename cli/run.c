@@ -43,6 +43,7 @@ typedef struct {
     int explained;
     int fatal;
     const ledger *unread;       /* a ledger whose earlier records could not be read (chain_error) */
+    uint64_t rows_seen;         /* rows of the night so far, all files */
     /* progress on a terminal */
     int progress;
     uint64_t file_size;
@@ -167,6 +168,11 @@ static int on_timesheet(void *ctx, const csvr_row *row)
     }
     if (c->out)
         out_write(c->out, c->m, s, &r);
+    /* the first rows of a night give the masters snapshot's pages back every 256 rows:
+     * a small night's resident set then follows its work, not the snapshot's size (a
+     * large night touches all of it anyway; 64 times at most, a few ms in all) */
+    if ((++c->rows_seen & 0xFF) == 0 && c->rows_seen <= 0x4000)
+        msnap_give_back(c->m);
     if (c->progress && (++c->rows & 0x3FFF) == 0)
         show_progress(c, row, 0);
     return 0;
@@ -225,6 +231,7 @@ static int payroll_open(payroll *p, const char *data, const char *params_path, s
             return exit_of_state(r);
         }
     }
+    msnap_give_back(&p->m);     /* reading the ledger's id lists touched every id of the masters */
     rules_init(&p->e, &p->m, &p->lg, run_date);
     return EXIT_OK;
 }

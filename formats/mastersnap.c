@@ -659,6 +659,12 @@ int msnap_load(int state_dfd, load_file files[LOAD_NFILES], masters *m, char *no
     return 0;
 }
 
+void msnap_give_back(const masters *m)
+{
+    if (m->borrowed && m->release == release_mapping)
+        madvise(m->borrowed, m->borrowed_size, MADV_DONTNEED);  /* read-only: the pages stay in the page cache */
+}
+
 /* ---- verifying ---- */
 
 /* Checks the snapshot name of dfd whole. Returns 0 (also for another version or

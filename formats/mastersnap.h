@@ -37,4 +37,10 @@ int msnap_save(int state_dfd, const masters *m, const load_file files[LOAD_NFILE
  * be read; STATE_NO_MEMORY. */
 int msnap_verify_dir(int state_dfd, const char *dir, char *err, size_t errlen);
 
+/* Gives back the pages of a mapped snapshot that the run touched (they stay in the
+ * page cache, and come back on the next touch): a small night calls it now and then,
+ * so that the pages the kernel maps around each touch do not add up to the whole
+ * file in its resident set. Nothing when m was parsed. Never fails. */
+void msnap_give_back(const masters *m);
+
 #endif
