@@ -51,7 +51,9 @@ static const char PROVIDERS[] =
     "PE,E,alameda,complete,y,n,n\n"
     "PB1,B1,alameda,complete,n,n,n\n"
     "PB2,B2,alameda,complete,n,n,n\n"
-    "PB3,B3,alameda,complete,n,n,n\n";
+    "PB3,B3,alameda,complete,n,n,n\n"
+    "PR,R,alameda,complete,n,n,n\n"
+    "PX,X,alameda,complete,n,n,y\n";
 
 /* R17/R18/R19: 17, 18 and 19 on 2026-11-15, the last day of the period 2026-11-01..15
  * (R18's 18th birthday is that very day; R17's is the day after, 2026-11-16).
@@ -66,7 +68,9 @@ static const char RECIPIENTS[] =
     "RB1,V,alameda,1950-01-01,y,y,\n"
     "RB2,W,alameda,1950-01-01,n,y,\n"
     "RB3,X,alameda,1950-01-01,y,n,\n"
-    "RW,Y,alameda,1950-01-01,n,n,\n";
+    "RW,Y,alameda,1950-01-01,n,n,\n"
+    "RS,Z,alameda,1950-01-01,n,n,\n"
+    "RM,Q,alameda,1950-01-01,n,n,\n";
 
 static const char AUTHORIZATIONS[] =
     "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,medi_cal_eligible\n"
@@ -80,7 +84,9 @@ static const char AUTHORIZATIONS[] =
     "RB2,2026-11,283:00,0,0,y\n"
     "RB3,2026-10,283:00,0,0,y\n"
     "RB3,2026-11,283:00,0,0,y\n"
-    "RW,2026-11,20:00,0,0,y\n";
+    "RW,2026-11,20:00,0,0,y\n"
+    "RS,2026-11,283:00,100.00,30.00,y\n"
+    "RM,2026-11,283:00,50.00,60.00,y\n";
 
 static const char ASSIGNMENTS[] =
     "provider_id,recipient_id,relationship,backup,start_date,end_date\n"
@@ -93,7 +99,18 @@ static const char ASSIGNMENTS[] =
     "PB1,RB1,other,bups,2020-01-01,\n"
     "PB2,RB2,other,bups,2020-01-01,\n"
     "PB3,RB3,other,bups,2020-01-01,\n"
-    "PO,RW,other,no,2020-01-01,\n";
+    "PO,RW,other,no,2020-01-01,\n"
+    "PO,RS,other,no,2020-01-01,\n"
+    "PU,RS,other,no,2020-01-01,\n"
+    "PO,RM,other,no,2020-01-01,\n"
+    "PR,RA,other,no,2020-01-01,\n"
+    "PX,RA,other,no,2020-01-01,\n";
+
+/* PR's overpayments, oldest first */
+static const char OVERPAYMENTS[] =
+    "provider_id,overpayment_id,balance,per_check_max\n"
+    "PR,OP1,25.00,10.00\n"
+    "PR,OP2,100.00,50.00\n";
 
 /* Writs of recipient RW (20:00 authorized in 2026-11): 20:00, 19:59 and 20:01 regular
  * at 16.00, and W5 of 15:00 after 5:00 already paid. */
@@ -107,6 +124,7 @@ static const char WRITS[] =
 
 typedef struct {
     const char *wage, *differential, *sdi_rate, *sdi_ceiling;
+    const char *drop;       /* a parameter left out of parameters.csv */
 } fx_params;
 
 typedef struct {
@@ -135,12 +153,22 @@ static void fx_open(fx *f, const fx_params *p, cal_date run)
     snprintf(params, sizeof params, PARAMS_FMT, p && p->wage ? p->wage : "15.00",
              p && p->differential ? p->differential : "2.00", p && p->sdi_rate ? p->sdi_rate : "0.01",
              p && p->sdi_ceiling ? p->sdi_ceiling : "");
+    if (p && p->drop) {
+        /* the parameter's row taken out: "\nNAME," up to the next line */
+        char key[64];
+        snprintf(key, sizeof key, "\n%s,", p->drop);
+        char *at = strstr(params, key);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+        char *end = strchr(at + 1, '\n');
+        memmove(at, end, strlen(end) + 1);
+    }
     write_file(f->dir, "parameters.csv", params);
     write_file(f->dir, "providers.csv", PROVIDERS);
     write_file(f->dir, "recipients.csv", RECIPIENTS);
     write_file(f->dir, "authorizations.csv", AUTHORIZATIONS);
     write_file(f->dir, "assignments.csv", ASSIGNMENTS);
     write_file(f->dir, "writ_worksheets.csv", WRITS);
+    write_file(f->dir, "overpayments.csv", OVERPAYMENTS);
     int rc = load_masters(f->dir, &f->m, files, err, sizeof err);
     ASSERT_STR(err, "");
     CU_ASSERT_EQUAL_FATAL(rc, 0);
@@ -656,6 +684,217 @@ static void test_fica_bases(void)
     fx_close(&f);
 }
 
+/* ---- share of cost and overpayment recovery: what is left, what carries ---- */
+
+/* RS owes 100.00 - 30.00 met by medical bills = 70.00 for 2026-11, shared by its
+ * providers in processing order; RM's 60.00 met is above its 50.00: nothing owed. */
+static void test_share_of_cost(void)
+{
+    fx f;
+    rules_paycheck pc;
+    fx_open(&f, NULL, D(2026, 11, 20));
+    /* PO to RS, 50.00: ss 3.10, medicare 0.0145 x 50.00 = 0.725 -> 0.73, no SDI (50.00 in
+     * the quarter); left 46.17, all of it to the 70.00 owed; net 0.00 */
+    deduct(&f, "PO", "RS", 5000, &pc);
+    ASSERT_I64(pc.amount[AMT_FICA_MEDICARE], 73);
+    ASSERT_I64(pc.amount[AMT_SHARE_OF_COST], 4617);
+    ASSERT_I64(pc.amount[AMT_NET], 0);
+    /* PU to RS, 100.00: ss 6.20, medicare 1.45, left 92.35; 70.00 - 46.17 = 23.83 still
+     * owed this month: taken; net 68.52 */
+    deduct(&f, "PU", "RS", 10000, &pc);
+    ASSERT_I64(pc.amount[AMT_SHARE_OF_COST], 2383);
+    ASSERT_I64(pc.amount[AMT_NET], 10000 - 620 - 145 - 2383);
+    /* the month's 70.00 is paid: nothing more */
+    deduct(&f, "PO", "RS", 10000, &pc);
+    ASSERT_I64(pc.amount[AMT_SHARE_OF_COST], 0);
+    /* RM: medical bills above the share of cost owe nothing (not below 0) */
+    deduct(&f, "PO", "RM", 10000, &pc);
+    ASSERT_I64(pc.amount[AMT_SHARE_OF_COST], 0);
+    ASSERT_I64(pc.amount[AMT_NET], 10000 - 620 - 145);
+    fx_close(&f);
+}
+
+/* PR's overpayments: OP1 25.00 at most 10.00 a paycheck, OP2 100.00 at most 50.00. */
+static void test_overpayment_recovery(void)
+{
+    fx f;
+    rules_paycheck pc;
+    fx_open(&f, NULL, D(2026, 11, 20));
+    /* 100.00: ss 6.20, medicare 1.45, SDI none (100.00 in the quarter); left 92.35:
+     * OP1 10.00 + OP2 50.00 = 60.00; net 32.35 */
+    deduct(&f, "PR", "RA", 10000, &pc);
+    ASSERT_I64(pc.amount[AMT_OVERPAYMENT_RECOVERY], 6000);
+    ASSERT_I64(pc.amount[AMT_NET], 3235);
+    /* again: OP1 10.00 (15.00 left of it), OP2 50.00 (its last 50.00) */
+    deduct(&f, "PR", "RA", 10000, &pc);
+    ASSERT_I64(pc.amount[AMT_OVERPAYMENT_RECOVERY], 6000);
+    /* OP1 has 5.00 left, OP2 nothing: 5.00 */
+    deduct(&f, "PR", "RA", 10000, &pc);
+    ASSERT_I64(pc.amount[AMT_OVERPAYMENT_RECOVERY], 500);
+    /* both recovered: nothing */
+    deduct(&f, "PR", "RA", 10000, &pc);
+    ASSERT_I64(pc.amount[AMT_OVERPAYMENT_RECOVERY], 0);
+    ASSERT_I64(pc.amount[AMT_NET], 9235);
+    fx_close(&f);
+
+    /* a small paycheck: 20.00, ss 1.24, medicare 0.29, left 18.47: OP1 10.00 first (the
+     * oldest), then OP2 only the 8.47 left; net 0.00 */
+    fx_open(&f, NULL, D(2026, 11, 20));
+    deduct(&f, "PR", "RA", 2000, &pc);
+    ASSERT_I64(pc.amount[AMT_OVERPAYMENT_RECOVERY], 1847);
+    ASSERT_I64(pc.amount[AMT_NET], 0);
+    /* the next 100.00: OP1 has 15.00 left, at most 10.00; OP2 100.00 - 8.47 = 91.53 left,
+     * at most 50.00: 60.00 */
+    deduct(&f, "PR", "RA", 10000, &pc);
+    ASSERT_I64(pc.amount[AMT_OVERPAYMENT_RECOVERY], 6000);
+    fx_close(&f);
+}
+
+/* Additional Medicare on the cents above the threshold: the year reaches 200,000.56.
+ *   199,999.44: ss on the wage base 176,100.00: 0.062 x 176,100.00 = 10,918.20;
+ *               medicare 0.0145 x 199,999.44 = 2,899.99188 -> 2,899.99; nothing above
+ *   1.12:       ss 0.00 (base used); medicare 0.0145 x 1.12 = 0.01624 -> 0.02, plus
+ *               0.009 x 0.56 above the threshold = 0.00504 -> 0.01: 0.03 */
+static void test_additional_medicare_cents(void)
+{
+    fx f;
+    rules_paycheck pc;
+    fx_open(&f, NULL, D(2026, 11, 20));
+    deduct(&f, "PO", "RA", 19999944, &pc);
+    ASSERT_I64(pc.amount[AMT_FICA_SS], 1091820);
+    ASSERT_I64(pc.amount[AMT_FICA_MEDICARE], 289999);
+    deduct(&f, "PO", "RA", 112, &pc);
+    ASSERT_I64(pc.amount[AMT_FICA_SS], 0);
+    ASSERT_I64(pc.amount[AMT_FICA_MEDICARE], 3);
+    fx_close(&f);
+}
+
+/* ---- a parameter a rule needs with no value in force: a fatal error naming it ---- */
+
+typedef struct {
+    const char *param;
+    const char *prov, *rcp;     /* the timesheet that needs it */
+    int32_t minutes;            /* on its first day */
+    int second;                 /* a first timesheet of PO for RA the same week (multi-recipient) */
+} need_case;
+
+static void test_missing_parameters(void)
+{
+    static const need_case cases[] = {
+        {"overtime.multiplier", "PO", "RA", H(8, 0), 0},
+        {"overtime.weekly_threshold", "PO", "RA", H(8, 0), 0},
+        {"workweek.single_recipient_max", "PO", "RA", H(8, 0), 0},
+        {"fica.ss_rate", "PO", "RA", H(8, 0), 0},
+        {"fica.ss_wage_base", "PO", "RA", H(8, 0), 0},
+        {"fica.medicare_rate", "PO", "RA", H(8, 0), 0},
+        {"fica.medicare_additional_rate", "PO", "RA", H(8, 0), 0},
+        {"fica.medicare_additional_threshold", "PO", "RA", H(8, 0), 0},
+        {"sdi.rate", "PO", "RA", H(8, 0), 0},
+        {"sdi.wage_ceiling", "PO", "RA", H(8, 0), 0},
+        {"sdi.quarter_threshold", "PO", "RA", H(8, 0), 0},
+        {"payment.business_days", "PO", "RA", H(8, 0), 0},
+        {"bups.differential", "PB2", "RB2", H(8, 0), 0},
+        {"bups.annual_hours", "PB2", "RB2", H(8, 0), 0},
+        {"bups.annual_hours_exception", "PB1", "RB1", H(8, 0), 0},
+        {"workweek.multi_recipient_max", "PO", "R19", H(8, 0), 1},
+        {"workweek.exemption_max", "PX", "RA", H(8, 0), 0},
+        {"workweek.exemption_monthly_max", "PX", "RA", H(8, 0), 0},
+        {"union.hours_threshold", "PU", "RA", H(8, 0), 0},
+        {"union.dues_scale", "PU", "RA", H(15, 0), 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const need_case *k = &cases[i];
+        fx f;
+        rules_result r;
+        fx_params p = {.drop = k->param};
+        fx_open(&f, &p, D(2026, 11, 20));
+        if (k->second) {
+            int32_t d[1] = {H(8, 0)};
+            sheet s0 = mk_sheet("N-0", "PO", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), d, 1);
+            process(&f, &s0, &r);
+        }
+        int32_t d[1] = {k->minutes};
+        sheet s = mk_sheet("N-1", k->prov, k->rcp, D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), d, 1);
+        memset(&r, 0, sizeof r);
+        int rc = rules_process(&f.e, &s, &r);
+        if (rc != RULES_FATAL || !strstr(f.e.err, k->param))
+            fprintf(stderr, "\nwithout %s: rc %d, error \"%s\"\n", k->param, rc, f.e.err);
+        CU_ASSERT_EQUAL(rc, RULES_FATAL);
+        ASSERT_CONTAINS(f.e.err, k->param);
+        CU_ASSERT_EQUAL(f.e.out_of_memory, 0);
+        fx_close(&f);
+    }
+}
+
+/* ---- the explanation (payrun explain) of the half-cent paycheck ---- */
+
+typedef struct {
+    char text[16384];
+    size_t len;
+} trace_buf;
+
+static void collect(void *ctx, const char *line)
+{
+    trace_buf *t = ctx;
+    int n = snprintf(t->text + t->len, sizeof t->text - t->len, "%s\n", line);
+    if (n > 0 && (size_t)n < sizeof t->text - t->len)
+        t->len += (size_t)n;
+}
+
+static void test_explain_lines(void)
+{
+    fx f;
+    rules_result r;
+    static trace_buf t;
+    fx_params p = {.differential = "2.01"};
+    int32_t days[13] = {H(8, 0), H(8, 0), H(8, 0), H(8, 0), H(7, 30), 0, 0,
+                        H(8, 0), H(8, 0), H(8, 0), H(8, 0), H(8, 0), H(0, 20)};
+    memset(&t, 0, sizeof t);
+    fx_open(&f, &p, D(2026, 11, 20));
+    f.e.trace = collect;
+    f.e.trace_ctx = &t;
+    f.e.tracing = 1;
+    sheet s = mk_sheet("HC-1", "PB3", "RB3", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), days, 13);
+    process(&f, &s, &r);
+    /* the numbers of test_half_cent_pay, as explain writes them */
+    ASSERT_CONTAINS(t.text, "overtime rate 17.01 x 1.5 = 25.515 (exact)");
+    ASSERT_CONTAINS(t.text, "2026-11-13: 0:20 paid; the provider's week of 2026-11-08 had 40:00 -> 0:00 regular, "
+                            "0:20 overtime");
+    ASSERT_CONTAINS(t.text, "regular pay round(17.01 x 79:30) = 1352.30; overtime pay round(25.515 x 0:20) = 8.51; "
+                            "gross 1360.81; of which differential 160.81");
+    ASSERT_CONTAINS(t.text, "10. BUPS hours of fiscal year 2026-27: 80:00 allowed, 0:00 used before");
+    ASSERT_CONTAINS(t.text, "14.1 fica_ss: FICA wages of the year before 0.00; base 1360.81 (under the wage base); "
+                            "round(0.062 x 1360.81) = 84.37; taken 84.37");
+    ASSERT_CONTAINS(t.text, "14.3 sdi: quarter wages before 0.00; base 1360.81 (crossing the threshold");
+    ASSERT_CONTAINS(t.text, "net = 1360.81 - deductions = 1243.10");
+    fx_close(&f);
+
+    /* share of cost, dues and recovery lines: PR to RA (recovery), PU to RS (dues and SOC) */
+    memset(&t, 0, sizeof t);
+    fx_open(&f, NULL, D(2026, 11, 20));
+    f.e.trace = collect;
+    f.e.trace_ctx = &t;
+    f.e.tracing = 1;
+    int32_t d15[2] = {H(8, 0), H(7, 0)};
+    s = mk_sheet("X-1", "PU", "RS", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), d15, 2);
+    process(&f, &s, &r);
+    /* 15:00 x 15.00 = 225.00: ss 13.95, medicare 3.2625 -> 3.26, SDI none (225.00 in the
+     * quarter), SOC 70.00, dues 10.30 */
+    ASSERT_CONTAINS(t.text, "14.3 sdi: quarter wages 225.00 not over 750.00: not withheld yet");
+    ASSERT_CONTAINS(t.text, "14.4 share_of_cost: 70.00 owed this month, 0.00 taken before; taken 70.00");
+    ASSERT_CONTAINS(t.text, "14.5 union_dues: 15:00 paid this month -> month's dues 10.30, 0.00 taken before; "
+                            "taken 10.30");
+    ASSERT_I64(r.paycheck.amount[AMT_NET], 22500 - 1395 - 326 - 7000 - 1030);
+    s = mk_sheet("X-2", "PR", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), d15, 2);
+    process(&f, &s, &r);
+    ASSERT_CONTAINS(t.text, "14.6 overpayment OP1: balance 25.00, recovered before 0.00, at most 10.00 a paycheck; "
+                            "taken 10.00");
+    s = mk_sheet("X-3", "PO", "R17", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), d15, 2);
+    process(&f, &s, &r);
+    ASSERT_CONTAINS(t.text, "14.1-2 FICA: exempt (a parent of a recipient under 18 on the period's last day)");
+    fx_close(&f);
+}
+
 int test_boundaries_register(void)
 {
     static const tu_test tests[] = {
@@ -672,6 +911,11 @@ int test_boundaries_register(void)
         {"half a cent up: regular, overtime, differential, gross, taxes, net", test_half_cent_pay},
         {"half a cent up: fica_ss, fica_medicare, sdi", test_half_cent_taxes},
         {"FICA wage base and additional Medicare threshold crossed", test_fica_bases},
+        {"additional Medicare on 0.56 above the threshold", test_additional_medicare_cents},
+        {"share of cost: shared, carried, never below 0", test_share_of_cost},
+        {"overpayment recovery: oldest first, per-check maximum, balance, what is left", test_overpayment_recovery},
+        {"a parameter a rule needs, missing: a fatal error naming it", test_missing_parameters},
+        {"explain: the lines of the pay and the deductions", test_explain_lines},
     };
     return tu_register("boundaries", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
