@@ -5,6 +5,9 @@
 #                      scenarios): prints killed/total and every survivor (tests/mutants.sh;
 #                      MUTANTS_FILES, MUTANTS_LIMIT, MUTANTS_JOBS restrict or spread a run).
 #                      Fails when a survivor is not explained in tests/mutants-equivalent.txt.
+#   make named-mutants the four wrong boundaries named in issue 15 (parent FICA age, SDI ceiling
+#                      by quarter, BUPS exception, writ limit), each applied to a scratch copy:
+#                      the boundary suite must fail on each (tests/named_mutants.sh)
 #   make coverage      the whole project built with gcc --coverage in build/coverage, the unit
 #                      tests, the scenarios and tests/commands.sh (explain) run on it, then the
 #                      line and branch coverage of engine/ printed by gcovr (installed from
@@ -14,10 +17,13 @@
 #
 # Neither mutants nor coverage is part of `make test`.
 
-.PHONY: mutants coverage coverage-deps coverage-build quality-tests
+.PHONY: mutants named-mutants coverage coverage-deps coverage-build quality-tests
 
 mutants: | deps
 	sh tests/mutants.sh
+
+named-mutants: | deps
+	sh tests/named_mutants.sh
 
 # The scenario runner fails on a missing args file and on no scenarios at all.
 quality-tests: payrun $(BUILD)/check_invariants
