@@ -15,8 +15,8 @@ static int failures;
 
 #define FAIL(...) do { fprintf(stderr, "invariant: " __VA_ARGS__); fputc('\n', stderr); failures++; } while (0)
 
-/* The minutes a timesheet row claims, counted here with a parser of this file's own (SPEC
- * §1 and §5 step 1: H:MM, whole hours, tenths; empty, x or X is none; a day over 24:00 or
+/* The minutes a timesheet row claims, counted here with a parser of this file's own (the
+ * hours of a day cell and the period's days: H:MM, whole hours, tenths; empty, x or X is none; a day over 24:00 or
  * hours past the period's end make the row unreadable), not with the product's tsread:
  * a wrong count in the product's parser must not be checked against itself. */
 enum { IN_PERIOD_START, IN_D01, IN_NCOLS = IN_D01 + 16 };

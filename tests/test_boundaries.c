@@ -1,4 +1,4 @@
-/* test_boundaries.c — every boundary of the rules (SPEC §5), one side and the other, through the
+/* test_boundaries.c — every boundary of the pay rules, one side and the other, through the
  * engine's public API: rules_process on hand-made timesheets and deduct_apply on hand-made
  * paychecks, over masters loaded from small hand-written files. Every expected number is a
  * hand calculation written beside it. */
@@ -365,6 +365,19 @@ static void test_sdi_ceiling_by_year(void)
     /* Q2 again: 100.00 more, the year's taxed wages are at the ceiling: 0.00 */
     deduct(&f, "PO", "RA", 10000, &pc);
     ASSERT_I64(pc.amount[AMT_SDI], 0);
+    /* the ledger's counters: Q1 taxed 800.00; Q2 subject 900.00, taxed 200.00; the year
+     * taxed 1000.00 */
+    int32_t po = ids_find(&f.m.provider_ids, "PO", 2);
+    const ledger_provider_quarter *q1 = ledger_peek(&f.lg.provider_quarter, ledger_key(po, cal_quarter_key(D(2026, 3, 5))));
+    const ledger_provider_quarter *q2 = ledger_peek(&f.lg.provider_quarter, ledger_key(po, cal_quarter_key(D(2026, 4, 10))));
+    const ledger_provider_year *y26 = ledger_peek(&f.lg.provider_year, ledger_key(po, 2026));
+    CU_ASSERT_FATAL(q1 && q2 && y26);
+    ASSERT_I64(q1->sdi_subject, 80000);
+    ASSERT_I64(q1->sdi_taxed, 80000);
+    ASSERT_I64(q2->sdi_subject, 90000);
+    ASSERT_I64(q2->sdi_taxed, 20000);
+    ASSERT_I64(y26->sdi_taxed, 100000);
+    ASSERT_I64(y26->fica_wages, 80000 + 90000);
     /* Q3: still the same year, still at the ceiling: 800.00 crosses, base capped at 0 */
     f.e.run_date = D(2026, 7, 10);
     deduct(&f, "PO", "RA", 80000, &pc);
@@ -766,6 +779,17 @@ static void test_additional_medicare_cents(void)
     deduct(&f, "PO", "RA", 112, &pc);
     ASSERT_I64(pc.amount[AMT_FICA_SS], 0);
     ASSERT_I64(pc.amount[AMT_FICA_MEDICARE], 3);
+    fx_close(&f);
+
+    /* One cent under the threshold, then 0.56: the year reaches 200,000.55.
+     *   199,999.99: medicare 0.0145 x 199,999.99 = 2,899.999855 -> 2,900.00
+     *   0.56: medicare 0.0145 x 0.56 = 0.00812 -> 0.01, plus 0.009 x 0.55 = 0.00495 -> 0.00
+     *         (the cent under the threshold before counts for nothing) */
+    fx_open(&f, NULL, D(2026, 11, 20));
+    deduct(&f, "PO", "RA", 19999999, &pc);
+    ASSERT_I64(pc.amount[AMT_FICA_MEDICARE], 290000);
+    deduct(&f, "PO", "RA", 56, &pc);
+    ASSERT_I64(pc.amount[AMT_FICA_MEDICARE], 1);
     fx_close(&f);
 }
 
