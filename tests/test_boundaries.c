@@ -594,6 +594,11 @@ static void test_dues_threshold(void)
     s = mk_sheet("U-2501", "PU", "RA", D(2026, 11, 1), KIND_SPECIAL, D(2026, 11, 16), more, 4);
     process(&f, &s, &r);
     ASSERT_I64(r.paycheck.amount[AMT_UNION_DUES], 560);
+    /* 1:00 more, 26:01: the month's 15.90 all taken (10.30 + 5.60): nothing */
+    int32_t hour[5] = {0, 0, 0, 0, H(1, 0)};
+    s = mk_sheet("U-2601", "PU", "RA", D(2026, 11, 1), KIND_SPECIAL, D(2026, 11, 16), hour, 5);
+    process(&f, &s, &r);
+    ASSERT_I64(r.paycheck.amount[AMT_UNION_DUES], 0);
     fx_close(&f);
 }
 
@@ -760,6 +765,10 @@ static void test_overpayment_recovery(void)
      * at most 50.00: 60.00 */
     deduct(&f, "PR", "RA", 10000, &pc);
     ASSERT_I64(pc.amount[AMT_OVERPAYMENT_RECOVERY], 6000);
+    /* a paycheck of 0.01 (taxes round to 0.00): the cent goes to OP1 */
+    deduct(&f, "PR", "RA", 1, &pc);
+    ASSERT_I64(pc.amount[AMT_OVERPAYMENT_RECOVERY], 1);
+    ASSERT_I64(pc.amount[AMT_NET], 0);
     fx_close(&f);
 }
 
