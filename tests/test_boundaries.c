@@ -170,6 +170,9 @@ static void fx_open(fx *f, const fx_params *p, cal_date run)
     write_file(f->dir, "writ_worksheets.csv", WRITS);
     write_file(f->dir, "overpayments.csv", OVERPAYMENTS);
     int rc = load_masters(f->dir, &f->m, files, err, sizeof err);
+    /* the masters are in memory now: the files go at once, so that a test stopped by a
+     * failed fatal assertion (a mutant, make mutants) leaves nothing behind */
+    tu_rmtree(f->dir);
     ASSERT_STR(err, "");
     CU_ASSERT_EQUAL_FATAL(rc, 0);
     CU_ASSERT_EQUAL_FATAL(ledger_init(&f->lg, &f->m.provider_ids, &f->m.recipient_ids, &f->m.overpayment_ids), 0);
@@ -184,7 +187,6 @@ static void fx_close(fx *f)
         ledger_free(&f->lg);
     }
     master_free(&f->m);
-    tu_rmtree(f->dir);
 }
 
 /* A timesheet of the period starting on `start`, signed and received on `signed_on`,
