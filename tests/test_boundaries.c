@@ -930,6 +930,97 @@ static void test_explain_lines(void)
     fx_close(&f);
 }
 
+/* ---- workweek violations: the ordinal and its consequence in the message ---- */
+
+/* PO works 71:00 for RA in the week of 2026-11-01 (10:00 a day, 11:00 on Saturday): RA's
+ * weekly maximum is 283:00 / 4 = 70:45 (above 40:00, at the 70:45 cap): 0:15 over. With
+ * `before` violations already counted for PO, this one is number before + 1. */
+static void violation_case(int32_t before, const char *want)
+{
+    fx f;
+    rules_result r;
+    int32_t days[7] = {H(10, 0), H(10, 0), H(10, 0), H(10, 0), H(10, 0), H(10, 0), H(11, 0)};
+    fx_open(&f, NULL, D(2026, 11, 20));
+    int32_t po = ids_find(&f.m.provider_ids, "PO", 2);
+    int32_t *count = ledger_get(&f.lg.violations, ledger_key(po, 0));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(count);
+    *count = before;
+    sheet s = mk_sheet("V-1", "PO", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), days, 7);
+    process(&f, &s, &r);
+    const rules_exception *x = find_ex(&r, EX_WORKWEEK_LIMIT);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    ASSERT_I64(x->minutes, 15);
+    ASSERT_CONTAINS(x->message, want);
+    ASSERT_I64(*(int32_t *)ledger_get(&f.lg.violations, ledger_key(po, 0)), before + 1);
+    fx_close(&f);
+}
+
+static void test_violation_ordinals(void)
+{
+    violation_case(0, "limit 70:45 (recipient authorized 283:00/month); 1st violation: notice");
+    violation_case(1, "; 2nd violation: notice and optional training");
+    violation_case(2, "; 3rd violation: 90-day suspension");
+    violation_case(3, "; 4th violation: 365-day ineligibility");
+    violation_case(10, "; 11th violation: 365-day ineligibility");
+    violation_case(11, "; 12th violation: ");
+    violation_case(12, "; 13th violation: ");
+    violation_case(13, "; 14th violation: ");
+    violation_case(20, "; 21st violation: ");
+    violation_case(21, "; 22nd violation: ");
+    violation_case(22, "; 23rd violation: ");
+    violation_case(110, "; 111th violation: ");
+    violation_case(111, "; 112th violation: ");
+    violation_case(120, "; 121st violation: ");
+}
+
+/* ---- the run's totals (summary.json): held and rejected counted apart ---- */
+
+static void test_totals_held_rejected(void)
+{
+    static const char PENDING[] = "provider_id,name,county,enrollment,elective_sdi,union_member,workweek_exemption\n"
+                                  "PO,O,alameda,pending,n,n,n\n";
+    fx f;
+    rules_result r;
+    int32_t d[1] = {H(2, 0)};
+    fx_open(&f, NULL, D(2026, 11, 20));
+    /* a pair with no assignment: rejected, 2:00 claimed and cut */
+    sheet s = mk_sheet("TR-1", "PU", "R17", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), d, 1);
+    process(&f, &s, &r);
+    ASSERT_I64(r.ex[0].code, EX_NO_ASSIGNMENT);
+    ASSERT_I64(f.e.totals.rejected, 1);
+    ASSERT_I64(f.e.totals.held, 0);
+    ASSERT_I64(f.e.totals.minutes_cut, H(2, 0));
+    fx_close(&f);
+    /* a provider whose enrollment is pending: held, not rejected */
+    char dir[64], err[1024] = "";
+    load_file files[LOAD_NFILES];
+    memset(&f, 0, sizeof f);
+    CU_ASSERT_EQUAL_FATAL(tu_mkdtemp(dir, sizeof dir), 0);
+    char params[4096];
+    snprintf(params, sizeof params, PARAMS_FMT, "15.00", "2.00", "0.01", "");
+    write_file(dir, "parameters.csv", params);
+    write_file(dir, "providers.csv", PENDING);
+    write_file(dir, "recipients.csv", RECIPIENTS);
+    write_file(dir, "authorizations.csv", AUTHORIZATIONS);
+    write_file(dir, "assignments.csv", "provider_id,recipient_id,relationship,backup,start_date,end_date\n"
+                                       "PO,RA,other,no,2020-01-01,\n");
+    int rc = load_masters(dir, &f.m, files, err, sizeof err);
+    tu_rmtree(dir);
+    ASSERT_STR(err, "");
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL_FATAL(ledger_init(&f.lg, &f.m.provider_ids, &f.m.recipient_ids, &f.m.overpayment_ids), 0);
+    rules_init(&f.e, &f.m, &f.lg, D(2026, 11, 20));
+    f.ok = 1;
+    s = mk_sheet("TH-1", "PO", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), d, 1);
+    process(&f, &s, &r);
+    ASSERT_I64(r.ex[0].code, EX_ENROLLMENT_PENDING);
+    ASSERT_I64(f.e.totals.held, 1);
+    ASSERT_I64(f.e.totals.rejected, 0);
+    ASSERT_I64(f.e.totals.rows, 1);
+    ASSERT_I64(f.e.totals.by_code[EX_ENROLLMENT_PENDING], 1);
+    fx_close(&f);
+}
+
 int test_boundaries_register(void)
 {
     static const tu_test tests[] = {
@@ -951,6 +1042,8 @@ int test_boundaries_register(void)
         {"overpayment recovery: oldest first, per-check maximum, balance, what is left", test_overpayment_recovery},
         {"a parameter a rule needs, missing: a fatal error naming it", test_missing_parameters},
         {"explain: the lines of the pay and the deductions", test_explain_lines},
+        {"workweek violations: 1st, 2nd, 3rd, 4th, 11th-13th, 21st-23rd, 111th, 121st", test_violation_ordinals},
+        {"run totals: held and rejected counted apart", test_totals_held_rejected},
     };
     return tu_register("boundaries", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
