@@ -857,6 +857,12 @@ static void test_missing_parameters(void)
         CU_ASSERT_EQUAL(rc, RULES_FATAL);
         ASSERT_CONTAINS(f.e.err, k->param);
         CU_ASSERT_EQUAL(f.e.out_of_memory, 0);
+        /* taxes go by the pay date, statewide; the rest by the period start, in the
+         * recipient's county */
+        if (strcmp(k->param, "fica.ss_rate") == 0)
+            ASSERT_STR(f.e.err, "parameters.csv: no value of fica.ss_rate in force for the state (*) on 2026-11-20");
+        if (strcmp(k->param, "overtime.multiplier") == 0)
+            ASSERT_STR(f.e.err, "parameters.csv: no value of overtime.multiplier in force for alameda on 2026-11-01");
         fx_close(&f);
     }
 }
@@ -1021,6 +1027,64 @@ static void test_totals_held_rejected(void)
     fx_close(&f);
 }
 
+/* ---- parameters by county and by date, looked up in any order ---- */
+
+/* alameda's wage is 15.00, then 15.50 from 2026-11-16; fresno's is 16.00. Timesheets of
+ * 1:00 alternate between the two counties and the two periods: each is paid the wage of
+ * its recipient's county on its period's start, whatever was looked up before. */
+static void test_params_by_county_and_date(void)
+{
+    static const char EXTRA_RECIPIENT[] = "RF,F,fresno,1950-01-01,n,n,\n";
+    fx f;
+    rules_result r;
+    char dir[64], err[1024] = "", params[4096], text[4096];
+    load_file files[LOAD_NFILES];
+    memset(&f, 0, sizeof f);
+    CU_ASSERT_EQUAL_FATAL(tu_mkdtemp(dir, sizeof dir), 0);
+    snprintf(params, sizeof params, PARAMS_FMT, "15.00", "2.00", "0.01", "");
+    strcat(params, "wage.hourly,alameda,2026-11-16,15.50,test raise\n"
+                   "wage.hourly,fresno,2020-01-01,16.00,test wage\n");
+    write_file(dir, "parameters.csv", params);
+    write_file(dir, "providers.csv", PROVIDERS);
+    snprintf(text, sizeof text, "%s%s", RECIPIENTS, EXTRA_RECIPIENT);
+    write_file(dir, "recipients.csv", text);
+    snprintf(text, sizeof text, "%sRF,2026-11,283:00,0,0,y\n", AUTHORIZATIONS);
+    write_file(dir, "authorizations.csv", text);
+    snprintf(text, sizeof text, "%sPO,RF,other,no,2020-01-01,\n", ASSIGNMENTS);
+    write_file(dir, "assignments.csv", text);
+    write_file(dir, "writ_worksheets.csv", WRITS);
+    int rc = load_masters(dir, &f.m, files, err, sizeof err);
+    tu_rmtree(dir);
+    ASSERT_STR(err, "");
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL_FATAL(ledger_init(&f.lg, &f.m.provider_ids, &f.m.recipient_ids, &f.m.overpayment_ids), 0);
+    rules_init(&f.e, &f.m, &f.lg, D(2026, 12, 4));
+    f.ok = 1;
+    /* first a writ refused after the overtime threshold was looked up for alameda on
+     * 2026-11-01 (20:01 of RW's 20:00), before any wage: then fresno's wage is the first
+     * wage looked up */
+    int32_t w[2] = {0, H(20, 1)};
+    sheet s0 = mk_sheet("W-OVER", "PO", "RW", D(2026, 11, 1), KIND_WRIT, D(2026, 12, 1), w, 2);
+    process(&f, &s0, &r);
+    ASSERT_I64(r.ex[0].code, EX_WRIT_POLICY);
+    static const struct {
+        const char *rcp;
+        int day;                /* period start in 2026-11 */
+        money_cents wage;       /* cents an hour */
+    } order[] = {{"RF", 1, 1600}, {"RA", 1, 1500}, {"RF", 1, 1600}, {"RA", 16, 1550}, {"RF", 16, 1600}, {"RA", 1, 1500},
+                 {"RA", 16, 1550}, {"RF", 1, 1600}, {"RA", 1, 1500}, {"RF", 16, 1600}, {"RA", 16, 1550}};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "PC-%zu", i);
+        int32_t d[1] = {H(1, 0)};
+        sheet s = mk_sheet(id, "PO", order[i].rcp, D(2026, 11, order[i].day), KIND_SPECIAL, D(2026, 12, 1), d, 1);
+        process(&f, &s, &r);
+        ASSERT_I64(r.paycheck.regular_rate, order[i].wage * MONEY_RATE_PER_CENT);
+        ASSERT_I64(r.paycheck.amount[AMT_REGULAR_PAY], order[i].wage);      /* 1:00 at the wage */
+    }
+    fx_close(&f);
+}
+
 int test_boundaries_register(void)
 {
     static const tu_test tests[] = {
@@ -1044,6 +1108,7 @@ int test_boundaries_register(void)
         {"explain: the lines of the pay and the deductions", test_explain_lines},
         {"workweek violations: 1st, 2nd, 3rd, 4th, 11th-13th, 21st-23rd, 111th, 121st", test_violation_ordinals},
         {"run totals: held and rejected counted apart", test_totals_held_rejected},
+        {"parameters by county and by date, looked up in any order", test_params_by_county_and_date},
     };
     return tu_register("boundaries", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
