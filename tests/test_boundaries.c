@@ -977,6 +977,7 @@ static void test_violation_ordinals(void)
     violation_case(110, "; 111th violation: ");
     violation_case(111, "; 112th violation: ");
     violation_case(120, "; 121st violation: ");
+    violation_case(1020, "; 1021st violation: ");  /* 1021 % 100 = 21, not 11-13 */
 }
 
 /* ---- the run's totals (summary.json): held and rejected counted apart ---- */
@@ -1106,7 +1107,7 @@ int test_boundaries_register(void)
         {"overpayment recovery: oldest first, per-check maximum, balance, what is left", test_overpayment_recovery},
         {"a parameter a rule needs, missing: a fatal error naming it", test_missing_parameters},
         {"explain: the lines of the pay and the deductions", test_explain_lines},
-        {"workweek violations: 1st, 2nd, 3rd, 4th, 11th-13th, 21st-23rd, 111th, 121st", test_violation_ordinals},
+        {"workweek violations: 1st, 2nd, 3rd, 4th, 11th-13th, 21st-23rd, 111th, 121st, 1021st", test_violation_ordinals},
         {"run totals: held and rejected counted apart", test_totals_held_rejected},
         {"parameters by county and by date, looked up in any order", test_params_by_county_and_date},
     };
