@@ -104,7 +104,8 @@ static const char ASSIGNMENTS[] =
     "PU,RS,other,no,2020-01-01,\n"
     "PO,RM,other,no,2020-01-01,\n"
     "PR,RA,other,no,2020-01-01,\n"
-    "PX,RA,other,no,2020-01-01,\n";
+    "PX,RA,other,no,2020-01-01,\n"
+    "PX,R19,other,no,2020-01-01,\n";
 
 /* PR's overpayments, oldest first */
 static const char OVERPAYMENTS[] =
@@ -1086,6 +1087,101 @@ static void test_params_by_county_and_date(void)
     fx_close(&f);
 }
 
+/* ---- the workweek exemption's monthly limit ---- */
+
+/* PX (workweek_exemption=y): 12:00 a day for RA on 2026-11-01..15 (180:00), the same for
+ * R19 (180:00): 360:00 in the month, not over 360:00. Weeks of 2026-11-01 and 11-08:
+ * 84:00 + 84:00 = 168:00, over the exemption's 90:00 by 78:00 (the first counts the month's
+ * violation, the second says it is already counted). Then 1:00 for RA on 2026-11-16:
+ * 361:00, one more WORKWEEK_LIMIT row for the month, 1:00 over. */
+static void test_exemption_monthly_limit(void)
+{
+    fx f;
+    rules_result r;
+    int32_t days[15];
+    for (int i = 0; i < 15; i++)
+        days[i] = H(12, 0);
+    fx_open(&f, NULL, D(2026, 12, 4));
+    sheet s = mk_sheet("EX-1", "PX", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 12, 1), days, 15);
+    process(&f, &s, &r);
+    CU_ASSERT_PTR_NULL(find_ex(&r, EX_WORKWEEK_LIMIT));     /* 84:00 a week, 180:00 a month */
+    s = mk_sheet("EX-2", "PX", "R19", D(2026, 11, 1), KIND_REGULAR, D(2026, 12, 1), days, 15);
+    process(&f, &s, &r);
+    int weekly = 0, monthly = 0;
+    for (int i = 0; i < r.nex; i++)
+        if (r.ex[i].code == EX_WORKWEEK_LIMIT) {
+            if (strncmp(r.ex[i].message, "week of ", 8) == 0) {
+                weekly++;
+                ASSERT_I64(r.ex[i].minutes, H(78, 0));
+                ASSERT_CONTAINS(r.ex[i].message, "168:00 worked for more than one recipient, limit 90:00 "
+                                                 "(workweek exemption)");
+            } else
+                monthly++;
+        }
+    ASSERT_I64(weekly, 2);
+    ASSERT_I64(monthly, 0);                                 /* 360:00 is not over 360:00 */
+    int32_t one[1] = {H(1, 0)};
+    s = mk_sheet("EX-3", "PX", "RA", D(2026, 11, 16), KIND_REGULAR, D(2026, 12, 1), one, 1);
+    process(&f, &s, &r);
+    const rules_exception *x = find_ex(&r, EX_WORKWEEK_LIMIT);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    ASSERT_I64(x->minutes, 60);
+    ASSERT_STR(x->message, "month 2026-11: 361:00 worked, workweek exemption limit 360:00/month; violation already "
+                           "counted for 2026-11 (1st: notice)");
+    fx_close(&f);
+}
+
+/* ---- signatures and dates, in the order they are checked ---- */
+
+static void dates_case(cal_date prov, cal_date rcp, cal_date received, sheet_code want, const char *msg)
+{
+    fx f;
+    rules_result r;
+    int32_t d[1] = {H(1, 0)};
+    fx_open(&f, NULL, D(2026, 11, 20));
+    sheet s = mk_sheet("DT-1", "PO", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), d, 1);
+    s.provider_signed_on = prov;
+    s.recipient_signed_on = rcp;
+    s.received_on = received;
+    process(&f, &s, &r);
+    CU_ASSERT_EQUAL(r.paid, 0);
+    ASSERT_I64(r.nex, 1);
+    ASSERT_I64(r.ex[0].code, want);
+    ASSERT_I64(r.ex[0].minutes, H(1, 0));
+    ASSERT_STR(r.ex[0].message, msg);
+    fx_close(&f);
+}
+
+/* The period 2026-11-01..15, run date 2026-11-20. */
+static void test_dates(void)
+{
+    dates_case(CAL_NONE, D(2026, 11, 16), D(2026, 11, 16), EX_MISSING_SIGNATURE, "the provider's signature date is empty");
+    dates_case(D(2026, 11, 16), CAL_NONE, D(2026, 11, 16), EX_MISSING_SIGNATURE, "the recipient's signature date is empty");
+    /* signing on the period's last day is allowed; the day before is early */
+    dates_case(D(2026, 11, 14), D(2026, 11, 15), D(2026, 11, 16), EX_SIGNED_EARLY,
+               "provider signed on 2026-11-14, before the period ended on 2026-11-15");
+    dates_case(D(2026, 11, 15), D(2026, 11, 14), D(2026, 11, 16), EX_SIGNED_EARLY,
+               "recipient signed on 2026-11-14, before the period ended on 2026-11-15");
+    dates_case(D(2026, 11, 15), D(2026, 11, 15), D(2026, 11, 14), EX_RECEIVED_EARLY,
+               "received on 2026-11-14, before the period ended on 2026-11-15");
+    dates_case(D(2026, 11, 15), D(2026, 11, 15), D(2026, 11, 21), EX_BAD_DATES,
+               "received after the run date (received 2026-11-21, period end 2026-11-15, run date 2026-11-20)");
+    dates_case(D(2026, 11, 17), D(2026, 11, 15), D(2026, 11, 16), EX_BAD_DATES,
+               "signed after the date received (received 2026-11-16, period end 2026-11-15, run date 2026-11-20)");
+    dates_case(D(2026, 11, 15), D(2026, 11, 17), D(2026, 11, 16), EX_BAD_DATES,
+               "signed after the date received (received 2026-11-16, period end 2026-11-15, run date 2026-11-20)");
+    /* all on the last day, received the same day, run the day after: paid */
+    fx f;
+    rules_result r;
+    int32_t d[1] = {H(1, 0)};
+    fx_open(&f, NULL, D(2026, 11, 16));
+    sheet s = mk_sheet("DT-2", "PO", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 15), d, 1);
+    process(&f, &s, &r);
+    CU_ASSERT_EQUAL(r.paid, 1);
+    ASSERT_I64(r.nex, 0);
+    fx_close(&f);
+}
+
 int test_boundaries_register(void)
 {
     static const tu_test tests[] = {
@@ -1110,6 +1206,8 @@ int test_boundaries_register(void)
         {"workweek violations: 1st, 2nd, 3rd, 4th, 11th-13th, 21st-23rd, 111th, 121st, 1021st", test_violation_ordinals},
         {"run totals: held and rejected counted apart", test_totals_held_rejected},
         {"parameters by county and by date, looked up in any order", test_params_by_county_and_date},
+        {"workweek exemption: 90:00 a week, 360:00 and 361:00 a month", test_exemption_monthly_limit},
+        {"signatures and dates: empty, early, late, signed after receipt, on the last day", test_dates},
     };
     return tu_register("boundaries", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
