@@ -483,7 +483,8 @@ static void writ_case(const char *id, int64_t already, int32_t minutes, int want
         process(&f, &s0, &r);
         CU_ASSERT_EQUAL(r.paid, 1);
     }
-    int32_t d[2] = {0, minutes};
+    /* 10:00 on the first day, the rest on the second: the worksheet must match both */
+    int32_t d[2] = {H(10, 0), minutes - H(10, 0)};
     sheet s = mk_sheet(id, "PO", "RW", D(2026, 11, 1), KIND_WRIT, D(2026, 11, 16), d, 2);
     process(&f, &s, &r);
     if (r.paid != want_paid)
@@ -1182,6 +1183,67 @@ static void test_dates(void)
     fx_close(&f);
 }
 
+/* ---- counters already past a limit (authorizations and exceptions change between
+ * nights): everything is cut, nothing goes negative ---- */
+
+static void test_counters_past_limits(void)
+{
+    fx f;
+    rules_result r;
+    int32_t d[2] = {H(1, 0), H(1, 0)};
+    fx_open(&f, NULL, D(2026, 11, 20));
+    /* RA's month already has 283:01 paid of its 283:00 (one minute over): 2:00 all cut */
+    int32_t ra = ids_find(&f.m.recipient_ids, "RA", 2);
+    ledger_recipient_month *rm = ledger_get(&f.lg.recipient_month, ledger_key(ra, cal_month_key_ymd(2026, 11)));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rm);
+    rm->minutes = H(283, 1);
+    sheet s = mk_sheet("CP-1", "PO", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), d, 2);
+    process(&f, &s, &r);
+    const rules_exception *x = find_ex(&r, EX_OVER_AUTHORIZED);
+    ASSERT_I64(x ? x->minutes : -1, H(2, 0));
+    ASSERT_I64(r.paycheck.regular_minutes + r.paycheck.overtime_minutes, 0);
+    ASSERT_I64(r.paycheck.amount[AMT_GROSS], 0);
+    /* RB2's fiscal year already has 80:01 BUPS minutes of its 80:00: 2:00 all cut */
+    int32_t rb2 = ids_find(&f.m.recipient_ids, "RB2", 3);
+    int64_t *by = ledger_get(&f.lg.bups_year, ledger_key(rb2, cal_fiscal_year(D(2026, 11, 1))));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(by);
+    *by = H(80, 1);
+    s = mk_sheet("CP-2", "PB2", "RB2", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), d, 2);
+    process(&f, &s, &r);
+    x = find_ex(&r, EX_BUPS_HOURS_EXHAUSTED);
+    ASSERT_I64(x ? x->minutes : -1, H(2, 0));
+    ASSERT_I64(r.paycheck.regular_minutes + r.paycheck.overtime_minutes, 0);
+    fx_close(&f);
+}
+
+/* ---- only the weeks a timesheet pays are its weeks ---- */
+
+/* PO works 71:00 for RA in the week of 2026-11-01 (0:15 over RA's 70:45: a violation).
+ * A timesheet for R19 of the same period with hours only on 2026-11-08 has no minutes
+ * in the week of 2026-11-01: no WORKWEEK_LIMIT for that week, and the week stays a
+ * one-recipient week. */
+static void test_weeks_of_paid_days(void)
+{
+    fx f;
+    rules_result r;
+    int32_t a[7] = {H(10, 0), H(10, 0), H(10, 0), H(10, 0), H(10, 0), H(10, 0), H(11, 0)};
+    int32_t b[8] = {0, 0, 0, 0, 0, 0, 0, H(2, 0)};
+    fx_open(&f, NULL, D(2026, 11, 20));
+    sheet s = mk_sheet("WK-1", "PO", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), a, 7);
+    process(&f, &s, &r);
+    CU_ASSERT_PTR_NOT_NULL(find_ex(&r, EX_WORKWEEK_LIMIT));
+    s = mk_sheet("WK-2", "PO", "R19", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), b, 8);
+    process(&f, &s, &r);
+    CU_ASSERT_PTR_NULL(find_ex(&r, EX_WORKWEEK_LIMIT));
+    ASSERT_I64(r.paycheck.regular_minutes, H(2, 0));
+    int32_t po = ids_find(&f.m.provider_ids, "PO", 2);
+    const ledger_provider_week *w1 = ledger_peek(&f.lg.provider_week, ledger_key(po, D(2026, 11, 1)));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w1);
+    ASSERT_I64(w1->minutes, H(71, 0));
+    ASSERT_I64(w1->multi, 0);
+    fx_close(&f);
+}
+
 int test_boundaries_register(void)
 {
     static const tu_test tests[] = {
@@ -1208,6 +1270,8 @@ int test_boundaries_register(void)
         {"parameters by county and by date, looked up in any order", test_params_by_county_and_date},
         {"workweek exemption: 90:00 a week, 360:00 and 361:00 a month", test_exemption_monthly_limit},
         {"signatures and dates: empty, early, late, signed after receipt, on the last day", test_dates},
+        {"counters already past a limit: everything cut, nothing negative", test_counters_past_limits},
+        {"only the weeks a timesheet pays are its weeks", test_weeks_of_paid_days},
     };
     return tu_register("boundaries", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
