@@ -1213,6 +1213,17 @@ static void test_counters_past_limits(void)
     x = find_ex(&r, EX_BUPS_HOURS_EXHAUSTED);
     ASSERT_I64(x ? x->minutes : -1, H(2, 0));
     ASSERT_I64(r.paycheck.regular_minutes + r.paycheck.overtime_minutes, 0);
+    /* RW's month already has 20:01 of its 20:00: a writ of 15:00 does not fit "0:00 left" */
+    int32_t rw = ids_find(&f.m.recipient_ids, "RW", 2);
+    rm = ledger_get(&f.lg.recipient_month, ledger_key(rw, cal_month_key_ymd(2026, 11)));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rm);
+    rm->minutes = H(20, 1);
+    int32_t w[2] = {H(10, 0), H(5, 0)};
+    s = mk_sheet("W-LEFT", "PO", "RW", D(2026, 11, 1), KIND_WRIT, D(2026, 11, 16), w, 2);
+    process(&f, &s, &r);
+    ASSERT_I64(r.ex[0].code, EX_WRIT_POLICY);
+    ASSERT_STR(r.ex[0].message, "writ SR-4: 15:00 do not fit the 0:00 of authorized hours left this month; a writ is "
+                                "not partly paid");
     fx_close(&f);
 }
 
