@@ -899,6 +899,10 @@ static void test_explain_lines(void)
     f.e.tracing = 1;
     sheet s = mk_sheet("HC-1", "PB3", "RB3", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), days, 13);
     process(&f, &s, &r);
+    /* each parameter once, with where it comes from */
+    ASSERT_CONTAINS(t.text, "  parameter wage.hourly = 15.00 (alameda, looked up on 2026-11-01; in force from "
+                            "2020-01-01; test wage)");
+    ASSERT_CONTAINS(t.text, "  parameter bups.differential = 2.01 (statewide, looked up on 2026-11-01;");
     /* the numbers of test_half_cent_pay, as explain writes them */
     ASSERT_CONTAINS(t.text, "overtime rate 17.01 x 1.5 = 25.515 (exact)");
     ASSERT_CONTAINS(t.text, "2026-11-13: 0:20 paid; the provider's week of 2026-11-08 had 40:00 -> 0:00 regular, "
@@ -1169,6 +1173,9 @@ static void test_dates(void)
                "received after the run date (received 2026-11-21, period end 2026-11-15, run date 2026-11-20)");
     dates_case(D(2026, 11, 17), D(2026, 11, 15), D(2026, 11, 16), EX_BAD_DATES,
                "signed after the date received (received 2026-11-16, period end 2026-11-15, run date 2026-11-20)");
+    /* received on the run date itself is not late: the reason is the signature after it */
+    dates_case(D(2026, 11, 21), D(2026, 11, 15), D(2026, 11, 20), EX_BAD_DATES,
+               "signed after the date received (received 2026-11-20, period end 2026-11-15, run date 2026-11-20)");
     dates_case(D(2026, 11, 15), D(2026, 11, 17), D(2026, 11, 16), EX_BAD_DATES,
                "signed after the date received (received 2026-11-16, period end 2026-11-15, run date 2026-11-20)");
     /* all on the last day, received the same day, run the day after: paid */
