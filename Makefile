@@ -180,5 +180,7 @@ clean:
 
 # Fuzzing, sanitizers and the bad-input corpus (make fuzz, make test-asan, make badinput).
 include tests/hardening.mk
+# Mutation testing, coverage and the scenario runner's own test (make mutants, make coverage).
+include tests/quality.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -11,13 +11,19 @@
 # args; run K (from 1) reads data/ overlaid with data.K/ when present, runs with
 # --state, and is compared with expected/K/.
 # Usage: sh tests/run_scenarios.sh [NAME...]
+# SCENARIOS_DIR=DIR runs the scenarios of DIR instead of fixtures/scenarios (DIR/_common
+# holds the default parameters.csv and holidays.csv). It fails when DIR holds no scenario
+# or a scenario directory lacks its args file: a test that runs nothing does not pass.
+# SCENARIOS_FAST=1 (make mutants) stops at the first failure and skips the second run
+# of invariant 5.
 # With REVIEW=1 (make fixtures-check) nothing fails: each run's outputs are compared
 # with the expected ones by `payrun diff`, whose impact summary is printed.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 PAYRUN=${PAYRUN:-$top/payrun}
 CHECK=${CHECK_INVARIANTS:-$top/build/check_invariants}
-scen=$top/fixtures/scenarios
+scen=${SCENARIOS_DIR:-$top/fixtures/scenarios}
+fast=${SCENARIOS_FAST:-}
 pass=0
 fail=0
 
@@ -33,10 +39,17 @@ run_one() {
     (cd "$d" && "$PAYRUN" run --data "$t/data.$k" --out "$out" $st $a) 2>"$t/stderr"
 }
 
+[ -d "$scen" ] || { echo "run_scenarios: no scenario directory $scen"; exit 1; }
 for name in ${*:-$(ls "$scen")}; do
     dir=$scen/$name
     [ "$name" = _common ] && continue
-    [ -f "$dir/args" ] || continue
+    if [ ! -f "$dir/args" ]; then
+        # a scenario without its run arguments would be skipped silently: that is a failure
+        echo "FAIL $name: no args file in $dir"
+        fail=$((fail + 1))
+        [ -n "$fast" ] && break
+        continue
+    fi
     tmp=$(mktemp -d)
     nruns=$(grep -c . "$dir/args")
     if [ "$nruns" != 1 ]; then
@@ -82,7 +95,7 @@ for name in ${*:-$(ls "$scen")}; do
         k=$((k + 1))
     done
     # invariant 5: the same inputs in the same order against the same state give byte-identical outputs
-    [ -n "${REVIEW:-}" ] && k=$((nruns + 1)) || k=1
+    [ -n "${REVIEW:-}" ] || [ -n "$fast" ] && k=$((nruns + 1)) || k=1
     while [ $k -le "$nruns" ]; do
         args=$(grep . "$dir/args" | sed -n "${k}p")
         if [ "$nruns" = 1 ]; then st=""; else st="--state $tmp/state2"; fi
@@ -94,7 +107,11 @@ for name in ${*:-$(ls "$scen")}; do
         k=$((k + 1))
     done
     rm -rf "$tmp"
-    if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+    if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); [ -n "$fast" ] && break; fi
 done
 echo "scenarios: $pass passed, $fail failed"
+if [ $((pass + fail)) = 0 ]; then
+    echo "FAIL: no scenario found in $scen${*:+ named $*}"
+    exit 1
+fi
 [ $fail = 0 ]

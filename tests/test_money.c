@@ -282,6 +282,12 @@ static void test_format(void)
     ASSERT_STR(b, "9223372.036854775807");
     money_format_rate(100 * MONEY_RATE_SCALE + 10 * MONEY_RATE_PER_CENT, b);
     ASSERT_STR(b, "100.10");
+    /* not whole cents, yet multiples of 10^10 - 1 and 10^10 + 1: the whole-cents shortcut
+     * must not take them (9999999999 x 1000 and 10000000001 x 1000 units) */
+    money_format_rate(9999999999000LL, b);
+    ASSERT_STR(b, "9.999999999");
+    money_format_rate(10000000001000LL, b);
+    ASSERT_STR(b, "10.000000001");
 
     ASSERT_I64(money_format_frac(62000, b), 5);
     ASSERT_STR(b, "0.062");

@@ -197,8 +197,28 @@ void tu_path(char *out, size_t outlen, const char *dir, const char *name)
     snprintf(out, outlen, "%s/%s", dir, name);
 }
 
+/* Whether suite is selected by UNIT_SUITES (a comma-separated list of suite names; unset or
+ * empty: every suite). make mutants runs only the suites that test engine/ this way. */
+static int suite_selected(const char *suite)
+{
+    const char *list = getenv("UNIT_SUITES");
+    if (!list || !*list)
+        return 1;
+    size_t len = strlen(suite);
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == len && strncmp(p, suite, n) == 0)
+            return 1;
+        p += n + (end != NULL);
+    }
+    return 0;
+}
+
 int tu_register(const char *suite, int (*init)(void), int (*clean)(void), const tu_test *tests, size_t n)
 {
+    if (!suite_selected(suite))
+        return 0;
     CU_pSuite s = CU_add_suite(suite, init, clean);
     if (!s)
         return -1;
