@@ -1178,52 +1178,48 @@ static int close_paycheck(sheet_ctx *c, rules_result *r)
 
 /* ==== the rules, in order ==== */
 
-typedef step_result (*rule_step)(sheet_ctx *c, rules_result *r);
-
-/* docs/rules.md §5.2-§5.7, for every kind of timesheet: the checks that refuse it. */
-static const rule_step checks[] = {
-    step_identity,              /* §5.2 */
-    step_assignment,            /* §5.2 */
-    step_enrollment,            /* §5.3 */
-    step_eligibility,           /* §5.4 */
-    step_dates,                 /* §5.5 */
-    step_esp,                   /* §5.6 */
-    step_duplicates,            /* §5.7 */
-    step_overtime_threshold,    /* §5.11.1, looked up once here */
-    NULL,
-};
+/* docs/rules.md §5.2-§5.7, for every kind of timesheet: the checks that refuse it.
+ * Each step runs only when the ones before it said GO (STEP_GO is 0). */
+static step_result run_checks(sheet_ctx *c, rules_result *r)
+{
+    step_result sr;
+    (void)((sr = step_identity(c, r)) ||            /* §5.2 */
+           (sr = step_assignment(c, r)) ||          /* §5.2 */
+           (sr = step_enrollment(c, r)) ||          /* §5.3 */
+           (sr = step_eligibility(c, r)) ||         /* §5.4 */
+           (sr = step_dates(c, r)) ||               /* §5.5 */
+           (sr = step_esp(c, r)) ||                 /* §5.6 */
+           (sr = step_duplicates(c, r)) ||          /* §5.7 */
+           (sr = step_overtime_threshold(c, r)));   /* §5.11.1, looked up once here */
+    return sr;
+}
 
 /* Then, for a regular, catch-up or special timesheet (§6): §5.9-§5.15. */
-static const rule_step timesheet_steps[] = {
-    step_authorized_hours,      /* §5.9 */
-    step_bups_hours,            /* §5.10 */
-    step_overtime,              /* §5.11.1 */
-    step_post_to_ledger,        /* §5.11.2 */
-    step_workweek_limits,       /* §5.12 */
-    step_pay,                   /* §5.13 */
-    step_deductions,            /* §5.14 (deduct.c) */
-    step_paid_late,             /* §5.15 */
-    NULL,
-};
+static step_result run_timesheet_steps(sheet_ctx *c, rules_result *r)
+{
+    step_result sr;
+    (void)((sr = step_authorized_hours(c, r)) ||    /* §5.9 */
+           (sr = step_bups_hours(c, r)) ||          /* §5.10 */
+           (sr = step_overtime(c, r)) ||            /* §5.11.1 */
+           (sr = step_post_to_ledger(c, r)) ||      /* §5.11.2 */
+           (sr = step_workweek_limits(c, r)) ||     /* §5.12 */
+           (sr = step_pay(c, r)) ||                 /* §5.13 */
+           (sr = step_deductions(c, r)) ||          /* §5.14 (deduct.c) */
+           (sr = step_paid_late(c, r)));            /* §5.15 */
+    return sr;
+}
 
 /* Or, for a Writ of Mandamus (§5.8): §5.9, §5.10, §5.12 and §5.13 do not apply; it is
  * paid as its worksheet says. */
-static const rule_step writ_steps[] = {
-    step_writ,                  /* §5.8 */
-    step_overtime,              /* §5.11.1 */
-    step_post_to_ledger,        /* §5.11.2 */
-    step_writ_pay,              /* §5.8, in place of §5.13 */
-    step_deductions,            /* §5.14 (deduct.c) */
-    step_paid_late,             /* §5.15 */
-    NULL,
-};
-
-/* Runs a list of steps until one does not say GO. */
-static step_result run_steps(const rule_step *step, sheet_ctx *c, rules_result *r)
+static step_result run_writ_steps(sheet_ctx *c, rules_result *r)
 {
-    step_result sr = STEP_GO;
-    for (; *step && sr == STEP_GO; step++)
-        sr = (*step)(c, r);
+    step_result sr;
+    (void)((sr = step_writ(c, r)) ||                /* §5.8 */
+           (sr = step_overtime(c, r)) ||            /* §5.11.1 */
+           (sr = step_post_to_ledger(c, r)) ||      /* §5.11.2 */
+           (sr = step_writ_pay(c, r)) ||            /* §5.8, in place of §5.13 */
+           (sr = step_deductions(c, r)) ||          /* §5.14 (deduct.c) */
+           (sr = step_paid_late(c, r)));            /* §5.15 */
     return sr;
 }
 
@@ -1236,9 +1232,9 @@ int rules_process(rules_engine *e, const sheet *s, rules_result *r)
     e->traced_params = 0;
     if (e->tracing)
         trace_timesheet(&c);
-    step_result sr = run_steps(checks, &c, r);
+    step_result sr = run_checks(&c, r);
     if (sr == STEP_GO)
-        sr = run_steps(s->kind == KIND_WRIT ? writ_steps : timesheet_steps, &c, r);
+        sr = s->kind == KIND_WRIT ? run_writ_steps(&c, r) : run_timesheet_steps(&c, r);
     if (sr == STEP_GO)
         return close_paycheck(&c, r);
     return sr == STEP_STOP ? 0 : RULES_FATAL;

@@ -10,7 +10,7 @@
 
 /* What a step says: go on to the next step, stop (the timesheet was refused, its one
  * exception is in the result), or stop the run (rules_engine.err says why). */
-typedef enum { STEP_GO, STEP_STOP, STEP_FATAL } step_result;
+typedef enum { STEP_GO = 0, STEP_STOP, STEP_FATAL } step_result;
 
 /* One timesheet on its way through the steps. Each field is set by the step named
  * beside it and read by the steps after it. */
