@@ -91,7 +91,7 @@ static step_result deduct_fica(sheet_ctx *c, money_cents gross, money_cents *lef
         return STEP_FATAL;
     ledger_provider_year *py = ledger_get(&c->lg->provider_year, ledger_key(c->p, cal_year(c->e->run_date)));
     if (!py)
-        return overflow(c, "ledger (out of memory)");
+        return rules_out_of_memory(c->e, "out of memory");
     money_cents after;
     f.ytd = py->fica_wages;
     if (money_add(f.ytd, gross, &after) != MONEY_OK)
@@ -159,7 +159,7 @@ static step_result deduct_sdi(sheet_ctx *c, money_cents gross, money_cents *left
     ledger_provider_quarter *pq = ledger_get(&c->lg->provider_quarter, ledger_key(c->p, cal_quarter_key(pay)));
     ledger_provider_year *py = ledger_get(&c->lg->provider_year, ledger_key(c->p, cal_year(pay)));
     if (!pq || !py)
-        return overflow(c, "ledger (out of memory)");
+        return rules_out_of_memory(c->e, "out of memory");
     money_cents before = pq->sdi_subject, after;
     if (money_add(before, gross, &after) != MONEY_OK)
         return overflow(c, "SDI wages of the quarter");
@@ -194,7 +194,7 @@ static step_result deduct_share_of_cost(sheet_ctx *c, money_cents *left, money_c
 {
     ledger_recipient_month *rm = ledger_get(&c->lg->recipient_month, ledger_key(c->rc, c->month));
     if (!rm)
-        return overflow(c, "ledger (out of memory)");
+        return rules_out_of_memory(c->e, "out of memory");
     money_cents owed = clamp0(c->auth->share_of_cost - c->auth->soc_met_by_medical);
     a[AMT_SHARE_OF_COST] = take(left, clamp0(owed - rm->soc_taken));
     if (c->e->tracing && owed > 0) {
@@ -236,7 +236,7 @@ static step_result deduct_union_dues(sheet_ctx *c, money_cents *left, money_cent
         return STEP_FATAL;
     ledger_provider_month *pm = ledger_get(&c->lg->provider_month, ledger_key(c->p, c->month));
     if (!pm)
-        return overflow(c, "ledger (out of memory)");
+        return rules_out_of_memory(c->e, "out of memory");
     if (pm->minutes < threshold->value)
         return STEP_GO;
     if (!(scale = rules_param_for(c, P_UNION_DUES_SCALE)))
@@ -274,7 +274,7 @@ static step_result deduct_overpayment_recovery(sheet_ctx *c, money_cents *left, 
         const master_overpayment *o = &m->overpayments.v[k];
         money_cents *recovered = ledger_get(&c->lg->recovered, ledger_key(k, 0));
         if (!recovered)
-            return overflow(c, "ledger (out of memory)");
+            return rules_out_of_memory(c->e, "out of memory");
         money_cents t = take(left, min2(o->per_check_max, clamp0(o->balance - *recovered)));
         if (c->e->tracing)
             trace_overpayment(c, o, *recovered, t);
