@@ -46,7 +46,7 @@ typedef struct {
     money_cents ss, med, add;   /* the taxes before net limits them */
 } fica_calc;
 
-static void trace_fica(const sheet_ctx *c, const fica_calc *f, money_cents gross, const money_cents *a)
+RULES_TRACE_FN trace_fica(const sheet_ctx *c, const fica_calc *f, money_cents gross, const money_cents *a)
 {
     char y[32], b[32], r[32], v[32], t[32], m1[32], m2[32], o[32];
     money_format_cents(f->ytd, y);
@@ -119,7 +119,7 @@ static int sdi_exempt(const sheet_ctx *c)
     return c->asg->relationship != REL_OTHER && !c->prov->elective_sdi;
 }
 
-static void trace_sdi(const sheet_ctx *c, money_cents before, money_cents threshold, money_cents base,
+RULES_TRACE_FN trace_sdi(const sheet_ctx *c, money_cents before, money_cents threshold, money_cents base,
                       const param_row *rate, money_cents sdi, money_cents taken)
 {
     char x[32], b[32], r[32], v[32], t[32];
@@ -133,7 +133,7 @@ static void trace_sdi(const sheet_ctx *c, money_cents before, money_cents thresh
                  t);
 }
 
-static void trace_sdi_not_yet(const sheet_ctx *c, money_cents after, money_cents threshold)
+RULES_TRACE_FN trace_sdi_not_yet(const sheet_ctx *c, money_cents after, money_cents threshold)
 {
     char x[32], y[32];
     money_format_cents(after, x);
@@ -210,7 +210,7 @@ static step_result deduct_share_of_cost(sheet_ctx *c, money_cents *left, money_c
 
 /* ---- §5.14.5 Union dues ---- */
 
-static void trace_union_dues(const sheet_ctx *c, const ledger_provider_month *pm, money_cents month_dues,
+RULES_TRACE_FN trace_union_dues(const sheet_ctx *c, const ledger_provider_month *pm, money_cents month_dues,
                              money_cents taken)
 {
     char h[24], d[32], b[32], t[32];
@@ -251,7 +251,7 @@ static step_result deduct_union_dues(sheet_ctx *c, money_cents *left, money_cent
 
 /* ---- §5.14.6 Overpayment recovery ---- */
 
-static void trace_overpayment(const sheet_ctx *c, const master_overpayment *o, money_cents recovered,
+RULES_TRACE_FN trace_overpayment(const sheet_ctx *c, const master_overpayment *o, money_cents recovered,
                               money_cents taken)
 {
     char b[32], r[32], x[32], t[32];

@@ -96,7 +96,7 @@ static int32_t param_set_of(rules_engine *e, uint64_t key)
 }
 
 /* Explains a parameter the first time a timesheet uses it. */
-static void trace_param(rules_engine *e, param_id id, const param_row *r, cal_date on)
+RULES_TRACE_FN trace_param(rules_engine *e, param_id id, const param_row *r, cal_date on)
 {
     char v[256], d[11], from[11];
     e->traced_params |= 1u << id;
@@ -257,7 +257,7 @@ static void format_assignment_dates(const master_assignment *a, char d1[11], cha
 }
 
 /* Explains the timesheet as read (docs/rules.md §5.1: it was parsed before the steps). */
-static void trace_timesheet(const sheet_ctx *c)
+RULES_TRACE_FN trace_timesheet(const sheet_ctx *c)
 {
     const sheet *s = c->s;
     char d1[11], d2[11], line[400], hm[24];
@@ -303,7 +303,7 @@ static step_result step_identity(sheet_ctx *c, rules_result *r)
     return STEP_GO;
 }
 
-static void trace_assignment(const sheet_ctx *c)
+RULES_TRACE_FN trace_assignment(const sheet_ctx *c)
 {
     char d1[11], d2[11];
     format_assignment_dates(c->asg, d1, d2);
@@ -361,7 +361,7 @@ static step_result step_enrollment(sheet_ctx *c, rules_result *r)
     return STEP_GO;
 }
 
-static void trace_eligibility(const sheet_ctx *c)
+RULES_TRACE_FN trace_eligibility(const sheet_ctx *c)
 {
     char a[24], b[32], d[32];
     cal_format_hm(c->auth->authorized_minutes, a);
@@ -388,7 +388,7 @@ static step_result step_eligibility(sheet_ctx *c, rules_result *r)
     return STEP_GO;
 }
 
-static void trace_dates(const sheet_ctx *c)
+RULES_TRACE_FN trace_dates(const sheet_ctx *c)
 {
     const sheet *s = c->s;
     char d1[11], d2[11], a[11], b[11], rd[11];
@@ -444,7 +444,7 @@ static step_result step_dates(sheet_ctx *c, rules_result *r)
 
 /* Explains step 6: the recipient's ESP registration history, one change a line, and
  * the status in force on the recipient's signature date. */
-static void trace_esp_history(const sheet_ctx *c, int inactive, cal_date since)
+RULES_TRACE_FN trace_esp_history(const sheet_ctx *c, int inactive, cal_date since)
 {
     size_t n;
     const master_esp_change *h = master_esp_history(c->m, c->rc, &n);
@@ -607,7 +607,7 @@ static step_result step_writ(sheet_ctx *c, rules_result *r)
     return STEP_GO;
 }
 
-static void trace_writ_pay(const sheet_ctx *c)
+RULES_TRACE_FN trace_writ_pay(const sheet_ctx *c)
 {
     const master_writ *wr = c->writ;
     char a[24], b[24], x[40], y[40];
@@ -653,7 +653,7 @@ static step_result step_writ_pay(sheet_ctx *c, rules_result *r)
 
 /* ---- §5.9 Authorized hours ---- */
 
-static void trace_authorized_hours(const sheet_ctx *c, int64_t used)
+RULES_TRACE_FN trace_authorized_hours(const sheet_ctx *c, int64_t used)
 {
     int64_t authorized = c->auth->authorized_minutes;
     char a[24], b[24], x[24];
@@ -689,7 +689,7 @@ static step_result step_authorized_hours(sheet_ctx *c, rules_result *r)
 
 /* ---- BUPS back-up providers: the hours of the fiscal year and the differential ---- */
 
-static void trace_bups_hours(const sheet_ctx *c, int fy, int64_t allowed, int64_t used)
+RULES_TRACE_FN trace_bups_hours(const sheet_ctx *c, int fy, int64_t allowed, int64_t used)
 {
     char a[24], b[24];
     cal_format_hm(allowed, a);
@@ -772,7 +772,7 @@ static step_result step_overtime_threshold(sheet_ctx *c, rules_result *r)
     return c->threshold ? STEP_GO : STEP_FATAL;
 }
 
-static void trace_overtime_day(const sheet_ctx *c, cal_date day, cal_date week, int64_t before, int64_t regular,
+RULES_TRACE_FN trace_overtime_day(const sheet_ctx *c, cal_date day, cal_date week, int64_t before, int64_t regular,
                                int64_t paid)
 {
     char dd[11], wk[11], a[24], b[24], x[24], y[24];
@@ -960,7 +960,7 @@ static step_result week_limit(sheet_ctx *c, const ledger_provider_week *pw, int6
     return STEP_GO;
 }
 
-static void trace_week(const sheet_ctx *c, const char *day, const ledger_provider_week *pw, const char *why,
+RULES_TRACE_FN trace_week(const sheet_ctx *c, const char *day, const ledger_provider_week *pw, const char *why,
                        int64_t limit)
 {
     char hm[24];
@@ -1053,7 +1053,7 @@ static step_result step_workweek_limits(sheet_ctx *c, rules_result *r)
 
 /* ---- §5.13 Pay ---- */
 
-static void trace_pay(const sheet_ctx *c, const rules_paycheck *pc, const param_row *mult)
+RULES_TRACE_FN trace_pay(const sheet_ctx *c, const rules_paycheck *pc, const param_row *mult)
 {
     const money_cents *a = pc->amount;
     char r1[40], r2[40], h1[24], h2[24], p1[32], p2[32], dp[32], g[32], m1[32];

@@ -37,6 +37,10 @@ typedef struct {
     int32_t week_pw[SHEET_MAX_DAYS], week_rw[SHEET_MAX_DAYS];
 } sheet_ctx;
 
+/* A trace helper for payrun explain: kept out of line and away from the hot code of the
+ * steps, which call it only while tracing. */
+#define RULES_TRACE_FN static __attribute__((cold, noinline)) void
+
 /* Sets e->err to the run's fatal error. Returns STEP_FATAL. */
 step_result rules_fail(rules_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
