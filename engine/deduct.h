@@ -1,9 +1,13 @@
-/* deduct.h — SPEC §5 step 14: FICA, SDI, share of cost, union dues, overpayment recovery, net. */
+/* deduct.h — the deductions of docs/rules.md §5.14 on a paycheck made by hand, outside a
+ * timesheet (the unit tests). The rules apply them as the step step_deductions
+ * (rules_int.h); this header does not include rules.h, and rules.c does not include it. */
 #ifndef PAYRUN_DEDUCT_H
 #define PAYRUN_DEDUCT_H
 
 #include "master.h"
-#include "rules.h"
+
+struct rules_engine;
+struct rules_paycheck;
 
 /* Who and what a paycheck is for. */
 typedef struct {
@@ -20,6 +24,6 @@ typedef struct {
  * what is left and never past it, sets AMT_NET, and updates the ledger's wage,
  * share-of-cost, dues and recovery counters. Taxes go by the pay date (e->run_date).
  * Returns 0, or RULES_FATAL with e->err set (missing parameter, overflow, out of memory). */
-int deduct_apply(rules_engine *e, const deduct_input *in, rules_paycheck *pc);
+int deduct_apply(struct rules_engine *e, const deduct_input *in, struct rules_paycheck *pc);
 
 #endif

@@ -76,6 +76,13 @@ typedef struct {
     int sorted;
 } param_table;
 
+/* Parameters looked up on the pay date (fica.*, sdi.*, payment.business_days) are
+ * statewide by nature: a county row for them would never apply (docs/rules.md §4.2). */
+static inline int param_by_pay_date(param_id id)
+{
+    return (id >= P_FICA_SS_RATE && id <= P_SDI_QUARTER_THRESHOLD) || id == P_PAYMENT_BUSINESS_DAYS;
+}
+
 /* The parameter named name[0..n), or -1. */
 int param_lookup_name(const char *name, size_t n);
 const char *param_name(param_id id);

@@ -1,4 +1,4 @@
-/* rules.h — the rule pipeline of SPEC §5, steps 2-15, for one parsed timesheet against the ledger. */
+/* rules.h — the rules of docs/rules.md §5.2-§5.15 for one parsed timesheet against the ledger. */
 #ifndef PAYRUN_RULES_H
 #define PAYRUN_RULES_H
 
@@ -27,7 +27,7 @@ typedef enum {
 
 const char *rules_amount_name(rules_amount a);
 
-typedef struct {
+typedef struct rules_paycheck {
     int64_t seq;                    /* paycheck sequence number in the run, from 1 */
     int32_t provider, recipient, county;
     cal_date period_start;
@@ -72,7 +72,7 @@ typedef struct {
 /* Receives one line of explanation (payrun explain). */
 typedef void (*rules_trace_fn)(void *ctx, const char *line);
 
-typedef struct {
+typedef struct rules_engine {
     const masters *m;
     ledger *lg;
     rules_trace_fn trace;           /* where explanations go while tracing is set */
@@ -107,7 +107,8 @@ void rules_tracef(rules_engine *e, const char *fmt, ...) __attribute__((format(p
 void rules_init(rules_engine *e, const masters *m, ledger *lg, cal_date run_date);
 void rules_free(rules_engine *e);
 
-/* Runs steps 2-15 on a sheet that passed step 1, updating the ledger when it is paid.
+/* Runs the steps of docs/rules.md §5.2-§5.15 on a sheet that passed §5.1 (parse),
+ * updating the ledger when it is paid.
  * Returns 0 with the outcome in *r, or RULES_FATAL with e->err set (a parameter a
  * rule needs has no value in force, an amount overflows, out of memory): the run
  * must then stop and commit nothing. */

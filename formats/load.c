@@ -115,12 +115,6 @@ enum { PA_PARAMETER, PA_SCOPE, PA_FROM, PA_VALUE, PA_REFERENCE };
 static const csvr_column param_cols[] = {
     {"parameter", 1}, {"scope", 1}, {"effective_from", 1}, {"value", 1}, {"reference", 1}};
 
-/* Parameters looked up by pay date are statewide: a county row would never apply. */
-static int by_pay_date(param_id id)
-{
-    return id >= P_FICA_SS_RATE && id <= P_SDI_QUARTER_THRESHOLD ? 1 : id == P_PAYMENT_BUSINESS_DAYS;
-}
-
 static int param_row_cb(void *ctx, const csvr_row *row)
 {
     loader *l = ctx;
@@ -143,7 +137,7 @@ static int param_row_cb(void *ctx, const csvr_row *row)
         r.county = PARAM_STATEWIDE;
     else {
         PARSE(PA_SCOPE, fld_county(sPA_SCOPE, nPA_SCOPE));
-        if (by_pay_date(r.id))
+        if (param_by_pay_date(r.id))
             return bad(l, PA_SCOPE, "%s goes by pay date and is statewide: scope must be *", param_name(r.id));
         r.county = ids_intern(&t->counties, sPA_SCOPE, nPA_SCOPE, NULL);
         if (r.county < 0)
