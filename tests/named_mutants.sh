@@ -33,11 +33,11 @@ mutant() {
     cp "$work/orig.c" "$1" && touch "$1"
 }
 
-mutant engine/deduct.c 's/in->period_end) < 18)/in->period_end) <= 18)/' \
+mutant engine/deduct.c 's/c->s->period_end) < 18)/c->s->period_end) <= 18)/' \
     "parent FICA exemption age < 18 -> <= 18"
 mutant engine/deduct.c 's/clamp0(ceiling->value - py->sdi_taxed)/clamp0(ceiling->value - pq->sdi_taxed)/' \
     "SDI ceiling less the quarter's taxed wages instead of the year's"
-mutant engine/rules.c 's/int exc = c\.rcp->severely_impaired && c\.rcp->bups_exception;/int exc = c.rcp->bups_exception;/' \
+mutant engine/rules.c 's/int exc = c->rcp->severely_impaired && c->rcp->bups_exception;/int exc = c->rcp->bups_exception;/' \
     "BUPS 160-hour exception without the severely-impaired condition"
 mutant engine/rules.c 's/    if (days > left) {/    if (days > left + 60) {/' \
     "writ policy limit loosened by an hour"
