@@ -21,7 +21,7 @@ static int failures;
  * a wrong count in the product's parser must not be checked against itself. */
 enum { IN_PERIOD_START, IN_D01, IN_NCOLS = IN_D01 + 16 };
 static csvr_column in_cols[IN_NCOLS];
-static char day_names[16][4];
+static char day_names[16][16];
 
 /* Minutes of one day cell, or -1 when the cell is not hours. */
 static int64_t own_day_minutes(const char *s, size_t n)

@@ -299,7 +299,7 @@ static void test_parent_fica_age_rules(void)
     int32_t days[1] = {H(10, 0)};
     fx_open(&f, NULL, D(2026, 11, 20));
     for (int i = 0; i < 3; i++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "TF%d", i);
         sheet s = mk_sheet(id, "PO", rcp[i], D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), days, 1);
         process(&f, &s, &r);
