@@ -356,7 +356,7 @@ static step_result step_enrollment(sheet_ctx *c, rules_result *r)
 {
     if (!c->prov->enrollment_complete)
         return refuse(c, r, EX_ENROLLMENT_PENDING, "provider %.*s has not completed enrollment; held until it "
-                      "is complete (seed 003 catch-up timesheets)", (int)c->s->provider_id_len, c->s->provider_id);
+                      "is complete and then paid as a catch_up timesheet", (int)c->s->provider_id_len, c->s->provider_id);
     RULES_TRACE(c->e, "3. enrollment complete");
     return STEP_GO;
 }
@@ -919,7 +919,7 @@ static step_result count_violation(sheet_ctx *c, char *out, size_t n)
     return STEP_GO;
 }
 
-/* Why a workweek limit applies: "limit 66:00 (workweek.multi_recipient_max)". */
+/* Why a workweek limit applies: "limit 66:00 (multi-recipient weekly maximum)". */
 typedef enum { LIMIT_EXEMPTION, LIMIT_MULTI, LIMIT_RECIPIENT } limit_kind;
 
 static void limit_reason(char *why, size_t n, limit_kind kind, int64_t limit, int64_t authorized)
@@ -929,7 +929,7 @@ static void limit_reason(char *why, size_t n, limit_kind kind, int64_t limit, in
     if (kind == LIMIT_EXEMPTION)
         snprintf(why, n, "limit %s (workweek exemption)", a);
     else if (kind == LIMIT_MULTI)
-        snprintf(why, n, "limit %s (workweek.multi_recipient_max)", a);
+        snprintf(why, n, "limit %s (multi-recipient weekly maximum)", a);
     else {
         cal_format_hm(authorized, b);
         snprintf(why, n, "limit %s (recipient authorized %s/month)", a, b);
@@ -1135,7 +1135,7 @@ static step_result step_paid_late(sheet_ctx *c, rules_result *r)
         char d1[11], d2[11];
         cal_format(c->s->received_on, d1);
         cal_format(e->run_date, d2);
-        raise_exception(c, r, EX_PAID_LATE, 0, "received %s, paid %s: %d business days, limit %lld (seed 003)", d1, d2,
+        raise_exception(c, r, EX_PAID_LATE, 0, "received %s, paid %s: %d business days, limit %lld", d1, d2,
                         (int)waited, (long long)bdays->value);
     }
     return STEP_GO;
