@@ -800,7 +800,6 @@ static int read_chain(state_dir *s, int from, int gen, ledger *lg, seg_file **se
             if ((g == from) != (seg_kind(seg[*n - 1]) == SEG_CHECKPOINT))
                 return errf(err, errlen, STATE_DAMAGED, "%s: a checkpoint where a delta belongs, or the reverse: the "
                             "state is damaged", path);
-            bytes = seg_size(seg[*n - 1]);
             if ((rc = read_segment_ids(seg[*n - 1], path, lg, &s->loaded, err, errlen)) != 0)
                 return rc;
         } else {
@@ -811,10 +810,6 @@ static int read_chain(state_dir *s, int from, int gen, ledger *lg, seg_file **se
             if ((rc = read_gen_file(s, g, g > from, lg, &s->loaded, &bytes, err, errlen)) != 0)
                 return rc;
         }
-        if (g == from)
-            s->checkpoint_bytes = bytes;
-        else
-            s->chain_bytes += bytes;
     }
     return 0;
 }
@@ -825,7 +820,6 @@ static int load(state_dir *s, int gen, ledger *lg, int whole, char *err, size_t 
     state_idmaps_free(&s->loaded);
     s->loaded_gen = gen;
     s->chain_start = gen;
-    s->chain_bytes = s->checkpoint_bytes = 0;
     if (gen == 0) {
         ledger_begin_night(lg);
         return 0;

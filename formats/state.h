@@ -39,11 +39,10 @@ typedef struct {
     int dfd;                /* the state directory; every file is opened relative to it */
     int lock_fd;            /* -1 when not locked */
     int newest;             /* newest committed generation, 0 = none */
-    /* the generation state_load read last: its id lists, the checkpoint its chain
-     * starts from, and the bytes of that checkpoint and of the deltas after it */
+    /* the generation state_load read last: its id lists, and the checkpoint its chain
+     * starts from */
     state_idmaps loaded;
     int loaded_gen, chain_start;
-    uint64_t checkpoint_bytes, chain_bytes;
 } state_dir;
 
 /* `payrun state init`: makes dir a payrun state (the marker file payrun-state and
