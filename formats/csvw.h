@@ -55,7 +55,7 @@ void csvw_int(csvw *w, int64_t v);
 void csvw_end_row(csvw *w);
 /* Bytes as they are, no separator and no quoting (JSON and other text). */
 void csvw_raw(csvw *w, const char *s, size_t n);
-/* Room for n more raw bytes (n at most 4096) straight in the buffer: the caller
+/* Room for n more raw bytes (n at most CSVW_BLOCK) straight in the buffer: the caller
  * writes there, then calls csvw_wrote with how many it wrote (at most n). */
 char *csvw_reserve_slow(csvw *w, size_t n);
 static inline char *csvw_reserve(csvw *w, size_t n)

@@ -79,12 +79,17 @@ static uint32_t crc_of(const void *p, size_t n)
 
 /* ---- writing ---- */
 
-/* The file as it is written: where the next byte goes, and the index built beside. */
+/* The file as it is written: where the next byte goes, the index built beside, and
+ * the scratch the tables are sorted in (kept from table to table: fresh pages cost
+ * a fault each). */
 typedef struct {
     csvw *w;
     uint64_t at;
     uint64_t *index;    /* SEG_HEAD words, then the fences */
     size_t n, cap;
+    lbin_pair *order;
+    uint32_t *bucket;
+    size_t order_cap, bucket_cap;
     int nomem;
 } sink;
 
@@ -116,6 +121,19 @@ static void index_add(sink *s, uint64_t v)
     s->index[s->n++] = v;
 }
 
+/* Grows *p (of *cap elements of size bytes) to hold n. Returns 0, or -1 out of memory. */
+static int reserve_scratch(void **p, size_t *cap, size_t n, size_t size)
+{
+    if (n <= *cap)
+        return 0;
+    void *x = realloc(*p, n * size);
+    if (!x)
+        return -1;
+    *p = x;
+    *cap = n;
+    return 0;
+}
+
 /* The names of list k from `from` on, each ended by a NUL. */
 static void put_list(sink *s, int k, const char *(*name)(const void *, int32_t), const void *t, int32_t from,
                      int32_t to)
@@ -139,12 +157,8 @@ static void put_list(sink *s, int k, const char *(*name)(const void *, int32_t),
 static const char *ledger_id_name(const void *t, int32_t i) { return ledger_ids_name(t, i); }
 static const char *other_id_name(const void *t, int32_t i) { return ids_name(t, i); }
 
-/* Elements of stride bytes one after another, in blocks of per, with their fences;
- * elem(ctx, i) gives the i-th, ord(ctx, i) its ordinal (NULL: none, the codes). Each
- * block is gathered, then checksummed and written at once. */
-static void put_part(sink *s, int p, uint64_t count, uint64_t stride, uint64_t per,
-                     const void *(*elem)(const void *, size_t), uint32_t (*ord)(const void *, size_t),
-                     const void *ctx, uint32_t next_ordinal)
+/* Part p's words of the index: count elements of stride bytes from here, per a block. */
+static void part_head(sink *s, int p, uint64_t count, uint64_t stride, uint64_t per, uint32_t next_ordinal)
 {
     uint64_t *h = s->index + SEG_NLISTS * LIST_WORDS + (size_t)p * PART_WORDS;
     h[0] = count;
@@ -152,62 +166,107 @@ static void put_part(sink *s, int p, uint64_t count, uint64_t stride, uint64_t p
     h[2] = s->at;
     h[3] = (count + per - 1) / per;
     h[4] = next_ordinal;
-    char *block = malloc((size_t)(per * (stride + 4)));
-    if (!block) {
-        s->nomem = 1;
-        return;
-    }
-    for (uint64_t b = 0; b * per < count; b++) {
-        uint64_t n = count - b * per < per ? count - b * per : per, first;
-        for (uint64_t i = 0; i < n; i++)
-            memcpy(block + i * stride, elem(ctx, (size_t)(b * per + i)), (size_t)stride);
-        size_t bytes = (size_t)(n * stride);
-        for (uint64_t i = 0; ord && i < n; i++, bytes += 4) {
-            uint32_t o = ord(ctx, (size_t)(b * per + i));
-            memcpy(block + bytes, &o, 4);
-        }
-        memcpy(&first, block, 8);
-        index_add(s, first);
-        index_add(s, crc_of(block, bytes));
-        put(s, block, bytes);
-    }
-    free(block);
-    pad8(s);
 }
 
-typedef struct {
-    const ledger_table *t;
-    const lbin_pair *order;
-} table_view;
-static const void *record_at(const void *ctx, size_t i)
-{
-    const table_view *v = ctx;
-    return v->t->rows + v->order[i].at * v->t->stride;
-}
-static uint32_t ordinal_at(const void *ctx, size_t i)
-{
-    const table_view *v = ctx;
-    return v->t->ordinal[v->order[i].at];
-}
-static const void *code_at(const void *ctx, size_t i) { return (const uint64_t *)ctx + i; }
+/* Room for a block of bytes straight in the file's buffer (no copy in between). */
+static unsigned char *block_begin(sink *s, size_t bytes) { return (unsigned char *)csvw_reserve(s->w, bytes); }
 
-/* The records of t (all, or the touched ones of a delta) sorted by key. */
-static int put_table(sink *s, const ledger_table *t, int k, int delta)
+/* Ends the block begun at p: its first key and CRC go to the index. */
+static void block_end(sink *s, const unsigned char *p, size_t bytes)
 {
-    lbin_pair *order = malloc((t->n ? t->n : 1) * sizeof *order);
-    if (!order)
-        return -1;
+    uint64_t first;
+    memcpy(&first, p, 8);
+    index_add(s, first);
+    index_add(s, crc_of(p, bytes));
+    csvw_wrote(s->w, bytes);
+    s->at += bytes;
+}
+
+/* Sorts pairs [0, n) by key: insertion for the few records of a bucket, mostly in
+ * order already; the radix sort for a crowded one. Returns 0, or -1 out of memory. */
+static int sort_bucket(lbin_pair *a, size_t n)
+{
+    if (n > 32)
+        return lbin_sort_pairs(a, n);
+    for (size_t i = 1; i < n; i++) {
+        lbin_pair x = a[i];
+        size_t j = i;
+        for (; j > 0 && a[j - 1].key > x.key; j--)
+            a[j] = a[j - 1];
+        a[j] = x;
+    }
+    return 0;
+}
+
+/* The records of t (all, or the touched ones of a delta) in key order into s->order;
+ * *count gets how many. A bucket sort: the keys' high bits spread the records over
+ * at most as many buckets as records (a person's few records share one), then each
+ * bucket is sorted. Two passes over the keys, one scatter. Returns 0, or -1 out of memory. */
+static int key_order(sink *s, const ledger_table *t, int delta, size_t *count)
+{
+    uint64_t lo = UINT64_MAX, hi = 0;
     size_t n = 0;
     for (size_t i = 0; i < t->n; i++)
-        if (!delta || ledger_touched(t, i))
-            order[n++] = (lbin_pair){ledger_key_at(t, i), i};
-    if (lbin_sort_pairs(order, n) != 0) {
-        free(order);
+        if (!delta || ledger_touched(t, i)) {
+            uint64_t k = ledger_key_at(t, i);
+            lo = k < lo ? k : lo;
+            hi = k > hi ? k : hi;
+            n++;
+        }
+    *count = n;
+    if (n == 0)
+        return 0;
+    int shift = 0;
+    while (((hi - lo) >> shift) >= n)
+        shift++;
+    size_t nb = (size_t)((hi - lo) >> shift) + 1;
+    if (reserve_scratch((void **)&s->order, &s->order_cap, n, sizeof *s->order) != 0 ||
+        reserve_scratch((void **)&s->bucket, &s->bucket_cap, nb + 1, sizeof *s->bucket) != 0)
         return -1;
+    uint32_t *b = s->bucket;    /* b[k + 1]: bucket k's size, then b[k]: where it starts */
+    memset(b, 0, (nb + 1) * sizeof *b);
+    for (size_t i = 0; i < t->n; i++)
+        if (!delta || ledger_touched(t, i))
+            b[((ledger_key_at(t, i) - lo) >> shift) + 1]++;
+    for (size_t k = 1; k <= nb; k++)
+        b[k] += b[k - 1];
+    for (size_t i = 0; i < t->n; i++)
+        if (!delta || ledger_touched(t, i)) {
+            uint64_t key = ledger_key_at(t, i);
+            s->order[b[(key - lo) >> shift]++] = (lbin_pair){key, i};
+        }
+    /* b[k] is now where bucket k ends */
+    for (size_t k = 0, from = 0; k < nb; from = b[k++])
+        if (b[k] - from > 1 && sort_bucket(s->order + from, b[k] - from) != 0)
+            return -1;
+    return 0;
+}
+
+/* The records of t (all, or the touched ones of a delta) sorted by key, in blocks of
+ * BLOCK_RECORDS: the records, then their ordinals. The records are gathered straight
+ * into the file's buffer, fetched into the cache a few ahead. */
+static int put_table(sink *s, const ledger_table *t, int k, int delta)
+{
+    size_t n;
+    if (key_order(s, t, delta, &n) != 0)
+        return -1;
+    const lbin_pair *order = s->order;
+    size_t stride = t->stride;
+    part_head(s, 1 + k, n, stride, BLOCK_RECORDS, t->next_ordinal);
+    for (size_t from = 0; from < n; from += BLOCK_RECORDS) {
+        size_t m = n - from < BLOCK_RECORDS ? n - from : BLOCK_RECORDS;
+        unsigned char *p = block_begin(s, m * (stride + 4));
+        for (size_t i = 0; i < m; i++) {
+            if (from + i + 16 < n) {
+                __builtin_prefetch(t->rows + order[from + i + 16].at * stride);
+                __builtin_prefetch(t->ordinal + order[from + i + 16].at);
+            }
+            memcpy(p + i * stride, t->rows + order[from + i].at * stride, stride);
+            memcpy(p + m * stride + i * 4, t->ordinal + order[from + i].at, 4);
+        }
+        block_end(s, p, m * (stride + 4));
     }
-    table_view v = {t, order};
-    put_part(s, 1 + k, n, t->stride, BLOCK_RECORDS, record_at, ordinal_at, &v, t->next_ordinal);
-    free(order);
+    pad8(s);
     return s->nomem ? -1 : 0;
 }
 
@@ -234,7 +293,14 @@ static int put_codes(sink *s, const ledger *lg, int delta)
     for (size_t i = 0; i < n; i++)
         if (u == 0 || codes[i] != codes[u - 1])
             codes[u++] = codes[i];
-    put_part(s, 0, u, 8, BLOCK_CODES, code_at, NULL, codes, 0);
+    part_head(s, 0, u, 8, BLOCK_CODES, 0);
+    for (size_t from = 0; from < u; from += BLOCK_CODES) {
+        size_t m = u - from < BLOCK_CODES ? u - from : BLOCK_CODES;
+        unsigned char *p = block_begin(s, m * 8);
+        memcpy(p, codes + from, m * 8);
+        block_end(s, p, m * 8);
+    }
+    pad8(s);
     free(codes);
     return s->nomem ? -1 : 0;
 }
@@ -251,12 +317,12 @@ int seg_write(csvw *w, const ledger *lg, int gen, int kind, const int64_t base[3
     for (int k = 0; k < 3; k++)
         put_list(&s, k, ledger_id_name, lists[k], delta ? (int32_t)base[k] : 0, ledger_ids_count(lists[k]));
     put_list(&s, SEG_PAID_OTHER, other_id_name, &lg->paid_other, delta ? lg->paid_other_mark : 0, lg->paid_other.n);
-    if (put_codes(&s, lg, delta) != 0)
-        return -1;
-    for (int k = 0; k < LEDGER_TABLES; k++)
-        if (put_table(&s, ledger_table_at((ledger *)(uintptr_t)lg, k), k, delta) != 0)
-            return -1;
-    if (s.nomem) {
+    int rc = put_codes(&s, lg, delta);
+    for (int k = 0; rc == 0 && k < LEDGER_TABLES; k++)
+        rc = put_table(&s, ledger_table_at((ledger *)(uintptr_t)lg, k), k, delta);
+    free(s.order);
+    free(s.bucket);
+    if (rc != 0 || s.nomem) {
         free(s.index);
         return -1;
     }
