@@ -315,6 +315,8 @@ typedef struct {
     out_input *inputs;          /* masters, then timesheet files */
     int ninputs;
     char state_abs[4096];       /* the state directory's absolute path */
+    msnap_writer *snapshot;     /* the masters snapshot being written beside the night */
+    int snapshot_started;
 } night;
 
 /* SPEC §7a "No path pays twice": a commit stands on the newest generation, and the
@@ -537,6 +539,12 @@ int run_payroll(const run_options *o)
         rc = exit_of_out(claimed);
         goto done;
     }
+    if (n.commit && n.p.from_csv) {
+        /* a cache for the next nights (docs/snapshot.md), written on a thread while the
+         * night runs; kept only if the night commits */
+        n.snapshot = msnap_begin(n.st.dfd, &n.p.m, n.p.files);
+        n.snapshot_started = 1;
+    }
     if ((rc = pay_night(&n)) != EXIT_OK) {
         out_discard(&n.out);
         if (rc < 0)
@@ -546,16 +554,21 @@ int run_payroll(const run_options *o)
         goto done;
     }
     rc = commit_and_publish(&n);
-    if (rc == EXIT_OK && n.commit && n.p.from_csv) {
-        /* a cache for the next nights (docs/snapshot.md): a failure changes nothing of this one */
+    if (rc == EXIT_OK && n.snapshot_started) {
+        /* a failure changes nothing of this night */
         char note[512];
-        msnap_save(n.st.dfd, &n.p.m, n.p.files, note, sizeof note);
+        n.snapshot_started = 0;
+        msnap_end(n.snapshot, 1, note, sizeof note);
         if (o->verbose)
             fprintf(stderr, "payrun: %s\n", note);
     }
     if (rc == EXIT_OK && o->verbose)
         say_done(&n);
 done:
+    if (n.snapshot_started) {
+        char note[512];
+        msnap_end(n.snapshot, 0, note, sizeof note);   /* before the masters it reads are freed */
+    }
     out_discard(&n.out);
     payroll_close(&n.p);
     state_close(&n.st);

@@ -1,10 +1,11 @@
 /* mastersnap.c — the masters snapshot (masters/<key>.bin version 1): raw arrays, block-checksummed, checked and mapped on load (docs/snapshot.md). */
-#define _DEFAULT_SOURCE    /* madvise, CLOCK_REALTIME_COARSE */
+#define _GNU_SOURCE    /* madvise, CLOCK_REALTIME_COARSE, sync_file_range */
 #include "mastersnap.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,7 +398,7 @@ static int newest_first(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-/* Removes leftover temporary files (and seal files of payrun builds that wrote them),
+/* Removes leftover temporary files (and the seal files earlier payrun builds wrote),
  * and every snapshot but the MSNAP_KEEP newest written, just_written counting as the
  * newest. Best effort: a cache; called under the state's lock only. */
 static void tidy(int dfd, const char *just_written)
@@ -432,34 +433,84 @@ static int open_snapshot_dir(int state_dfd, int create)
     return dfd;
 }
 
-int msnap_save(int state_dfd, const masters *m, const load_file files[LOAD_NFILES], char *note, size_t notelen)
+struct msnap_writer {
+    int dfd, fd, rc;            /* rc: 0 or the errno that stopped the write */
+    int thread;                 /* the write runs on tid */
+    pthread_t tid;
+    const masters *m;
+    const load_file *files;
+    char name[NAME_LEN + 1], tmp[NAME_LEN + 8];
+};
+
+/* The write itself: the whole file, then its writeback started (the fsync in
+ * msnap_end then mostly waits for what is already on its way). */
+static void *write_thread(void *arg)
 {
+    msnap_writer *w = arg;
+    w->rc = write_snapshot(w->fd, w->m, w->files);
+#ifdef SYNC_FILE_RANGE_WRITE
+    if (w->rc == 0)
+        sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
+    return NULL;
+}
+
+msnap_writer *msnap_begin(int state_dfd, const masters *m, const load_file files[LOAD_NFILES])
+{
+    msnap_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
     uint8_t key[DIGEST_SIZE];
-    char hex[DIGEST_HEX], name[NAME_LEN + 1], tmp[NAME_LEN + 8];
+    char hex[DIGEST_HEX];
     snapshot_key(files, key);
     digest_hex(key, hex);
-    snprintf(name, sizeof name, "%s.bin", hex);
-    snprintf(tmp, sizeof tmp, ".tmp-%s", name);
-    int dfd = open_snapshot_dir(state_dfd, 1);
-    if (dfd < 0)
-        return errf(note, notelen, -1, "masters snapshot not written: %s/: %s", MSNAP_DIR, fsafe_strerror(errno));
-    tidy(dfd, "");
-    int fd = fsafe_create(dfd, tmp), rc = fd < 0 ? errno : 0;
-    if (rc == 0)
-        rc = write_snapshot(fd, m, files);
-    if (rc == 0 && fsync(fd) != 0)
-        rc = errno;
-    if (fd >= 0)
-        close(fd);
-    if (rc == 0 && renameat(dfd, tmp, dfd, name) != 0)
-        rc = errno;
-    if (rc == 0 && fsync(dfd) != 0)
-        rc = errno;
-    if (rc != 0)
-        unlinkat(dfd, tmp, 0);
+    snprintf(w->name, sizeof w->name, "%s.bin", hex);
+    snprintf(w->tmp, sizeof w->tmp, ".tmp-%s", w->name);
+    w->m = m;
+    w->files = files;
+    w->fd = -1;
+    w->dfd = open_snapshot_dir(state_dfd, 1);
+    if (w->dfd < 0) {
+        w->rc = errno ? errno : EIO;
+        return w;
+    }
+    tidy(w->dfd, "");
+    w->fd = fsafe_create(w->dfd, w->tmp);
+    if (w->fd < 0)
+        w->rc = errno ? errno : EIO;
     else
-        tidy(dfd, name);
-    close(dfd);
+        w->thread = pthread_create(&w->tid, NULL, write_thread, w) == 0;
+    return w;
+}
+
+int msnap_end(msnap_writer *w, int keep, char *note, size_t notelen)
+{
+    if (!w)
+        return errf(note, notelen, -1, "masters snapshot not written: out of memory");
+    if (w->thread)
+        pthread_join(w->tid, NULL);
+    else if (w->fd >= 0 && keep)
+        write_thread(w);    /* no thread could be started: the write happens now */
+    int rc = w->rc;
+    if (w->fd >= 0 && keep && rc == 0 && fsync(w->fd) != 0)
+        rc = errno;
+    if (w->fd >= 0)
+        close(w->fd);
+    if (w->fd >= 0 && keep && rc == 0 && renameat(w->dfd, w->tmp, w->dfd, w->name) != 0)
+        rc = errno;
+    if (w->fd >= 0 && keep && rc == 0 && fsync(w->dfd) != 0)
+        rc = errno;
+    if (w->fd >= 0 && (!keep || rc != 0))
+        unlinkat(w->dfd, w->tmp, 0);
+    else if (w->fd >= 0)
+        tidy(w->dfd, w->name);
+    if (w->dfd >= 0)
+        close(w->dfd);
+    char name[NAME_LEN + 1];
+    memcpy(name, w->name, sizeof name);
+    free(w);
+    if (!keep)
+        return errf(note, notelen, 0, "masters snapshot %s/%s not kept: the night did not commit", MSNAP_DIR, name);
     if (rc != 0)
         return errf(note, notelen, -1, "masters snapshot not written: %s/%s: %s", MSNAP_DIR, name, strerror(rc));
     return errf(note, notelen, 0, "masters snapshot %s/%s written", MSNAP_DIR, name);

@@ -7,12 +7,12 @@
 #include "load.h"
 #include "master.h"
 
-#define MSNAP_DIR "masters"     /* in the state directory: <key>.bin and its <key>.seal */
+#define MSNAP_DIR "masters"     /* in the state directory: <key>.bin */
 #define MSNAP_KEEP 2            /* snapshots kept: the newest written */
 
 /* Looks in the state directory state_dfd for a snapshot of the master files that
  * load_locate found in files. When one matches (same format version and struct
- * layout, same file names and SHA-256 of every file, its seal and header intact),
+ * layout, same file names and SHA-256 of every file, its header and every block intact),
  * maps it read-only, points m's arrays into the mapping (m->borrowed: master_free
  * unmaps it) and fills each present files[f].info as parsing would have (bytes,
  * CRC-32, rows, gzip, SHA-256; the SHA-256 from hashing the files now). Returns 1 on
@@ -21,14 +21,25 @@
  * ("" when there is nothing to say). Never writes. */
 int msnap_load(int state_dfd, load_file files[LOAD_NFILES], masters *m, char *note, size_t notelen);
 
-/* Writes the snapshot of m, just loaded from the CSVs of files (their info.sha256 as
- * read by the parse), into MSNAP_DIR of the state (which the caller holds the lock
- * of): a temporary file (0600, as every state file), fsynced, renamed into place, then its seal;
- * leftover temporary files are removed and only the MSNAP_KEEP newest snapshots are
- * kept. A cache, not part of the commit: a crash leaves no snapshot or a whole one.
- * Returns 0 with note naming the file, or -1 with note saying what failed (the state
- * is unharmed either way). */
-int msnap_save(int state_dfd, const masters *m, const load_file files[LOAD_NFILES], char *note, size_t notelen);
+/* A snapshot being written while the night runs (msnap_begin ... msnap_end). */
+typedef struct msnap_writer msnap_writer;
+
+/* Starts writing the snapshot of m, just loaded from the CSVs of files (their
+ * info.sha256 as read by the parse), into MSNAP_DIR of the state (which the caller
+ * holds the lock of) on a thread of its own: a temporary file (0600, as every state
+ * file), its writeback started. m and files must stay unchanged and alive until
+ * msnap_end. Returns the writer for msnap_end (NULL out of memory; msnap_end takes
+ * that too). */
+msnap_writer *msnap_begin(int state_dfd, const masters *m, const load_file files[LOAD_NFILES]);
+
+/* Waits for the write; then with keep (the night committed) fsyncs the file and
+ * renames it into place (no fsync of the night's own happens on the thread, so the
+ * night's syscalls keep their order), removes leftover temporary files and keeps only
+ * the MSNAP_KEEP newest snapshots; without keep removes the temporary file. A cache,
+ * not part of the commit: a crash leaves no snapshot or a whole one. Returns 0 with
+ * note naming the file, or -1 with note saying what failed (the state is unharmed
+ * either way). Frees w. */
+int msnap_end(msnap_writer *w, int keep, char *note, size_t notelen);
 
 /* `payrun state verify`: reads every snapshot of the state directory dir (state_dfd)
  * whole: header, size, name, and the CRC-32 of every block. A snapshot of another

@@ -182,6 +182,18 @@ else
     fail "a leftover temporary file stayed"; ls -la "$S/masters"
 fi
 
+# the snapshot is written on a thread while the night runs: a night that does not commit keeps none
+rm -rf "$tmp/sf" "$tmp/fo"
+"$PAYRUN" state init --state "$tmp/sf"
+PAYRUN_FAIL_AT=fsync-state "$PAYRUN" run --data "$demo" --state "$tmp/sf" --out "$tmp/fo" --run-date 2026-12-04 "$ts" 2> "$tmp/fail.err"
+rc=$?
+left=$(ls -A "$tmp/sf/masters" 2>/dev/null | wc -l)
+if [ $rc = 4 ] && [ "$left" = 0 ]; then
+    ok "a night stopped before its commit (exit 4) leaves no snapshot and no temporary file"
+else
+    fail "a night stopped before its commit: exit $rc, masters/ holds $left files"; ls -la "$tmp/sf/masters"
+fi
+
 # 7. generated data: night 2 committed on a state parsing the CSVs and on another mapping the snapshot its
 # night 1 wrote: the same outputs and the same
 # ledger; and generation 0 reprocessed with and without it
