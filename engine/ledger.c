@@ -19,6 +19,7 @@ static void table_init(ledger_table *t, size_t size)
     memset(t, 0, sizeof *t);
     t->size = size;
     t->stride = 8 + (size + 7) / 8 * 8;
+    t->min_key = UINT64_MAX;
 }
 
 static void table_free(ledger_table *t)
@@ -168,6 +169,8 @@ static int32_t insert(ledger_table *t, uint64_t key, uint32_t *d, int touch, uin
     char *entry = t->rows + t->n * t->stride;
     memset(entry, 0, t->stride);
     memcpy(entry, &key, sizeof key);
+    t->min_key = key < t->min_key ? key : t->min_key;
+    t->max_key = key > t->max_key ? key : t->max_key;
     if (touch)
         t->touched[(r - 1) >> 6] |= (uint64_t)1 << ((r - 1) & 63);
     t->ordinal[r - 1] = ordinal;

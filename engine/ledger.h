@@ -73,6 +73,7 @@ typedef struct {
     int32_t direct_who;         /* who below this are in the direct map */
     char *rows;                 /* n entries of stride bytes: uint64 key, then the record */
     size_t n, cap, size, stride;
+    uint64_t min_key, max_key;  /* of every record (UINT64_MAX and 0 while there is none) */
     uint64_t *touched;          /* a bit a record: reached by ledger_index/ledger_get since ledger_begin_night */
     /* the order records were first created in, over all generations (the text form
      * lists them in it): record i was the ordinal[i]-th; the next one gets next_ordinal */

@@ -198,48 +198,83 @@ static int sort_bucket(lbin_pair *a, size_t n)
     return 0;
 }
 
+/* Pairs [0, n) of a coarse bucket, sorted: spread over their fine buckets (f: the
+ * key's fine bucket less the coarse bucket's first, below nf) through tmp, each fine
+ * bucket then sorted. In the cache: a coarse bucket is a few thousand pairs. Returns
+ * 0, or -1 out of memory. */
+static int sort_coarse(lbin_pair *a, size_t n, lbin_pair *tmp, uint32_t *fine, size_t nf, uint64_t lo, int shift,
+                       uint64_t first)
+{
+    memset(fine, 0, (nf + 1) * sizeof *fine);
+    for (size_t i = 0; i < n; i++)
+        fine[((a[i].key - lo) >> shift) - first + 1]++;
+    for (size_t k = 1; k <= nf; k++)
+        fine[k] += fine[k - 1];
+    for (size_t i = 0; i < n; i++)
+        tmp[fine[((a[i].key - lo) >> shift) - first]++] = a[i];
+    memcpy(a, tmp, n * sizeof *a);
+    /* fine[k] is now where fine bucket k ends */
+    for (size_t k = 0, from = 0; k < nf; from = fine[k++])
+        if (fine[k] - from > 1 && sort_bucket(a + from, fine[k] - from) != 0)
+            return -1;
+    return 0;
+}
+
 /* The records of t (all, or the touched ones of a delta) in key order into s->order;
- * *count gets how many. A bucket sort: the keys' high bits spread the records over
- * at most as many buckets as records (a person's few records share one), then each
- * bucket is sorted. Two passes over the keys, one scatter. Returns 0, or -1 out of memory. */
+ * *count gets how many. A bucket sort: the keys' high bits spread the records over at
+ * most as many fine buckets as records (a person's few records share one), each then
+ * sorted. The spreading goes in two steps, to at most COARSE buckets first, so that
+ * neither step writes all over memory: one pass over the keys to count (the ledger
+ * keeps their smallest and largest), one to spread, then each coarse bucket in the
+ * cache. Returns 0, or -1 out of memory. */
+#define COARSE 2048
 static int key_order(sink *s, const ledger_table *t, int delta, size_t *count)
 {
-    uint64_t lo = UINT64_MAX, hi = 0;
-    size_t n = 0;
-    for (size_t i = 0; i < t->n; i++)
-        if (!delta || ledger_touched(t, i)) {
-            uint64_t k = ledger_key_at(t, i);
-            lo = k < lo ? k : lo;
-            hi = k > hi ? k : hi;
-            n++;
-        }
+    size_t n = t->n;
+    if (delta) {
+        n = 0;
+        for (size_t w = 0; w < (t->n + 63) / 64; w++)
+            n += (size_t)__builtin_popcountll(t->touched[w]);   /* bits past t->n are never set */
+    }
     *count = n;
     if (n == 0)
         return 0;
-    int shift = 0;
+    uint64_t lo = t->min_key, hi = t->max_key;
+    int shift = 0, cshift = 0;
     while (((hi - lo) >> shift) >= n)
         shift++;
-    size_t nb = (size_t)((hi - lo) >> shift) + 1;
+    size_t nb = (size_t)((hi - lo) >> shift) + 1;   /* fine buckets */
+    while (((nb - 1) >> cshift) >= COARSE)
+        cshift++;
+    size_t nc = ((nb - 1) >> cshift) + 1, nf = (size_t)1 << cshift;
     if (reserve_scratch((void **)&s->order, &s->order_cap, n, sizeof *s->order) != 0 ||
-        reserve_scratch((void **)&s->bucket, &s->bucket_cap, nb + 1, sizeof *s->bucket) != 0)
+        reserve_scratch((void **)&s->bucket, &s->bucket_cap, nc + nf + 2, sizeof *s->bucket) != 0)
         return -1;
-    uint32_t *b = s->bucket;    /* b[k + 1]: bucket k's size, then b[k]: where it starts */
-    memset(b, 0, (nb + 1) * sizeof *b);
+    uint32_t *c = s->bucket, *fine = s->bucket + nc + 1;   /* c[k + 1]: bucket k's size, then c[k]: where it starts */
+    memset(c, 0, (nc + 1) * sizeof *c);
     for (size_t i = 0; i < t->n; i++)
         if (!delta || ledger_touched(t, i))
-            b[((ledger_key_at(t, i) - lo) >> shift) + 1]++;
-    for (size_t k = 1; k <= nb; k++)
-        b[k] += b[k - 1];
+            c[(((ledger_key_at(t, i) - lo) >> shift) >> cshift) + 1]++;
+    size_t most = 0;
+    for (size_t k = 1; k <= nc; k++) {
+        most = c[k] > most ? c[k] : most;
+        c[k] += c[k - 1];
+    }
     for (size_t i = 0; i < t->n; i++)
         if (!delta || ledger_touched(t, i)) {
             uint64_t key = ledger_key_at(t, i);
-            s->order[b[(key - lo) >> shift]++] = (lbin_pair){key, i};
+            s->order[c[((key - lo) >> shift) >> cshift]++] = (lbin_pair){key, i};
         }
-    /* b[k] is now where bucket k ends */
-    for (size_t k = 0, from = 0; k < nb; from = b[k++])
-        if (b[k] - from > 1 && sort_bucket(s->order + from, b[k] - from) != 0)
-            return -1;
-    return 0;
+    lbin_pair *tmp = malloc(most * sizeof *tmp);
+    if (!tmp)
+        return -1;
+    /* c[k] is now where coarse bucket k ends */
+    int rc = 0;
+    for (size_t k = 0, from = 0; rc == 0 && k < nc; from = c[k++])
+        if (c[k] - from > 1)
+            rc = sort_coarse(s->order + from, c[k] - from, tmp, fine, nf, lo, shift, (uint64_t)k << cshift);
+    free(tmp);
+    return rc;
 }
 
 /* The records of t (all, or the touched ones of a delta) sorted by key, in blocks of

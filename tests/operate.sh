@@ -320,7 +320,8 @@ if [ $have_strace = 1 ]; then
     commit=$(grep -n 'rename.*"\.gen-000001\.tmp"' "$tmp/s10.log" | head -1 | cut -d: -f1)
     bad=""
     for what in "$tmp/o10" "$tmp/o10/.paychecks.csv.tmp" "$tmp/o10/.exceptions.csv.tmp" "$tmp/o10/.summary.json.tmp"; do
-        at=$(grep -nF "<$what>)" "$tmp/s10.log" | grep ' fsync(' | head -1 | cut -d: -f1)
+        # "<path>" then ")" or, when another thread's line came between, " <unfinished ...>"
+        at=$(grep -nF "<$what>" "$tmp/s10.log" | grep ' fsync(' | head -1 | cut -d: -f1)
         [ -n "$at" ] && [ -n "$commit" ] && [ "$at" -lt "$commit" ] || bad="$bad $what"
     done
     [ -z "$bad" ] && ok "strace: the three output files and the output directory are fsynced before .gen-000001.tmp is renamed" ||

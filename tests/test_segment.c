@@ -1372,6 +1372,68 @@ static void test_damage(void)
 
 /* ---- 5. ordinals ---- */
 
+/* Scans table T_PWEEK of segment name: every record, keys strictly rising (the scan
+ * checks that), each record's value its key's low 32 bits. Returns how many. */
+static size_t scan_checked(fixture *fx, const char *name, int gen)
+{
+    char err[512];
+    seg_file *f;
+    if (open_seg(fx, name, gen, &f, err, sizeof err) != 0) {
+        fail("%s: %s", name, err);
+        return 0;
+    }
+    got g = {.size = sizeof(int32_t)};
+    if (seg_scan(f, T_PWEEK, collect, &g, err, sizeof err) != 0)
+        fail("%s: %s", name, err);
+    for (size_t i = 0; i < g.n; i++) {
+        int32_t v;
+        memcpy(&v, g.g[i].rec, sizeof v);
+        if (v != (int32_t)(uint32_t)g.g[i].key)
+            fail("%s: record %zu holds %d, not its key's %u", name, i, v, (unsigned)g.g[i].key);
+    }
+    seg_close(f);
+    free(g.g);
+    return g.n;
+}
+
+/* The writer's bucket sort (key_order) on a table too large for one coarse bucket:
+ * 40,000 random provider weeks over 6,000 people and 3,000 days, 300 weeks of one
+ * person (a crowded bucket), and the extremes of the key range; then a delta of every
+ * seventh record. Both come back whole and in key order. */
+static void test_large_table_order(void)
+{
+    fixture fx;
+    ASSERT_I64(fx_open(&fx, 8, 2, 0), 0);
+    reset_wrong();
+    ledger lg;
+    ASSERT_I64(ledger_init(&lg, &fx.p, &fx.r, &fx.o), 0);
+    ledger_table *t = &lg.provider_week;
+    uint32_t x = 2463534242u;
+    for (int i = 0; i < 40000 + 300 + 2; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        uint64_t key = i < 40000 ? ledger_key((int32_t)(x % 6000), (int32_t)(20000 + (x >> 16) % 3000))
+                     : i < 40300 ? ledger_key(4242, 30000 - (i - 40000)) /* created in falling order */
+                     : i == 40300 ? ledger_key(0, 0) : ledger_key(INT32_MAX, INT32_MAX);
+        int32_t r = ledger_index(t, key);
+        ASSERT_MSG(r >= 0, "record created");
+        if (r >= 0)
+            *(int32_t *)ledger_row(t, r) = (int32_t)(uint32_t)key;
+    }
+    ASSERT_MSG(t->n > 30000, "most keys distinct");
+    ASSERT_I64(write_seg(&fx, "big.bin", &lg, 1, SEG_CHECKPOINT, NULL), 0);
+    ASSERT_I64(scan_checked(&fx, "big.bin", 1), t->n);
+    ledger_begin_night(&lg);
+    size_t touched = 0;
+    for (size_t i = 0; i < t->n; i += 7, touched++)
+        ledger_index(t, ledger_key_at(t, i));
+    int64_t base[3] = {8, 2, 0};
+    ASSERT_I64(write_seg(&fx, "bigdelta.bin", &lg, 2, SEG_DELTA, base), 0);
+    ASSERT_I64(scan_checked(&fx, "bigdelta.bin", 2), touched);
+    ASSERT_NONE_WRONG();
+    ledger_free(&lg);
+    fx_close(&fx);
+}
+
 static void test_ordinals(void)
 {
     fixture fx;
@@ -1464,6 +1526,7 @@ int test_segment_register(void)
 {
     static const tu_test tests[] = {
         {"checkpoint round trip: fetch, scan, codes, lists", test_checkpoint_round_trip},
+        {"a large table, a crowded person and the key extremes come back in key order", test_large_table_order},
         {"a segment of paid codes and no records opens", test_codes_without_records},
         {"a delta holds exactly what the night touched", test_delta_holds_what_changed},
         {"a delta of a night that paid nothing", test_delta_paying_nothing},
