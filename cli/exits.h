@@ -1,4 +1,4 @@
-/* exits.h — payrun's exit codes (SPEC §9) and the one mapping of module results to them. */
+/* exits.h — payrun's exit codes (README, "Exit codes") and the one mapping of module results to them. */
 #ifndef PAYRUN_EXITS_H
 #define PAYRUN_EXITS_H
 

@@ -319,7 +319,7 @@ typedef struct {
     int snapshot_started;
 } night;
 
-/* SPEC §7a "No path pays twice": a commit stands on the newest generation, and the
+/* docs/state.md "A night, step by step", 2: a commit stands on the newest generation, and the
  * run date is not earlier than that of the generation the run stands on. */
 static int check_base(night *n)
 {
@@ -372,7 +372,7 @@ static state_input *night_inputs(const night *n, int streamed)
     return in;
 }
 
-/* SPEC §7a "Idempotent nights": a generation that committed these very inputs on
+/* docs/state.md "A night, step by step", 4 (idempotent nights): a generation that committed these very inputs on
  * this run date. Returns 1 (said with --verbose), 0, or -exit code. */
 static int already_committed(night *n, int streamed)
 {

@@ -18,7 +18,7 @@ typedef struct {
     int nfiles;
 } run_options;
 
-/* Runs the payroll; returns the exit code of SPEC §9 (0 done, 1 usage, 2 bad input
+/* Runs the payroll; returns the exit code of the README ("Exit codes") (0 done, 1 usage, 2 bad input
  * data or damaged state, 3 state locked, 4 internal or I/O error), with the reason
  * on stderr. On any failure nothing is published and no state is committed. With a
  * state directory the new generation is the commit point: outputs are prepared under

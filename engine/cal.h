@@ -25,7 +25,7 @@ int cal_format(cal_date day, char out[11]);
 int cal_days_in_month(int y, int m);
 /* 0 = Sunday ... 6 = Saturday. */
 int cal_weekday(cal_date day);
-/* The Sunday that starts the workweek holding day (SPEC §2). */
+/* The Sunday that starts the workweek holding day (docs/rules.md §3). */
 cal_date cal_week_start(cal_date day);
 
 /* Month key: y*12 + (m-1); the service month of a period. */

@@ -138,7 +138,7 @@ RULES_TRACE_FN trace_sdi_not_yet(const sheet_ctx *c, money_cents after, money_ce
     char x[32], y[32];
     money_format_cents(after, x);
     money_format_cents(threshold, y);
-    rules_tracef(c->e, "14.3 sdi: quarter wages %s not over %s: not withheld yet (seed 003)", x, y);
+    rules_tracef(c->e, "14.3 sdi: quarter wages %s not over %s: not withheld yet (IHSS recipient handbook)", x, y);
 }
 
 /* docs/rules.md §5.14.3: the provider's SDI-subject wages of the pay date's quarter add
@@ -298,7 +298,7 @@ static step_result deduct_paycheck(sheet_ctx *c, rules_paycheck *pc)
     else if (deduct_fica(c, gross, &left, a) != STEP_GO)
         return STEP_FATAL;
     if (sdi_exempt(c))
-        RULES_TRACE(c->e, "14.3 sdi: exempt (family provider without elective SDI, seed 003)");
+        RULES_TRACE(c->e, "14.3 sdi: exempt (family provider without elective SDI: IHSS recipient handbook)");
     else if (deduct_sdi(c, gross, &left, a) != STEP_GO)
         return STEP_FATAL;
     if (deduct_share_of_cost(c, &left, a) != STEP_GO || deduct_union_dues(c, &left, a) != STEP_GO ||

@@ -1,4 +1,4 @@
-/* ledger.h — what earlier timesheets (this run and earlier runs) already used: the counters of SPEC §7. */
+/* ledger.h — what earlier timesheets (this run and earlier runs) already used: the counters of docs/rules.md §5.11.2 (their files: docs/state.md). */
 #ifndef PAYRUN_LEDGER_H
 #define PAYRUN_LEDGER_H
 

@@ -64,7 +64,7 @@ typedef struct {
 
 /* One change of a recipient's Electronic Services Portal (ESP) registration status, from
  * esp_history.csv or from recipients.csv esp_inactivated_on (an inactive change on that
- * date). SPEC §7c. */
+ * date). docs/rules.md §5.6. */
 typedef struct {
     int32_t recipient;
     cal_date from;              /* the status holds from this date on */
@@ -133,7 +133,7 @@ const master_assignment *master_assignment_on(const masters *m, int32_t provider
  * or the recipient index is out of range. */
 const master_esp_change *master_esp_history(const masters *m, int32_t recipient, size_t *count);
 
-/* The recipient's ESP status in force on day (SPEC §7c): the latest change dated on or
+/* The recipient's ESP status in force on day (docs/rules.md §5.6): the latest change dated on or
  * before day; active before the first change. Returns 1 inactive, 0 active. *since is
  * the date the status in force began: the first of the unbroken run of changes to that
  * status (a repeated change to the same status changes nothing); CAL_NONE when active

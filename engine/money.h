@@ -7,7 +7,7 @@
 /* An amount of money in whole cents. */
 typedef int64_t money_cents;
 /* An hourly rate in units of 10^-12 dollars: a 6-decimal rate times a 6-decimal
- * multiplier (the overtime rate, SPEC §5 step 13) is still exact. */
+ * multiplier (the overtime rate, docs/rules.md §5.11.1) is still exact. */
 typedef int64_t money_rate;
 /* A decimal fraction in units of 10^-6 (0.062 = 62000): tax rates, multipliers. */
 typedef int64_t money_frac;
@@ -24,7 +24,7 @@ enum { MONEY_OK = 0, MONEY_OVERFLOW = -1, MONEY_INEXACT = -2 };
  * Returns MONEY_OK, or MONEY_OVERFLOW when the result leaves int64 (*out untouched). */
 int money_muldiv_round(int64_t a, int64_t b, int64_t den, int64_t *out);
 
-/* Pay for a duration: round(rate × minutes / 60) in cents (SPEC §1). */
+/* Pay for a duration: round(rate × minutes / 60) in cents (docs/rules.md §2). */
 int money_pay_for_minutes(money_rate rate, int64_t minutes, money_cents *out);
 
 /* round(fraction × base) in cents: a tax rate applied to a wage base. */

@@ -1,4 +1,4 @@
-/* param.h — rules as data: effective-dated, county-scoped parameters (SPEC §4). */
+/* param.h — rules as data: effective-dated, county-scoped parameters (docs/rules.md §4.2). */
 #ifndef PAYRUN_PARAM_H
 #define PAYRUN_PARAM_H
 

@@ -616,7 +616,7 @@ RULES_TRACE_FN trace_writ_pay(const sheet_ctx *c)
     money_format_rate(wr->regular_rate, x);
     money_format_rate(wr->overtime_rate, y);
     rules_tracef(c->e, "8. writ of mandamus %s (reason %s): paid as the worksheet says, %s regular at %s and %s "
-                 "overtime at %s; its minutes are counted in every ledger counter (seed 000)",
+                 "overtime at %s; its minutes are counted in every ledger counter (Writ ePolicy)",
                  master_text(c->m, wr->sr_number), master_text(c->m, wr->reason_text), a, x, b, y);
 }
 

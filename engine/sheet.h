@@ -1,4 +1,4 @@
-/* sheet.h — a parsed timesheet row and the exception codes of the rule steps (SPEC §5). */
+/* sheet.h — a parsed timesheet row and the exception codes of the rule steps (docs/rules.md §5 and §7). */
 #ifndef PAYRUN_SHEET_H
 #define PAYRUN_SHEET_H
 

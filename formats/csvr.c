@@ -1,5 +1,5 @@
 /* csvr.c — streaming CSV reader: read(2) or zlib inflate in big blocks, libcsv fed a line at a
- * time, line tracking, the input limits of SPEC §7a, SHA-256 of the raw bytes. */
+ * time, line tracking, the input limits of docs/formats.md "Input limits", SHA-256 of the raw bytes. */
 #include "csvr.h"
 #include "field.h"
 #include "ids.h"
@@ -49,7 +49,7 @@ typedef struct {
     uint64_t rows;
     const uint64_t *bytes;  /* raw bytes read so far (as of the block being parsed) */
     struct pipe_s *pipe;    /* with a reader thread: where rows go in batches */
-    /* the limits (SPEC §7a) */
+    /* the limits (docs/formats.md "Input limits") */
     int limits_fatal;       /* a master file: a data row over a limit is an error */
     int internal;               /* the error is ours (out of memory, no thread), not the file's */
     long over;              /* the current row broke a limit: OVER_ROW, or 1 + the position of its long field */
@@ -76,7 +76,7 @@ static int no_space(unsigned char c) { (void)c; return 0; }
 static void parser_start(struct csv_parser *p)
 {
     csv_init(p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL);
-    csv_set_space_func(p, no_space);    /* values are exact: never trim spaces (SPEC §1) */
+    csv_set_space_func(p, no_space);    /* values are exact: never trim spaces (docs/rules.md §2) */
     csv_set_blk_size(p, BLOCK);         /* a long field grows libcsv's buffer in big steps, not 128 bytes */
 }
 

@@ -7,7 +7,7 @@
 
 #include "digest.h"
 
-/* Bounded input (SPEC §7a, docs/formats.md "Input limits"). A field's value (without
+/* Bounded input (docs/formats.md "Input limits"). A field's value (without
  * its enclosing quotes, a doubled quote counting one byte) may hold CSVR_FIELD_MAX
  * bytes; a row's lines (every byte from its first to the one before the line end that
  * ends it: separators, quotes and the line ends inside quoted fields included) may

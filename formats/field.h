@@ -12,7 +12,7 @@
 /* Every parser takes the field's bytes (s, n; not necessarily NUL-terminated) and
  * returns NULL after storing the value, or a short static description of what is
  * wrong ("not a date (YYYY-MM-DD)") with *out untouched. Values are exact: no
- * trimming of spaces, no case folding (SPEC §1). */
+ * trimming of spaces, no case folding (docs/rules.md §2). */
 
 /* An id: 1-32 of letters, digits, '-', '_', '.', not starting with '-'. */
 const char *fld_id(const char *s, size_t n);
@@ -27,7 +27,7 @@ const char *fld_month(const char *s, size_t n, int32_t *out);
 /* Hours: H:MM (any number of hour digits, minutes 00-59), whole hours (8) or
  * legacy tenths with one decimal (2.8 = 2:48). Stored as minutes. */
 const char *fld_hours(const char *s, size_t n, int32_t *minutes);
-/* A timesheet day cell: as fld_hours, plus empty, x and X for no hours (seed 003). */
+/* A timesheet day cell: as fld_hours, plus empty, x and X for no hours (docs/rules.md §5.1). */
 const char *fld_day_hours(const char *s, size_t n, int32_t *minutes);
 /* Money: digits with at most 2 decimals (200, 200.5, 200.50), not negative. */
 const char *fld_money(const char *s, size_t n, money_cents *out);

@@ -82,7 +82,7 @@ static int bad_value(loader *l, int col, const char *what, const char *s, size_t
     return bad(l, col, "%s (%s)", what, shown);
 }
 
-/* Checks that free text of column c is UTF-8 (SPEC §3: every file is UTF-8). */
+/* Checks that free text of column c is UTF-8 (docs/formats.md: every file is UTF-8). */
 static int check_utf8(loader *l, int c, const char *s, size_t n)
 {
     for (size_t i = 0; i < n;) {
@@ -476,7 +476,7 @@ static int writ_row_cb(void *ctx, const csvr_row *row)
     return 0;
 }
 
-/* ---- esp_history.csv (SPEC §7c) ---- */
+/* ---- esp_history.csv (docs/formats.md, docs/rules.md §5.6) ---- */
 enum { EH_RECIPIENT, EH_STATUS, EH_FROM };
 static const csvr_column esp_history_cols[] = {{"recipient_id", 1}, {"status", 1}, {"from_date", 1}};
 
@@ -564,7 +564,7 @@ int load_masters_params(const char *dir, const char *params_path, masters *m, lo
         if (!lf->present)
             continue;
         loader l = {.m = m, .cols = file_spec[f].cols, .err = err, .errlen = errlen};
-        csvr_hooks hooks = {.fn = file_spec[f].fn, .ctx = &l, .limits_fatal = 1};     /* SPEC §7a: limits are fatal */
+        csvr_hooks hooks = {.fn = file_spec[f].fn, .ctx = &l, .limits_fatal = 1};     /* docs/formats.md "Input limits": fatal in master files */
         if (f == LOAD_AUTHORIZATIONS || f == LOAD_ESP_HISTORY) {
             l.ref_col[0] = f == LOAD_AUTHORIZATIONS ? AU_RECIPIENT : EH_RECIPIENT;
             l.ref_table[0] = &m->recipient_ids;

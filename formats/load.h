@@ -18,7 +18,7 @@ enum { LOAD_PARAMETERS, LOAD_PROVIDERS, LOAD_RECIPIENTS, LOAD_AUTHORIZATIONS, LO
        LOAD_OVERPAYMENTS, LOAD_HOLIDAYS, LOAD_WRIT_WORKSHEETS, LOAD_ESP_HISTORY, LOAD_NFILES };
 
 /* Loads every file of the data directory dir into m (zeroed by the caller), checking
- * each row and the files as a whole (SPEC §3). Returns 0; -1 with "file:line: column:
+ * each row and the files as a whole (docs/formats.md "Data directory", docs/rules.md §4.1). Returns 0; -1 with "file:line: column:
  * what is wrong" in err; LOAD_NO_MEMORY when an allocation failed (err says where);
  * m must be freed with master_free either way. */
 #define LOAD_NO_MEMORY (-2)

@@ -212,7 +212,7 @@ int out_open(out_set *o, int gzip, cal_date run_date, int generation, char *err,
     return 0;
 }
 
-/* YYYYMMDD-G-NNNNNNN: run date, state generation, sequence of at least 7 digits (SPEC §6). */
+/* YYYYMMDD-G-NNNNNNN: run date, state generation, sequence of at least 7 digits (docs/state.md "Paycheck ids and reprocessing"). */
 static void write_paycheck_id(out_set *o, int64_t seq)
 {
     char b[64], digits[24];

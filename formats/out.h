@@ -39,7 +39,7 @@ typedef struct {
     uint8_t sha256[32];
 } out_input;
 
-/* What summary.json says about the run besides its totals (SPEC §7a). */
+/* What summary.json says about the run besides its totals (docs/formats.md "summary.json"). */
 typedef struct {
     int base_generation;        /* the generation the run stood on (0: none) */
     int committed_generation;   /* the generation it commits, -1 when none (null) */
@@ -51,7 +51,7 @@ typedef struct {
  * or its manifest names another directory), -1 when the state cannot be read to tell. */
 typedef int (*out_owner_fn)(const char *state_path, int gen, const char *out_dir);
 
-/* Claims dir for a run's outputs (SPEC §7a): creates it (0700, and missing parents)
+/* Claims dir for a run's outputs (docs/formats.md "Outputs"): creates it (0700, and missing parents)
  * or opens it, never through a symbolic link; locks it (flock) until out_release;
  * then, under the lock, removes payrun's own temporary files of a run that did not
  * commit (owner says whether a .payrun-commit's generation committed them; NULL: it

@@ -1,4 +1,4 @@
-/* state.h — the ledger on disk: numbered generations, a lock, crash recovery (SPEC §7, docs/state.md). */
+/* state.h — the ledger on disk: numbered generations, a lock, crash recovery (docs/state.md). */
 #ifndef PAYRUN_STATE_H
 #define PAYRUN_STATE_H
 

@@ -57,7 +57,7 @@ int tsread_parse(const csvr_row *row, sheet *s, char *msg, size_t msglen)
     s->source_line = row->line;
     s->claimed = 0;
     s->idx_of = NULL;
-    if (row->oversize) {            /* cut short at a limit of SPEC §7a: only short complete ids are kept */
+    if (row->oversize) {            /* cut short at an input limit (docs/formats.md): only short complete ids are kept */
         s->timesheet_id = kept_id(row, TS_ID, &s->timesheet_id_len);
         s->provider_id = kept_id(row, TS_PROVIDER, &s->provider_id_len);
         s->recipient_id = kept_id(row, TS_RECIPIENT, &s->recipient_id_len);

@@ -13,7 +13,7 @@ enum { TS_ID, TS_PROVIDER, TS_RECIPIENT, TS_PERIOD, TS_KIND, TS_CHANNEL, TS_PROV
 /* The timesheet columns, for csvr_read (total is optional). */
 extern const csvr_column tsread_columns[TS_NCOLS];
 
-/* Parses row into s (SPEC §5 step 1). Returns -1 when the row is a well-formed
+/* Parses row into s (docs/rules.md §5.1). Returns -1 when the row is a well-formed
  * timesheet, or the exception code that rejects it — MALFORMED_ROW, BAD_HOURS
  * (s->claimed = 0), TOTAL_MISMATCH, NO_HOURS (s->claimed = the days' sum) — with
  * "file:line: column: what is wrong" in msg. s->timesheet_id always holds the raw

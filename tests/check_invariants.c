@@ -1,4 +1,4 @@
-/* check_invariants.c — checks SPEC §8 invariants 1-4 of one run's outputs against its timesheet inputs. */
+/* check_invariants.c — checks invariants 1-4 (docs/formats.md, end) of one run's outputs against its timesheet inputs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
