@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -40,6 +41,47 @@ int digest_file(const char *path, uint8_t out[DIGEST_SIZE], uint64_t *bytes)
     close(fd);
     digest_final(&c, out);
     *bytes = total;
+    return 0;
+}
+
+/* The jobs shared by the two threads: each takes the next one not taken. */
+typedef struct {
+    digest_job *jobs;
+    int n, next;
+    pthread_mutex_t mu;
+} job_list;
+
+static void *hash_jobs(void *arg)
+{
+    job_list *l = arg;
+    for (;;) {
+        pthread_mutex_lock(&l->mu);
+        int i = l->next++;
+        pthread_mutex_unlock(&l->mu);
+        if (i >= l->n)
+            return NULL;
+        digest_job *j = &l->jobs[i];
+        j->err = digest_file(j->path, j->sha256, &j->bytes) == 0 ? 0 : (errno ? errno : EIO);
+    }
+}
+
+int digest_files(digest_job *jobs, int n)
+{
+    job_list l = {.jobs = jobs, .n = n};
+    if (pthread_mutex_init(&l.mu, NULL) != 0) {
+        for (int i = 0; i < n; i++)
+            jobs[i].err = digest_file(jobs[i].path, jobs[i].sha256, &jobs[i].bytes) == 0 ? 0 : (errno ? errno : EIO);
+    } else {
+        pthread_t tid;
+        int two = n > 1 && pthread_create(&tid, NULL, hash_jobs, &l) == 0;
+        hash_jobs(&l);
+        if (two)
+            pthread_join(tid, NULL);
+        pthread_mutex_destroy(&l.mu);
+    }
+    for (int i = 0; i < n; i++)
+        if (jobs[i].err)
+            return -1;
     return 0;
 }
 

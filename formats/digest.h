@@ -20,6 +20,19 @@ static inline void digest_final(digest_ctx *c, uint8_t out[DIGEST_SIZE]) { sha25
  * read twice) and its size in bytes. Returns 0, or -1 with errno set. */
 int digest_file(const char *path, uint8_t out[DIGEST_SIZE], uint64_t *bytes);
 
+/* A file to hash with digest_files: path in; sha256, bytes and err (0 or an errno) out. */
+typedef struct {
+    const char *path;
+    uint8_t sha256[DIGEST_SIZE];
+    uint64_t bytes;
+    int err;
+} digest_job;
+
+/* digest_file on each of the n jobs, on two threads (the calling one and one more;
+ * one when the thread cannot be started). Returns 0 when every file was hashed, or
+ * -1 (each job's err says which failed). */
+int digest_files(digest_job *jobs, int n);
+
 /* Lowercase hex of a digest into hex[DIGEST_HEX]. */
 void digest_hex(const uint8_t d[DIGEST_SIZE], char hex[DIGEST_HEX]);
 

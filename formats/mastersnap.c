@@ -691,11 +691,21 @@ int msnap_load(int state_dfd, load_file files[LOAD_NFILES], masters *m, char *no
         close(dfd);
         return 0;
     }
+    digest_job jobs[LOAD_NFILES];
+    int which[LOAD_NFILES], n = 0;
     for (int f = 0; f < LOAD_NFILES; f++)
-        if (files[f].present && digest_file(files[f].path, files[f].info.sha256, &files[f].info.bytes) != 0) {
-            close(dfd);
-            return 0;
+        if (files[f].present) {
+            jobs[n] = (digest_job){.path = files[f].path};
+            which[n++] = f;
         }
+    if (digest_files(jobs, n) != 0) {
+        close(dfd);
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        memcpy(files[which[i]].info.sha256, jobs[i].sha256, DIGEST_SIZE);
+        files[which[i]].info.bytes = jobs[i].bytes;
+    }
     snapshot_key(files, key);
     digest_hex(key, hex);
     snprintf(name, sizeof name, "%s.bin", hex);
