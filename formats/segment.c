@@ -220,26 +220,40 @@ static int sort_coarse(lbin_pair *a, size_t n, lbin_pair *tmp, uint32_t *fine, s
     return 0;
 }
 
-/* The records of t (all, or the touched ones of a delta) in key order into s->order;
- * *count gets how many. A bucket sort: the keys' high bits spread the records over at
- * most as many fine buckets as records (a person's few records share one), each then
- * sorted. The spreading goes in two steps, to at most COARSE buckets first, so that
- * neither step writes all over memory: one pass over the keys to count (the ledger
- * keeps their smallest and largest), one to spread, then each coarse bucket in the
- * cache. Returns 0, or -1 out of memory. */
-#define COARSE 2048
-static int key_order(sink *s, const ledger_table *t, int delta, size_t *count)
+/* What key_order sorts: element i's key is the uint64 at base + i * stride, for i
+ * below total whose bit is set in select (NULL: every one); lo and hi bound the keys. */
+typedef struct {
+    const char *base;
+    size_t stride, total;
+    const uint64_t *select;
+    uint64_t lo, hi;
+} key_source;
+
+static inline int selected(const key_source *k, size_t i) { return !k->select || (k->select[i >> 6] >> (i & 63) & 1); }
+static inline uint64_t key_of(const key_source *k, size_t i)
 {
-    size_t n = t->n;
-    if (delta) {
+    return *(const uint64_t *)(const void *)(k->base + i * k->stride);
+}
+
+/* The selected elements of k as (key, index) pairs in key order into s->order; *count
+ * gets how many. A bucket sort: the keys' high bits spread the elements over at most as
+ * many fine buckets as elements (a person's few records share one), each then sorted.
+ * The spreading goes in two steps, to at most COARSE buckets first, so that neither
+ * step writes all over memory: one pass over the keys to count, one to spread, then
+ * each coarse bucket in the cache. Returns 0, or -1 out of memory. */
+#define COARSE 2048
+static int key_order(sink *s, const key_source *k, size_t *count)
+{
+    size_t n = k->total;
+    if (k->select) {
         n = 0;
-        for (size_t w = 0; w < (t->n + 63) / 64; w++)
-            n += (size_t)__builtin_popcountll(t->touched[w]);   /* bits past t->n are never set */
+        for (size_t w = 0; w < (k->total + 63) / 64; w++)
+            n += (size_t)__builtin_popcountll(k->select[w]);   /* bits past total are never set */
     }
     *count = n;
     if (n == 0)
         return 0;
-    uint64_t lo = t->min_key, hi = t->max_key;
+    uint64_t lo = k->lo, hi = k->hi;
     int shift = 0, cshift = 0;
     while (((hi - lo) >> shift) >= n)
         shift++;
@@ -252,27 +266,27 @@ static int key_order(sink *s, const ledger_table *t, int delta, size_t *count)
         return -1;
     uint32_t *c = s->bucket, *fine = s->bucket + nc + 1;   /* c[k + 1]: bucket k's size, then c[k]: where it starts */
     memset(c, 0, (nc + 1) * sizeof *c);
-    for (size_t i = 0; i < t->n; i++)
-        if (!delta || ledger_touched(t, i))
-            c[(((ledger_key_at(t, i) - lo) >> shift) >> cshift) + 1]++;
+    for (size_t i = 0; i < k->total; i++)
+        if (selected(k, i))
+            c[(((key_of(k, i) - lo) >> shift) >> cshift) + 1]++;
     size_t most = 0;
-    for (size_t k = 1; k <= nc; k++) {
-        most = c[k] > most ? c[k] : most;
-        c[k] += c[k - 1];
+    for (size_t b = 1; b <= nc; b++) {
+        most = c[b] > most ? c[b] : most;
+        c[b] += c[b - 1];
     }
-    for (size_t i = 0; i < t->n; i++)
-        if (!delta || ledger_touched(t, i)) {
-            uint64_t key = ledger_key_at(t, i);
+    for (size_t i = 0; i < k->total; i++)
+        if (selected(k, i)) {
+            uint64_t key = key_of(k, i);
             s->order[c[((key - lo) >> shift) >> cshift]++] = (lbin_pair){key, i};
         }
-    lbin_pair *tmp = malloc(most * sizeof *tmp);
+    lbin_pair *tmp = malloc((most ? most : 1) * sizeof *tmp);
     if (!tmp)
         return -1;
-    /* c[k] is now where coarse bucket k ends */
+    /* c[b] is now where coarse bucket b ends */
     int rc = 0;
-    for (size_t k = 0, from = 0; rc == 0 && k < nc; from = c[k++])
-        if (c[k] - from > 1)
-            rc = sort_coarse(s->order + from, c[k] - from, tmp, fine, nf, lo, shift, (uint64_t)k << cshift);
+    for (size_t b = 0, from = 0; rc == 0 && b < nc; from = c[b++])
+        if (c[b] - from > 1)
+            rc = sort_coarse(s->order + from, c[b] - from, tmp, fine, nf, lo, shift, (uint64_t)b << cshift);
     free(tmp);
     return rc;
 }
@@ -283,7 +297,9 @@ static int key_order(sink *s, const ledger_table *t, int delta, size_t *count)
 static int put_table(sink *s, const ledger_table *t, int k, int delta)
 {
     size_t n;
-    if (key_order(s, t, delta, &n) != 0)
+    key_source keys = {.base = t->rows, .stride = t->stride, .total = t->n, .select = delta ? t->touched : NULL,
+                       .lo = t->min_key, .hi = t->max_key};
+    if (key_order(s, &keys, &n) != 0)
         return -1;
     const lbin_pair *order = s->order;
     size_t stride = t->stride;
@@ -305,38 +321,47 @@ static int put_table(sink *s, const ledger_table *t, int k, int delta)
     return s->nomem ? -1 : 0;
 }
 
-/* The paid codes, sorted and without repeats: every one, or a delta's logged ones. */
+/* The paid codes, sorted and without repeats: every one (the slots of the paid-id
+ * set), or a delta's logged ones. */
 static int put_codes(sink *s, const ledger *lg, int delta)
 {
-    size_t n = delta ? lg->npaid_log : lg->paid_ids.n;
-    uint64_t *codes = malloc((n ? n : 1) * sizeof *codes);
-    if (!codes)
-        return -1;
-    if (delta) {
-        if (n > 0)
-            memcpy(codes, lg->paid_log, n * sizeof *codes);
-    } else {
-        for (size_t i = 0, j = 0; i < lg->paid_ids.nslots; i++)
-            if (lg->paid_ids.keys[i] != UINT64_MAX)
-                codes[j++] = lg->paid_ids.keys[i];
+    key_source k = {.base = (const char *)lg->paid_log, .stride = 8, .total = lg->npaid_log, .lo = UINT64_MAX};
+    uint64_t *live = NULL;
+    if (!delta) {   /* the set's slots; an empty one holds UINT64_MAX */
+        k.base = (const char *)lg->paid_ids.keys;
+        k.total = lg->paid_ids.nslots;
+        live = calloc((k.total + 63) / 64 + 1, sizeof *live);
+        if (!live)
+            return -1;
+        k.select = live;
     }
-    if (lbin_sort_codes(codes, n) != 0) {
-        free(codes);
-        return -1;
+    for (size_t i = 0; i < k.total; i++) {
+        uint64_t code = key_of(&k, i);
+        if (live && code == UINT64_MAX)
+            continue;
+        if (live)
+            live[i >> 6] |= (uint64_t)1 << (i & 63);
+        k.lo = code < k.lo ? code : k.lo;
+        k.hi = code > k.hi ? code : k.hi;
     }
+    size_t n;
+    int rc = key_order(s, &k, &n);
+    free(live);
+    if (rc != 0)
+        return -1;
     size_t u = 0;
-    for (size_t i = 0; i < n; i++)
-        if (u == 0 || codes[i] != codes[u - 1])
-            codes[u++] = codes[i];
+    for (size_t i = 0; i < n; i++)      /* a delta may log a code twice */
+        if (u == 0 || s->order[i].key != s->order[u - 1].key)
+            s->order[u++].key = s->order[i].key;
     part_head(s, 0, u, 8, BLOCK_CODES, 0);
     for (size_t from = 0; from < u; from += BLOCK_CODES) {
         size_t m = u - from < BLOCK_CODES ? u - from : BLOCK_CODES;
         unsigned char *p = block_begin(s, m * 8);
-        memcpy(p, codes + from, m * 8);
+        for (size_t i = 0; i < m; i++)
+            memcpy(p + i * 8, &s->order[from + i].key, 8);
         block_end(s, p, m * 8);
     }
     pad8(s);
-    free(codes);
     return s->nomem ? -1 : 0;
 }
 
