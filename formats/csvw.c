@@ -17,7 +17,8 @@
 
 static void write_all(csvw *w, const unsigned char *p, size_t n)
 {
-    w->crc32 = (uint32_t)crc32(w->crc32, p, (uInt)n);
+    if (!w->no_crc)
+        w->crc32 = (uint32_t)crc32(w->crc32, p, (uInt)n);
     w->bytes += n;
     while (n > 0 && !w->failed) {
         ssize_t k = write(w->fd, p, n);

@@ -20,7 +20,8 @@ typedef struct {
     size_t used;
     z_stream z;
     uint64_t bytes;         /* bytes written to the file */
-    uint32_t crc32;         /* CRC-32 of those bytes */
+    uint32_t crc32;         /* CRC-32 of those bytes (unless no_crc) */
+    int no_crc;             /* csvw_without_crc: the file checksums its own parts */
     struct csvw_async *async;   /* the writer thread, or NULL */
     const char *sync_point;     /* the fault point of its fsync (fault.h), NULL for "fsync-file" */
 } csvw;
@@ -53,6 +54,9 @@ void csvw_minutes_hm(csvw *w, int64_t minutes);
 void csvw_date(csvw *w, cal_date d);
 void csvw_int(csvw *w, int64_t v);
 void csvw_end_row(csvw *w);
+/* Stops keeping the CRC-32 of the whole file (crc32 stays unset): for a file that
+ * checksums its own parts (the ledger's segments). Call it before writing anything. */
+static inline void csvw_without_crc(csvw *w) { w->no_crc = 1; }
 /* Bytes as they are, no separator and no quoting (JSON and other text). */
 void csvw_raw(csvw *w, const char *s, size_t n);
 /* Room for n more raw bytes (n at most CSVW_BLOCK) straight in the buffer: the caller

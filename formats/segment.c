@@ -368,6 +368,7 @@ static int put_codes(sink *s, const ledger *lg, int delta)
 int seg_write(csvw *w, const ledger *lg, int gen, int kind, const int64_t base[3])
 {
     sink s = {.w = w};
+    csvw_without_crc(w);    /* every block, list and the index carry their own CRC-32 */
     for (int i = 0; i < SEG_HEAD; i++)
         index_add(&s, 0);
     if (s.nomem)
