@@ -277,8 +277,6 @@ static void emit(emitter *e, const void *p, uint64_t n)
     const unsigned char *s = p;
     while (n > 0 && !e->failed) {
         uint64_t room = BLOCK - e->pos % BLOCK, k = n < room ? n : room;
-        uint32_t *crc = &e->block_crc[e->pos / BLOCK];
-        *crc = (uint32_t)crc32(*crc, s, (uInt)k);
         ssize_t w = write(e->fd, s, (size_t)k);
         if (w < 0 && errno == EINTR)
             continue;
@@ -286,6 +284,8 @@ static void emit(emitter *e, const void *p, uint64_t n)
             e->failed = w < 0 ? errno : EIO;
             return;
         }
+        uint32_t *crc = &e->block_crc[e->pos / BLOCK];    /* of what was written: a short write counts once */
+        *crc = (uint32_t)crc32(*crc, s, (uInt)w);
         e->pos += (uint64_t)w;
         s += w;
         n -= (uint64_t)w;
