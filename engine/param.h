@@ -94,7 +94,8 @@ int param_add(param_table *t, const param_row *row, const param_scale *scale, co
 
 /* Sorts the rows and checks them as a whole: no two rows with the same parameter,
  * scope and effective_from; every county scope has a wage.hourly row. Returns 0, or
- * -1 with the offending row's line in *line and a description in msg. */
+ * -1 with the offending row's line in *line and a description in msg (line 0: out of
+ * memory). */
 int param_finish(param_table *t, int32_t *line, char *msg, size_t msglen);
 
 /* Index of a known county (one with a wage.hourly row), or -1. */

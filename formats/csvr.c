@@ -157,12 +157,13 @@ static int map_header(reader *r)
     /* a name given twice is an error: a hash set keeps the check linear in the columns */
     ids_table names = {0};
     for (size_t i = 0; i < r->nfields; i++) {
-        int added;
+        int added = 0;
         const char *name = r->buf + r->off[i];
-        if (ids_intern(&names, name, r->len[i], &added) < 0 || !added) {
+        int32_t k = ids_intern(&names, name, r->len[i], &added);
+        if (k < 0 || !added) {
             char shown[80];
             fld_escape(name, r->len[i] > 60 ? 60 : r->len[i], shown, sizeof shown);
-            if (added) {
+            if (k < 0) {
                 snprintf(r->err, r->errlen, "%s:1: out of memory reading the header", r->row.path);
                 r->internal = 1;
             } else

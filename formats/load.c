@@ -589,7 +589,7 @@ int load_masters_params(const char *dir, const char *params_path, masters *m, lo
             char msg[400];
             if (param_finish(&m->params, &line, msg, sizeof msg) != 0) {
                 snprintf(err, errlen, "%s:%d: %s", lf->path, (int)line, msg);
-                return -1;
+                return line == 0 ? LOAD_NO_MEMORY : -1;     /* line 0: out of memory */
             }
         }
     }
@@ -597,6 +597,10 @@ int load_masters_params(const char *dir, const char *params_path, masters *m, lo
     int32_t line;
     char msg[400];
     if (master_finish(m, &which, &line, msg, sizeof msg) != 0) {
+        if (line == 0) {    /* out of memory */
+            snprintf(err, errlen, "%s: out of memory", dir);
+            return LOAD_NO_MEMORY;
+        }
         snprintf(err, errlen, "%s/%s:%d: %s", dir, which, (int)line, msg);
         return -1;
     }
