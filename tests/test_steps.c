@@ -407,6 +407,123 @@ static void test_resolve_and_prefetch(void)
     fxt_close(&f);
 }
 
+/* The masters' look-ups with an index outside the masters find nothing; an
+ * authorization of another month is not this month's. */
+static void test_master_bounds(void)
+{
+    fxt f;
+    size_t n = 99;
+    fxt_open(&f, NULL, 0, D(2026, 11, 20));
+    int32_t nr = (int32_t)f.m.recipients.n, np = (int32_t)f.m.providers.n;
+    CU_ASSERT_PTR_NULL(master_esp_history(&f.m, -1, &n));
+    ASSERT_I64(n, 0);
+    CU_ASSERT_PTR_NULL(master_esp_history(&f.m, nr, &n));
+    CU_ASSERT_PTR_NULL(master_authorization_for(&f.m, -1, cal_month_key_ymd(2026, 11)));
+    CU_ASSERT_PTR_NULL(master_authorization_for(&f.m, nr, cal_month_key_ymd(2026, 11)));
+    int32_t rb = ids_find(&f.m.recipient_ids, "RB", 2);
+    CU_ASSERT_PTR_NOT_NULL(master_authorization_for(&f.m, rb, cal_month_key_ymd(2026, 11)));
+    CU_ASSERT_PTR_NULL(master_authorization_for(&f.m, rb, cal_month_key_ymd(2026, 10)));   /* before its only */
+    CU_ASSERT_PTR_NULL(master_authorization_for(&f.m, rb, cal_month_key_ymd(2026, 12)));   /* after it */
+    CU_ASSERT_PTR_NULL(master_pair_assignments(&f.m, -1, 0, &n));
+    CU_ASSERT_PTR_NULL(master_pair_assignments(&f.m, np, 0, &n));
+    ASSERT_I64(n, 0);
+    fxt_close(&f);
+}
+
+/* A parameter's value as explain writes it: the optional SDI ceiling set or not, a dues
+ * scale cut to the room given. */
+static void test_param_format(void)
+{
+    fxt f;
+    char out[64];
+    fxt_open(&f, NULL, 0, D(2026, 11, 20));
+    param_row r;
+    memset(&r, 0, sizeof r);
+    r.id = P_SDI_WAGE_CEILING;
+    r.value = 12345;
+    r.present = 1;
+    param_format_value(&f.m.params, &r, out, sizeof out);
+    ASSERT_STR(out, "123.45");
+    r.present = 0;
+    param_format_value(&f.m.params, &r, out, sizeof out);
+    ASSERT_STR(out, "none");
+    const param_row *scale = param_in_force(&f.m.params, P_UNION_DUES_SCALE, -1, D(2026, 11, 1));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(scale);
+    param_format_value(&f.m.params, scale, out, sizeof out);
+    ASSERT_STR(out, "0:00=10.30; 25:01=15.90");
+    /* 8 bytes: "0:00=10" and the end; the second bracket is not started */
+    param_format_value(&f.m.params, scale, out, 8);
+    ASSERT_STR(out, "0:00=10");
+    fxt_close(&f);
+}
+
+/* Taxes that do not fit int64 cents: a rate of 1,000,000 (parameters.csv takes it) on
+ * 10,000,000,000,000.00 of gross is 10^21 cents, over 2^63 - 1 ~ 9.22 x 10^18: a fatal
+ * error, never a wrapped amount. The Medicare rate 0.6 and an additional rate 0.6 on
+ * 90,000,000,000,000,000.00 = 9 x 10^18 cents (all but 200,000.00 above the threshold)
+ * are about 5.4 x 10^18 cents each, which fit; their sum, about 1.08 x 10^19, does not. */
+static void tax_overflow_case(const char *param, const char *value, const char *param2, const char *value2,
+                              money_cents gross, const char *want)
+{
+    char params[4096];
+    snprintf(params, sizeof params, "%s%s,*,2026-01-01,%s,big\n%s,*,2026-01-01,%s,big\n",
+             fxt_default("parameters.csv"), param, value, param2, value2);
+    fxt_file over = {"parameters.csv", params};
+    fxt f;
+    rules_paycheck pc;
+    fxt_open(&f, &over, 1, D(2026, 11, 20));
+    ASSERT_I64(fxt_deduct(&f, "PO", "RA", gross, &pc), RULES_FATAL);
+    ASSERT_STR(f.e.err, want);
+    fxt_close(&f);
+}
+
+static void test_tax_overflow(void)
+{
+    const money_cents big = 1000000000000000LL;     /* 10,000,000,000,000.00 */
+    /* the largest wage base parameters.csv takes, 9,999,999,999,999 (13 digits): the
+     * social security wages are 999,999,999,999,900 cents, x 1,000,000 ~ 10^21 */
+    tax_overflow_case("fica.ss_rate", "1000000", "fica.ss_wage_base", "9999999999999", big, "FICA overflows");
+    tax_overflow_case("fica.medicare_rate", "1000000", "fica.ss_rate", "0.062", big, "FICA overflows");
+    tax_overflow_case("fica.medicare_additional_rate", "1000000", "fica.medicare_additional_threshold", "0", big,
+                      "FICA overflows");
+    tax_overflow_case("fica.medicare_rate", "0.6", "fica.medicare_additional_rate", "0.6", 9000000000000000000LL,
+                      "FICA overflows");
+    /* SDI: FICA exempt is not enough (PO is "other"): FICA at 0 rates, SDI at 1,000,000 */
+    char params[4096];
+    snprintf(params, sizeof params, "%sfica.ss_rate,*,2026-01-01,0,big\nfica.medicare_rate,*,2026-01-01,0,big\n"
+             "sdi.rate,*,2026-01-01,1000000,big\n", fxt_default("parameters.csv"));
+    fxt_file over = {"parameters.csv", params};
+    fxt f;
+    rules_paycheck pc;
+    fxt_open(&f, &over, 1, D(2026, 11, 20));
+    ASSERT_I64(fxt_deduct(&f, "PO", "RA", big, &pc), RULES_FATAL);
+    ASSERT_STR(f.e.err, "SDI overflows");
+    fxt_close(&f);
+}
+
+/* Masters with nothing loaded (no index built): every look-up finds nothing; parameters
+ * without rows can be finished. */
+static void test_empty_masters_and_counties(void)
+{
+    masters m;
+    size_t n = 99;
+    memset(&m, 0, sizeof m);
+    CU_ASSERT_PTR_NULL(master_esp_history(&m, 0, &n));
+    CU_ASSERT_PTR_NULL(master_authorization_for(&m, 0, cal_month_key_ymd(2026, 11)));
+    CU_ASSERT_PTR_NULL(master_pair_assignments(&m, 0, 0, &n));
+    param_table t;
+    int32_t line;
+    char msg[100];
+    memset(&t, 0, sizeof t);
+    ASSERT_I64(param_finish(&t, &line, msg, sizeof msg), 0);    /* no rows at all */
+    param_free(&t);
+    fxt f;
+    fxt_open(&f, NULL, 0, D(2026, 11, 20));
+    /* the ledger's ids: a provider of the masters is its own index */
+    ASSERT_I64(ledger_ids_add(&f.lg.providers, "PO", 2), ids_find(&f.m.provider_ids, "PO", 2));
+    fxt_close(&f);
+}
+
 int test_steps_register(void)
 {
     static const tu_test tests[] = {
@@ -421,6 +538,10 @@ int test_steps_register(void)
         {"no wage in force on the period's start", test_wage_not_in_force},
         {"a pay date on day 0 of the calendar", test_pay_date_day_zero},
         {"ids resolved ahead, prefetch, unknown ids", test_resolve_and_prefetch},
+        {"masters: look-ups outside the masters, another month", test_master_bounds},
+        {"parameter values as explain writes them", test_param_format},
+        {"taxes past int64 cents: FICA and SDI", test_tax_overflow},
+        {"masters with nothing loaded; parameters without rows", test_empty_masters_and_counties},
     };
     return tu_register("steps", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
