@@ -74,7 +74,7 @@ echo "mutants: $nlist of $all mutants of $(echo $files | wc -w) file(s) ($(cat "
 setup_worker() {
     w=$work/w$1
     mkdir -p "$w/orig"
-    cp -r engine formats tests fixtures bench Makefile "$w/"
+    cp -r engine formats cli tests fixtures bench Makefile "$w/"
     rm -rf "$w/tests/out"
     for f in $files; do mkdir -p "$w/orig/$(dirname "$f")"; cp -p "$f" "$w/orig/$f"; done
     if ! CFLAGS="$cflags" make -s -C "$w" BUILD=build payrun build/unit_tests build/check_invariants \
