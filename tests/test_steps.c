@@ -524,6 +524,33 @@ static void test_empty_masters_and_counties(void)
     fxt_close(&f);
 }
 
+/* Overpayment recovery: a paycheck with nothing left takes nothing and touches no
+ * overpayment (no ledger record, nothing explained); what is recovered is kept under the
+ * key (overpayment, 0), the key the text checkpoint writes and reads back. */
+static void test_recovery_records(void)
+{
+    fxt f;
+    fxt_trace t;
+    rules_paycheck pc;
+    fxt_open(&f, NULL, 0, D(2026, 11, 20));
+    fxt_trace_into(&f, &t);
+    int32_t op1 = ids_find(&f.m.overpayment_ids, "OP1", 3);
+    CU_ASSERT_FATAL(op1 >= 0);
+    /* PR's gross 0.00: nothing left for OP1 */
+    ASSERT_I64(fxt_deduct(&f, "PR", "RA", 0, &pc), 0);
+    ASSERT_I64(pc.amount[AMT_OVERPAYMENT_RECOVERY], 0);
+    CU_ASSERT_PTR_NULL(strstr(t.text, "14.6 overpayment"));
+    CU_ASSERT_PTR_NULL(ledger_peek(&f.lg.recovered, ledger_key(op1, 0)));
+    /* 100.00: ss 6.20, medicare 1.45, no SDI (100.00 in the quarter): 92.35 left; OP1
+     * (25.00, at most 10.00 a paycheck): 10.00 */
+    ASSERT_I64(fxt_deduct(&f, "PR", "RA", 10000, &pc), 0);
+    ASSERT_I64(pc.amount[AMT_OVERPAYMENT_RECOVERY], 1000);
+    const money_cents *rec = ledger_peek(&f.lg.recovered, ledger_key(op1, 0));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+    ASSERT_I64(*rec, 1000);
+    fxt_close(&f);
+}
+
 int test_steps_register(void)
 {
     static const tu_test tests[] = {
@@ -541,6 +568,7 @@ int test_steps_register(void)
         {"masters: look-ups outside the masters, another month", test_master_bounds},
         {"parameter values as explain writes them", test_param_format},
         {"taxes past int64 cents: FICA and SDI", test_tax_overflow},
+        {"overpayment recovery: nothing left touches nothing; the record's key", test_recovery_records},
         {"masters with nothing loaded; parameters without rows", test_empty_masters_and_counties},
     };
     return tu_register("steps", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
