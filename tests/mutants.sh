@@ -39,7 +39,7 @@ jobs=${MUTANTS_JOBS:-$(nproc 2>/dev/null || echo 2)}
 [ "$jobs" -gt 4 ] && jobs=4
 tmo=${MUTANTS_TIMEOUT:-60}
 cflags=${MUTANTS_CFLAGS:--O1}
-suites=cal,money,field,param,load,ledger,ids,boundaries
+suites=cal,money,field,param,load,ledger,ids,boundaries,steps,nomem
 equiv=$top/tests/mutants-equivalent.txt
 # scratch copies outside the tree (the Makefile includes every build/**/*.d it finds)
 work=$(mktemp -d "${TMPDIR:-/tmp}/payrun-mutants.XXXXXX") || exit 2
@@ -74,7 +74,7 @@ echo "mutants: $nlist of $all mutants of $(echo $files | wc -w) file(s) ($(cat "
 setup_worker() {
     w=$work/w$1
     mkdir -p "$w/orig"
-    cp -r engine formats tests fixtures bench Makefile "$w/"
+    cp -r engine formats cli tests fixtures bench Makefile "$w/"
     rm -rf "$w/tests/out"
     for f in $files; do mkdir -p "$w/orig/$(dirname "$f")"; cp -p "$f" "$w/orig/$f"; done
     if ! CFLAGS="$cflags" make -s -C "$w" BUILD=build payrun build/unit_tests build/check_invariants \

@@ -8,7 +8,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/payrun-named.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
-cd "$top" && cp -r engine formats tests fixtures bench Makefile "$work/" || exit 2
+cd "$top" && cp -r engine formats cli tests fixtures bench Makefile "$work/" || exit 2
 cd "$work" || exit 2
 build() { CFLAGS=-O1 make -s build/unit_tests > "$work/make.log" 2>&1; }
 build || { echo "named-mutants: the unmutated tree does not build"; tail "$work/make.log"; exit 2; }

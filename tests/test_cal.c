@@ -355,9 +355,27 @@ static void test_format_hm(void)
     ASSERT_STR(b, "153722867280912930:07");
 }
 
+/* Years outside the day memo (1 to 2^22 - 1): year 0 (a leap year, 0000-02-29) and year
+ * 2^22 = 4194304 convert both ways, twice; business days without a holiday list. */
+static void test_far_years(void)
+{
+    static const int ymd[][3] = {{0, 2, 29}, {4194304, 1, 1}, {-1, 12, 31}};
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < sizeof ymd / sizeof ymd[0]; i++) {
+            int y, m, d;
+            cal_to_ymd(cal_from_ymd(ymd[i][0], ymd[i][1], ymd[i][2]), &y, &m, &d);
+            ASSERT_I64(y, ymd[i][0]);
+            ASSERT_I64(m, ymd[i][1]);
+            ASSERT_I64(d, ymd[i][2]);
+        }
+    /* (Friday 2026-11-06, Friday 2026-11-13]: Monday to Friday, 5 business days */
+    ASSERT_I64(cal_business_days_between(cal_from_ymd(2026, 11, 6), cal_from_ymd(2026, 11, 13), NULL), 5);
+}
+
 int test_cal_register(void)
 {
     static const tu_test tests[] = {
+        {"years outside the memo; business days without holidays", test_far_years},
         {"round trip 1900-2100", test_round_trip},
         {"remembered days give their own date", test_remembered_days},
         {"known day numbers", test_known_day_numbers},

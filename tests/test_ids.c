@@ -1,4 +1,5 @@
 /* test_ids.c — packed ids (exact and reversible) and the uint64 key set. */
+#include <CUnit/CUnit.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,7 @@ static void test_pack_round_trip(void)
      * are not all digits, 18+ digits */
     static const char *const no[] = {
         "", "t1", "T_1", "T 1", "T-2611A-00011", "123456789012345678", "ABCDEFGHIJKLM", "é", "A[", "A\\", "A]",
-        "A^", "A@", "A:", "A/", "A.",
+        "A^", "A@", "A:", "A/", "A.", "0000000000000-",
     };
     for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
         uint64_t code;
@@ -140,9 +141,35 @@ static void test_set_reload_order(void)
     ids_set_free(&slots);
 }
 
+/* The map of uint64 keys: 1,000 keys put, each found with its value, a key never put not
+ * found; an empty map finds nothing. It starts with 256 slots and doubles when a key
+ * would fill more than half: at the 129th key (to 512), the 257th (1,024) and the 513th
+ * (2,048). */
+static void test_map(void)
+{
+    ids_map m;
+    memset(&m, 0, sizeof m);
+    ASSERT_I64(ids_map_get(&m, 7), -1);
+    for (uint64_t k = 0; k < 1000; k++) {
+        int32_t *v = ids_map_put(&m, k * 7919, -1);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+        ASSERT_I64(*v, -1);
+        *v = (int32_t)k;
+    }
+    ASSERT_I64(m.mask + 1, 2048);
+    int wrong = 0;
+    for (uint64_t k = 0; k < 1000; k++)
+        wrong += ids_map_get(&m, k * 7919) != (int32_t)k;
+    ASSERT_I64(wrong, 0);
+    ASSERT_I64(ids_map_get(&m, 1), -1);
+    ASSERT_I64(*ids_map_put(&m, 7919, -1), 1);      /* put of a key already there: its value */
+    ids_map_free(&m);
+}
+
 int test_ids_register(void)
 {
     static const tu_test tests[] = {
+        {"map of uint64 keys: put, get, grow, missing", test_map},
         {"packed ids round trip; what does not pack", test_pack_round_trip},
         {"distinct ids get distinct codes", test_pack_distinct},
         {"uint64 set against a reference, at most 16 bytes a key", test_set_against_reference},

@@ -1,4 +1,5 @@
 /* test_ledger.c — the ledger's counter tables (direct maps with an overflow index) against a plain reference. */
+#include <CUnit/CUnit.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,9 +173,60 @@ static void test_paid_periods_against_reference(void)
     ids_free(&o);
 }
 
+/* The paid-period key: provider and recipient 0 to 2^22 - 1, periods up to August 2730
+ * (2 x (2730 x 12 + 7) + 1 = 65535 for 2730-08-16; 2730-09-01 is 65536 = 2^16). */
+static void test_period_key_limits(void)
+{
+    const int32_t max22 = (1 << 22) - 1;
+    uint64_t key;
+    cal_date ok = cal_from_ymd(2730, 8, 16), past = cal_from_ymd(2730, 9, 1);
+    ASSERT_I64(ledger_period_key(0, 0, ok, &key), 0);
+    ASSERT_I64(key, 65535);
+    ASSERT_I64(ledger_period_key(max22, max22, ok, &key), 0);
+    ASSERT_I64(key, ((uint64_t)max22 << 42) | ((uint64_t)max22 << 20) | 65535);
+    ASSERT_I64(ledger_period_key(0, 0, past, &key), -1);
+    ASSERT_I64(ledger_period_key(-1, 0, ok, &key), -1);
+    ASSERT_I64(ledger_period_key(max22 + 1, 0, ok, &key), -1);
+    ASSERT_I64(ledger_period_key(0, -1, ok, &key), -1);
+    ASSERT_I64(ledger_period_key(0, max22 + 1, ok, &key), -1);
+}
+
+/* Records put as earlier nights left them: at the next ordinal (LEDGER_APPEND) or at a
+ * given one, which moves the next ordinal past it; a key put again keeps its row. */
+static void test_put_earlier(void)
+{
+    ids_table none;
+    memset(&none, 0, sizeof none);
+    ledger l;
+    CU_ASSERT_EQUAL_FATAL(ledger_init(&l, &none, &none, &none), 0);
+    ledger_table *t = &l.bups_year;
+    int64_t v = 5;
+    ASSERT_I64(ledger_put_earlier(t, ledger_key(1, 2026), &v, LEDGER_APPEND), 0);     /* ordinal 0 */
+    ASSERT_I64(t->next_ordinal, 1);
+    v = 6;
+    ASSERT_I64(ledger_put_earlier(t, ledger_key(2, 2026), &v, 9), 0);                 /* ordinal 9 */
+    ASSERT_I64(t->next_ordinal, 10);
+    v = 7;
+    ASSERT_I64(ledger_put_earlier(t, ledger_key(3, 2026), &v, 4), 0);                 /* below: stays 10 */
+    ASSERT_I64(t->next_ordinal, 10);
+    v = 8;
+    ASSERT_I64(ledger_put_earlier(t, ledger_key(1, 2026), &v, 20), 0);                /* there: new value */
+    ASSERT_I64(t->next_ordinal, 10);
+    const int64_t *got = ledger_peek(t, ledger_key(1, 2026));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+    ASSERT_I64(*got, 8);
+    /* ids beyond the masters (none here): added, found, numbered after the masters' 0 */
+    ASSERT_I64(ledger_ids_find(&l.providers, "PX", 2), -1);
+    ASSERT_I64(ledger_ids_add(&l.providers, "PX", 2), 0);
+    ASSERT_I64(ledger_ids_find(&l.providers, "PX", 2), 0);
+    ledger_free(&l);
+}
+
 int test_ledger_register(void)
 {
     static const tu_test tests[] = {
+        {"paid-period key: the largest provider, recipient and period, and one past each", test_period_key_limits},
+        {"records put as earlier nights left them, ordinals", test_put_earlier},
         {"counter tables against a reference (direct slots, evictions, overflow)", test_tables_against_reference},
         {"ledger over empty masters", test_empty_masters},
         {"ids after the masters' ids", test_ids_after_masters},
