@@ -182,12 +182,24 @@ static void block_end(sink *s, const unsigned char *p, size_t bytes)
     s->at += bytes;
 }
 
+static int pair_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const lbin_pair *)a)->key, y = ((const lbin_pair *)b)->key;
+    return x < y ? -1 : x > y;
+}
+
 /* Sorts pairs [0, n) by key: insertion for the few records of a bucket, mostly in
- * order already; the radix sort for a crowded one. Returns 0, or -1 out of memory. */
+ * order already; qsort for a crowded one (keys that cluster in few buckets, as packed
+ * timesheet ids do); the radix sort only for a huge one (its 65,536 counters would
+ * cost more than they save on fewer). Returns 0, or -1 out of memory. */
 static int sort_bucket(lbin_pair *a, size_t n)
 {
-    if (n > 32)
+    if (n > 65536)
         return lbin_sort_pairs(a, n);
+    if (n > 32) {
+        qsort(a, n, sizeof *a, pair_cmp);
+        return 0;
+    }
     for (size_t i = 1; i < n; i++) {
         lbin_pair x = a[i];
         size_t j = i;
@@ -321,47 +333,40 @@ static int put_table(sink *s, const ledger_table *t, int k, int delta)
     return s->nomem ? -1 : 0;
 }
 
-/* The paid codes, sorted and without repeats: every one (the slots of the paid-id
- * set), or a delta's logged ones. */
+/* The paid codes, sorted and without repeats: every one, or a delta's logged ones. The
+ * radix sort: packed timesheet ids cluster in a few of key_order's buckets, where it
+ * gains nothing (1M codes: 0.08 s either way). */
 static int put_codes(sink *s, const ledger *lg, int delta)
 {
-    key_source k = {.base = (const char *)lg->paid_log, .stride = 8, .total = lg->npaid_log, .lo = UINT64_MAX};
-    uint64_t *live = NULL;
-    if (!delta) {   /* the set's slots; an empty one holds UINT64_MAX */
-        k.base = (const char *)lg->paid_ids.keys;
-        k.total = lg->paid_ids.nslots;
-        live = calloc((k.total + 63) / 64 + 1, sizeof *live);
-        if (!live)
-            return -1;
-        k.select = live;
-    }
-    for (size_t i = 0; i < k.total; i++) {
-        uint64_t code = key_of(&k, i);
-        if (live && code == UINT64_MAX)
-            continue;
-        if (live)
-            live[i >> 6] |= (uint64_t)1 << (i & 63);
-        k.lo = code < k.lo ? code : k.lo;
-        k.hi = code > k.hi ? code : k.hi;
-    }
-    size_t n;
-    int rc = key_order(s, &k, &n);
-    free(live);
-    if (rc != 0)
+    size_t n = delta ? lg->npaid_log : lg->paid_ids.n;
+    uint64_t *codes = malloc((n ? n : 1) * sizeof *codes);
+    if (!codes)
         return -1;
+    if (delta) {
+        if (n > 0)
+            memcpy(codes, lg->paid_log, n * sizeof *codes);
+    } else {
+        for (size_t i = 0, j = 0; i < lg->paid_ids.nslots; i++)
+            if (lg->paid_ids.keys[i] != UINT64_MAX)
+                codes[j++] = lg->paid_ids.keys[i];
+    }
+    if (lbin_sort_codes(codes, n) != 0) {
+        free(codes);
+        return -1;
+    }
     size_t u = 0;
-    for (size_t i = 0; i < n; i++)      /* a delta may log a code twice */
-        if (u == 0 || s->order[i].key != s->order[u - 1].key)
-            s->order[u++].key = s->order[i].key;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || codes[i] != codes[u - 1])
+            codes[u++] = codes[i];
     part_head(s, 0, u, 8, BLOCK_CODES, 0);
     for (size_t from = 0; from < u; from += BLOCK_CODES) {
         size_t m = u - from < BLOCK_CODES ? u - from : BLOCK_CODES;
         unsigned char *p = block_begin(s, m * 8);
-        for (size_t i = 0; i < m; i++)
-            memcpy(p + i * 8, &s->order[from + i].key, 8);
+        memcpy(p, codes + from, m * 8);
         block_end(s, p, m * 8);
     }
     pad8(s);
+    free(codes);
     return s->nomem ? -1 : 0;
 }
 
