@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -436,6 +437,7 @@ static int open_snapshot_dir(int state_dfd, int create)
 struct msnap_writer {
     int dfd, fd, rc;            /* rc: 0 or the errno that stopped the write */
     int thread;                 /* the write runs on tid */
+    int idle;                   /* ... at idle priority (never the calling thread) */
     pthread_t tid;
     const masters *m;
     const load_file *files;
@@ -447,6 +449,13 @@ struct msnap_writer {
 static void *write_thread(void *arg)
 {
     msnap_writer *w = arg;
+#ifdef SCHED_IDLE
+    /* the night first: this thread runs only on a core nothing else wants (Linux: the
+     * calling thread's policy); msnap_end waits for it when the night is done */
+    struct sched_param idle = {0};
+    if (w->idle)
+        sched_setscheduler(0, SCHED_IDLE, &idle);
+#endif
     w->rc = write_snapshot(w->fd, w->m, w->files);
 #ifdef SYNC_FILE_RANGE_WRITE
     if (w->rc == 0)
@@ -478,8 +487,12 @@ msnap_writer *msnap_begin(int state_dfd, const masters *m, const load_file files
     w->fd = fsafe_create(w->dfd, w->tmp);
     if (w->fd < 0)
         w->rc = errno ? errno : EIO;
-    else
+    else {
+        w->idle = 1;        /* set before the thread starts: it reads it */
         w->thread = pthread_create(&w->tid, NULL, write_thread, w) == 0;
+        if (!w->thread)
+            w->idle = 0;    /* msnap_end writes on its own thread */
+    }
     return w;
 }
 
