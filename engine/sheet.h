@@ -9,7 +9,10 @@
 
 #define SHEET_MAX_DAYS 16
 
-typedef enum { KIND_REGULAR, KIND_CATCH_UP, KIND_SPECIAL, KIND_WRIT } sheet_kind;
+/* The timesheet kinds of docs/rules.md §6, as the kind column names them: regular,
+ * catch_up, special (a county's supplemental payment for a past period, the Writ
+ * ePolicy's special transaction) and writ. */
+typedef enum { KIND_REGULAR, KIND_CATCH_UP, KIND_SUPPLEMENTAL, KIND_WRIT } sheet_kind;
 typedef enum { CHANNEL_PAPER, CHANNEL_ELECTRONIC } sheet_channel;
 
 typedef enum { SEV_REJECT, SEV_HOLD, SEV_PARTIAL, SEV_WARNING } sheet_severity;

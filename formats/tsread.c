@@ -99,7 +99,7 @@ int tsread_parse(const csvr_row *row, sheet *s, char *msg, size_t msglen)
     else if (match(v, n, "catch_up"))
         s->kind = KIND_CATCH_UP;
     else if (match(v, n, "special"))
-        s->kind = KIND_SPECIAL;
+        s->kind = KIND_SUPPLEMENTAL;
     else if (match(v, n, "writ"))
         s->kind = KIND_WRIT;
     else

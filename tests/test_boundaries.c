@@ -580,7 +580,7 @@ static void test_dues_threshold(void)
     /* a special timesheet of 10:00 the same month: 25:00 is still the first bracket
      * (25:01 starts the next): nothing more */
     int32_t ten[4] = {0, 0, 0, H(10, 0)};
-    s = mk_sheet("U-25", "PU", "RA", D(2026, 11, 1), KIND_SPECIAL, D(2026, 11, 16), ten, 4);
+    s = mk_sheet("U-25", "PU", "RA", D(2026, 11, 1), KIND_SUPPLEMENTAL, D(2026, 11, 16), ten, 4);
     process(&f, &s, &r);
     ASSERT_I64(r.paycheck.amount[AMT_UNION_DUES], 0);
     /* PO is not a union member: none at 15:00 */
@@ -595,12 +595,12 @@ static void test_dues_threshold(void)
     s = mk_sheet("U-15b", "PU", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), at, 2);
     process(&f, &s, &r);
     ASSERT_I64(r.paycheck.amount[AMT_UNION_DUES], 1030);
-    s = mk_sheet("U-2501", "PU", "RA", D(2026, 11, 1), KIND_SPECIAL, D(2026, 11, 16), more, 4);
+    s = mk_sheet("U-2501", "PU", "RA", D(2026, 11, 1), KIND_SUPPLEMENTAL, D(2026, 11, 16), more, 4);
     process(&f, &s, &r);
     ASSERT_I64(r.paycheck.amount[AMT_UNION_DUES], 560);
     /* 1:00 more, 26:01: the month's 15.90 all taken (10.30 + 5.60): nothing */
     int32_t hour[5] = {0, 0, 0, 0, H(1, 0)};
-    s = mk_sheet("U-2601", "PU", "RA", D(2026, 11, 1), KIND_SPECIAL, D(2026, 11, 16), hour, 5);
+    s = mk_sheet("U-2601", "PU", "RA", D(2026, 11, 1), KIND_SUPPLEMENTAL, D(2026, 11, 16), hour, 5);
     process(&f, &s, &r);
     ASSERT_I64(r.paycheck.amount[AMT_UNION_DUES], 0);
     fx_close(&f);
@@ -1084,7 +1084,7 @@ static void test_params_by_county_and_date(void)
         char id[16];
         snprintf(id, sizeof id, "PC-%zu", i);
         int32_t d[1] = {H(1, 0)};
-        sheet s = mk_sheet(id, "PO", order[i].rcp, D(2026, 11, order[i].day), KIND_SPECIAL, D(2026, 12, 1), d, 1);
+        sheet s = mk_sheet(id, "PO", order[i].rcp, D(2026, 11, order[i].day), KIND_SUPPLEMENTAL, D(2026, 12, 1), d, 1);
         process(&f, &s, &r);
         ASSERT_I64(r.paycheck.regular_rate, order[i].wage * MONEY_RATE_PER_CENT);
         ASSERT_I64(r.paycheck.amount[AMT_REGULAR_PAY], order[i].wage);      /* 1:00 at the wage */

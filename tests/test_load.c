@@ -870,7 +870,7 @@ static void test_tsread(void)
     ASSERT_I64(s->claimed, 60);
 
     /* T25, T26: special and writ kinds; 24:00 + 8:00 */
-    ASSERT_I64(r->s[24].kind, KIND_SPECIAL);
+    ASSERT_I64(r->s[24].kind, KIND_SUPPLEMENTAL);
     ASSERT_I64(r->s[24].ndays, 13);
     ASSERT_I64(r->s[24].claimed, 32 * 60);
     ASSERT_I64(r->s[24].provider_signed_on, CAL_NONE);

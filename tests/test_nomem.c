@@ -110,7 +110,7 @@ static int run_sheets(fxt *f)
         fxt_sheet("T-PX-2", "PX", "RS", nov16, KIND_REGULAR, dec1, twelve5, 15),
         fxt_sheet("W-1", "PO", "RA", nov16, KIND_WRIT, dec1, writ, 2),              /* writ */
         fxt_sheet("T-PR-1", "PR", "RA", nov1, KIND_REGULAR, dec1, five, 1),         /* recovery */
-        fxt_sheet("T-RA-S", "PO", "RA", nov1, KIND_SPECIAL, dec1, five, 1),         /* special */
+        fxt_sheet("T-RA-S", "PO", "RA", nov1, KIND_SUPPLEMENTAL, dec1, five, 1),         /* special */
         fxt_sheet("t-not-packable-id", "PS", "RA", nov1, KIND_REGULAR, dec1, five, 1),
         fxt_sheet("T-PB-1", "PB", "RB", nov1, KIND_REGULAR, dec1, ten, 3),          /* BUPS */
         fxt_sheet("T-PU-1", "PU", "RS", nov1, KIND_REGULAR, dec1, sixteen, 2),      /* dues, share of cost */

@@ -110,7 +110,7 @@ static void test_trace_kinds(void)
     fxt_open(&f, NULL, 0, D(2026, 12, 4));
     fxt_trace_into(&f, &t);
     int32_t one[1] = {H(1, 0)};
-    sheet s = fxt_sheet("S-1", "PO", "RA", D(2026, 11, 1), KIND_SPECIAL, D(2026, 11, 16), one, 1);
+    sheet s = fxt_sheet("S-1", "PO", "RA", D(2026, 11, 1), KIND_SUPPLEMENTAL, D(2026, 11, 16), one, 1);
     fxt_process(&f, &s, &r);
     ASSERT_CONTAINS(t.text, "7. not a duplicate: timesheet id not paid before (special and writ may pay a period "
                             "again)\n");
@@ -197,7 +197,7 @@ static void test_trace_params_once(void)
     f.e.trace = NULL;
     t.len = 0;
     t.text[0] = '\0';
-    s = fxt_sheet("P-4", "PX", "RA", D(2026, 11, 16), KIND_SPECIAL, D(2026, 12, 1), one, 1);
+    s = fxt_sheet("P-4", "PX", "RA", D(2026, 11, 16), KIND_SUPPLEMENTAL, D(2026, 12, 1), one, 1);
     fxt_process(&f, &s, &r);
     ASSERT_I64(r.paycheck.amount[AMT_GROSS], 1500);
     ASSERT_STR(t.text, "");
@@ -273,7 +273,7 @@ static void test_run_totals_overflow(void)
     sheet s = fxt_sheet("G-1", "PO", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), one, 1);
     fxt_process(&f, &s, &r);
     ASSERT_I64(f.e.totals.amount[AMT_GROSS], INT64_MAX);
-    s = fxt_sheet("G-2", "PO", "RA", D(2026, 11, 1), KIND_SPECIAL, D(2026, 11, 16), one, 1);
+    s = fxt_sheet("G-2", "PO", "RA", D(2026, 11, 1), KIND_SUPPLEMENTAL, D(2026, 11, 16), one, 1);
     rules_result r2;
     memset(&r2, 0, sizeof r2);
     ASSERT_I64(rules_process(&f.e, &s, &r2), RULES_FATAL);
@@ -299,7 +299,7 @@ static void test_period_index_limit(void)
     ASSERT_STR(process_fatal(&f, &s), "too many providers or recipients, or a period after August 2730, for the "
                                       "period index");
     /* a special timesheet does not look its period up: paid */
-    s = fxt_sheet("L-3", "PO", "RA", D(2730, 9, 1), KIND_SPECIAL, D(2730, 9, 16), one, 1);
+    s = fxt_sheet("L-3", "PO", "RA", D(2730, 9, 1), KIND_SUPPLEMENTAL, D(2730, 9, 16), one, 1);
     fxt_process(&f, &s, &r);
     CU_ASSERT_EQUAL(r.paid, 1);
     fxt_close(&f);
