@@ -232,40 +232,26 @@ static int sort_coarse(lbin_pair *a, size_t n, lbin_pair *tmp, uint32_t *fine, s
     return 0;
 }
 
-/* What key_order sorts: element i's key is the uint64 at base + i * stride, for i
- * below total whose bit is set in select (NULL: every one); lo and hi bound the keys. */
-typedef struct {
-    const char *base;
-    size_t stride, total;
-    const uint64_t *select;
-    uint64_t lo, hi;
-} key_source;
-
-static inline int selected(const key_source *k, size_t i) { return !k->select || (k->select[i >> 6] >> (i & 63) & 1); }
-static inline uint64_t key_of(const key_source *k, size_t i)
-{
-    return *(const uint64_t *)(const void *)(k->base + i * k->stride);
-}
-
-/* The selected elements of k as (key, index) pairs in key order into s->order; *count
- * gets how many. A bucket sort: the keys' high bits spread the elements over at most as
- * many fine buckets as elements (a person's few records share one), each then sorted.
+/* The records of t (all, or the touched ones of a delta) as (key, index) pairs in key
+ * order into s->order; *count gets how many. A bucket sort (the ledger keeps the
+ * smallest and largest key): the keys' high bits spread the records over at most as
+ * many fine buckets as records (a person's few records share one), each then sorted.
  * The spreading goes in two steps, to at most COARSE buckets first, so that neither
  * step writes all over memory: one pass over the keys to count, one to spread, then
  * each coarse bucket in the cache. Returns 0, or -1 out of memory. */
 #define COARSE 2048
-static int key_order(sink *s, const key_source *k, size_t *count)
+static int key_order(sink *s, const ledger_table *t, int delta, size_t *count)
 {
-    size_t n = k->total;
-    if (k->select) {
+    size_t n = t->n;
+    if (delta) {
         n = 0;
-        for (size_t w = 0; w < (k->total + 63) / 64; w++)
-            n += (size_t)__builtin_popcountll(k->select[w]);   /* bits past total are never set */
+        for (size_t w = 0; w < (t->n + 63) / 64; w++)
+            n += (size_t)__builtin_popcountll(t->touched[w]);   /* bits past t->n are never set */
     }
     *count = n;
     if (n == 0)
         return 0;
-    uint64_t lo = k->lo, hi = k->hi;
+    uint64_t lo = t->min_key, hi = t->max_key;
     int shift = 0, cshift = 0;
     while (((hi - lo) >> shift) >= n)
         shift++;
@@ -278,17 +264,17 @@ static int key_order(sink *s, const key_source *k, size_t *count)
         return -1;
     uint32_t *c = s->bucket, *fine = s->bucket + nc + 1;   /* c[k + 1]: bucket k's size, then c[k]: where it starts */
     memset(c, 0, (nc + 1) * sizeof *c);
-    for (size_t i = 0; i < k->total; i++)
-        if (selected(k, i))
-            c[(((key_of(k, i) - lo) >> shift) >> cshift) + 1]++;
+    for (size_t i = 0; i < t->n; i++)
+        if (!delta || ledger_touched(t, i))
+            c[(((ledger_key_at(t, i) - lo) >> shift) >> cshift) + 1]++;
     size_t most = 0;
     for (size_t b = 1; b <= nc; b++) {
         most = c[b] > most ? c[b] : most;
         c[b] += c[b - 1];
     }
-    for (size_t i = 0; i < k->total; i++)
-        if (selected(k, i)) {
-            uint64_t key = key_of(k, i);
+    for (size_t i = 0; i < t->n; i++)
+        if (!delta || ledger_touched(t, i)) {
+            uint64_t key = ledger_key_at(t, i);
             s->order[c[((key - lo) >> shift) >> cshift]++] = (lbin_pair){key, i};
         }
     lbin_pair *tmp = malloc((most ? most : 1) * sizeof *tmp);
@@ -309,9 +295,7 @@ static int key_order(sink *s, const key_source *k, size_t *count)
 static int put_table(sink *s, const ledger_table *t, int k, int delta)
 {
     size_t n;
-    key_source keys = {.base = t->rows, .stride = t->stride, .total = t->n, .select = delta ? t->touched : NULL,
-                       .lo = t->min_key, .hi = t->max_key};
-    if (key_order(s, &keys, &n) != 0)
+    if (key_order(s, t, delta, &n) != 0)
         return -1;
     const lbin_pair *order = s->order;
     size_t stride = t->stride;
