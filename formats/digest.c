@@ -51,6 +51,11 @@ typedef struct {
     pthread_mutex_t mu;
 } job_list;
 
+static void hash_one(digest_job *j)
+{
+    j->err = digest_file(j->path, j->sha256, &j->bytes) == 0 ? 0 : (errno ? errno : EIO);
+}
+
 static void *hash_jobs(void *arg)
 {
     job_list *l = arg;
@@ -60,8 +65,7 @@ static void *hash_jobs(void *arg)
         pthread_mutex_unlock(&l->mu);
         if (i >= l->n)
             return NULL;
-        digest_job *j = &l->jobs[i];
-        j->err = digest_file(j->path, j->sha256, &j->bytes) == 0 ? 0 : (errno ? errno : EIO);
+        hash_one(&l->jobs[i]);
     }
 }
 
@@ -70,7 +74,7 @@ int digest_files(digest_job *jobs, int n)
     job_list l = {.jobs = jobs, .n = n};
     if (pthread_mutex_init(&l.mu, NULL) != 0) {
         for (int i = 0; i < n; i++)
-            jobs[i].err = digest_file(jobs[i].path, jobs[i].sha256, &jobs[i].bytes) == 0 ? 0 : (errno ? errno : EIO);
+            hash_one(&jobs[i]);
     } else {
         pthread_t tid;
         int two = n > 1 && pthread_create(&tid, NULL, hash_jobs, &l) == 0;
