@@ -44,10 +44,13 @@ int digest_file(const char *path, uint8_t out[DIGEST_SIZE], uint64_t *bytes)
     return 0;
 }
 
-/* The jobs shared by the two threads: each takes the next one not taken. */
+/* The work shared by the two threads: the files to hash, and perhaps one more task taken
+ * second (while the first, largest file is hashed); each thread takes the next item. */
 typedef struct {
     digest_job *jobs;
     int n, next;
+    void (*also)(void *);
+    void *also_arg;
     pthread_mutex_t mu;
 } job_list;
 
@@ -56,28 +59,40 @@ static void hash_one(digest_job *j)
     j->err = digest_file(j->path, j->sha256, &j->bytes) == 0 ? 0 : (errno ? errno : EIO);
 }
 
+/* Item i of l: the task when it is the second item (or the only one), else a file. */
+static void run_item(job_list *l, int i)
+{
+    if (l->also && i == (l->n > 0)) {
+        l->also(l->also_arg);
+        return;
+    }
+    hash_one(&l->jobs[l->also && i > 1 ? i - 1 : i]);
+}
+
 static void *hash_jobs(void *arg)
 {
     job_list *l = arg;
+    int items = l->n + (l->also != NULL);
     for (;;) {
         pthread_mutex_lock(&l->mu);
         int i = l->next++;
         pthread_mutex_unlock(&l->mu);
-        if (i >= l->n)
+        if (i >= items)
             return NULL;
-        hash_one(&l->jobs[i]);
+        run_item(l, i);
     }
 }
 
-int digest_files(digest_job *jobs, int n)
+int digest_files(digest_job *jobs, int n, void (*also)(void *), void *arg)
 {
-    job_list l = {.jobs = jobs, .n = n};
+    job_list l = {.jobs = jobs, .n = n, .also = also, .also_arg = arg};
+    int items = n + (also != NULL);
     if (pthread_mutex_init(&l.mu, NULL) != 0) {
-        for (int i = 0; i < n; i++)
-            hash_one(&jobs[i]);
+        for (int i = 0; i < items; i++)
+            run_item(&l, i);
     } else {
         pthread_t tid;
-        int two = n > 1 && pthread_create(&tid, NULL, hash_jobs, &l) == 0;
+        int two = items > 1 && pthread_create(&tid, NULL, hash_jobs, &l) == 0;
         hash_jobs(&l);
         if (two)
             pthread_join(tid, NULL);

@@ -29,9 +29,11 @@ typedef struct {
 } digest_job;
 
 /* digest_file on each of the n jobs, on two threads (the calling one and one more;
- * one when the thread cannot be started). Returns 0 when every file was hashed, or
- * -1 (each job's err says which failed). */
-int digest_files(digest_job *jobs, int n);
+ * one when the thread cannot be started), each taking the next item; and when also is
+ * given, also(arg) as the second item taken (put the largest file first: the other
+ * thread runs also while it is hashed; also reports its own result through arg).
+ * Returns 0 when every file was hashed, or -1 (each job's err says which failed). */
+int digest_files(digest_job *jobs, int n, void (*also)(void *), void *arg);
 
 /* Lowercase hex of a digest into hex[DIGEST_HEX]. */
 void digest_hex(const uint8_t d[DIGEST_SIZE], char hex[DIGEST_HEX]);

@@ -617,56 +617,98 @@ static int check_blocks(int fd, const header *hd, char *why, size_t whylen)
 
 static void release_mapping(void *block, size_t size) { munmap(block, size); }
 
-/* Maps the snapshot name (already chosen by its key) into m, checking its header, its
- * every block's checksum and that it is of exactly these files. Returns 0, or -1 with why. */
-static int map_snapshot(int dfd, const char *name, load_file files[LOAD_NFILES], masters *m, char *why, size_t whylen)
+/* A snapshot opened by name, its header read; its blocks checked or not yet. */
+typedef struct {
+    char name[NAME_LEN + 1];
+    int fd;                 /* -1: not open */
+    header hd;
+    int checked;            /* 0 not yet, 1 every block holds, -1 one fails (why) */
+    char why[256];
+} opened;
+
+/* Opens dfd/name into o and reads its header. Returns 0, or -1 with o->why ("" when
+ * there is no such file). */
+static int open_snapshot(int dfd, const char *name, opened *o)
 {
-    int fd = fsafe_open_read(dfd, name);
+    memset(o, 0, sizeof *o);
+    memcpy(o->name, name, NAME_LEN + 1);     /* "<64 hex>.bin" */
     struct stat st;
-    header hd = {0};
-    if (fd < 0 || fstat(fd, &st) != 0) {
+    o->fd = fsafe_open_read(dfd, name);
+    if (o->fd < 0 || fstat(o->fd, &st) != 0) {
         int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return errf(why, whylen, -1, "%s", e == ENOENT ? "" : fsafe_strerror(e));
+        if (o->fd >= 0)
+            close(o->fd);
+        o->fd = -1;
+        return errf(o->why, sizeof o->why, -1, "%s", e == ENOENT ? "" : fsafe_strerror(e));
     }
-    int rc = read_header(fd, &st, &hd, why, whylen);
-    if (rc == 0)
-        rc = check_blocks(fd, &hd, why, whylen);
+    if (read_header(o->fd, &st, &o->hd, o->why, sizeof o->why) != 0) {
+        close(o->fd);
+        o->fd = -1;
+        return -1;
+    }
+    return 0;
+}
+
+static void close_snapshot(opened *o)
+{
+    if (o->fd >= 0)
+        close(o->fd);
+    free(o->hd.buf);
+    o->fd = -1;
+    o->hd.buf = NULL;
+}
+
+/* check_blocks of an opened snapshot, as a task beside the hashing (digest_files). */
+static void check_task(void *arg)
+{
+    opened *o = arg;
+    o->checked = check_blocks(o->fd, &o->hd, o->why, sizeof o->why) == 0 ? 1 : -1;
+}
+
+/* Maps the opened snapshot o (chosen by its key) into m, after checking its blocks
+ * (unless done) and that it is of exactly these files. Closes o. Returns 0, or -1
+ * with o->why. */
+static int map_snapshot(opened *o, load_file files[LOAD_NFILES], masters *m)
+{
+    header *hd = &o->hd;
+    if (o->checked == 0)
+        check_task(o);
+    int rc = o->checked == 1 ? 0 : -1;
     for (int f = 0; rc == 0 && f < LOAD_NFILES; f++)
-        if (hd.h->files[f].present != files[f].present ||
-            (files[f].present && memcmp(hd.h->files[f].sha256, files[f].info.sha256, DIGEST_SIZE) != 0))
-            rc = errf(why, whylen, -1, "made of other master files than its name says");
+        if (hd->h->files[f].present != files[f].present ||
+            (files[f].present && memcmp(hd->h->files[f].sha256, files[f].info.sha256, DIGEST_SIZE) != 0))
+            rc = errf(o->why, sizeof o->why, -1, "made of other master files than its name says");
     void *base = MAP_FAILED;
-    if (rc == 0 && (base = mmap(NULL, hd.h->file_bytes, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
-        rc = errf(why, whylen, -1, "cannot map: %s", strerror(errno));
-    close(fd);
-    if (rc == 0 && restore(m, &hd, base, why, whylen) != 0) {
-        munmap(base, hd.h->file_bytes);
+    if (rc == 0 && (base = mmap(NULL, hd->h->file_bytes, PROT_READ, MAP_PRIVATE, o->fd, 0)) == MAP_FAILED)
+        rc = errf(o->why, sizeof o->why, -1, "cannot map: %s", strerror(errno));
+    if (rc == 0 && restore(m, hd, base, o->why, sizeof o->why) != 0) {
+        munmap(base, hd->h->file_bytes);
         memset(m, 0, sizeof *m);
         rc = -1;
     }
     if (rc == 0) {
         m->borrowed = base;
-        m->borrowed_size = hd.h->file_bytes;
+        m->borrowed_size = hd->h->file_bytes;
         m->release = release_mapping;
         for (int f = 0; f < LOAD_NFILES; f++) {
-            const disk_file *d = &hd.h->files[f];
+            const disk_file *d = &hd->h->files[f];
             files[f].info.crc32 = d->crc32;
             files[f].info.rows = d->rows;
             files[f].info.gzip = d->gzip;
         }
     }
-    free(hd.buf);
-    return rc ? -1 : 0;
+    close_snapshot(o);
+    return rc;
 }
 
-/* Whether some snapshot of dfd could be of these files: one whose header lists the
- * same files with the same sizes (or that cannot tell, being of another version). A
- * cheap test before the files are hashed. */
-static int any_candidate(int dfd, const load_file files[LOAD_NFILES])
+/* The snapshots of dfd that could be of these files: those whose header lists the same
+ * files with the same sizes (or that cannot tell, being of another version). A cheap
+ * test before the files are hashed. Returns how many, with the name of the first in
+ * first and each file's size in size[]. */
+static int candidates(int dfd, const load_file files[LOAD_NFILES], uint64_t size[LOAD_NFILES],
+                      char first[NAME_LEN + 1])
 {
-    uint64_t size[LOAD_NFILES] = {0};
+    first[0] = '\0';
     for (int f = 0; f < LOAD_NFILES; f++) {
         struct stat st;
         if (files[f].present && (stat(files[f].path, &st) != 0 || !S_ISREG(st.st_mode)))
@@ -676,58 +718,83 @@ static int any_candidate(int dfd, const load_file files[LOAD_NFILES])
     DIR *d = fsafe_opendir(dfd);
     struct dirent *e;
     int found = 0;
-    while (d && !found && (e = readdir(d))) {
+    while (d && (e = readdir(d))) {
         disk_head h;
         int fd = snapshot_name(e->d_name, ".bin") ? fsafe_open_read(dfd, e->d_name) : -1;
         if (fd < 0)
             continue;
-        found = read_head(fd, &h) == 0 && memcmp(h.magic, MSNAP_MAGIC, 8) == 0;
-        for (int f = 0; found && h.version == MSNAP_VERSION && f < LOAD_NFILES; f++)
-            found = h.files[f].present == files[f].present && h.files[f].bytes == size[f];
+        int same = read_head(fd, &h) == 0 && memcmp(h.magic, MSNAP_MAGIC, 8) == 0;
+        for (int f = 0; same && h.version == MSNAP_VERSION && f < LOAD_NFILES; f++)
+            same = h.files[f].present == files[f].present && h.files[f].bytes == size[f];
         close(fd);
+        if (same && found++ == 0)
+            memcpy(first, e->d_name, NAME_LEN + 1);     /* snapshot_name: exactly NAME_LEN bytes */
     }
     if (d)
         closedir(d);
     return found;
 }
 
+/* Hashes the present master files (the largest first) into files[]; when `guess` is
+ * open, checks its blocks on the other thread meanwhile. Returns 0 or -1. */
+static int hash_masters(load_file files[LOAD_NFILES], const uint64_t size[LOAD_NFILES], opened *guess)
+{
+    digest_job jobs[LOAD_NFILES];
+    int which[LOAD_NFILES], n = 0;
+    for (int f = 0; f < LOAD_NFILES; f++)
+        if (files[f].present) {
+            int i = n++;
+            for (; i > 0 && size[which[i - 1]] < size[f]; i--)
+                which[i] = which[i - 1];
+            which[i] = f;
+        }
+    for (int i = 0; i < n; i++)
+        jobs[i] = (digest_job){.path = files[which[i]].path};
+    if (digest_files(jobs, n, guess->fd >= 0 ? check_task : NULL, guess) != 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        memcpy(files[which[i]].info.sha256, jobs[i].sha256, DIGEST_SIZE);
+        files[which[i]].info.bytes = jobs[i].bytes;
+    }
+    return 0;
+}
+
 int msnap_load(int state_dfd, load_file files[LOAD_NFILES], masters *m, char *note, size_t notelen)
 {
     uint8_t key[DIGEST_SIZE];
-    char hex[DIGEST_HEX], name[NAME_LEN + 1], why[256] = "";
+    uint64_t size[LOAD_NFILES];
+    char hex[DIGEST_HEX], name[NAME_LEN + 1], first[NAME_LEN + 1];
     note[0] = '\0';
     memset(m, 0, sizeof *m);
     int dfd = open_snapshot_dir(state_dfd, 0);
     if (dfd < 0)
         return 0;
-    if (!any_candidate(dfd, files)) {
+    int found = candidates(dfd, files, size, first);
+    /* one candidate (the usual night: the masters of the last one): its blocks are
+     * checked while the files are hashed, and used when its name is their key */
+    opened guess = {.fd = -1}, o;
+    if (found == 1)
+        open_snapshot(dfd, first, &guess);
+    if (found == 0 || hash_masters(files, size, &guess) != 0) {
+        close_snapshot(&guess);
         close(dfd);
         return 0;
-    }
-    digest_job jobs[LOAD_NFILES];
-    int which[LOAD_NFILES], n = 0;
-    for (int f = 0; f < LOAD_NFILES; f++)
-        if (files[f].present) {
-            jobs[n] = (digest_job){.path = files[f].path};
-            which[n++] = f;
-        }
-    if (digest_files(jobs, n) != 0) {
-        close(dfd);
-        return 0;
-    }
-    for (int i = 0; i < n; i++) {
-        memcpy(files[which[i]].info.sha256, jobs[i].sha256, DIGEST_SIZE);
-        files[which[i]].info.bytes = jobs[i].bytes;
     }
     snapshot_key(files, key);
     digest_hex(key, hex);
     snprintf(name, sizeof name, "%s.bin", hex);
-    int rc = map_snapshot(dfd, name, files, m, why, sizeof why);
+    if (guess.fd >= 0 && strcmp(guess.name, name) == 0)
+        o = guess;
+    else {
+        close_snapshot(&guess);
+        open_snapshot(dfd, name, &o);
+    }
+    int rc = o.fd >= 0 ? map_snapshot(&o, files, m) : -1;
     close(dfd);
     if (rc == 0)
         return errf(note, notelen, 1, "masters from snapshot %s/%s", MSNAP_DIR, name);
-    if (why[0])
-        errf(note, notelen, 0, "masters snapshot %s/%s ignored: %s; parsing the master files", MSNAP_DIR, name, why);
+    if (o.why[0])
+        errf(note, notelen, 0, "masters snapshot %s/%s ignored: %s; parsing the master files", MSNAP_DIR, name, o.why);
     else
         errf(note, notelen, 0, "no masters snapshot of these master files; parsing them");
     return 0;
