@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -55,13 +56,20 @@ struct seg_file {
     int fd, gen, kind;
     uint64_t size;
     char path[4200];
-    uint64_t *index;
+    const uint64_t *index;  /* in index_map: the file's index, mapped */
+    void *index_map;
+    size_t index_map_len;
     struct {
         uint64_t base, count, offset, bytes, crc;
     } list[SEG_NLISTS];
     seg_part part[1 + LEDGER_TABLES];
     unsigned char *buf;     /* one block, or a scan's chunk */
     size_t cap;
+    /* the last block of paid codes read, kept apart: a night's new timesheet ids are
+     * mostly above every paid one, so their lookups all read the last block */
+    unsigned char *codes;
+    uint64_t codes_block;   /* its number; UINT64_MAX none */
+    size_t codes_bytes;
 };
 
 static uint32_t crc_of(const void *p, size_t n)
@@ -425,6 +433,29 @@ static int reserve_buf(seg_file *f, size_t n, char *err, size_t errlen)
     return 0;
 }
 
+/* A read-only view of bytes [offset, offset + n) of f, mapped: what is read whole (the
+ * index, an id list) is mapped rather than read, so its pages come from the page cache
+ * without a copy into fresh memory. *map and *len are what to munmap. Returns the view,
+ * or NULL with err (STATE_ERROR). */
+static const unsigned char *map_range(const seg_file *f, uint64_t offset, size_t n, void **map, size_t *len,
+                                      char *err, size_t errlen)
+{
+    static const unsigned char empty[1];
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), start = offset / page * page;
+    *map = NULL;
+    *len = 0;
+    if (n == 0)
+        return empty;
+    void *m = mmap(NULL, (size_t)(offset - start) + n, PROT_READ, MAP_PRIVATE, f->fd, (off_t)start);
+    if (m == MAP_FAILED) {
+        fsafe_errf(err, errlen, STATE_ERROR, "%s: cannot read: %s", f->path, strerror(errno));
+        return NULL;
+    }
+    *map = m;
+    *len = (size_t)(offset - start) + n;
+    return (const unsigned char *)m + (offset - start);
+}
+
 /* Checks the index's head: every part within the file's body and its blocks
  * counted right; points each part at its fences. */
 static int check_index(seg_file *f, const seg_trailer *t, char *err, size_t errlen)
@@ -466,6 +497,7 @@ int seg_open(int dfd, const char *name, const char *path, int gen, seg_file **ou
     seg_file *f = calloc(1, sizeof *f);
     if (!f)
         return fsafe_errf(err, errlen, STATE_NO_MEMORY, "out of memory while opening %s", path);
+    f->codes_block = UINT64_MAX;
     snprintf(f->path, sizeof f->path, "%s", path);
     f->fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     struct stat st;
@@ -489,10 +521,10 @@ int seg_open(int dfd, const char *name, const char *path, int gen, seg_file **ou
     if (rc == 0 && (t.index_bytes % 8 || t.index_bytes < SEG_HEAD * 8 || t.index_offset % 8 ||
                     t.index_offset > f->size || t.index_bytes != f->size - sizeof t - t.index_offset))
         rc = damaged(f, err, errlen, "index");
-    if (rc == 0 && !(f->index = malloc(t.index_bytes)))
-        rc = fsafe_errf(err, errlen, STATE_NO_MEMORY, "out of memory while opening %s", path);
-    if (rc == 0)
-        rc = read_at(f, f->index, t.index_bytes, t.index_offset, err, errlen);
+    if (rc == 0 && !(f->index = (const uint64_t *)(const void *)map_range(f, t.index_offset, t.index_bytes,
+                                                                          &f->index_map, &f->index_map_len, err,
+                                                                          errlen)))
+        rc = STATE_ERROR;
     if (rc == 0 && crc_of(f->index, t.index_bytes) != t.index_crc)
         rc = damaged(f, err, errlen, "checksum mismatch in the index: the file was changed or damaged");
     if (rc == 0)
@@ -513,8 +545,10 @@ void seg_close(seg_file *f)
         return;
     if (f->fd >= 0)
         close(f->fd);
-    free(f->index);
+    if (f->index_map)
+        munmap(f->index_map, f->index_map_len);
     free(f->buf);
+    free(f->codes);
     free(f);
 }
 
@@ -526,30 +560,25 @@ int64_t seg_list_count(const seg_file *f, int k) { return (int64_t)f->list[k].co
 
 int seg_names(seg_file *f, int k, int (*fn)(void *ctx, const char *id, size_t n), void *ctx, char *err, size_t errlen)
 {
-    size_t bytes = (size_t)f->list[k].bytes;
-    int rc = reserve_buf(f, bytes + 1, err, errlen);
-    if (rc == 0)
-        rc = read_at(f, f->buf, bytes, f->list[k].offset, err, errlen);
-    if (rc != 0)
-        return rc;
-    if (crc_of(f->buf, bytes) != f->list[k].crc)
-        return damaged(f, err, errlen, "checksum mismatch in an id list: the file was changed or damaged");
-    const char *s = (const char *)f->buf, *end = s + bytes;
-    for (uint64_t i = 0; i < f->list[k].count; i++) {
+    size_t bytes = (size_t)f->list[k].bytes, len;
+    void *map;
+    const char *s = (const char *)map_range(f, f->list[k].offset, bytes, &map, &len, err, errlen), *end = s + bytes;
+    if (!s)
+        return STATE_ERROR;
+    int rc = crc_of(s, bytes) == f->list[k].crc
+                 ? 0
+                 : damaged(f, err, errlen, "checksum mismatch in an id list: the file was changed or damaged");
+    for (uint64_t i = 0; rc == 0 && i < f->list[k].count; i++) {
         const char *nul = memchr(s, '\0', (size_t)(end - s));
         if (!nul || nul == s)
-            return damaged(f, err, errlen, "an id list");
-        if ((rc = fn(ctx, s, (size_t)(nul - s))) != 0)
-            return rc;
-        s = nul + 1;
+            rc = damaged(f, err, errlen, "an id list");
+        else if ((rc = fn(ctx, s, (size_t)(nul - s))) == 0)
+            s = nul + 1;
     }
-    rc = s == end ? 0 : damaged(f, err, errlen, "an id list");
-    if (f->cap > BLOCK_CODES * 8) {
-        /* a whole list was read: the buffer goes back to block size */
-        free(f->buf);
-        f->buf = NULL;
-        f->cap = 0;
-    }
+    if (rc == 0 && s != end)
+        rc = damaged(f, err, errlen, "an id list");
+    if (map)
+        munmap(map, len);
     return rc;
 }
 
@@ -667,15 +696,23 @@ int seg_has_code(seg_file *f, uint64_t code, char *err, size_t errlen)
     const seg_part *q = &f->part[0];
     if (q->count == 0 || code < q->fence[0])
         return 0;
-    size_t bytes;
-    int rc = read_blocks(f, q, block_of(q, code), 1, &bytes, err, errlen);
-    if (rc != 0)
-        return rc;
-    size_t lo = 0, hi = bytes / 8;
+    uint64_t b = block_of(q, code);
+    if (b != f->codes_block) {
+        size_t bytes;
+        int rc = read_blocks(f, q, b, 1, &bytes, err, errlen);
+        if (rc != 0)
+            return rc;
+        if (!f->codes && !(f->codes = malloc((size_t)block_bytes(q, q->per))))
+            return fsafe_errf(err, errlen, STATE_NO_MEMORY, "out of memory while reading %s", f->path);
+        memcpy(f->codes, f->buf, bytes);
+        f->codes_block = b;
+        f->codes_bytes = bytes;
+    }
+    size_t lo = 0, hi = f->codes_bytes / 8;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         uint64_t c;
-        memcpy(&c, f->buf + mid * 8, 8);
+        memcpy(&c, f->codes + mid * 8, 8);
         if (c == code)
             return 1;
         if (c < code)

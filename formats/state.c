@@ -716,15 +716,15 @@ typedef struct {
 static int add_name(void *ctx, const char *id, size_t n)
 {
     names_into *x = ctx;
-    if (fld_id(id, n) != NULL)
+    int32_t at = (int32_t)x->n, i;
+    /* the same id at the same index (the masters in the order of the last run): no
+     * hashing, and no check (the masters' ids were checked when they were loaded) */
+    if (at < ledger_ids_count(x->t) && strncmp(ledger_ids_name(x->t, at), id, n) == 0 &&
+        ledger_ids_name(x->t, at)[n] == '\0')
+        i = at;
+    else if (fld_id(id, n) != NULL)
         return STATE_DAMAGED;
-    int32_t at = (int32_t)x->n;
-    /* the same id at the same index (the masters in the order of the last run): no hashing */
-    int32_t i = at < ledger_ids_count(x->t) && strlen(ledger_ids_name(x->t, at)) == n &&
-                        memcmp(ledger_ids_name(x->t, at), id, n) == 0
-                    ? at
-                    : ledger_ids_add(x->t, id, n);
-    if (i < 0)
+    else if ((i = ledger_ids_add(x->t, id, n)) < 0)
         return STATE_NO_MEMORY;
     x->map[x->n++] = i;
     return 0;
