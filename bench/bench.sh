@@ -182,15 +182,36 @@ year() {
     "$top/payrun" state init --state "$w/state"
     rows_tab=$(mktemp)
     : > "$rows_tab"
+    last_runs=${BENCH_YEAR_LAST_RUNS:-3}
+    last_all=""
     while read -r name date data ts; do
-        r=$("$B/measure" "$top/payrun" run --data "$yd/$data" --state "$w/state" --out "$w/out-$name" \
-            --run-date "$date" "$yd/$ts" 2>&1 < /dev/null > /dev/null | tail -1)
-        set -- $r
-        if [ "${3:-x}" != 0 ]; then
-            echo "bench: year: $name: payrun run failed: $r (state and outputs left in $w)" >&2
-            exit 1
-        fi
-        g=$(ls -d "$w/state"/gen-* | tail -1)
+        # the 1,000-timesheet night is run last_runs times on the same year-end state (its
+        # generation and outputs removed between runs) and its fastest run kept: one run on
+        # a shared 2-core machine varies by a tenth of a second
+        runs=1
+        [ "$name" = last ] && runs=$last_runs
+        best=""
+        i=0
+        while [ "$i" -lt "$runs" ]; do
+            i=$((i + 1))
+            if [ "$i" -gt 1 ]; then
+                rm -rf "$g" "$w/out-$name"
+            fi
+            r=$("$B/measure" "$top/payrun" run --data "$yd/$data" --state "$w/state" --out "$w/out-$name" \
+                --run-date "$date" "$yd/$ts" 2>&1 < /dev/null > /dev/null | tail -1)
+            set -- $r
+            if [ "${3:-x}" != 0 ]; then
+                echo "bench: year: $name: payrun run failed: $r (state and outputs left in $w)" >&2
+                exit 1
+            fi
+            g=$(ls -d "$w/state"/gen-* | tail -1)
+            [ "$runs" -gt 1 ] && last_all="$last_all${last_all:+, }$(awk -v ms="$1" -v kb="$2" \
+                'BEGIN { printf "%.2f s / %.0f MiB", ms / 1000, kb / 1024 }')"
+            if [ -z "$best" ] || [ "$1" -lt "$(echo "$best" | cut -d' ' -f1)" ]; then
+                best=$r
+            fi
+        done
+        set -- $best
         written=$(du -sb "$g" | cut -f1)
         ondisk=$(du -sb "$w/state" | cut -f1)
         sj=$w/out-$name/summary.json
@@ -252,7 +273,9 @@ year() {
         echo
         echo "The last of the 24 nights and the 1,000-timesheet night, against today's design (each generation"
         echo "a whole text ledger, docs/state.md) measured on the same data. The \"today's design\" rows are kept"
-        echo "from run to run (recorded by the first run at a size, or by \`BENCH_YEAR_BASELINE=1\`)."
+        echo "from run to run (recorded by the first run at a size, or by \`BENCH_YEAR_BASELINE=1\`). \`last\` is"
+        echo "the fastest of $last_runs runs on the same year-end state (its generation removed between runs):"
+        echo "$last_all."
         echo
         echo "| night | design | providers | timesheets | seconds | peak RSS MiB | written MiB | state MiB |"
         echo "|---|---|---:|---:|---:|---:|---:|---:|"
