@@ -35,7 +35,7 @@ MAIN_OBJ    := $(BUILD)/cli/main.o
 TEST_SRC    := $(wildcard tests/test_*.c)
 TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC) tests/unit_main.c)
 
-.PHONY: all bench run test unit scenarios generated state-tests operate-tests cron-tests command-tests msnap-tests fixtures-check demo-snapshot clean install deps
+.PHONY: all bench run test unit scenarios generated state-tests operate-tests cron-tests command-tests msnap-tests archive-tests fixtures-check demo-snapshot clean install deps
 
 all: payrun
 
@@ -142,6 +142,10 @@ state-tests: payrun $(BUILD)/gen
 msnap-tests: payrun $(BUILD)/gen
 	sh tests/msnap.sh
 
+# Each generation's archive of its night: inputs by SHA-256, paychecks (tests/archive.sh).
+archive-tests: payrun $(BUILD)/gen
+	sh tests/archive.sh
+
 # docs/payrun.cron: a valid /etc/cron.d file whose command, run as cron runs it, is silent twice.
 cron-tests: payrun
 	sh tests/cron.sh
@@ -172,7 +176,7 @@ demo-snapshot: payrun
 	mkdir -p fixtures/demo/expected
 	cp $(BUILD)/demo-snap/paychecks.csv $(BUILD)/demo-snap/exceptions.csv fixtures/demo/expected/
 
-test: unit scenarios generated state-tests operate-tests cron-tests command-tests msnap-tests bench-year-test hardening-tests
+test: unit scenarios generated state-tests operate-tests cron-tests command-tests msnap-tests archive-tests bench-year-test hardening-tests
 
 install: payrun
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -100,6 +100,7 @@ static const char usage_state[] =
     "       payrun state show --state DIR [--generation N] (--provider ID | --recipient ID)\n"
     "       payrun state verify --state DIR\n"
     "       payrun state dump --state DIR [--generation N]\n"
+    "       payrun state paychecks --state DIR [--generation N]\n"
     "       payrun state prune --state DIR (--keep N | --before YYYY-MM-DD) [--force]\n"
     "       payrun state compact --state DIR\n"
     "\n"
@@ -111,11 +112,12 @@ static const char usage_state[] =
     "generation's manifest and chain, every block of its checkpoint or delta and of the\n"
     "masters snapshots against its CRC-32 (exit 0 healthy, 2 damaged, naming the file).\n"
     "dump: the ledger of the newest generation (or N) as text (ledger.txt version 1) on\n"
-    "standard output. prune: remove generations no longer wanted (all but\n"
+    "standard output. paychecks: the paychecks that generation paid, kept in the state,\n"
+    "as paychecks.csv on standard output. prune: remove generations no longer wanted (all but\n"
     "the newest N, or those run before a date), never the newest and never one run less\n"
     "than four years ago (IRS retention) unless --force. compact: save the newest\n"
-    "generation as a checkpoint (a whole ledger) now. list, show, verify and dump\n"
-    "write nothing and work on a read-only state. See docs/state.md.\n";
+    "generation as a checkpoint (a whole ledger) now. list, show, verify, dump and\n"
+    "paychecks write nothing and work on a read-only state. See docs/state.md.\n";
 
 static const char usage_diff[] =
     "usage: payrun diff [--csv FILE] [--quiet] OUT_A OUT_B\n"
@@ -217,7 +219,8 @@ static const command commands[] = {
     {"run", run_opts, usage_run},           {"check", check_opts, usage_check},
     {"state init", state_init_opts, usage_state}, {"state list", state_list_opts, usage_state},
     {"state show", state_show_opts, usage_state}, {"state verify", state_list_opts, usage_state},
-    {"state dump", state_dump_opts, usage_state}, {"state prune", prune_opts, usage_state},
+    {"state dump", state_dump_opts, usage_state}, {"state paychecks", state_dump_opts, usage_state},
+    {"state prune", prune_opts, usage_state},
     {"state compact", state_list_opts, usage_state},
     {"whatif", whatif_opts, usage_whatif},
     {"explain", explain_opts, usage_explain}, {"diff", diff_opts, usage_diff},
@@ -665,7 +668,7 @@ static int cmd_state_prune(const command *cmd, const options *o)
     return EXIT_OK;
 }
 
-/* `payrun state init|list|show|verify|dump|prune`. */
+/* `payrun state init|list|show|verify|dump|paychecks|prune|compact`. */
 static int cmd_state(int argc, char **argv)
 {
     const command *cmd = NULL;
@@ -716,15 +719,16 @@ static int cmd_state(int argc, char **argv)
         if (r == 0)
             printf("state %s: %d generation%s verified, healthy\n", o.state, checked, checked == 1 ? "" : "s");
     }
-    if (r == 0 && strcmp(cmd->name, "state dump") == 0) {
-        int gen = o.from_generation >= 0 ? o.from_generation : st.newest;
-        if (!state_has_generation(&st, gen)) {
-            snprintf(err, sizeof err, "no generation %d in %s (newest %d)", gen, o.state, st.newest);
-            r = STATE_NO_GENERATION;
-        } else {
-            r = state_dump(&st, gen, STDOUT_FILENO, err, sizeof err);
-        }
+    int gen = r == 0 && o.from_generation < 0 ? st.newest : o.from_generation;
+    int one_gen = strcmp(cmd->name, "state dump") == 0 || strcmp(cmd->name, "state paychecks") == 0;
+    if (r == 0 && one_gen && !state_has_generation(&st, gen)) {
+        snprintf(err, sizeof err, "no generation %d in %s (newest %d)", gen, o.state, st.newest);
+        r = STATE_NO_GENERATION;
     }
+    if (r == 0 && strcmp(cmd->name, "state dump") == 0)
+        r = state_dump(&st, gen, STDOUT_FILENO, err, sizeof err);
+    if (r == 0 && strcmp(cmd->name, "state paychecks") == 0)
+        r = show_paychecks(&st, gen, err, sizeof err);
     if (r == 0 && show) {
         int gen = o.from_generation >= 0 ? o.from_generation : st.newest;
         ids_table none = {0};

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "chain.h"
 #include "digest.h"
 #include "exits.h"
@@ -20,6 +21,7 @@
 #include "state.h"
 #include "fault.h"
 #include "field.h"
+#include "fsafe.h"
 #include "tsread.h"
 
 
@@ -246,7 +248,14 @@ static void payroll_close(payroll *p)
 
 /* Streams the timesheet files through sc; records each file in inputs[*ninputs...].
  * Returns 0 or an exit code (message on stderr). */
-static int stream_files(stream_ctx *sc, const char *const *files, int nfiles, out_input *inputs, int *ninputs)
+/* Where a committing night keeps its input files (docs/state.md "The archive"). */
+typedef struct {
+    int dfd;                    /* the inputs directory of the generation being written */
+    const state_dir *st;
+} archive_target;
+
+static int stream_files(stream_ctx *sc, const char *const *files, int nfiles, out_input *inputs, int *ninputs,
+                        const archive_target *keep)
 {
     char err[1024];
     for (int i = 0; i < nfiles; i++) {
@@ -260,7 +269,28 @@ static int stream_files(stream_ctx *sc, const char *const *files, int nfiles, ou
         sc->last = sc->start;
         csvr_hooks hooks = {.fn = on_timesheet, .prepare = prepare_timesheet, .prepared_size = sizeof(prepared_sheet),
                             .ahead = ahead_timesheet, .ctx = sc};
+        arch_copy copy = {.fd = -1};
+        if (keep) {
+            /* the state keeps the file as it is read (docs/state.md "The archive") */
+            if (arch_copy_begin(&copy, keep->dfd, keep->st->dfd, keep->st->newest, i) != 0) {
+                fprintf(stderr, "payrun: %s: cannot keep a copy in the state: %s\n", files[i], strerror(errno));
+                return EXIT_INTERNAL;
+            }
+            hooks.tee = arch_copy_tee;
+            hooks.tee_ctx = &copy;
+        }
         int r = csvr_read_hooks(files[i], tsread_columns, TS_NCOLS, &hooks, &in->info, err, sizeof err);
+        if (r != 0 && copy.err) {
+            /* the state could not keep its copy: an I/O failure, not bad data */
+            arch_copy_end(&copy, 0, NULL, NULL, 0);
+            fprintf(stderr, "payrun: %s\n", err);
+            return EXIT_INTERNAL;
+        }
+        char aerr[1024];
+        if (arch_copy_end(&copy, r == 0 && !sc->unread && !sc->fatal, in->info.sha256, aerr, sizeof aerr) != 0) {
+            fprintf(stderr, "payrun: %s: %s\n", files[i], aerr);
+            return EXIT_INTERNAL;
+        }
         if (sc->unread) {
             int code = chain_error(sc->unread, err, sizeof err);
             fprintf(stderr, "payrun: %s\n", err);
@@ -317,6 +347,7 @@ typedef struct {
     char state_abs[4096];       /* the state directory's absolute path */
     msnap_writer *snapshot;     /* the masters snapshot being written beside the night */
     int snapshot_started;
+    int gen_dfd, archive_dfd;   /* the generation being written and its inputs (-1: no commit) */
 } night;
 
 /* docs/state.md "A night, step by step", 2: a commit stands on the newest generation, and the
@@ -476,9 +507,15 @@ static int pay_night(night *n)
         fprintf(stderr, "payrun: %s\n", err);
         return EXIT_INTERNAL;
     }
+    if (n->gen_dfd >= 0 && out_archive(&n->out, n->gen_dfd, err, sizeof err) != 0) {
+        fprintf(stderr, "payrun: %s\n", err);
+        return EXIT_INTERNAL;
+    }
     stream_ctx sc = {.e = &n->p.e, .m = &n->p.m, .out = &n->out, .progress = isatty(STDERR_FILENO)};
     int first_ts = n->ninputs, rc;
-    if ((rc = stream_files(&sc, o->files, o->nfiles, n->inputs, &n->ninputs)) != EXIT_OK)
+    archive_target keep = {n->archive_dfd, &n->st};
+    if ((rc = stream_files(&sc, o->files, o->nfiles, n->inputs, &n->ninputs, n->archive_dfd >= 0 ? &keep : NULL)) !=
+        EXIT_OK)
         return rc;
     take_digests(n, first_ts);
     if (n->commit && (rc = already_committed(n, 1)) != 0)
@@ -489,6 +526,17 @@ static int pay_night(night *n)
         fprintf(stderr, "payrun: %s\n", err);
         return EXIT_INTERNAL;
     }
+    for (int i = 0; n->archive_dfd >= 0 && i < first_ts; i++)
+        if (arch_keep_file(n->archive_dfd, n->st.dfd, n->st.newest, n->inputs[i].path, n->inputs[i].sha256, err,
+                           sizeof err) != 0) {
+            fprintf(stderr, "payrun: %s\n", err);
+            return EXIT_INTERNAL;
+        }
+    if (n->archive_dfd >= 0 && fsafe_fsync(n->archive_dfd, "fsync-state-dir") != 0) {
+        fprintf(stderr, "payrun: %s/.gen-%06d.tmp/%s: cannot sync: %s\n", n->o->state, n->st.newest + 1, ARCH_INPUTS,
+                strerror(errno));
+        return EXIT_INTERNAL;
+    }
     fault_point("outputs-written");
     return EXIT_OK;
 }
@@ -496,7 +544,7 @@ static int pay_night(night *n)
 int run_payroll(const run_options *o)
 {
     char err[4400];
-    night n = {.o = o, .st = {.lock_fd = -1, .dfd = -1}, .out = {.dfd = -1}};
+    night n = {.o = o, .st = {.lock_fd = -1, .dfd = -1}, .out = {.dfd = -1}, .gen_dfd = -1, .archive_dfd = -1};
     int rc = EXIT_OK;
     n.commit = o->state && (o->from_generation < 0 || o->commit);
     n.inputs = calloc((size_t)(LOAD_NFILES + o->nfiles), sizeof *n.inputs);
@@ -539,6 +587,16 @@ int run_payroll(const run_options *o)
         rc = exit_of_out(claimed);
         goto done;
     }
+    if (n.commit) {
+        /* the new generation's directory, to hold the night's archive as it is written */
+        if ((n.gen_dfd = state_begin(&n.st, err, sizeof err)) < 0 || (n.archive_dfd = arch_inputs_open(n.gen_dfd)) < 0) {
+            if (n.gen_dfd >= 0)
+                snprintf(err, sizeof err, "%s: cannot start the archive of the night: %s", o->state, strerror(errno));
+            fprintf(stderr, "payrun: %s; nothing written\n", err);
+            rc = EXIT_INTERNAL;
+            goto done;
+        }
+    }
     if (n.commit && n.p.from_csv) {
         /* a cache for the next nights (docs/snapshot.md), written on a thread while the
          * night runs; kept only if the night commits */
@@ -569,6 +627,8 @@ done:
         char note[512];
         msnap_end(n.snapshot, 0, note, sizeof note);   /* before the masters it reads are freed */
     }
+    if (n.archive_dfd >= 0)
+        close(n.archive_dfd);
     out_discard(&n.out);
     payroll_close(&n.p);
     state_close(&n.st);
@@ -602,7 +662,7 @@ int whatif_payroll(const run_options *o, const char *params_path, const char *cs
         (rc = payroll_open(&b, o->data, params_path, o->state ? &st : NULL, base, o->run_date, 0)) != EXIT_OK)
         goto done;
     stream_ctx sc = {.e = &a.e, .m = &a.m, .second = &b, .im = &im, .progress = isatty(STDERR_FILENO)};
-    if ((rc = stream_files(&sc, o->files, o->nfiles, inputs, &ninputs)) != EXIT_OK)
+    if ((rc = stream_files(&sc, o->files, o->nfiles, inputs, &ninputs, NULL)) != EXIT_OK)
         goto done;
     if (im.failed) {
         fprintf(stderr, "payrun: out of memory\n");
@@ -644,7 +704,7 @@ int explain_timesheet(const run_options *o, const char *timesheet_id)
         goto done;
     p.e.trace = print_trace;
     stream_ctx sc = {.e = &p.e, .m = &p.m, .explain_id = timesheet_id};
-    if ((rc = stream_files(&sc, o->files, o->nfiles, inputs, &ninputs)) != EXIT_OK)
+    if ((rc = stream_files(&sc, o->files, o->nfiles, inputs, &ninputs, NULL)) != EXIT_OK)
         goto done;
     if (!sc.explained) {
         fprintf(stderr, "payrun: timesheet %s is not in the files given\n", timesheet_id);

@@ -1,13 +1,19 @@
-/* show.c — `payrun state list` and `payrun state show`: the generations of a state and the counters of one person, printed. */
+/* show.c — `payrun state list`, `show` and `paychecks`: the generations of a state, one person's counters and a night's paychecks, printed. */
 #include "show.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "archive.h"
 #include "cal.h"
+#include "csvw.h"
 #include "fsafe.h"
 #include "money.h"
+#include "out.h"
 
 #define errf fsafe_errf
 
@@ -145,5 +151,43 @@ int show_counters(int gen, ledger *lg, const char *provider, const char *recipie
         }
         free(ix);
     }
+    return 0;
+}
+
+/* One archived paycheck as its row of paychecks.csv. */
+static int put_row(void *ctx, const char *prefix, const char *pay_date, const arch_paycheck *p)
+{
+    char period[11];
+    cal_format(p->period_start, period);
+    out_paycheck_row(ctx, prefix, strlen(prefix), pay_date, period, p);
+    return 0;
+}
+
+int show_paychecks(const state_dir *s, int gen, char *err, size_t errlen)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "gen-%06d", gen);
+    int gfd = fsafe_open_subdir(s->dfd, dir);
+    if (gfd < 0)
+        return errf(err, errlen, STATE_ERROR, "%s/%s: cannot open: %s", s->dir, dir, fsafe_strerror(errno));
+    if (faccessat(gfd, ARCH_PAYCHECKS, F_OK, AT_SYMLINK_NOFOLLOW) != 0) {
+        close(gfd);
+        return errf(err, errlen, STATE_NO_GENERATION, "%s/%s: no %s: this generation was written before payrun kept "
+                    "each night's paychecks (or it paid nothing that was archived)", s->dir, dir, ARCH_PAYCHECKS);
+    }
+    csvw w;
+    if (csvw_open_fd(&w, STDOUT_FILENO, 0) != 0) {
+        close(gfd);
+        return errf(err, errlen, STATE_ERROR, "out of memory");
+    }
+    out_paycheck_header(&w);
+    char why[512];
+    int rc = arch_pay_read(gfd, ARCH_PAYCHECKS, put_row, &w, why, sizeof why);
+    close(gfd);
+    int closed = csvw_close(&w);
+    if (rc != 0)
+        return errf(err, errlen, STATE_DAMAGED, "%s/%s/%s", s->dir, dir, why);
+    if (closed != 0)
+        return errf(err, errlen, STATE_ERROR, "standard output: write failed: %s", strerror(errno));
     return 0;
 }

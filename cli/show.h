@@ -16,4 +16,10 @@ int show_generations(const state_dir *s, char *err, size_t errlen);
  * none, or STATE_ERROR (out of memory) with err set. */
 int show_counters(int gen, ledger *lg, const char *provider, const char *recipient, char *err, size_t errlen);
 
+/* `payrun state paychecks`: the paychecks generation gen paid, from its archive
+ * (gen-N/paychecks.bin), as paychecks.csv on stdout. Returns 0; STATE_NO_GENERATION
+ * when the generation kept none (written by an older payrun); STATE_DAMAGED or
+ * STATE_ERROR with err set. */
+int show_paychecks(const state_dir *s, int gen, char *err, size_t errlen);
+
 #endif

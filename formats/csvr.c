@@ -510,6 +510,8 @@ typedef struct {
     uint64_t bytes;         /* raw bytes read */
     uint32_t crc;           /* their CRC-32 */
     digest_ctx sha;         /* their SHA-256 */
+    int (*tee)(void *, const void *, size_t);
+    void *tee_ctx;
     char *err;
     size_t errlen;
 } source;
@@ -540,7 +542,8 @@ static int source_read(source *s, unsigned char *buf, size_t cap, size_t *got)
     s->bytes += (uint64_t)n;
     s->crc = (uint32_t)crc32(s->crc, buf, (uInt)n);
     digest_update(&s->sha, buf, n);
-    return 0;
+    int e = s->tee && n ? s->tee(s->tee_ctx, buf, n) : 0;
+    return e ? source_error(s, "cannot keep a copy", strerror(e)) : 0;
 }
 
 /* Reads more gzip input when the inflater has used it all. */
@@ -1014,7 +1017,8 @@ int csvr_read_hooks(const char *path, const csvr_column *cols, int ncols, const 
     r.bytes = &seen;
 
     int is_stdin = strcmp(path, "-") == 0;
-    source src = {.path = path, .first = 1, .err = err, .errlen = errlen, .crc = (uint32_t)crc32(0L, Z_NULL, 0)};
+    source src = {.path = path, .first = 1, .err = err, .errlen = errlen, .crc = (uint32_t)crc32(0L, Z_NULL, 0),
+                  .tee = hooks->tee, .tee_ctx = hooks->tee_ctx};
     digest_init(&src.sha);
     src.fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     if (src.fd < 0) {

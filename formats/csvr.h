@@ -106,6 +106,11 @@ typedef struct {
      * the next line. 1 (master files): CSVR_ERROR "path:line: field 3 (name) is longer
      * than 64 KiB" (or "row is longer than 1 MiB"). */
     int limits_fatal;
+    /* When set, tee(tee_ctx, bytes, n) gets every raw byte of the file as it is read
+     * (before gzip is undone), in order, on the thread that reads; a nonzero return (an
+     * errno) stops the reading with CSVR_ERROR "path: cannot keep a copy: ...". */
+    int (*tee)(void *tee_ctx, const void *bytes, size_t n);
+    void *tee_ctx;
 } csvr_hooks;
 
 int csvr_read_hooks(const char *path, const csvr_column *cols, int ncols, const csvr_hooks *hooks, csvr_info *info,

@@ -9,14 +9,10 @@
 
 #define DIGEST_BLOCK (1 << 20)
 
-int digest_file(const char *path, uint8_t out[DIGEST_SIZE], uint64_t *bytes)
+int digest_fd(int fd, uint8_t out[DIGEST_SIZE], uint64_t *bytes)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
     unsigned char *buf = malloc(DIGEST_BLOCK);
     if (!buf) {
-        close(fd);
         errno = ENOMEM;
         return -1;
     }
@@ -30,7 +26,6 @@ int digest_file(const char *path, uint8_t out[DIGEST_SIZE], uint64_t *bytes)
                 continue;
             int e = errno;
             free(buf);
-            close(fd);
             errno = e;
             return -1;
         }
@@ -38,10 +33,20 @@ int digest_file(const char *path, uint8_t out[DIGEST_SIZE], uint64_t *bytes)
         total += (uint64_t)k;
     }
     free(buf);
-    close(fd);
     digest_final(&c, out);
     *bytes = total;
     return 0;
+}
+
+int digest_file(const char *path, uint8_t out[DIGEST_SIZE], uint64_t *bytes)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = digest_fd(fd, out, bytes), e = errno;
+    close(fd);
+    errno = e;
+    return rc;
 }
 
 /* The work shared by the two threads: the files to hash, and perhaps one more task taken

@@ -20,6 +20,9 @@ static inline void digest_final(digest_ctx *c, uint8_t out[DIGEST_SIZE]) { sha25
  * read twice) and its size in bytes. Returns 0, or -1 with errno set. */
 int digest_file(const char *path, uint8_t out[DIGEST_SIZE], uint64_t *bytes);
 
+/* The same for the open descriptor fd, read from where it stands to its end. */
+int digest_fd(int fd, uint8_t out[DIGEST_SIZE], uint64_t *bytes);
+
 /* A file to hash with digest_files: path in; sha256, bytes and err (0 or an errno) out. */
 typedef struct {
     const char *path;

@@ -108,7 +108,8 @@ int fsafe_rename(int fromdfd, const char *from, int todfd, const char *to, const
     return renameat(fromdfd, from, todfd, to);  /* a directory: the caller holds the lock */
 }
 
-int fsafe_remove_tree(int dfd, const char *name)
+/* fsafe_remove_tree, with subdirectories down to `depth` more levels. */
+static int remove_tree(int dfd, const char *name, int depth)
 {
     int fd = fsafe_open_subdir(dfd, name);
     if (fd < 0)
@@ -124,12 +125,13 @@ int fsafe_remove_tree(int dfd, const char *name)
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         struct stat st = {0};
-        if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
+        if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !(S_ISREG(st.st_mode) || (S_ISDIR(st.st_mode) && depth > 0))) {
             errno = S_ISLNK(st.st_mode) ? ELOOP : ENOTEMPTY;
             rc = -1;
             break;
         }
-        if (unlinkat(fd, e->d_name, 0) != 0) {
+        if (S_ISDIR(st.st_mode) ? remove_tree(fd, e->d_name, depth - 1) != 0 : unlinkat(fd, e->d_name, 0) != 0) {
             rc = -1;
             break;
         }
@@ -142,6 +144,8 @@ int fsafe_remove_tree(int dfd, const char *name)
     }
     return unlinkat(dfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -1;
 }
+
+int fsafe_remove_tree(int dfd, const char *name) { return remove_tree(dfd, name, 1); }
 
 const char *fsafe_strerror(int e)
 {

@@ -38,9 +38,10 @@ int fsafe_fsync(int fd, const char *point);
  * PAYRUN_FAIL_AT=point asks. Returns 0, or -1 with errno set (EEXIST when to exists). */
 int fsafe_rename(int fromdfd, const char *from, int todfd, const char *to, const char *point);
 
-/* Removes the directory name in dfd and the regular files in it (a run's temporary
- * generation). A symlink, or an entry that is not a regular file, is not followed
- * and stops it: -1 with errno ELOOP or ENOTEMPTY. Returns 0 (also when name is gone). */
+/* Removes the directory name in dfd, the regular files in it and its subdirectories
+ * of regular files (a generation and its inputs/). A symlink, or an entry that is
+ * neither, is not followed and stops it: -1 with errno ELOOP or ENOTEMPTY. Returns 0
+ * (also when name is gone). */
 int fsafe_remove_tree(int dfd, const char *name);
 
 /* A directory stream over dfd (a duplicate: dfd stays open). Returns NULL with errno. */

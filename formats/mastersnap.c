@@ -426,15 +426,18 @@ static void tidy(int dfd, const char *just_written)
 }
 
 /* Opens (creating it when missing) the snapshot directory of the state. Returns a descriptor or -1. */
-static int open_snapshot_dir(int state_dfd, int create)
+static int open_snapshot_dir(int state_dfd, int create, int *made)
 {
     int dfd = fsafe_open_subdir(state_dfd, MSNAP_DIR);
-    if (dfd < 0 && errno == ENOENT && create && mkdirat(state_dfd, MSNAP_DIR, 0700) == 0)
+    if (dfd < 0 && errno == ENOENT && create && mkdirat(state_dfd, MSNAP_DIR, 0700) == 0) {
         dfd = fsafe_open_subdir(state_dfd, MSNAP_DIR);    /* not fsynced: a cache lost in a crash is written again */
+        *made = 1;
+    }
     return dfd;
 }
 
 struct msnap_writer {
+    int state_dfd, made_dir;    /* the state, and whether this night made masters/ */
     int dfd, fd, rc;            /* rc: 0 or the errno that stopped the write */
     int thread;                 /* the write runs on tid */
     int idle;                   /* ... at idle priority (never the calling thread) */
@@ -478,7 +481,8 @@ msnap_writer *msnap_begin(int state_dfd, const masters *m, const load_file files
     w->m = m;
     w->files = files;
     w->fd = -1;
-    w->dfd = open_snapshot_dir(state_dfd, 1);
+    w->state_dfd = state_dfd;
+    w->dfd = open_snapshot_dir(state_dfd, 1, &w->made_dir);
     if (w->dfd < 0) {
         w->rc = errno ? errno : EIO;
         return w;
@@ -519,6 +523,8 @@ int msnap_end(msnap_writer *w, int keep, char *note, size_t notelen)
         tidy(w->dfd, w->name);
     if (w->dfd >= 0)
         close(w->dfd);
+    if (w->made_dir && (!keep || rc != 0))
+        unlinkat(w->state_dfd, MSNAP_DIR, AT_REMOVEDIR);    /* a night that did not commit leaves nothing */
     char name[NAME_LEN + 1];
     memcpy(name, w->name, sizeof name);
     free(w);
@@ -766,7 +772,7 @@ int msnap_load(int state_dfd, load_file files[LOAD_NFILES], masters *m, char *no
     char hex[DIGEST_HEX], name[NAME_LEN + 1], first[NAME_LEN + 1];
     note[0] = '\0';
     memset(m, 0, sizeof *m);
-    int dfd = open_snapshot_dir(state_dfd, 0);
+    int made = 0, dfd = open_snapshot_dir(state_dfd, 0, &made);
     if (dfd < 0)
         return 0;
     int found = candidates(dfd, files, size, first);
@@ -840,7 +846,7 @@ static int verify_one(int dfd, const char *name, char *why, size_t whylen)
 
 int msnap_verify_dir(int state_dfd, const char *dir, char *err, size_t errlen)
 {
-    int dfd = open_snapshot_dir(state_dfd, 0);
+    int made = 0, dfd = open_snapshot_dir(state_dfd, 0, &made);
     if (dfd < 0)
         return errno == ENOENT ? 0 : errf(err, errlen, STATE_ERROR, "%s/%s: %s", dir, MSNAP_DIR, fsafe_strerror(errno));
     DIR *d = fsafe_opendir(dfd);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "digest.h"
 #include "fsafe.h"
 
@@ -203,17 +204,22 @@ int out_open(out_set *o, int gzip, cal_date run_date, int generation, char *err,
         return -1;
     }
     o->open = 1;
-    for (size_t i = 0; i < sizeof paycheck_header / sizeof *paycheck_header; i++)
-        csvw_str(&o->paychecks, paycheck_header[i]);
-    csvw_end_row(&o->paychecks);
+    out_paycheck_header(&o->paychecks);
     for (size_t i = 0; i < sizeof exception_header / sizeof *exception_header; i++)
         csvw_str(&o->exceptions, exception_header[i]);
     csvw_end_row(&o->exceptions);
     return 0;
 }
 
+void out_paycheck_header(csvw *w)
+{
+    for (size_t i = 0; i < sizeof paycheck_header / sizeof *paycheck_header; i++)
+        csvw_str(w, paycheck_header[i]);
+    csvw_end_row(w);
+}
+
 /* YYYYMMDD-G-NNNNNNN: run date, state generation, sequence of at least 7 digits (docs/state.md "Paycheck ids and reprocessing"). */
-static void write_paycheck_id(out_set *o, int64_t seq)
+static void write_paycheck_id(csvw *w, const char *prefix, size_t prefix_len, int64_t seq)
 {
     char b[64], digits[24];
     int n = 0;
@@ -224,38 +230,62 @@ static void write_paycheck_id(out_set *o, int64_t seq)
     } while (u);
     while (n < 7)
         digits[n++] = '0';
-    memcpy(b, o->id_prefix, o->id_prefix_len);
-    size_t len = o->id_prefix_len;
+    memcpy(b, prefix, prefix_len);
+    size_t len = prefix_len;
     while (n)
         b[len++] = digits[--n];
-    csvw_field(&o->paychecks, b, len);
+    csvw_field(w, b, len);
+}
+
+void out_paycheck_row(csvw *w, const char *prefix, size_t prefix_len, const char *pay_date, const char period[10],
+                      const arch_paycheck *p)
+{
+    write_paycheck_id(w, prefix, prefix_len, p->seq);
+    csvw_field(w, p->timesheet_id, p->timesheet_id_len);
+    csvw_str(w, p->provider);
+    csvw_str(w, p->recipient);
+    csvw_str(w, p->county);
+    csvw_field(w, period, 10);
+    csvw_str(w, kind_names[p->kind]);
+    csvw_field(w, pay_date, 10);
+    csvw_minutes_hm(w, p->regular_minutes);
+    csvw_minutes_hm(w, p->overtime_minutes);
+    csvw_rate(w, p->regular_rate);
+    csvw_rate(w, p->overtime_rate);
+    for (int a = 0; a < AMT_COUNT; a++)
+        csvw_cents(w, p->amount[a]);
+    csvw_text(w, p->sr_number, strlen(p->sr_number));
+    csvw_end_row(w);
+}
+
+int out_archive(out_set *o, int gen_dfd, char *err, size_t errlen)
+{
+    o->archive = arch_pay_open(gen_dfd, ARCH_PAYCHECKS, o->id_prefix, o->pay_date);
+    if (!o->archive)
+        return fsafe_errf(err, errlen, OUT_ERROR, "the state's copy of the paychecks (%s): cannot create: %s",
+                          ARCH_PAYCHECKS, fsafe_strerror(errno));
+    return 0;
 }
 
 void out_write(out_set *o, const masters *m, const sheet *s, const rules_result *r)
 {
     if (r->paid) {
         const rules_paycheck *pc = &r->paycheck;
-        csvw *w = &o->paychecks;
-        write_paycheck_id(o, pc->seq);
-        csvw_field(w, s->timesheet_id, s->timesheet_id_len);
-        csvw_str(w, ids_name(&m->provider_ids, pc->provider));
-        csvw_str(w, ids_name(&m->recipient_ids, pc->recipient));
-        csvw_str(w, ids_name(&m->params.counties, pc->county));
+        arch_paycheck p = {.seq = pc->seq, .timesheet_id = s->timesheet_id, .timesheet_id_len = s->timesheet_id_len,
+                           .provider = ids_name(&m->provider_ids, pc->provider),
+                           .recipient = ids_name(&m->recipient_ids, pc->recipient),
+                           .county = ids_name(&m->params.counties, pc->county), .sr_number = pc->sr_number,
+                           .period_start = pc->period_start, .kind = (int)pc->kind,
+                           .regular_minutes = pc->regular_minutes, .overtime_minutes = pc->overtime_minutes,
+                           .regular_rate = pc->regular_rate, .overtime_rate = pc->overtime_rate};
+        memcpy(p.amount, pc->amount, sizeof p.amount);
         if (pc->period_start != o->last_period) {
             o->last_period = pc->period_start;
             cal_format(pc->period_start, o->last_period_text);
         }
-        csvw_field(w, o->last_period_text, 10);
-        csvw_str(w, kind_names[pc->kind]);
-        csvw_field(w, o->pay_date, 10);
-        csvw_minutes_hm(w, pc->regular_minutes);
-        csvw_minutes_hm(w, pc->overtime_minutes);
-        csvw_rate(w, pc->regular_rate);
-        csvw_rate(w, pc->overtime_rate);
-        for (int a = 0; a < AMT_COUNT; a++)
-            csvw_cents(w, pc->amount[a]);
-        csvw_text(w, pc->sr_number, strlen(pc->sr_number));
-        csvw_end_row(w);
+        out_paycheck_row(&o->paychecks, o->id_prefix, o->id_prefix_len, o->pay_date, o->last_period_text, &p);
+        if (o->archive)
+            arch_pay_put(o->archive, &p);
     }
     for (int i = 0; i < r->nex; i++) {
         const rules_exception *x = &r->ex[i];
@@ -393,6 +423,13 @@ int out_prepare(out_set *o, const rules_totals *t, const out_input *inputs, int 
     o->open = 0;
     if (pe != 0)
         return fail(o, err, errlen, "write failed", tmp_names[0], pe_errno);
+    if (o->archive) {
+        int ae = arch_pay_close(o->archive);
+        o->archive = NULL;
+        if (ae != 0)
+            return fsafe_errf(err, errlen, OUT_ERROR, "the state's copy of the paychecks (%s): write failed: %s",
+                              ARCH_PAYCHECKS, fsafe_strerror(errno));
+    }
     if (ee != 0)
         return fail(o, err, errlen, "write failed", tmp_names[1], ee_errno);
     csvw s;
@@ -502,6 +539,8 @@ void out_discard(out_set *o)
         csvw_abort(&o->exceptions);
         o->open = 0;
     }
+    arch_pay_abandon(o->archive);   /* in the generation being written, removed with it */
+    o->archive = NULL;
     if (!o->published) {
         remove_tmp(o);
         if (o->created)

@@ -29,6 +29,7 @@ typedef struct {
     char pay_date[11];      /* the run date, formatted once */
     cal_date last_period;   /* the last period_start formatted, and its text */
     char last_period_text[11];
+    struct arch_writer *archive;    /* the state's copy of the paychecks (out_archive), or NULL */
 } out_set;
 
 /* An input file for the summary and the manifest: role, path, size, CRC-32, SHA-256. */
@@ -67,6 +68,21 @@ int out_claim(out_set *o, const char *dir, out_owner_fn owner, char *err, size_t
  * (".paychecks.csv.tmp", ...; O_EXCL, never through a link) and writes the header
  * rows. Returns 0, or -1 with a message in err (nothing is left behind). */
 int out_open(out_set *o, int gzip, cal_date run_date, int generation, char *err, size_t errlen);
+
+/* Also writes every paycheck into gen_dfd/paychecks.bin, the state's archive of the
+ * night (docs/state.md "The archive"); closed and synced by out_prepare. Call after
+ * out_open. Returns 0, or OUT_ERROR with err. */
+int out_archive(out_set *o, int gen_dfd, char *err, size_t errlen);
+
+/* The row of paychecks.csv of paycheck p, paid on pay_date with paycheck id prefix +
+ * p->seq; period its period_start formatted (YYYY-MM-DD). For out_write and for
+ * `payrun state paychecks`, which writes an archived night's paychecks again. */
+struct arch_paycheck;
+void out_paycheck_row(csvw *w, const char *prefix, size_t prefix_len, const char *pay_date, const char period[10],
+                      const struct arch_paycheck *p);
+
+/* The header line of paychecks.csv. */
+void out_paycheck_header(csvw *w);
 
 /* Writes what one timesheet became: its paycheck row and its exception rows. */
 void out_write(out_set *o, const masters *m, const sheet *s, const rules_result *r);

@@ -43,6 +43,8 @@ typedef struct {
      * starts from */
     state_idmaps loaded;
     int loaded_gen, chain_start;
+    /* the generation being written (state_begin): .gen-N.tmp, open */
+    int begun, begun_dfd;
 } state_dir;
 
 /* `payrun state init`: makes dir a payrun state (the marker file payrun-state and
@@ -131,6 +133,16 @@ typedef struct {
  * temporary generation removed); STATE_AFTER_COMMIT when an I/O error came after the
  * rename (the generation is committed: s->newest is it; err says what failed). */
 int state_commit(state_dir *s, ledger *lg, const state_run *run, char *err, size_t errlen);
+
+/* Starts generation newest + 1 of a locked state: creates .gen-N.tmp (removing one a
+ * stopped run left) and opens it, so that the night's archive (docs/state.md "The
+ * archive") is written into it while the night runs; state_commit adds the ledger and
+ * the manifest and renames it, state_abandon removes it. Returns its descriptor (s
+ * keeps it), or STATE_ERROR with err. */
+int state_begin(state_dir *s, char *err, size_t errlen);
+
+/* Removes the generation state_begin started (a night that does not commit). */
+void state_abandon(state_dir *s);
 
 /* Records that generation gen's outputs are in place. Returns 0 or STATE_ERROR. */
 int state_mark_published(const state_dir *s, int gen, char *err, size_t errlen);

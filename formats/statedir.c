@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "csvw.h"
 #include "digest.h"
 #include "fault.h"
@@ -97,6 +98,7 @@ static int take_lock(state_dir *s, char *err, size_t errlen)
 
 void state_close(state_dir *s)
 {
+    state_abandon(s);       /* a generation begun and not committed */
     state_idmaps_free(&s->loaded);
     if (s->lock_fd >= 0)
         close(s->lock_fd);      /* closing the descriptor releases the lock */
@@ -395,6 +397,60 @@ int state_open(state_dir *s, const char *dir, state_access access, char *err, si
     return rc;
 }
 
+static int count_paycheck(void *ctx, const char *prefix, const char *pay_date, const arch_paycheck *p)
+{
+    (void)prefix, (void)pay_date, (void)p;
+    ++*(long long *)ctx;
+    return 0;
+}
+
+/* The archive of generation g (docs/state.md "The archive"): every input file its
+ * manifest lists is in gen-N/inputs, each file there is what its name says, and
+ * paychecks.bin reads whole and holds as many paychecks as the manifest says were
+ * paid. A generation of an older payrun has no archive: nothing to check. */
+static int verify_archive(const state_dir *s, int g, char *err, size_t errlen)
+{
+    char dir[64], name[128], line[8400];
+    gen_name(g, NULL, dir, sizeof dir);
+    int gfd = fsafe_open_subdir(s->dfd, dir);
+    if (gfd < 0)
+        return errf(err, errlen, STATE_ERROR, "%s/%s: cannot open: %s", s->dir, dir, fsafe_strerror(errno));
+    int has_inputs = faccessat(gfd, ARCH_INPUTS, F_OK, AT_SYMLINK_NOFOLLOW) == 0,
+        has_pay = faccessat(gfd, ARCH_PAYCHECKS, F_OK, AT_SYMLINK_NOFOLLOW) == 0, rc = 0;
+    if (has_inputs != has_pay)
+        rc = errf(err, errlen, STATE_DAMAGED, "%s/%s: %s is missing (a generation keeps both its inputs and its "
+                  "paychecks)", s->dir, dir, has_inputs ? ARCH_PAYCHECKS : ARCH_INPUTS);
+    char why[1024];
+    if (rc == 0 && has_inputs && arch_verify_inputs(s->dfd, g, why, sizeof why) < 0)
+        rc = errf(err, errlen, STATE_DAMAGED, "%s/%s", s->dir, why);
+    long long paid = -1, kept = 0;
+    gen_name(g, "manifest.txt", name, sizeof name);
+    FILE *f = rc == 0 && has_inputs ? fsafe_fopen_read(s->dfd, name) : NULL;
+    while (f && rc == 0 && fgets(line, sizeof line, f)) {
+        char role[64], hex[80], at[200];
+        unsigned long long bytes;
+        unsigned crc;
+        struct stat st;
+        if (sscanf(line, "paid %lld", &paid) == 1 || strncmp(line, "input ", 6) != 0)
+            continue;
+        if (sscanf(line + 6, "%63s %llu %8x %79s", role, &bytes, &crc, hex) == 4) {
+            snprintf(at, sizeof at, "%s/%s", ARCH_INPUTS, hex);
+            if (fstatat(gfd, at, &st, AT_SYMLINK_NOFOLLOW) != 0 || (unsigned long long)st.st_size != bytes)
+                rc = errf(err, errlen, STATE_DAMAGED, "%s/%s/%s: the %s input of this night is missing from the "
+                          "archive", s->dir, dir, at, role);
+        }
+    }
+    if (f)
+        fclose(f);
+    if (rc == 0 && has_pay && arch_pay_read(gfd, ARCH_PAYCHECKS, count_paycheck, &kept, why, sizeof why) != 0)
+        rc = errf(err, errlen, STATE_DAMAGED, "%s/%s/%s", s->dir, dir, why);
+    if (rc == 0 && has_pay && kept != paid)
+        rc = errf(err, errlen, STATE_DAMAGED, "%s/%s/%s: %lld paychecks, its manifest says %lld were paid", s->dir, dir,
+                  ARCH_PAYCHECKS, kept, paid);
+    close(gfd);
+    return rc;
+}
+
 int state_verify(state_dir *s, int *checked, char *err, size_t errlen)
 {
     *checked = 0;
@@ -416,6 +472,8 @@ int state_verify(state_dir *s, int *checked, char *err, size_t errlen)
         ledger_free(&lg);
         if (rc == 0)
             rc = state_verify_segment(s, g, err, errlen);
+        if (rc == 0)
+            rc = verify_archive(s, g, err, errlen);
         if (rc != 0)
             return rc;
         if (m.base >= g)
@@ -599,6 +657,34 @@ static int put_manifest(csvw *w, const void *run, int gen)
     return 0;
 }
 
+int state_begin(state_dir *s, char *err, size_t errlen)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, ".gen-%06d.tmp", s->newest + 1);
+    int gfd = -1;
+    if (fsafe_remove_tree(s->dfd, tmp) != 0 || mkdirat(s->dfd, tmp, 0700) != 0 ||
+        (gfd = fsafe_open_subdir(s->dfd, tmp)) < 0) {
+        int e = errno;
+        fsafe_remove_tree(s->dfd, tmp);
+        return errf(err, errlen, STATE_ERROR, "%s/%s: cannot start the new state generation: %s", s->dir, tmp,
+                    fsafe_strerror(e));
+    }
+    s->begun = 1;
+    s->begun_dfd = gfd;
+    return gfd;
+}
+
+void state_abandon(state_dir *s)
+{
+    if (!s->begun)
+        return;
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, ".gen-%06d.tmp", s->newest + 1);
+    close(s->begun_dfd);
+    s->begun = 0;
+    fsafe_remove_tree(s->dfd, tmp);
+}
+
 int state_commit(state_dir *s, ledger *lg, const state_run *run, char *err, size_t errlen)
 {
     int gen = s->newest + 1;
@@ -607,9 +693,13 @@ int state_commit(state_dir *s, ledger *lg, const state_run *run, char *err, size
     gen_name(gen, NULL, final, sizeof final);
     const char *what = "";
     int gfd = -1;
-    if (fsafe_remove_tree(s->dfd, tmp) != 0 || mkdirat(s->dfd, tmp, 0700) != 0 ||
-        (gfd = fsafe_open_subdir(s->dfd, tmp)) < 0)
+    if (s->begun) {
+        gfd = s->begun_dfd;     /* holding the night's archive already */
+        s->begun = 0;
+    } else if (fsafe_remove_tree(s->dfd, tmp) != 0 || mkdirat(s->dfd, tmp, 0700) != 0 ||
+               (gfd = fsafe_open_subdir(s->dfd, tmp)) < 0) {
         goto io_error;
+    }
     delta_arg da = {lg, &s->loaded};
     int delta = save_as_delta(s, lg, run, gen);
     if (!delta) {

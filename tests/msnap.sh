@@ -3,14 +3,8 @@
 # master files match, the same outputs either way, ignored when changed or damaged, found by state verify, never
 # written by read-only commands, only the newest two kept.
 set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
-PAYRUN=${PAYRUN:-$top/payrun}
-GEN=${GEN:-$top/build/gen}
-tmp=$(mktemp -d)
-trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL msnap: $*"; fails=$((fails + 1)); }
-ok() { echo "ok   msnap: $*"; }
+suite=msnap
+. "$(dirname "$0")/shlib.sh"
 demo=$top/fixtures/demo
 ts=$demo/timesheets-2026-11.csv
 bins() { ls "$1/masters" 2>/dev/null | grep -c '^[0-9a-f]\{64\}\.bin$'; }
@@ -236,4 +230,4 @@ else
     fail "no generator at $GEN (make build/gen)"
 fi
 
-[ $fails = 0 ] && echo "msnap: all passed" || { echo "msnap: $fails failed"; exit 1; }
+finish

@@ -1,10 +1,12 @@
-# The state directory on a full file system (root only): generation 1 fits, the next run's
-# ledger (4000 more paid timesheet ids) does not. Exit 4, the outputs not published, no new
-# generation, and the state still usable once there is room.
+# The state directory on a full file system (root only): generation 1 fits (68 KiB on tmpfs:
+# its ledger, manifest, paychecks, archived inputs and the masters snapshot), the next run's
+# archive of its 4000-row timesheet file and its ledger (4000 more paid timesheet ids) do not.
+# Exit 4, the outputs not published, no new generation, and the state still usable once there
+# is room.
 . "$LIB"
 [ "$(id -u)" = 0 ] || { echo "not root: cannot mount a small tmpfs"; exit 77; }
 mkdir -p full
-mount -t tmpfs -o size=64k,mode=700 payrun-full full 2> mnt.err || { echo "cannot mount a tmpfs: $(cat mnt.err)"; exit 77; }
+mount -t tmpfs -o size=96k,mode=700 payrun-full full 2> mnt.err || { echo "cannot mount a tmpfs: $(cat mnt.err)"; exit 77; }
 trap 'umount full 2>/dev/null' EXIT
 { echo "$TS_HEADER"; ts_row T0 P1 R1 8:00; } > small.csv
 # 4000 special timesheets of 0:06 with long ids: each one is paid (some 0:00 after the
