@@ -1,5 +1,6 @@
 /* test_param.c — CUnit suite for effective-dated, county-scoped parameters (engine/param.h). */
 #include <CUnit/CUnit.h>
+#include <malloc.h>    /* malloc_usable_size: the room param_finish gave county_known */
 #include <stdio.h>
 #include <string.h>
 
@@ -264,6 +265,156 @@ static void test_many_rows(void)
     param_free(&t);
 }
 
+/* The first row in order is itself of an unknown county: a file with no wage.hourly row
+ * at all, only kern's overtime.multiplier. The check of the scopes starts at row 0. */
+static void test_unknown_county_first_row(void)
+{
+    param_table t;
+    int32_t line = -99;
+    char msg[300] = "";
+    memset(&t, 0, sizeof t);
+    add(&t, P_OVERTIME_MULTIPLIER, "kern", D(2026, 1, 1), 1500000, 2);
+    ASSERT_I64(param_finish(&t, &line, msg, sizeof msg), -1);
+    ASSERT_I64(line, 2);    /* the only row, kern's, on line 2 */
+    ASSERT_STR(msg, "scope: county kern has no wage.hourly row, so it is not a known county");
+    param_free(&t);
+}
+
+/* The unknown county is county 0 (interned first, by line 2), its row sorted after the
+ * statewide wage row of line 3: county 0 is a county like any other. */
+static void test_unknown_county_zero(void)
+{
+    param_table t;
+    int32_t line = -99;
+    char msg[300] = "";
+    memset(&t, 0, sizeof t);
+    add(&t, P_UNION_HOURS_THRESHOLD, "kern", D(2026, 1, 1), 15 * 60, 2);
+    add(&t, P_WAGE_HOURLY, NULL, D(2026, 1, 1), 1900, 3);
+    ASSERT_I64(ids_find(&t.counties, "kern", 4), 0);
+    ASSERT_I64(param_finish(&t, &line, msg, sizeof msg), -1);
+    ASSERT_I64(line, 2);
+    ASSERT_STR(msg, "scope: county kern has no wage.hourly row, so it is not a known county");
+    param_free(&t);
+}
+
+/* A county named in the file but without a wage.hourly row is not known to param_county
+ * (param.h: "Index of a known county (one with a wage.hourly row), or -1"), though it
+ * has an index in the counties table. */
+static void test_county_without_wage_unknown(void)
+{
+    param_table t;
+    int32_t line;
+    char msg[300];
+    build(&t);
+    add(&t, P_UNION_HOURS_THRESHOLD, "kern", D(2026, 1, 1), 15 * 60, 11);
+    ASSERT_I64(param_finish(&t, &line, msg, sizeof msg), -1);     /* refused, as above */
+    CU_ASSERT(ids_find(&t.counties, "kern", 4) >= 0);             /* interned by its row */
+    ASSERT_I64(param_county(&t, "kern", 4), -1);
+    CU_ASSERT(param_county(&t, "alameda", 7) >= 0);               /* has wage rows: known */
+    param_free(&t);
+}
+
+/* 24 counties, each with a wage row: all known, and county_known has counties.n + 1
+ * bytes (mastersnap.c saves that many of it). 24 because glibc's smallest chunk holds 24
+ * bytes and the next 40: 25 bytes asked get 40, while 24 (n) or none (size 0) get 24. */
+static void test_county_known_room(void)
+{
+    param_table t;
+    int32_t line;
+    char msg[300];
+    char code[8];
+    memset(&t, 0, sizeof t);
+    for (int k = 0; k < 24; k++) {
+        snprintf(code, sizeof code, "c%02d", k);
+        add(&t, P_WAGE_HOURLY, code, D(2026, 1, 1), 1600 + k, 2 + k);
+    }
+    CU_ASSERT_EQUAL_FATAL(param_finish(&t, &line, msg, sizeof msg), 0);
+    ASSERT_I64(t.counties.n, 24);
+    CU_ASSERT(malloc_usable_size(t.county_known) >= 25);     /* counties.n + 1 */
+    int bad = 0;
+    for (int k = 0; k < 24; k++) {
+        snprintf(code, sizeof code, "c%02d", k);
+        bad += param_county(&t, code, 3) != k;                 /* interned in order: index k */
+    }
+    ASSERT_I64(bad, 0);
+    param_free(&t);
+}
+
+/* Adds a statewide union.dues_scale row with scale s. */
+static void add_scale(param_table *t, cal_date from, const param_scale *s, int32_t line)
+{
+    param_row r = {.id = P_UNION_DUES_SCALE, .county = PARAM_STATEWIDE, .from = from, .present = 1, .scale = -1,
+                   .line = line};
+    CU_ASSERT_EQUAL_FATAL(param_add(t, &r, s, "dues", 4), 0);
+}
+
+/* 20 dues scales, more than the first 8 the scale array holds: each row keeps its own,
+ * and the array grew to hold them all. */
+static void test_many_scales(void)
+{
+    param_table t;
+    int32_t line;
+    char msg[300];
+    memset(&t, 0, sizeof t);
+    add(&t, P_WAGE_HOURLY, NULL, D(2020, 1, 1), 1600, 2);
+    for (int k = 0; k < 20; k++) {
+        /* row k from 2021 + k on: one bracket, from 0:00, of 10.00 + k cents */
+        param_scale s = {.n = 1, .from_minutes = {0}, .amount = {1000 + k}};
+        add_scale(&t, D(2021 + k, 1, 1), &s, 3 + k);
+    }
+    ASSERT_I64(t.nscales, 20);
+    CU_ASSERT(t.scales_cap >= t.nscales);
+    CU_ASSERT_EQUAL_FATAL(param_finish(&t, &line, msg, sizeof msg), 0);
+    int bad = 0;
+    for (int k = 0; k < 20; k++) {
+        const param_row *r = param_in_force(&t, P_UNION_DUES_SCALE, PARAM_STATEWIDE, D(2021 + k, 6, 1));
+        /* mid-year 2021 + k: row k in force, its scale's one bracket 10.00 + k cents */
+        bad += !r || r->line != 3 + k || param_scale_amount(param_scale_of(&t, r), 0) != 1000 + k;
+    }
+    ASSERT_I64(bad, 0);
+    param_free(&t);
+}
+
+/* A table with one statewide scale of three brackets, 0:00=10.30; 25:01=15.90; 50:00=20.00. */
+static const param_row *three_brackets(param_table *t)
+{
+    int32_t line;
+    char msg[300];
+    param_scale s = {.n = 3, .from_minutes = {0, 25 * 60 + 1, 50 * 60}, .amount = {1030, 1590, 2000}};
+    memset(t, 0, sizeof *t);
+    add(t, P_WAGE_HOURLY, NULL, D(2025, 1, 1), 1600, 2);
+    add_scale(t, D(2025, 1, 1), &s, 3);
+    CU_ASSERT_EQUAL_FATAL(param_finish(t, &line, msg, sizeof msg), 0);
+    return param_in_force(t, P_UNION_DUES_SCALE, PARAM_STATEWIDE, D(2026, 11, 1));
+}
+
+/* Each bracket follows the one before: the third starts after the first two. */
+static void test_format_three_brackets(void)
+{
+    param_table t;
+    char out[80];
+    const param_row *r = three_brackets(&t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    param_format_value(&t, r, out, sizeof out);
+    /* as in parameters.csv: H:MM=amount, "; " between: 1501 minutes is 25:01, 3000 is 50:00 */
+    ASSERT_STR(out, "0:00=10.30; 25:01=15.90; 50:00=20.00");
+    param_free(&t);
+}
+
+/* param_format_value writes only into out[0..n): the byte before out is left alone. */
+static void test_format_stays_in_out(void)
+{
+    param_table t;
+    char buf[81];
+    const param_row *r = three_brackets(&t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    memset(buf, '#', sizeof buf);
+    param_format_value(&t, r, buf + 1, sizeof buf - 1);
+    ASSERT_I64(buf[0], '#');
+    ASSERT_STR(buf + 1, "0:00=10.30; 25:01=15.90; 50:00=20.00");
+    param_free(&t);
+}
+
 int test_param_register(void)
 {
     static const tu_test tests[] = {
@@ -274,6 +425,13 @@ int test_param_register(void)
         {"param_finish rejects a county without wage.hourly", test_unknown_county_scope},
         {"param_add copies the scale", test_scale_copied},
         {"param_in_force vs a linear scan", test_many_rows},
+        {"param_finish: the first row's county is checked", test_unknown_county_first_row},
+        {"param_finish: county 0 is checked", test_unknown_county_zero},
+        {"param_county: no wage.hourly row, not known", test_county_without_wage_unknown},
+        {"param_finish: county_known has counties.n + 1 bytes", test_county_known_room},
+        {"param_add: more scales than the first array holds", test_many_scales},
+        {"param_format_value: a scale of three brackets", test_format_three_brackets},
+        {"param_format_value: writes only into out", test_format_stays_in_out},
     };
     return tu_register("param", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
