@@ -222,6 +222,591 @@ static void test_put_earlier(void)
     ledger_free(&l);
 }
 
+/* ---- what ledger_init makes ---- */
+
+/* Each table's entry: the 8-byte key, then the record padded to 8 bytes (ledger.h), in
+ * LEDGER_TABLES order: paid-period bits (uint64, 8), provider week (int32, int32, uint8:
+ * 12), recipient week (int32: 4), provider month (int64, int64, uint8: 24), recipient
+ * month (2 x int64: 16), BUPS year (int64: 8), provider year (2 x int64: 16), provider
+ * quarter (16), recovered (int64: 8), violations (int32: 4). */
+static void test_strides(void)
+{
+    static const size_t want[LEDGER_TABLES] = {16, 24, 16, 32, 24, 16, 24, 24, 16, 16};
+    ids_table none;
+    memset(&none, 0, sizeof none);
+    ledger l;
+    CU_ASSERT_EQUAL_FATAL(ledger_init(&l, &none, &none, &none), 0);
+    for (int k = 0; k < LEDGER_TABLES; k++) {
+        ASSERT_I64(ledger_table_stride(k), want[k]);
+        ASSERT_I64(ledger_table_at(&l, k)->stride, want[k]);
+        ASSERT_I64(ledger_table_at(&l, k)->no, k);
+    }
+    ledger_free(&l);
+}
+
+/* Over 3 providers and 3 recipients ledger_init reserves 4 workweeks, 2 months, a year and
+ * a quarter a provider and 4 workweeks and 2 months a recipient; over none it allocates
+ * no rows at all. */
+static void test_init_reserves(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 3, 3);
+    ASSERT_I64(l.provider_week.cap, 12);
+    ASSERT_I64(l.recipient_week.cap, 12);
+    ASSERT_I64(l.provider_month.cap, 6);
+    ASSERT_I64(l.recipient_month.cap, 6);
+    ASSERT_I64(l.provider_year.cap, 3);
+    ASSERT_I64(l.provider_quarter.cap, 3);
+    ASSERT_I64(l.bups_year.cap, 0);
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+    make_ledger(&l, &p, &r, &o, 0, 0);
+    for (int k = 0; k < LEDGER_TABLES; k++) {
+        CU_ASSERT_PTR_NULL(ledger_table_at(&l, k)->rows);
+        ASSERT_I64(ledger_table_at(&l, k)->cap, 0);
+    }
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
+/* A record is created zeroed, whatever the records before it held. */
+static void test_new_record_zeroed(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 2, 2);
+    static const unsigned char zero[32];
+    ledger_provider_month *a = ledger_get(&l.provider_month, ledger_key(0, 100));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    ASSERT_MEM(a, sizeof *a, zero, sizeof *a);
+    memset(a, 0xAB, sizeof *a);
+    ledger_provider_month *b = ledger_get(&l.provider_month, ledger_key(1, 100));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    ASSERT_MEM(b, sizeof *b, zero, sizeof *b);
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
+/* min_key and max_key: the smallest and largest key of any record, whichever order the
+ * records came in. */
+static void test_min_max_key(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 0, 0);
+    ledger_table *t = &l.recovered;
+    CU_ASSERT(t->min_key == UINT64_MAX && t->max_key == 0);     /* no record yet */
+    ledger_index(t, ledger_key(5, 9));
+    ledger_index(t, ledger_key(1, 3));
+    ledger_index(t, ledger_key(7, 0));
+    ledger_index(t, ledger_key(2, 2));
+    CU_ASSERT(t->min_key == ledger_key(1, 3));
+    CU_ASSERT(t->max_key == ledger_key(7, 0));
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
+/* ---- the direct maps and the overflow index ---- */
+
+/* Every record of table t for who 0..people-1 and `when` 0..n-1 is put, then found. */
+static int fill(ledger_table *t, int people, int n)
+{
+    int wrong = 0;
+    for (int w = 0; w < people; w++)
+        for (int k = 0; k < n; k++) {
+            int64_t *v = ledger_get(t, ledger_key(w, k));
+            if (!v)
+                return -1;
+            *v = w * 1000 + k + 1;
+        }
+    for (int w = 0; w < people; w++)
+        for (int k = 0; k < n; k++) {
+            const int64_t *v = ledger_peek(t, ledger_key(w, k));
+            wrong += !v || *v != w * 1000 + k + 1;
+        }
+    return wrong;
+}
+
+/* Each provider has 16 workweek, 4 month, 2 year, 4 quarter and 4 paid-period slots, each
+ * recipient 16 workweek, 4 month and 2 fiscal-year slots, picked by the low bits of `when`
+ * and side by side without overlap: 3 people's records with `when` 0..ways-1 in every
+ * table all sit in their direct slots (nothing in the overflow index). One more `when`
+ * for a table (ways, the slot of 0) pushes the record of 0 out to the overflow index; a
+ * person past the masters (3) goes there too. */
+static void test_direct_ways(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 3, 3);
+    ledger_table *tables[] = {&l.provider_week, &l.provider_month, &l.provider_year, &l.provider_quarter,
+                              &l.paid_period_bits, &l.recipient_week, &l.recipient_month, &l.bups_year};
+    static const int ways[] = {16, 4, 2, 4, 4, 16, 4, 2};
+    for (int k = 0; k < 8; k++) {
+        ASSERT_I64(tables[k]->ways, ways[k]);
+        ASSERT_I64(fill(tables[k], 3, ways[k]), 0);
+    }
+    for (int k = 0; k < 8; k++)
+        ASSERT_I64(tables[k]->nover, 0);
+    for (int k = 0; k < 8; k++) {
+        CU_ASSERT_PTR_NOT_NULL(ledger_get(tables[k], ledger_key(1, ways[k])));
+        ASSERT_I64(tables[k]->nover, 1);
+        CU_ASSERT_PTR_NOT_NULL(ledger_get(tables[k], ledger_key(3, 0)));
+        ASSERT_I64(tables[k]->nover, 2);
+        const int64_t *v = ledger_peek(tables[k], ledger_key(1, 0));
+        CU_ASSERT(v && *v == 1001);
+    }
+    /* the tables without direct maps: everything overflows */
+    CU_ASSERT_PTR_NOT_NULL(ledger_get(&l.recovered, ledger_key(0, 0)));
+    ASSERT_I64(l.recovered.nover, 1);
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
+/* 16 workweeks of one provider (Sundays 7 days apart: their when & 15 are all different)
+ * fit the provider's 16 slots; two providers' do not disturb each other. */
+static void test_direct_weeks_two_people(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 2, 0);
+    for (int w = 0; w < 2; w++)
+        for (int k = 0; k < 16; k++)
+            CU_ASSERT_PTR_NOT_NULL(ledger_get(&l.provider_week, ledger_key(w, 20000 + 7 * k)));
+    ASSERT_I64(l.provider_week.n, 32);
+    ASSERT_I64(l.provider_week.nover, 0);
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
+/* Over no masters every record goes to the overflow index: it starts with 1,024 slots
+ * and doubles when more than half would be full (512 records fit, the 513th makes 2,048).
+ * The rows start at 256 and double when full (512 for 257 records). */
+static void test_overflow_growth(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 0, 0);
+    ledger_table *t = &l.violations;
+    ASSERT_I64(ledger_index(t, ledger_key(0, 0)), 0);
+    ASSERT_I64(t->mask + 1, 1024);
+    ASSERT_I64(t->cap, 256);
+    for (int i = 1; i < 256; i++)
+        ledger_index(t, ledger_key(i, 0));
+    ASSERT_I64(t->cap, 256);
+    ledger_index(t, ledger_key(256, 0));
+    ASSERT_I64(t->cap, 512);
+    for (int i = 257; i < 512; i++)
+        ledger_index(t, ledger_key(i, 0));
+    ASSERT_I64(t->nover, 512);
+    ASSERT_I64(t->mask + 1, 1024);
+    ASSERT_I64(ledger_index(t, ledger_key(512, 0)), 512);
+    ASSERT_I64(t->mask + 1, 2048);
+    int wrong = 0;
+    for (int i = 0; i <= 512; i++)
+        wrong += ledger_index(t, ledger_key(i, 0)) != i;
+    ASSERT_I64(wrong, 0);
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
+/* A table at INT32_MAX records refuses another (its index would not fit an int32) as out
+ * of memory, before it writes anything: ledger_index -1, ledger_get NULL, ledger_put_earlier
+ * -1, ledger_mark_period_paid -1, and the next ordinal stays. (n and cap are set by hand:
+ * the check comes before any row is written.) */
+static void test_record_limit(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 0, 0);
+    ledger_table *tables[] = {&l.provider_year, &l.paid_period_bits};
+    for (int k = 0; k < 2; k++) {
+        tables[k]->n = INT32_MAX;
+        tables[k]->cap = (size_t)INT32_MAX + 1;
+    }
+    ledger_table *t = &l.provider_year;
+    ledger_provider_year rec = {1, 2};
+    ASSERT_I64(ledger_index(t, ledger_key(1, 2026)), -1);
+    CU_ASSERT_PTR_NULL(ledger_get(t, ledger_key(1, 2026)));
+    ASSERT_I64(ledger_put_earlier(t, ledger_key(1, 2026), &rec, LEDGER_APPEND), -1);
+    ASSERT_I64(ledger_put_earlier(t, ledger_key(1, 2026), &rec, 5), -1);
+    ASSERT_I64(t->next_ordinal, 0);
+    uint64_t key;
+    ASSERT_I64(ledger_period_key(1, 1, cal_from_ymd(2026, 11, 1), &key), 0);
+    ASSERT_I64(ledger_mark_period_paid(&l, key), -1);
+    for (int k = 0; k < 2; k++) {
+        ASSERT_I64(tables[k]->nover, 0);
+        tables[k]->n = 0;
+        tables[k]->cap = 0;
+    }
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
+/* ---- touched records and ordinals ---- */
+
+/* Records put as earlier nights left them are not touched; those ledger_index or ledger_get
+ * creates or reaches are, one bit each; ordinals count in creation order. 3 earlier records
+ * (ordinals 0-2), then 70 new ones (3-72, across two 64-bit words), then earlier record 1
+ * reached again. */
+static void test_touched_ordinals(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 0, 0);
+    ledger_table *t = &l.violations;
+    int32_t v = 1;
+    for (int i = 0; i < 3; i++)
+        ASSERT_I64(ledger_put_earlier(t, ledger_key(i, 0), &v, LEDGER_APPEND), 0);
+    for (int i = 0; i < 3; i++)
+        ASSERT_I64(ledger_touched(t, (size_t)i), 0);
+    ledger_begin_night(&l);
+    for (int i = 3; i < 73; i++)
+        ASSERT_I64(ledger_index(t, ledger_key(i, 0)), i);
+    CU_ASSERT_PTR_NOT_NULL(ledger_get(t, ledger_key(1, 0)));
+    int wrong = 0;
+    char msg[96] = "";
+    for (int i = 0; i < 73; i++)
+        if ((ledger_touched(t, (size_t)i) != (i >= 3 || i == 1) || t->ordinal[i] != (uint32_t)i) && !wrong++)
+            snprintf(msg, sizeof msg, "record %d: touched %d, ordinal %u", i, ledger_touched(t, (size_t)i),
+                     t->ordinal[i]);
+    ASSERT_MSG(wrong == 0, msg);
+    ASSERT_I64(t->touched[1] >> 9, 0);      /* no bit past record 72 (word 1, bit 8) */
+    ASSERT_I64(t->next_ordinal, 73);
+    ledger_begin_night(&l);
+    for (int i = 0; i < 73; i++)
+        wrong += ledger_touched(t, (size_t)i);
+    ASSERT_I64(wrong, 0);
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
+/* ledger_begin_night clears the touched bit of every record of every table, the last word
+ * too: over 65 providers the provider year table holds 65 records (two words of bits), over
+ * 48 its workweek table 192 (three words, exactly). */
+static void test_begin_night_clears(void)
+{
+    static const int people[] = {65, 48};
+    for (int c = 0; c < 2; c++) {
+        ledger l;
+        ids_table p, r, o;
+        make_ledger(&l, &p, &r, &o, people[c], 1);
+        for (int k = 0; k < LEDGER_TABLES; k++) {
+            ledger_table *t = ledger_table_at(&l, k);
+            for (int i = 0; i < people[c]; i++)
+                ledger_index(t, ledger_key(i, 7));
+        }
+        for (int i = 0; i < 192; i++)
+            ledger_index(&l.provider_week, ledger_key(i % people[c], 100 + i / people[c]));
+        ledger_begin_night(&l);
+        int wrong = 0;
+        for (int k = 0; k < LEDGER_TABLES; k++) {
+            ledger_table *t = ledger_table_at(&l, k);
+            for (size_t i = 0; i < t->n; i++)
+                wrong += ledger_touched(t, i);
+        }
+        ASSERT_I64(wrong, 0);
+        ASSERT_I64(l.npaid_log, 0);
+        ASSERT_I64(l.logging, 1);
+        ledger_free(&l);
+        ids_free(&p);
+        ids_free(&r);
+        ids_free(&o);
+    }
+}
+
+/* ---- a source of earlier records ---- */
+
+typedef struct {
+    int fetches, fail, paid_answer, paid_calls, releases;
+    int log_table[64];
+    int32_t log_who[64];
+} fake_source;
+
+/* Puts one provider-year record for who (FICA wages who * 100) into t, when t is that table. */
+static int fake_fetch(void *ctx, ledger_table *t, int32_t who)
+{
+    fake_source *f = ctx;
+    if (f->fetches < 64) {
+        f->log_table[f->fetches] = t->no;
+        f->log_who[f->fetches] = who;
+    }
+    f->fetches++;
+    if (f->fail)
+        return -1;
+    if (t->no == 6) {
+        ledger_provider_year rec = {who * 100, 0};
+        return ledger_put_earlier(t, ledger_key(who, 2026), &rec, LEDGER_APPEND);
+    }
+    return 0;
+}
+
+static int fake_paid(void *ctx, uint64_t code)
+{
+    fake_source *f = ctx;
+    (void)code;
+    f->paid_calls++;
+    return f->paid_answer;
+}
+
+static void fake_release(void *ctx) { ((fake_source *)ctx)->releases++; }
+
+static void attach_fake(ledger *l, fake_source *f)
+{
+    memset(f, 0, sizeof *f);
+    ledger_source src = {.ctx = f, .fetch = fake_fetch, .paid = fake_paid, .release = fake_release};
+    ledger_attach_source(l, &src);
+}
+
+/* A who's earlier records are fetched the first time one of its keys is wanted (peek, index,
+ * get), once a table: whos 0, 1, 5, 8, 63, 64, 70, 130 and 200 each once, whatever is asked
+ * after. The bits for whos grow, when a who is past them, to twice the who + 1 rounded up
+ * to 64. */
+static void test_source_fetch_once(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 2, 2);
+    fake_source f;
+    attach_fake(&l, &f);
+    for (int k = 0; k < LEDGER_TABLES; k++)
+        CU_ASSERT(ledger_table_at(&l, k)->source == &l.source);
+    ASSERT_I64(ledger_source_failed(&l), 0);
+    ledger_table *t = &l.provider_year;
+    ASSERT_I64(ledger_who_fetched(t, 0), 0);
+    const ledger_provider_year *y = ledger_peek(t, ledger_key(0, 2026));
+    CU_ASSERT(y && y->fica_wages == 0);
+    ASSERT_I64(f.fetches, 1);
+    ASSERT_I64(f.log_table[0], 6);
+    ASSERT_I64(f.log_who[0], 0);
+    ASSERT_I64(t->fetched_bits, 64);     /* (0 + 1) x 2 rounded up to 64 */
+    ASSERT_I64(ledger_who_fetched(t, 0), 1);
+    ASSERT_I64(ledger_who_fetched(t, 1), 0);
+    ASSERT_I64(ledger_who_fetched(&l.provider_week, 0), 0);    /* a table at a time */
+    static const int32_t whos[] = {1, 5, 8, 63, 64, 70, 130, 200};
+    for (int i = 0; i < 8; i++) {
+        int32_t w = whos[i];
+        ASSERT_I64(ledger_who_fetched(t, w), 0);
+        y = ledger_peek(t, ledger_key(w, 2026));
+        CU_ASSERT(y && y->fica_wages == w * 100);
+        ASSERT_I64(f.fetches, 2 + i);
+        ASSERT_I64(f.log_who[1 + i], w);
+        ASSERT_I64(ledger_who_fetched(t, w), 1);
+        ASSERT_I64(ledger_who_fetched(t, w + 1), 0);   /* w + 1 is asked later, if at all */
+        if (w == 64)
+            ASSERT_I64(t->fetched_bits, 192);    /* 64 is past 64 bits: (64 + 1) x 2 = 130, up to 192 */
+        if (w == 130)
+            ASSERT_I64(t->fetched_bits, 192);    /* 70 and 130 are below 192: no growth */
+    }
+    ASSERT_I64(t->fetched_bits, 448);    /* 200: (200 + 1) x 2 = 402, rounded up to 448 */
+    /* asked again in any way: no fetch */
+    for (int i = 0; i < 8; i++) {
+        int32_t w = whos[i];
+        CU_ASSERT_PTR_NOT_NULL(ledger_peek(t, ledger_key(w, 2026)));
+        CU_ASSERT_PTR_NULL(ledger_peek(t, ledger_key(w, 2025)));
+        CU_ASSERT_PTR_NOT_NULL(ledger_get(t, ledger_key(w, 2027)));
+    }
+    CU_ASSERT_PTR_NOT_NULL(ledger_peek(t, ledger_key(0, 2026)));
+    ASSERT_I64(f.fetches, 9);
+    /* ledger_index fetches first too: the new record comes after the fetched one */
+    size_t n = t->n;
+    ASSERT_I64(ledger_index(&l.provider_year, ledger_key(9, 2027)), n + 1);
+    ASSERT_I64(t->n, n + 2);
+    ASSERT_I64(f.fetches, 10);
+    CU_ASSERT_PTR_NOT_NULL(ledger_peek(t, ledger_key(9, 2026)));
+    /* another table: its own fetches (paid periods included) */
+    uint64_t key;
+    ASSERT_I64(ledger_period_key(1, 1, cal_from_ymd(2026, 11, 1), &key), 0);
+    ASSERT_I64(ledger_period_paid(&l, key), 0);
+    ASSERT_I64(f.fetches, 11);
+    ASSERT_I64(f.log_table[10], 0);
+    ASSERT_I64(f.log_who[10], 1);
+    ASSERT_I64(ledger_source_failed(&l), 0);
+    ledger_free(&l);
+    ASSERT_I64(f.releases, 1);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
+/* Without a source every who's records are in memory. */
+static void test_no_source_all_fetched(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 2, 2);
+    ASSERT_I64(ledger_who_fetched(&l.provider_year, 0), 1);
+    ASSERT_I64(ledger_who_fetched(&l.provider_year, 3), 1);
+    fake_source f;
+    attach_fake(&l, &f);
+    ledger_detach_source(&l);
+    ASSERT_I64(f.releases, 1);
+    for (int k = 0; k < LEDGER_TABLES; k++) {
+        ledger_table *t = ledger_table_at(&l, k);
+        CU_ASSERT_PTR_NULL(t->source);
+        CU_ASSERT_PTR_NULL(t->fetched);
+        ASSERT_I64(t->fetched_bits, 0);
+        ASSERT_I64(ledger_who_fetched(t, 5), 1);
+        CU_ASSERT_PTR_NOT_NULL(ledger_get(t, ledger_key(5, 1)));
+    }
+    uint64_t key;
+    ASSERT_I64(ledger_period_key(1, 1, cal_from_ymd(2026, 11, 1), &key), 0);
+    ASSERT_I64(ledger_mark_period_paid(&l, key), 0);
+    ASSERT_I64(ledger_period_paid(&l, key), 1);
+    ASSERT_I64(f.fetches, 0);
+    ledger_paid_id id = ledger_paid_id_of("T1", 2);
+    ASSERT_I64(ledger_timesheet_paid(&l, &id), 0);
+    ASSERT_I64(f.paid_calls, 0);
+    ledger_free(&l);
+    ASSERT_I64(f.releases, 1);      /* detached: not released again */
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
+/* A fetch that fails: the lookup reports out of memory (peek NULL, index -1, get NULL),
+ * creates nothing, and the ledger says the source failed; a source attached after starts
+ * clean. */
+static void test_source_failure(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 2, 2);
+    fake_source f;
+    attach_fake(&l, &f);
+    f.fail = 1;
+    ledger_table *t = &l.provider_year;
+    CU_ASSERT_PTR_NULL(ledger_peek(t, ledger_key(0, 2026)));
+    CU_ASSERT(ledger_source_failed(&l));
+    ASSERT_I64(ledger_index(&l.provider_month, ledger_key(0, 2026)), -1);
+    CU_ASSERT_PTR_NULL(ledger_get(&l.provider_quarter, ledger_key(1, 2026)));
+    ASSERT_I64(t->n + l.provider_month.n + l.provider_quarter.n, 0);
+    fake_source g;
+    attach_fake(&l, &g);
+    ASSERT_I64(f.releases, 1);
+    ASSERT_I64(ledger_source_failed(&l), 0);
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
+/* The paid check of a packed timesheet id asks the source only when the id is not paid in
+ * memory: 1 paid, 0 not, -1 failed (not paid, and the ledger says the source failed). */
+static void test_source_paid(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 0, 0);
+    fake_source f;
+    attach_fake(&l, &f);
+    ledger_paid_id id = ledger_paid_id_of("T1", 2);
+    f.paid_answer = 1;
+    ASSERT_I64(ledger_timesheet_paid(&l, &id), 1);
+    f.paid_answer = 0;
+    ASSERT_I64(ledger_timesheet_paid(&l, &id), 0);
+    ASSERT_I64(f.paid_calls, 2);
+    ASSERT_I64(ledger_source_failed(&l), 0);
+    ASSERT_I64(ledger_mark_timesheet_paid(&l, &id), 0);
+    ASSERT_I64(ledger_timesheet_paid(&l, &id), 1);
+    ASSERT_I64(f.paid_calls, 2);
+    ledger_paid_id other = ledger_paid_id_of("T2", 2);
+    f.paid_answer = -1;
+    ASSERT_I64(ledger_timesheet_paid(&l, &other), 0);
+    CU_ASSERT(ledger_source_failed(&l));
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
+/* ---- paid timesheet ids ---- */
+
+/* Ids that pack are kept by code, others by text; each is paid once marked, marking again
+ * changes nothing; a night logs the packed ones it marks and counts the others from a mark. */
+static void test_paid_ids(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 0, 0);
+    uint64_t code;
+    ASSERT_I64(ids_pack("T1", 2, &code), 0);
+    ledger_paid_id a = ledger_paid_id_of("T1", 2), b = ledger_paid_id_of("t1", 2), c = ledger_paid_id_of("t2", 2);
+    ASSERT_I64(a.packed, 1);
+    CU_ASSERT(a.code == code);
+    ASSERT_I64(b.packed, 0);
+    ASSERT_I64(ledger_timesheet_paid(&l, &a), 0);
+    ASSERT_I64(ledger_timesheet_paid(&l, &b), 0);
+    ASSERT_I64(ledger_mark_timesheet_paid(&l, &b), 0);
+    ASSERT_I64(ledger_mark_timesheet_paid(&l, &b), 0);
+    ASSERT_I64(ledger_timesheet_paid(&l, &b), 1);
+    ASSERT_I64(ledger_timesheet_paid(&l, &c), 0);
+    ASSERT_I64(l.paid_other.n, 1);
+    ASSERT_I64(ledger_mark_timesheet_paid(&l, &a), 0);
+    ASSERT_I64(ledger_mark_timesheet_paid(&l, &a), 0);
+    ASSERT_I64(ledger_timesheet_paid(&l, &a), 1);
+    ASSERT_I64(l.paid_ids.n, 1);
+    ASSERT_I64(ledger_paid_count(&l), 2);
+    ASSERT_I64(l.npaid_log, 0);         /* not logging before the night */
+    ledger_begin_night(&l);
+    ASSERT_I64(l.paid_other_mark, 1);
+    ledger_paid_id d = ledger_paid_id_of("T3", 2);
+    ASSERT_I64(ledger_mark_timesheet_paid(&l, &d), 0);
+    ASSERT_I64(ledger_mark_timesheet_paid(&l, &c), 0);
+    ASSERT_I64(l.npaid_log, 1);
+    CU_ASSERT(l.paid_log[0] == d.code);
+    ASSERT_I64(l.paid_log_cap, 1024);
+    ASSERT_I64(l.paid_other.n, 2);
+    ASSERT_I64(l.paid_other_mark, 1);
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
+/* The night's log of paid codes starts with room for 1,024 and doubles: 2,048 for 1,025. */
+static void test_paid_log_growth(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 0, 0);
+    ledger_begin_night(&l);
+    char id[16];
+    for (int i = 0; i < 1025; i++) {
+        ledger_paid_id x = ledger_paid_id_of(id, (size_t)snprintf(id, sizeof id, "T%d", i));
+        ASSERT_I64(ledger_mark_timesheet_paid(&l, &x), 0);
+        if (i == 1023)
+            ASSERT_I64(l.paid_log_cap, 1024);
+    }
+    ASSERT_I64(l.paid_log_cap, 2048);
+    ASSERT_I64(l.npaid_log, 1025);
+    uint64_t code;
+    ASSERT_I64(ids_pack("T1024", 5, &code), 0);
+    CU_ASSERT(l.paid_log[1024] == code);
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
 int test_ledger_register(void)
 {
     static const tu_test tests[] = {
@@ -231,6 +816,22 @@ int test_ledger_register(void)
         {"ledger over empty masters", test_empty_masters},
         {"ids after the masters' ids", test_ids_after_masters},
         {"paid periods against a reference", test_paid_periods_against_reference},
+        {"strides: the key and the record padded to 8", test_strides},
+        {"init reserves rows from the masters' counts, none over none", test_init_reserves},
+        {"a new record is zeroed", test_new_record_zeroed},
+        {"smallest and largest key", test_min_max_key},
+        {"direct maps: the ways of each table, side by side", test_direct_ways},
+        {"direct maps: two providers' 16 workweeks", test_direct_weeks_two_people},
+        {"overflow index: 1,024 slots, doubles past half; rows 256, doubling", test_overflow_growth},
+        {"a table at INT32_MAX records refuses another", test_record_limit},
+        {"touched bits and ordinals", test_touched_ordinals},
+        {"begin_night clears every touched bit", test_begin_night_clears},
+        {"source: each who fetched once a table", test_source_fetch_once},
+        {"no source: everything in memory; detach releases once", test_no_source_all_fetched},
+        {"source: a failed fetch is out of memory and failed", test_source_failure},
+        {"source: the paid check", test_source_paid},
+        {"paid timesheet ids, packed and not, and the night's log", test_paid_ids},
+        {"the paid log: 1,024, doubling", test_paid_log_growth},
     };
     return tu_register("ledger", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
