@@ -225,6 +225,70 @@ static void test_table_many(void)
     ids_free(&t);
 }
 
+/* Every slot of t is empty (idx -1) or holds one of its n ids, each id in exactly one slot
+ * (the masters snapshot writes the slots as they are). Returns the number of wrong slots. */
+static int slots_wrong(const ids_table *t)
+{
+    int wrong = 0;
+    char *seen = calloc((size_t)t->n + 1, 1);
+    for (uint32_t k = 0; k <= t->mask; k++) {
+        int32_t i = t->slot[k].idx;
+        if (i == -1)
+            continue;
+        if (i < 0 || i >= t->n || seen[i]++)
+            wrong++;
+    }
+    for (int32_t i = 0; i < t->n; i++)
+        wrong += !seen[i];
+    free(seen);
+    return wrong;
+}
+
+/* The slots stay exact through growth: after the first id (128 slots), at 64 and 65 ids
+ * (128, then 256 slots) and at 2,000 (4,096 slots). */
+static void test_table_slots_exact(void)
+{
+    ids_table t;
+    memset(&t, 0, sizeof t);
+    char id[16];
+    for (int i = 0; i < 2000; i++) {
+        ids_intern(&t, id, (size_t)snprintf(id, sizeof id, "%c%d", i % 2 ? 'q' : 'Q', i), NULL);
+        if (i == 0 || i == 63 || i == 64 || i == 1999)
+            ASSERT_I64(slots_wrong(&t), 0);
+    }
+    ids_free(&t);
+}
+
+/* Growing, the table moves each id to its home slot in the doubled table or past it: an
+ * id whose home there is taken by one moved before it goes to the next free slot, and
+ * never over it. "a" is index 0; an id x (lower case, not packed) with the same low 8 hash
+ * bits as "a" sits right after "a" in the 128-slot table and comes after it when the
+ * table doubles (the 65th id), with the same home in the 256 slots. */
+static void test_table_growth_collision(void)
+{
+    uint32_t ha = ids_hash("a", 1);
+    CU_ASSERT_FATAL((ha & 127) < 120);      /* no wrap-around in the small table */
+    char x[16];
+    size_t nx = 0;
+    for (int k = 0;; k++) {
+        nx = (size_t)snprintf(x, sizeof x, "x%d", k);
+        if ((ids_hash(x, nx) & 255) == (ha & 255))
+            break;
+    }
+    ids_table t;
+    memset(&t, 0, sizeof t);
+    ASSERT_I64(ids_intern(&t, "a", 1, NULL), 0);
+    ASSERT_I64(ids_intern(&t, x, nx, NULL), 1);
+    char id[16];
+    for (int i = 2; i < 65; i++)
+        ASSERT_I64(ids_intern(&t, id, (size_t)snprintf(id, sizeof id, "ID%d", i), NULL), i);
+    ASSERT_I64(t.mask + 1, 256);
+    ASSERT_I64(ids_find(&t, "a", 1), 0);
+    ASSERT_I64(ids_find(&t, x, nx), 1);
+    ASSERT_I64(slots_wrong(&t), 0);
+    ids_free(&t);
+}
+
 /* Freed, a table is empty (all zero): it finds nothing and numbers from 0 again. */
 static void test_table_free_resets(void)
 {
@@ -508,6 +572,8 @@ int test_ids_register(void)
         {"table: same hash, one id a prefix of the other", test_table_hash_collision},
         {"table: 128 slots, doubles at half; offsets 64, doubling", test_table_growth},
         {"table: 2,000 ids through five doublings", test_table_many},
+        {"table: slots exact through growth", test_table_slots_exact},
+        {"table: growing never moves an id over another", test_table_growth_collision},
         {"table: freed is empty and usable", test_table_free_resets},
         {"map of uint64 keys: put, get, grow, missing", test_map},
         {"map: doubles past half, freed is empty", test_map_growth},
