@@ -559,6 +559,41 @@ static void test_set_wrap(void)
     ids_set_free(&s);
 }
 
+/* A set of 8 slots made by hand (a set may have any number of slots) inside a buffer whose
+ * word before the slots is set by the test: a probe that runs off the last slot goes on at
+ * slot 0, never at the word before. k's home is slot 7, where j (home 7 too) sits. */
+static void test_set_wrap_by_hand(void)
+{
+    uint64_t k = 0, j;
+    while (ids_mix64(k) % 8 != 7)
+        k++;
+    for (j = k + 1; ids_mix64(j) % 8 != 7;)
+        j++;
+    uint64_t buf[9];
+    for (int i = 0; i < 9; i++)
+        buf[i] = UINT64_MAX;
+    ids_set s = {.keys = buf + 1, .n = 1, .nslots = 8};
+    buf[8] = j;
+    /* the word before holds k: k is not in the set (7 holds j, 0 is empty) */
+    buf[0] = k;
+    ASSERT_I64(ids_set_has(&s, k), 0);
+    ASSERT_I64(ids_set_has(&s, j), 1);
+    /* added, k goes to slot 0 (the word before is left alone): 2 keys in 8 slots, no growth */
+    ASSERT_I64(ids_set_add(&s, k), 1);
+    CU_ASSERT(s.keys == buf + 1);
+    CU_ASSERT(buf[1] == k);
+    CU_ASSERT(buf[0] == k);
+    ASSERT_I64(s.n, 2);
+    /* again, with the word before empty (UINT64_MAX): k still goes to slot 0 */
+    buf[1] = UINT64_MAX;
+    buf[0] = UINT64_MAX;
+    s.n = 1;
+    ASSERT_I64(ids_set_add(&s, k), 1);
+    CU_ASSERT(buf[1] == k);
+    CU_ASSERT(buf[0] == UINT64_MAX);
+    ASSERT_I64(ids_set_has(&s, k), 1);
+}
+
 int test_ids_register(void)
 {
     static const tu_test tests[] = {
@@ -580,6 +615,7 @@ int test_ids_register(void)
         {"set: empty, add, again, freed", test_set_basics},
         {"set: 1,024 slots, grows by half past 3/4", test_set_growth},
         {"set: the last slot wraps to slot 0", test_set_wrap},
+        {"set: a probe off the last slot goes on at slot 0, not before the array", test_set_wrap_by_hand},
         {"packed ids round trip; what does not pack", test_pack_round_trip},
         {"distinct ids get distinct codes", test_pack_distinct},
         {"uint64 set against a reference, at most 16 bytes a key", test_set_against_reference},
