@@ -1,8 +1,11 @@
 /* test_ledger.c — the ledger's counter tables (direct maps with an overflow index) against a plain reference. */
 #include <CUnit/CUnit.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "ledger.h"
 #include "test_util.h"
@@ -577,9 +580,9 @@ static void attach_fake(ledger *l, fake_source *f)
 }
 
 /* A who's earlier records are fetched the first time one of its keys is wanted (peek, index,
- * get), once a table: whos 0, 1, 5, 8, 63, 64, 70, 130 and 200 each once, whatever is asked
- * after. The bits for whos grow, when a who is past them, to twice the who + 1 rounded up
- * to 64. */
+ * get), once a table: whos 0, 1, 5, 8, 63, 95, 64, 70, 130 and 200 each once, whatever is
+ * asked after. The bits for whos grow, when a who is past them, to twice the who + 1
+ * rounded up to 64. */
 static void test_source_fetch_once(void)
 {
     ledger l;
@@ -601,8 +604,8 @@ static void test_source_fetch_once(void)
     ASSERT_I64(ledger_who_fetched(t, 0), 1);
     ASSERT_I64(ledger_who_fetched(t, 1), 0);
     ASSERT_I64(ledger_who_fetched(&l.provider_week, 0), 0);    /* a table at a time */
-    static const int32_t whos[] = {1, 5, 8, 63, 64, 70, 130, 200};
-    for (int i = 0; i < 8; i++) {
+    static const int32_t whos[] = {1, 5, 8, 63, 95, 64, 70, 130, 200};
+    for (int i = 0; i < 9; i++) {
         int32_t w = whos[i];
         ASSERT_I64(ledger_who_fetched(t, w), 0);
         y = ledger_peek(t, ledger_key(w, 2026));
@@ -611,40 +614,124 @@ static void test_source_fetch_once(void)
         ASSERT_I64(f.log_who[1 + i], w);
         ASSERT_I64(ledger_who_fetched(t, w), 1);
         ASSERT_I64(ledger_who_fetched(t, w + 1), 0);   /* w + 1 is asked later, if at all */
-        if (w == 64)
-            ASSERT_I64(t->fetched_bits, 192);    /* 64 is past 64 bits: (64 + 1) x 2 = 130, up to 192 */
+        if (w == 95)
+            ASSERT_I64(t->fetched_bits, 192);    /* 95 is past 64 bits: (95 + 1) x 2 = 192 exactly */
         if (w == 130)
-            ASSERT_I64(t->fetched_bits, 192);    /* 70 and 130 are below 192: no growth */
+            ASSERT_I64(t->fetched_bits, 192);    /* 64, 70 and 130 are below 192: no growth */
     }
     ASSERT_I64(t->fetched_bits, 448);    /* 200: (200 + 1) x 2 = 402, rounded up to 448 */
     /* asked again in any way: no fetch */
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < 9; i++) {
         int32_t w = whos[i];
         CU_ASSERT_PTR_NOT_NULL(ledger_peek(t, ledger_key(w, 2026)));
         CU_ASSERT_PTR_NULL(ledger_peek(t, ledger_key(w, 2025)));
         CU_ASSERT_PTR_NOT_NULL(ledger_get(t, ledger_key(w, 2027)));
     }
     CU_ASSERT_PTR_NOT_NULL(ledger_peek(t, ledger_key(0, 2026)));
-    ASSERT_I64(f.fetches, 9);
+    ASSERT_I64(f.fetches, 10);
     /* ledger_index fetches first too: the new record comes after the fetched one */
     size_t n = t->n;
     ASSERT_I64(ledger_index(&l.provider_year, ledger_key(9, 2027)), n + 1);
     ASSERT_I64(t->n, n + 2);
-    ASSERT_I64(f.fetches, 10);
+    ASSERT_I64(f.fetches, 11);
     CU_ASSERT_PTR_NOT_NULL(ledger_peek(t, ledger_key(9, 2026)));
     /* another table: its own fetches (paid periods included) */
     uint64_t key;
     ASSERT_I64(ledger_period_key(1, 1, cal_from_ymd(2026, 11, 1), &key), 0);
     ASSERT_I64(ledger_period_paid(&l, key), 0);
-    ASSERT_I64(f.fetches, 11);
-    ASSERT_I64(f.log_table[10], 0);
-    ASSERT_I64(f.log_who[10], 1);
+    ASSERT_I64(f.fetches, 12);
+    ASSERT_I64(f.log_table[11], 0);
+    ASSERT_I64(f.log_who[11], 1);
     ASSERT_I64(ledger_source_failed(&l), 0);
     ledger_free(&l);
     ASSERT_I64(f.releases, 1);
     ids_free(&p);
     ids_free(&r);
     ids_free(&o);
+}
+
+/* The bits for whos, past 4,000: who 2,120 first makes (2,121 x 2 = 4,242, up to 4,288)
+ * 4,288 bits, 67 words, all of them zeroed and all inside the array; who 5,000 then grows
+ * them to (5,001 x 2 = 10,002, up to 10,048) 10,048 bits, 157 words, the 90 new ones zeroed:
+ * no who but those two is fetched. The array is 8 bytes a word (glibc's malloc rounds a
+ * block up to 16 bytes and keeps a remainder under 32 bytes whole: under 40 more). glibc's M_PERTURB fills fresh heap memory with a nonzero byte,
+ * so that a word left unzeroed shows. */
+static void test_source_fetched_array(void)
+{
+    mallopt(M_PERTURB, 0xA5);
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 2, 2);
+    fake_source f;
+    attach_fake(&l, &f);
+    ledger_table *t = &l.provider_year;
+    CU_ASSERT_PTR_NOT_NULL(ledger_peek(t, ledger_key(2120, 2026)));
+    ASSERT_I64(t->fetched_bits, 4288);
+    CU_ASSERT(malloc_usable_size(t->fetched) >= 4288 / 8 && malloc_usable_size(t->fetched) < 4288 / 8 + 40);
+    void *noise = malloc(4096);     /* the array cannot grow where it is */
+    memset(noise, 0xFF, 4096);
+    CU_ASSERT_PTR_NOT_NULL(ledger_peek(t, ledger_key(5000, 2026)));
+    free(noise);
+    ASSERT_I64(t->fetched_bits, 10048);
+    CU_ASSERT(malloc_usable_size(t->fetched) >= 10048 / 8 && malloc_usable_size(t->fetched) < 10048 / 8 + 40);
+    int wrong = 0;
+    for (int32_t w = 0; w < 10048; w++)
+        wrong += ledger_who_fetched(t, w) != (w == 2120 || w == 5000);
+    ASSERT_I64(wrong, 0);
+    ASSERT_I64(f.fetches, 2);
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+    mallopt(M_PERTURB, 0);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/* The bits for who 2,147,483,647 would take 2^32 bits, 512 MiB: with the address space
+ * limited to 256 MiB more than the process has, the allocation fails, and the lookup
+ * reports out of memory (ledger_index -1) without asking the source or creating a record;
+ * it is not a failure of the source. (Skipped under ASan, whose shadow memory needs the
+ * address space.) */
+static void test_source_fetch_no_memory(void)
+{
+#ifndef UNDER_ASAN
+    struct rlimit old, lim;
+    unsigned long pages = 0;
+    FILE *statm = fopen("/proc/self/statm", "r");
+    int have = statm && fscanf(statm, "%lu", &pages) == 1;
+    if (statm)
+        fclose(statm);
+    CU_ASSERT_FATAL(have && getrlimit(RLIMIT_AS, &old) == 0);
+    lim = old;
+    lim.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)256 << 20);
+    if (old.rlim_cur != RLIM_INFINITY && old.rlim_cur < lim.rlim_cur)
+        lim.rlim_cur = old.rlim_cur;
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 2, 2);
+    fake_source f;
+    attach_fake(&l, &f);
+    ledger_table *t = &l.provider_year;
+    CU_ASSERT_FATAL(setrlimit(RLIMIT_AS, &lim) == 0);
+    int32_t got = ledger_index(t, ledger_key(INT32_MAX, 2026));
+    setrlimit(RLIMIT_AS, &old);
+    ASSERT_I64(got, -1);
+    ASSERT_I64(t->n, 0);
+    ASSERT_I64(f.fetches, 0);
+    ASSERT_I64(t->fetched_bits, 0);
+    ASSERT_I64(ledger_source_failed(&l), 0);
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+#endif
 }
 
 /* Without a source every who's records are in memory. */
@@ -677,6 +764,27 @@ static void test_no_source_all_fetched(void)
     ASSERT_I64(f.paid_calls, 0);
     ledger_free(&l);
     ASSERT_I64(f.releases, 1);      /* detached: not released again */
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
+/* A key whose who is negative (its high 32 bits all ones: who -1) has no earlier records:
+ * it counts as fetched, and the source is not asked for it. */
+static void test_source_negative_who(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 2, 2);
+    fake_source f;
+    attach_fake(&l, &f);
+    ASSERT_I64(ledger_who_fetched(&l.recovered, -1), 1);
+    ASSERT_I64(ledger_who_fetched(&l.recovered, INT32_MIN), 1);
+    CU_ASSERT_PTR_NULL(ledger_peek(&l.recovered, ledger_key(-1, 5)));
+    CU_ASSERT_PTR_NOT_NULL(ledger_get(&l.recovered, ledger_key(-1, 5)));
+    ASSERT_I64(f.fetches, 0);
+    ASSERT_I64(ledger_source_failed(&l), 0);
+    ledger_free(&l);
     ids_free(&p);
     ids_free(&r);
     ids_free(&o);
@@ -829,6 +937,9 @@ int test_ledger_register(void)
         {"source: each who fetched once a table", test_source_fetch_once},
         {"no source: everything in memory; detach releases once", test_no_source_all_fetched},
         {"source: a failed fetch is out of memory and failed", test_source_failure},
+        {"source: a negative who has nothing to fetch", test_source_negative_who},
+        {"source: the bits for whos past 4,000, zeroed, sized", test_source_fetched_array},
+        {"source: no memory for the bits for whos is out of memory", test_source_fetch_no_memory},
         {"source: the paid check", test_source_paid},
         {"paid timesheet ids, packed and not, and the night's log", test_paid_ids},
         {"the paid log: 1,024, doubling", test_paid_log_growth},
