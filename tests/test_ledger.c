@@ -1,6 +1,7 @@
 /* test_ledger.c — the ledger's counter tables (direct maps with an overflow index) against a plain reference. */
 #include <CUnit/CUnit.h>
 #include <malloc.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -502,6 +503,108 @@ static void test_touched_ordinals(void)
     ids_free(&o);
 }
 
+/* A record reached again is touched, its own bit only: 130 earlier records (none touched),
+ * then records 1, 64, 65, 127 and 129 reached by ledger_index or ledger_get. */
+static void test_touched_when_reached(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 0, 0);
+    ledger_table *t = &l.violations;
+    int32_t v = 1;
+    for (int i = 0; i < 130; i++)
+        ASSERT_I64(ledger_put_earlier(t, ledger_key(i, 0), &v, LEDGER_APPEND), 0);
+    ledger_begin_night(&l);
+    static const int reach[] = {1, 64, 65, 127, 129};
+    for (int k = 0; k < 5; k++)
+        ASSERT_I64(k % 2 ? (int32_t)(((char *)ledger_get(t, ledger_key(reach[k], 0)) - t->rows - 8) / (ptrdiff_t)t->stride)
+                         : ledger_index(t, ledger_key(reach[k], 0)),
+                   reach[k]);
+    int wrong = 0;
+    for (int i = 0; i < 130; i++)
+        wrong += ledger_touched(t, (size_t)i) != (i == 1 || i == 64 || i == 65 || i == 127 || i == 129);
+    ASSERT_I64(wrong, 0);
+    ASSERT_I64(t->touched[0], (uint64_t)1 << 1);
+    ASSERT_I64(t->touched[1], (uint64_t)1 << 0 | (uint64_t)1 << 1 | (uint64_t)1 << 63);
+    ASSERT_I64(t->touched[2], (uint64_t)1 << 1);
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
+/* Growing keeps the touched bits: over 65 providers the provider year table has room for
+ * 65 records (two words of bits); 65 records touched, a 66th makes 130 rooms, and the bits
+ * of records 0-64 are all still set, none past them. */
+static void test_touched_kept_growing(void)
+{
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 65, 0);
+    ledger_table *t = &l.provider_year;
+    ASSERT_I64(t->cap, 65);
+    for (int i = 0; i < 66; i++)
+        ASSERT_I64(ledger_index(t, ledger_key(i, 2026)), i);
+    ASSERT_I64(t->cap, 130);
+    int wrong = 0;
+    for (int i = 0; i < 66; i++)
+        wrong += !ledger_touched(t, (size_t)i);
+    ASSERT_I64(wrong, 0);
+    ASSERT_I64(t->touched[1], 3);       /* records 64 and 65 */
+    ledger_begin_night(&l);
+    ASSERT_I64(t->touched[0] | t->touched[1] | t->touched[2], 0);
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+}
+
+/* The arrays ledger_init reserves are sized to the record counts: the rows cap x stride
+ * bytes, the ordinals 4 bytes a record, the touched bits (cap + 63) / 64 words; glibc's
+ * malloc gives a block at least that big and at most 8 bytes more (24 at the least), or
+ * for 128 KiB and more (mapped) at most a page more. Over
+ * 48 providers (192 workweeks: exactly 3 words of bits) and over 8,257 (8,257 years and
+ * quarters: 130 words, the last for one record). No touched bit is set yet, every word of
+ * them zeroed (glibc's M_PERTURB fills fresh heap memory with a nonzero byte, so that a
+ * word left unzeroed shows). */
+static int arrays_wrong(const ledger *lc)
+{
+    ledger *l = (ledger *)(uintptr_t)lc;
+    int wrong = 0;
+    for (int k = 0; k < LEDGER_TABLES; k++) {
+        const ledger_table *t = ledger_table_at(l, k);
+        if (!t->cap)
+            continue;
+        size_t want[3] = {t->cap * t->stride, t->cap * 4, (t->cap + 63) / 64 * 8};
+        for (size_t w = 0; w < (t->cap + 63) / 64; w++)
+            wrong += t->touched[w] != 0;        /* no record is touched yet */
+        const void *got[3] = {t->rows, t->ordinal, t->touched};
+        for (int a = 0; a < 3; a++) {
+            size_t u = malloc_usable_size((void *)(uintptr_t)got[a]);
+            size_t slack = want[a] < ((size_t)128 << 10) ? 8 : 4096;     /* past 128 KiB: whole pages */
+            wrong += u < want[a] || u > (want[a] + slack < 24 ? 24 : want[a] + slack);
+        }
+    }
+    return wrong;
+}
+
+static void test_init_array_sizes(void)
+{
+    static const int people[] = {48, 8257};
+    mallopt(M_PERTURB, 0xA5);
+    for (int c = 0; c < 2; c++) {
+        ledger l;
+        ids_table p, r, o;
+        make_ledger(&l, &p, &r, &o, people[c], people[c]);
+        ASSERT_I64(arrays_wrong(&l), 0);
+        ledger_free(&l);
+        ids_free(&p);
+        ids_free(&r);
+        ids_free(&o);
+    }
+    mallopt(M_PERTURB, 0);
+}
+
 /* ledger_begin_night clears the touched bit of every record of every table, the last word
  * too: over 65 providers the provider year table holds 65 records (two words of bits), over
  * 48 its workweek table 192 (three words, exactly). */
@@ -933,6 +1036,9 @@ int test_ledger_register(void)
         {"overflow index: 1,024 slots, doubles past half; rows 256, doubling", test_overflow_growth},
         {"a table at INT32_MAX records refuses another", test_record_limit},
         {"touched bits and ordinals", test_touched_ordinals},
+        {"touched when reached again, its own bit", test_touched_when_reached},
+        {"touched bits kept when the table grows", test_touched_kept_growing},
+        {"the reserved arrays sized to the records", test_init_array_sizes},
         {"begin_night clears every touched bit", test_begin_night_clears},
         {"source: each who fetched once a table", test_source_fetch_once},
         {"no source: everything in memory; detach releases once", test_no_source_all_fetched},
