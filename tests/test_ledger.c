@@ -11,6 +11,16 @@
 #include "ledger.h"
 #include "test_util.h"
 
+/* ASan's allocator aborts on an allocation it cannot make instead of returning NULL: the
+ * tests that make one fail on purpose are skipped under it (make test-asan). */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
 /* A ledger over np providers and nr recipients named P0.. and R0.. */
 static void make_ledger(ledger *l, ids_table *p, ids_table *r, ids_table *o, int np, int nr)
 {
@@ -113,10 +123,38 @@ static void test_ids_after_masters(void)
     ASSERT_STR(ledger_ids_name(&l.providers, 3), "PX");
     ASSERT_STR(ledger_ids_name(&l.providers, 2), "P2");
     ASSERT_I64(ledger_ids_count(&l.recipients), 2);
+    ASSERT_I64(ledger_ids_find(&l.providers, "P0", 2), 0);     /* the masters' first id */
+    ASSERT_I64(ledger_ids_add(&l.providers, "P0", 2), 0);
+    ASSERT_I64(ledger_ids_count(&l.providers), 4);
     ledger_free(&l);
     ids_free(&p);
     ids_free(&r);
     ids_free(&o);
+}
+
+/* An id the ledger cannot add for want of memory is -1, and nothing is added. (The ids'
+ * text pool is made to look 2^46 bytes full: growing it would take 2^47 bytes, more than
+ * any address space, so the allocation fails; the pool is put back after.) */
+static void test_ids_add_no_memory(void)
+{
+#ifndef UNDER_ASAN
+    ledger l;
+    ids_table p, r, o;
+    make_ledger(&l, &p, &r, &o, 3, 2);
+    ASSERT_I64(ledger_ids_add(&l.providers, "PX", 2), 3);
+    ids_pool *pool = &l.providers.more.pool;
+    size_t len = pool->len, cap = pool->cap;
+    pool->len = pool->cap = (size_t)1 << 46;
+    ASSERT_I64(ledger_ids_add(&l.providers, "PY", 2), -1);
+    pool->len = len;
+    pool->cap = cap;
+    ASSERT_I64(ledger_ids_count(&l.providers), 4);
+    ASSERT_I64(ledger_ids_find(&l.providers, "PY", 2), -1);
+    ledger_free(&l);
+    ids_free(&p);
+    ids_free(&r);
+    ids_free(&o);
+#endif
 }
 
 /* Paid periods (bits of 64-period records per provider and recipient) against a plain
@@ -789,14 +827,6 @@ static void test_source_fetched_array(void)
     mallopt(M_PERTURB, 0);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 /* The bits for who 2,147,483,647 would take 2^32 bits, 512 MiB: with the address space
  * limited to 256 MiB more than the process has, the allocation fails, and the lookup
  * reports out of memory (ledger_index -1) without asking the source or creating a record;
@@ -1026,6 +1056,7 @@ int test_ledger_register(void)
         {"counter tables against a reference (direct slots, evictions, overflow)", test_tables_against_reference},
         {"ledger over empty masters", test_empty_masters},
         {"ids after the masters' ids", test_ids_after_masters},
+        {"an id added without memory is -1", test_ids_add_no_memory},
         {"paid periods against a reference", test_paid_periods_against_reference},
         {"strides: the key and the record padded to 8", test_strides},
         {"init reserves rows from the masters' counts, none over none", test_init_reserves},
