@@ -588,6 +588,12 @@ static void test_master_errors(void)
              ASSIGNMENT_HEADER);
     EXPECT_ERROR(F_ASSIGNMENTS, buf, "assignments.csv:4: start_date: assignment of P1 to R1 overlaps the one on line 2");
 
+    /* three rows of one pair with one start date: the first two in file order are reported
+     * (line 3, the later, naming line 2), whatever the third */
+    snprintf(buf, sizeof buf, "%sP1,R1,other,no,2026-01-01,\nP1,R1,other,no,2026-01-01,\nP1,R1,other,no,2026-01-01,\n",
+             ASSIGNMENT_HEADER);
+    EXPECT_ERROR(F_ASSIGNMENTS, buf, "assignments.csv:3: start_date: assignment of P1 to R1 overlaps the one on line 2");
+
     snprintf(buf, sizeof buf, "%sP1,R1,other,no,2025-01-01,\nP2,R2,friend,no,2026-01-01,\n", ASSIGNMENT_HEADER);
     EXPECT_ERROR(F_ASSIGNMENTS, buf, "assignments.csv:3: relationship: expected parent, spouse, child or other (friend)");
 
@@ -921,6 +927,107 @@ static void test_tsread_columns(void)
     tu_rmtree(dir);
 }
 
+/* ---- master.c: the vectors the master rows are pushed into ---- */
+
+/* master_vec_push: each push gives a zeroed element at index n, and the capacity always
+ * holds the n elements (64 at first, then doubled: 64 -> 128 at the 65th push). 200
+ * pushes, each element written with its index, read back intact. */
+static void test_master_vec_push(void)
+{
+    MASTER_VEC(int64_t) v = {NULL, 0, 0};
+    for (int64_t i = 0; i < 200; i++) {
+        int64_t *e = MASTER_PUSH(&v);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+        ASSERT_I64(*e, 0);                      /* zeroed */
+        CU_ASSERT_FATAL(v.cap >= v.n);          /* room for every element pushed */
+        *e = i;
+    }
+    ASSERT_I64(v.n, 200);
+    ASSERT_I64(v.cap, 256);                     /* 64 -> 128 (65th) -> 256 (129th) */
+    int64_t bad = 0;
+    for (int64_t i = 0; i < 200; i++)
+        bad += v.v[i] != i;
+    ASSERT_I64(bad, 0);
+    free(v.v);
+}
+
+/* Loads the valid data directory with file `which` replaced by `content`; CUnit fatal
+ * assertion that it loads. The caller frees m. */
+static void load_with(masters *m, int which, const char *content)
+{
+    char dir[64], err[1024] = "";
+    load_file files[LOAD_NFILES];
+    memset(m, 0, sizeof *m);
+    make_dir(dir, sizeof dir, which, content);
+    int rc = load_masters(dir, m, files, err, sizeof err);
+    tu_rmtree(dir);
+    ASSERT_STR(err, "");
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+}
+
+/* The line of the assignment of (prov, rcp) in force on day, or 0 when none. */
+static int32_t asg_line_on(const masters *m, const char *prov, const char *rcp, cal_date day)
+{
+    const master_assignment *a = master_assignment_on(m, ids_find(&m->provider_ids, prov, strlen(prov)),
+                                                      ids_find(&m->recipient_ids, rcp, strlen(rcp)), day);
+    return a ? a->line : 0;
+}
+
+/* assignments.csv in any order (docs/rules.md §4.1): master_finish sorts the rows by
+ * provider, then recipient, then start date, so that each pair's rows are found and two
+ * rows of a pair that do not overlap are not taken for an overlap. P1 is provider 0 and
+ * P2 provider 1, R1 recipient 0 and R2 recipient 1 (the order of providers.csv and
+ * recipients.csv). Each file below is in order but for one key. */
+static void test_assignments_any_order(void)
+{
+    masters m;
+    /* providers out of order: P2 (line 2) before P1 (line 3) */
+    load_with(&m, F_ASSIGNMENTS, "provider_id,recipient_id,relationship,backup,start_date,end_date\n"
+                                 "P2,R1,other,no,2026-01-01,\nP1,R1,other,no,2026-01-01,\n");
+    ASSERT_I64(asg_line_on(&m, "P1", "R1", D(2026, 6, 1)), 3);
+    ASSERT_I64(asg_line_on(&m, "P2", "R1", D(2026, 6, 1)), 2);
+    master_free(&m);
+    /* one provider's recipients out of order: R2 (line 2) before R1 (line 3) */
+    load_with(&m, F_ASSIGNMENTS, "provider_id,recipient_id,relationship,backup,start_date,end_date\n"
+                                 "P1,R2,other,no,2026-01-01,\nP1,R1,other,no,2026-01-01,\n");
+    ASSERT_I64(asg_line_on(&m, "P1", "R1", D(2026, 6, 1)), 3);
+    ASSERT_I64(asg_line_on(&m, "P1", "R2", D(2026, 6, 1)), 2);
+    master_free(&m);
+    /* one pair's rows out of date order: 2026-01-01 (open, line 2) before 2025-01-01 ..
+     * 2025-12-31 (line 3); they do not overlap (2025-12-31 < 2026-01-01) */
+    load_with(&m, F_ASSIGNMENTS, "provider_id,recipient_id,relationship,backup,start_date,end_date\n"
+                                 "P1,R1,other,no,2026-01-01,\nP1,R1,other,no,2025-01-01,2025-12-31\n");
+    ASSERT_I64(asg_line_on(&m, "P1", "R1", D(2025, 12, 31)), 3);
+    ASSERT_I64(asg_line_on(&m, "P1", "R1", D(2026, 1, 1)), 2);
+    master_free(&m);
+}
+
+/* authorizations.csv in any order: sorted by recipient, then month, each found. */
+static void test_authorizations_any_order(void)
+{
+    masters m;
+    const char *hdr = "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,medi_cal_eligible\n";
+    char buf[512];
+    /* recipients out of order: R2 (line 2) before R1 (line 3), months in order */
+    snprintf(buf, sizeof buf, "%sR2,2026-11,10:00,0,0,y\nR1,2026-11,20:00,0,0,y\n", hdr);
+    load_with(&m, F_AUTHORIZATIONS, buf);
+    int32_t r1 = ids_find(&m.recipient_ids, "R1", 2), r2 = ids_find(&m.recipient_ids, "R2", 2);
+    const master_authorization *a = master_authorization_for(&m, r1, cal_month_key_ymd(2026, 11));
+    ASSERT_I64(a ? a->line : 0, 3);
+    a = master_authorization_for(&m, r2, cal_month_key_ymd(2026, 11));
+    ASSERT_I64(a ? a->line : 0, 2);
+    master_free(&m);
+    /* one recipient's months out of order: 2026-12 (line 2) before 2026-11 (line 3) */
+    snprintf(buf, sizeof buf, "%sR1,2026-12,10:00,0,0,y\nR1,2026-11,20:00,0,0,y\n", hdr);
+    load_with(&m, F_AUTHORIZATIONS, buf);
+    r1 = ids_find(&m.recipient_ids, "R1", 2);
+    a = master_authorization_for(&m, r1, cal_month_key_ymd(2026, 11));
+    ASSERT_I64(a ? a->line : 0, 3);
+    a = master_authorization_for(&m, r1, cal_month_key_ymd(2026, 12));
+    ASSERT_I64(a ? a->line : 0, 2);
+    master_free(&m);
+}
+
 int test_load_register(void)
 {
     static const tu_test tests[] = {
@@ -932,6 +1039,9 @@ int test_load_register(void)
         {"load_masters: esp_history.csv errors", test_esp_history_errors},
         {"tsread_parse: each exception in order", test_tsread},
         {"tsread_parse: columns by name", test_tsread_columns},
+        {"master vectors: zeroed elements, capacity 64 then doubled", test_master_vec_push},
+        {"assignments.csv out of order: by provider, recipient, start", test_assignments_any_order},
+        {"authorizations.csv out of order: by recipient, month", test_authorizations_any_order},
     };
     return tu_register("load", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
