@@ -1190,6 +1190,30 @@ static void test_dates(void)
     fx_close(&f);
 }
 
+/* Run on the period's last day (docs/rules.md §3: "running on the last day is allowed"):
+ * the period 2026-11-01..15 has ended on 2026-11-15. All signed and received that day:
+ * paid. The provider's signature dated 2026-11-16, after the receipt on 11-15: BAD_DATES,
+ * for the signature (the period has ended, so that is not the reason). */
+static void test_dates_run_on_last_day(void)
+{
+    fx f;
+    rules_result r;
+    int32_t d[1] = {H(1, 0)};
+    fx_open(&f, NULL, D(2026, 11, 15));
+    sheet s = mk_sheet("DL-1", "PO", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 15), d, 1);
+    process(&f, &s, &r);
+    CU_ASSERT_EQUAL(r.paid, 1);
+    ASSERT_I64(r.nex, 0);
+    s = mk_sheet("DL-2", "PO", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 15), d, 1);
+    s.provider_signed_on = D(2026, 11, 16);
+    process(&f, &s, &r);
+    CU_ASSERT_EQUAL(r.paid, 0);
+    ASSERT_I64(r.ex[0].code, EX_BAD_DATES);
+    ASSERT_STR(r.ex[0].message, "signed after the date received (received 2026-11-15, period end 2026-11-15, run "
+                                "date 2026-11-15)");
+    fx_close(&f);
+}
+
 /* ---- counters already past a limit (authorizations and exceptions change between
  * nights): everything is cut, nothing goes negative ---- */
 
@@ -1288,6 +1312,7 @@ int test_boundaries_register(void)
         {"parameters by county and by date, looked up in any order", test_params_by_county_and_date},
         {"workweek exemption: 90:00 a week, 360:00 and 361:00 a month", test_exemption_monthly_limit},
         {"signatures and dates: empty, early, late, signed after receipt, on the last day", test_dates},
+        {"signatures and dates: run on the period's last day", test_dates_run_on_last_day},
         {"counters already past a limit: everything cut, nothing negative", test_counters_past_limits},
         {"only the weeks a timesheet pays are its weeks", test_weeks_of_paid_days},
     };

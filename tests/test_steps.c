@@ -551,6 +551,35 @@ static void test_recovery_records(void)
     fxt_close(&f);
 }
 
+/* ---- §5.8 Writ of Mandamus: an SR number of one character ---- */
+
+/* An SR number is any non-empty text, one character too: W-S (court_order, SR "S") is paid
+ * as its worksheet says, 1:00 at 16.00 = 16.00, with SR S; W-H (state_hearing, SR "H") is
+ * refused naming its SR number. */
+static void test_writ_one_character_sr(void)
+{
+    const fxt_file writs = {"writ_worksheets.csv",
+                            "timesheet_id,reason,sr_number,regular_rate,overtime_rate,regular_hours,overtime_hours\n"
+                            "W-S,court_order,S,16.00,24.00,1:00,0:00\n"
+                            "W-H,state_hearing,H,16.00,24.00,1:00,0:00\n"};
+    fxt f;
+    rules_result r;
+    int32_t one[1] = {H(1, 0)};
+    fxt_open(&f, &writs, 1, D(2026, 12, 4));
+    sheet s = fxt_sheet("W-S", "PO", "RA", D(2026, 11, 16), KIND_WRIT, D(2026, 12, 1), one, 1);
+    fxt_process(&f, &s, &r);
+    CU_ASSERT_EQUAL(r.paid, 1);
+    ASSERT_I64(r.paycheck.amount[AMT_GROSS], 1600);     /* 16.00 x 1:00 */
+    ASSERT_STR(r.paycheck.sr_number, "S");
+    s = fxt_sheet("W-H", "PO", "RA", D(2026, 11, 16), KIND_WRIT, D(2026, 12, 1), one, 1);
+    fxt_process(&f, &s, &r);
+    CU_ASSERT_EQUAL(r.paid, 0);
+    ASSERT_I64(r.ex[0].code, EX_WRIT_STATE_HEARING);
+    ASSERT_STR(r.ex[0].message, "writ H: reason state_hearing goes through the state hearing process, not a writ "
+                                "special transaction");
+    fxt_close(&f);
+}
+
 int test_steps_register(void)
 {
     static const tu_test tests[] = {
@@ -570,6 +599,7 @@ int test_steps_register(void)
         {"taxes past int64 cents: FICA and SDI", test_tax_overflow},
         {"overpayment recovery: nothing left touches nothing; the record's key", test_recovery_records},
         {"masters with nothing loaded; parameters without rows", test_empty_masters_and_counties},
+        {"writ: an SR number of one character", test_writ_one_character_sr},
     };
     return tu_register("steps", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
