@@ -588,6 +588,11 @@ static void test_master_errors(void)
              ASSIGNMENT_HEADER);
     EXPECT_ERROR(F_ASSIGNMENTS, buf, "assignments.csv:4: start_date: assignment of P1 to R1 overlaps the one on line 2");
 
+    /* an overlap between the first two rows of a provider that is not the first in sorted
+     * order: P1's one row, then P2's two overlapping rows */
+    snprintf(buf, sizeof buf, "%sP1,R1,other,no,2025-01-01,\nP2,R2,other,no,2026-01-01,\nP2,R2,other,no,2026-06-01,\n",
+             ASSIGNMENT_HEADER);
+    EXPECT_ERROR(F_ASSIGNMENTS, buf, "assignments.csv:4: start_date: assignment of P2 to R2 overlaps the one on line 3");
     /* three rows of one pair with one start date: the first two in file order are reported
      * (line 3, the later, naming line 2), whatever the third */
     snprintf(buf, sizeof buf, "%sP1,R1,other,no,2026-01-01,\nP1,R1,other,no,2026-01-01,\nP1,R1,other,no,2026-01-01,\n",
@@ -618,6 +623,24 @@ static void test_master_errors(void)
                  "R1,2026-11,283:00,0,0,y\nR2,2026-10,100:00,0,0,y\nR2,2026-10,10:00,0,0,y\nR1,2026-11,1:00,0,0,y\n"
                  "R2,2026-10,1:00,0,0,y\n",
                  "authorizations.csv:4: month: recipient R2 already has an authorization for this month on line 3");
+
+    /* the row named is the first of the duplicated month, never a row of another month or
+     * recipient next to it in sorted order: R1's 2026-11 before R2's (line 3 named, not 2) */
+    EXPECT_ERROR(F_AUTHORIZATIONS,
+                 "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,medi_cal_eligible\n"
+                 "R1,2026-11,283:00,0,0,y\nR2,2026-11,100:00,0,0,y\nR2,2026-11,10:00,0,0,y\n",
+                 "authorizations.csv:4: month: recipient R2 already has an authorization for this month on line 3");
+    /* R1's 2026-10 before its 2026-11 twice (line 3 named, not 2) */
+    EXPECT_ERROR(F_AUTHORIZATIONS,
+                 "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,medi_cal_eligible\n"
+                 "R1,2026-10,283:00,0,0,y\nR1,2026-11,100:00,0,0,y\nR1,2026-11,10:00,0,0,y\n",
+                 "authorizations.csv:4: month: recipient R1 already has an authorization for this month on line 3");
+    /* sorted: R1 2026-12, R2 2026-11, R2 2026-12 (line 4), R2 2026-12 (line 5): line 4 named */
+    EXPECT_ERROR(F_AUTHORIZATIONS,
+                 "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,medi_cal_eligible\n"
+                 "R1,2026-12,283:00,0,0,y\nR2,2026-11,100:00,0,0,y\nR2,2026-12,10:00,0,0,y\n"
+                 "R2,2026-12,1:00,0,0,y\n",
+                 "authorizations.csv:5: month: recipient R2 already has an authorization for this month on line 4");
 
     EXPECT_ERROR(F_AUTHORIZATIONS,
                  "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,medi_cal_eligible\n"
@@ -1028,6 +1051,36 @@ static void test_authorizations_any_order(void)
     master_free(&m);
 }
 
+/* overpayments.csv: each provider's rows chained oldest (first in the file) first. 64
+ * rows alternating P1, P2 (line k + 2 is row k): P1 has rows 0, 2, ..., 62, P2 rows 1, 3,
+ * ..., 63; each chain holds 32 rows in file order and ends with -1. */
+static void test_overpayment_chains(void)
+{
+    char buf[4096], dir[64], err[1024] = "", p[256];
+    size_t len = (size_t)snprintf(buf, sizeof buf, "provider_id,overpayment_id,balance,per_check_max\n");
+    for (int k = 0; k < 64; k++)
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "P%d,OP-%d,10.00,1.00\n", k % 2 + 1, k);
+    masters m;
+    load_file files[LOAD_NFILES];
+    memset(&m, 0, sizeof m);
+    make_dir(dir, sizeof dir, -1, NULL);
+    tu_path(p, sizeof p, dir, "overpayments.csv");
+    CU_ASSERT_EQUAL_FATAL(tu_write_str(p, buf), 0);
+    int rc = load_masters(dir, &m, files, err, sizeof err);
+    tu_rmtree(dir);
+    ASSERT_STR(err, "");
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    ASSERT_I64(m.overpayments.n, 64);
+    for (int prov = 0; prov < 2; prov++) {
+        int32_t pi = ids_find(&m.provider_ids, prov ? "P2" : "P1", 2), bad = 0, n = 0;
+        for (int32_t k = m.first_overpayment[pi]; k >= 0 && n < 64; k = m.next_overpayment[k], n++)
+            bad += k != 2 * n + prov;           /* the nth of the chain is row 2n (P1), 2n + 1 (P2) */
+        ASSERT_I64(n, 32);
+        ASSERT_I64(bad, 0);
+    }
+    master_free(&m);
+}
+
 int test_load_register(void)
 {
     static const tu_test tests[] = {
@@ -1042,6 +1095,7 @@ int test_load_register(void)
         {"master vectors: zeroed elements, capacity 64 then doubled", test_master_vec_push},
         {"assignments.csv out of order: by provider, recipient, start", test_assignments_any_order},
         {"authorizations.csv out of order: by recipient, month", test_authorizations_any_order},
+        {"overpayments.csv: 64 rows chained per provider, oldest first", test_overpayment_chains},
     };
     return tu_register("load", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
