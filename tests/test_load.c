@@ -1081,6 +1081,40 @@ static void test_overpayment_chains(void)
     master_free(&m);
 }
 
+/* holidays.csv: only Monday..Friday dates count (docs/rules.md §3), sorted, each once.
+ * Every day of 2027-01-03 (a Sunday) .. 2027-02-13 (a Saturday), six whole weeks, listed
+ * from the last to the first, then 2027-01-04 (a Monday) again: 42 rows and the repeat;
+ * the 30 weekdays are kept, in date order, 2027-01-04 once. */
+static void test_holidays_weekdays_sorted(void)
+{
+    char buf[4096], dir[64], err[1024] = "", p[256];
+    size_t len = (size_t)snprintf(buf, sizeof buf, "date,name\n");
+    for (int i = 41; i >= 0; i--) {
+        int y, mo, d;
+        cal_to_ymd(D(2027, 1, 3) + i, &y, &mo, &d);
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%04d-%02d-%02d,day %d\n", y, mo, d, i);
+    }
+    snprintf(buf + len, sizeof buf - len, "2027-01-04,again\n");
+    masters m;
+    load_file files[LOAD_NFILES];
+    memset(&m, 0, sizeof m);
+    make_dir(dir, sizeof dir, -1, NULL);
+    tu_path(p, sizeof p, dir, "holidays.csv");
+    CU_ASSERT_EQUAL_FATAL(tu_write_str(p, buf), 0);
+    int rc = load_masters(dir, &m, files, err, sizeof err);
+    tu_rmtree(dir);
+    ASSERT_STR(err, "");
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    ASSERT_I64(m.holiday_dates.n, 43);
+    ASSERT_I64(m.holidays.n, 30);               /* 6 weeks x 5 weekdays */
+    int bad = 0;
+    for (int w = 0; w < 6; w++)
+        for (int wd = 0; wd < 5 && (size_t)(w * 5 + wd) < m.holidays.n; wd++)
+            bad += m.holidays.days[w * 5 + wd] != D(2027, 1, 4) + 7 * w + wd;  /* Monday + wd of week w */
+    ASSERT_I64(bad, 0);
+    master_free(&m);
+}
+
 int test_load_register(void)
 {
     static const tu_test tests[] = {
@@ -1096,6 +1130,7 @@ int test_load_register(void)
         {"assignments.csv out of order: by provider, recipient, start", test_assignments_any_order},
         {"authorizations.csv out of order: by recipient, month", test_authorizations_any_order},
         {"overpayments.csv: 64 rows chained per provider, oldest first", test_overpayment_chains},
+        {"holidays.csv: six weeks backwards and a repeat: the weekdays, sorted, once", test_holidays_weekdays_sorted},
     };
     return tu_register("load", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
