@@ -1083,8 +1083,8 @@ static void test_overpayment_chains(void)
 
 /* holidays.csv: only Monday..Friday dates count (docs/rules.md §3), sorted, each once.
  * Every day of 2027-01-03 (a Sunday) .. 2027-02-13 (a Saturday), six whole weeks, listed
- * from the last to the first, then 2027-01-04 (a Monday) again: 42 rows and the repeat;
- * the 30 weekdays are kept, in date order, 2027-01-04 once. */
+ * from the last to the first, then 2027-01-20 (a Wednesday) again: 42 rows and the repeat;
+ * the 30 weekdays are kept, in date order, 2027-01-20 once. */
 static void test_holidays_weekdays_sorted(void)
 {
     char buf[4096], dir[64], err[1024] = "", p[256];
@@ -1094,7 +1094,7 @@ static void test_holidays_weekdays_sorted(void)
         cal_to_ymd(D(2027, 1, 3) + i, &y, &mo, &d);
         len += (size_t)snprintf(buf + len, sizeof buf - len, "%04d-%02d-%02d,day %d\n", y, mo, d, i);
     }
-    snprintf(buf + len, sizeof buf - len, "2027-01-04,again\n");
+    snprintf(buf + len, sizeof buf - len, "2027-01-20,again\n");
     masters m;
     load_file files[LOAD_NFILES];
     memset(&m, 0, sizeof m);
