@@ -474,6 +474,20 @@ static void test_esp_history_errors(void)
                      "(esp_inactivated_on, line 3): one ESP status change per recipient and date");
     EXPECT_ESP_ERROR(ESP_HEADER "R2,inactive,2026-10-01\n",
                      "esp_history.csv:2: from_date: recipient R2 was inactivated on 2026-10-01 in recipients.csv");
+    /* R2's pair on 2026-09-01 (before its recipients.csv change of 2026-10-01) is the first
+     * two of R2's changes, after R1's: still found, and its first row named */
+    EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive,2026-11-10\nR2,inactive,2026-09-01\nR2,active,2026-09-01\n",
+                     "esp_history.csv:4: from_date: recipient R2 already has an ESP status change on 2026-09-01 on "
+                     "line 3");
+    /* R1's change of the same date sorted just before R2's pair is not named */
+    EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive,2026-09-01\nR2,inactive,2026-09-01\nR2,active,2026-09-01\n",
+                     "esp_history.csv:4: from_date: recipient R2 already has an ESP status change on 2026-09-01 on "
+                     "line 3");
+    /* sorted R1 09-05 (line 2), R2 09-01 (line 3), R2 09-05 (line 4), R2 09-05 (line 5): line 4 named */
+    EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive,2026-09-05\nR2,inactive,2026-09-01\nR2,active,2026-09-05\n"
+                                "R2,inactive,2026-09-05\n",
+                     "esp_history.csv:5: from_date: recipient R2 already has an ESP status change on 2026-09-05 on "
+                     "line 4");
     EXPECT_ESP_ERROR("recipient_id,status\nR1,inactive\n", "esp_history.csv:1: missing required column from_date");
     EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive\n", "esp_history.csv:2: row: has 2 fields, the header has 3");
 }
@@ -1115,6 +1129,40 @@ static void test_holidays_weekdays_sorted(void)
     master_free(&m);
 }
 
+/* The first recipient (index 0) with an esp_inactivated_on: that date is an inactive
+ * change of its history like any other. R1 inactivated on 2026-10-01: active on 09-30,
+ * inactive since 2026-10-01 on 10-01 and after. */
+static void test_esp_first_recipient(void)
+{
+    masters m;
+    load_with(&m, F_RECIPIENTS, "recipient_id,name,county,birth_date,severely_impaired,bups_exception,"
+                                "esp_inactivated_on\nR1,Ann,alameda,1940-02-29,y,n,2026-10-01\n"
+                                "R2,Bob,alameda,1950-01-01,n,y,\n");
+    int32_t r1 = ids_find(&m.recipient_ids, "R1", 2);
+    ASSERT_I64(r1, 0);
+    cal_date since = 0;
+    ASSERT_I64(master_esp_inactive_on(&m, r1, D(2026, 9, 30), &since), 0);
+    ASSERT_I64(since, CAL_NONE);
+    ASSERT_I64(master_esp_inactive_on(&m, r1, D(2026, 10, 1), &since), 1);
+    ASSERT_I64(since, D(2026, 10, 1));
+    master_free(&m);
+}
+
+/* An authorization is the recipient's own: R1 has 2026-11 only, R2 (next in sorted order)
+ * 2026-12; R1 has none for 2026-12, R2 none for 2026-11. */
+static void test_authorization_of_recipient_only(void)
+{
+    masters m;
+    load_with(&m, F_AUTHORIZATIONS, "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,"
+                                    "medi_cal_eligible\nR1,2026-11,20:00,0,0,y\nR2,2026-12,10:00,0,0,y\n");
+    int32_t r1 = ids_find(&m.recipient_ids, "R1", 2), r2 = ids_find(&m.recipient_ids, "R2", 2);
+    CU_ASSERT_PTR_NULL(master_authorization_for(&m, r1, cal_month_key_ymd(2026, 12)));
+    CU_ASSERT_PTR_NULL(master_authorization_for(&m, r2, cal_month_key_ymd(2026, 11)));
+    const master_authorization *a = master_authorization_for(&m, r2, cal_month_key_ymd(2026, 12));
+    ASSERT_I64(a ? a->line : 0, 3);
+    master_free(&m);
+}
+
 int test_load_register(void)
 {
     static const tu_test tests[] = {
@@ -1131,6 +1179,8 @@ int test_load_register(void)
         {"authorizations.csv out of order: by recipient, month", test_authorizations_any_order},
         {"overpayments.csv: 64 rows chained per provider, oldest first", test_overpayment_chains},
         {"holidays.csv: six weeks backwards and a repeat: the weekdays, sorted, once", test_holidays_weekdays_sorted},
+        {"recipients.csv: the first recipient's esp_inactivated_on", test_esp_first_recipient},
+        {"authorizations: none of the next recipient's months", test_authorization_of_recipient_only},
     };
     return tu_register("load", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
