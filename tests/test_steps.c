@@ -690,6 +690,33 @@ static void test_ledger_counters_add(void)
     fxt_close(&f);
 }
 
+/* The ledger's flags are 0 or 1: the state checkpoint writes them as they are and reads
+ * back only 0 or 1 (formats/state.c, FIELD_FLAG). PO 1:00 for RA, then 66:00 for RS in
+ * the same week of 2026-11-01: a second recipient (multi = 1), 67:00 over the
+ * multi-recipient 66:00 by 1:00: a violation for 2026-11 (violation = 1). */
+static void test_ledger_flags_are_one(void)
+{
+    fxt f;
+    rules_result r;
+    fxt_open(&f, NULL, 0, D(2026, 11, 20));
+    int32_t one[1] = {H(1, 0)};
+    sheet s = fxt_sheet("LF-1", "PO", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), one, 1);
+    fxt_process(&f, &s, &r);
+    int32_t d[6] = {H(11, 0), H(11, 0), H(11, 0), H(11, 0), H(11, 0), H(11, 0)};     /* 66:00 */
+    s = fxt_sheet("LF-2", "PO", "RS", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), d, 6);
+    fxt_process(&f, &s, &r);
+    const rules_exception *x = fxt_find_ex(&r, EX_WORKWEEK_LIMIT);
+    ASSERT_I64(x ? x->minutes : -1, H(1, 0));
+    int32_t po = ids_find(&f.m.provider_ids, "PO", 2);
+    const ledger_provider_week *pw = ledger_peek(&f.lg.provider_week, ledger_key(po, D(2026, 11, 1)));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pw);
+    ASSERT_I64(pw->multi, 1);
+    const ledger_provider_month *pm = ledger_peek(&f.lg.provider_month, ledger_key(po, cal_month_key_ymd(2026, 11)));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pm);
+    ASSERT_I64(pm->violation, 1);
+    fxt_close(&f);
+}
+
 int test_steps_register(void)
 {
     static const tu_test tests[] = {
@@ -714,6 +741,7 @@ int test_steps_register(void)
         {"assignment: its first and last day covered, one minute before it cut", test_assignment_first_and_last_day},
         {"authorized hours: the month's first timesheet one minute over", test_authorized_first_of_month},
         {"ledger: a provider's week and a recipient's week and month add up", test_ledger_counters_add},
+        {"ledger: the multi-recipient and violation flags are 1", test_ledger_flags_are_one},
     };
     return tu_register("steps", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
