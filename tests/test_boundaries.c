@@ -983,6 +983,7 @@ static void test_violation_ordinals(void)
     violation_case(110, "; 111th violation: ");
     violation_case(111, "; 112th violation: ");
     violation_case(112, "; 113th violation: ");    /* 113 % 100 = 13 (113 % 99 = 14 would say 3rd) */
+    violation_case(802, "; 803rd violation: ");    /* 803 % 100 = 3, not 11-13 (803 % 99 = 11) */
     violation_case(120, "; 121st violation: ");
     violation_case(1020, "; 1021st violation: ");  /* 1021 % 100 = 21, not 11-13 */
 }
