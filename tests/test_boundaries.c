@@ -982,6 +982,8 @@ static void test_violation_ordinals(void)
     violation_case(22, "; 23rd violation: ");
     violation_case(110, "; 111th violation: ");
     violation_case(111, "; 112th violation: ");
+    violation_case(112, "; 113th violation: ");    /* 113 % 100 = 13 (113 % 99 = 14 would say 3rd) */
+    violation_case(802, "; 803rd violation: ");    /* 803 % 100 = 3, not 11-13 (803 % 99 = 11) */
     violation_case(120, "; 121st violation: ");
     violation_case(1020, "; 1021st violation: ");  /* 1021 % 100 = 21, not 11-13 */
 }
@@ -1190,6 +1192,30 @@ static void test_dates(void)
     fx_close(&f);
 }
 
+/* Run on the period's last day (docs/rules.md §3: "running on the last day is allowed"):
+ * the period 2026-11-01..15 has ended on 2026-11-15. All signed and received that day:
+ * paid. The provider's signature dated 2026-11-16, after the receipt on 11-15: BAD_DATES,
+ * for the signature (the period has ended, so that is not the reason). */
+static void test_dates_run_on_last_day(void)
+{
+    fx f;
+    rules_result r;
+    int32_t d[1] = {H(1, 0)};
+    fx_open(&f, NULL, D(2026, 11, 15));
+    sheet s = mk_sheet("DL-1", "PO", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 15), d, 1);
+    process(&f, &s, &r);
+    CU_ASSERT_EQUAL(r.paid, 1);
+    ASSERT_I64(r.nex, 0);
+    s = mk_sheet("DL-2", "PO", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 15), d, 1);
+    s.provider_signed_on = D(2026, 11, 16);
+    process(&f, &s, &r);
+    CU_ASSERT_EQUAL(r.paid, 0);
+    ASSERT_I64(r.ex[0].code, EX_BAD_DATES);
+    ASSERT_STR(r.ex[0].message, "signed after the date received (received 2026-11-15, period end 2026-11-15, run "
+                                "date 2026-11-15)");
+    fx_close(&f);
+}
+
 /* ---- counters already past a limit (authorizations and exceptions change between
  * nights): everything is cut, nothing goes negative ---- */
 
@@ -1288,6 +1314,7 @@ int test_boundaries_register(void)
         {"parameters by county and by date, looked up in any order", test_params_by_county_and_date},
         {"workweek exemption: 90:00 a week, 360:00 and 361:00 a month", test_exemption_monthly_limit},
         {"signatures and dates: empty, early, late, signed after receipt, on the last day", test_dates},
+        {"signatures and dates: run on the period's last day", test_dates_run_on_last_day},
         {"counters already past a limit: everything cut, nothing negative", test_counters_past_limits},
         {"only the weeks a timesheet pays are its weeks", test_weeks_of_paid_days},
     };

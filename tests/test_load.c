@@ -474,6 +474,20 @@ static void test_esp_history_errors(void)
                      "(esp_inactivated_on, line 3): one ESP status change per recipient and date");
     EXPECT_ESP_ERROR(ESP_HEADER "R2,inactive,2026-10-01\n",
                      "esp_history.csv:2: from_date: recipient R2 was inactivated on 2026-10-01 in recipients.csv");
+    /* R2's pair on 2026-09-01 (before its recipients.csv change of 2026-10-01) is the first
+     * two of R2's changes, after R1's: still found, and its first row named */
+    EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive,2026-11-10\nR2,inactive,2026-09-01\nR2,active,2026-09-01\n",
+                     "esp_history.csv:4: from_date: recipient R2 already has an ESP status change on 2026-09-01 on "
+                     "line 3");
+    /* R1's change of the same date sorted just before R2's pair is not named */
+    EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive,2026-09-01\nR2,inactive,2026-09-01\nR2,active,2026-09-01\n",
+                     "esp_history.csv:4: from_date: recipient R2 already has an ESP status change on 2026-09-01 on "
+                     "line 3");
+    /* sorted R1 09-05 (line 2), R2 09-01 (line 3), R2 09-05 (line 4), R2 09-05 (line 5): line 4 named */
+    EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive,2026-09-05\nR2,inactive,2026-09-01\nR2,active,2026-09-05\n"
+                                "R2,inactive,2026-09-05\n",
+                     "esp_history.csv:5: from_date: recipient R2 already has an ESP status change on 2026-09-05 on "
+                     "line 4");
     EXPECT_ESP_ERROR("recipient_id,status\nR1,inactive\n", "esp_history.csv:1: missing required column from_date");
     EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive\n", "esp_history.csv:2: row: has 2 fields, the header has 3");
 }
@@ -588,6 +602,17 @@ static void test_master_errors(void)
              ASSIGNMENT_HEADER);
     EXPECT_ERROR(F_ASSIGNMENTS, buf, "assignments.csv:4: start_date: assignment of P1 to R1 overlaps the one on line 2");
 
+    /* an overlap between the first two rows of a provider that is not the first in sorted
+     * order: P1's one row, then P2's two overlapping rows */
+    snprintf(buf, sizeof buf, "%sP1,R1,other,no,2025-01-01,\nP2,R2,other,no,2026-01-01,\nP2,R2,other,no,2026-06-01,\n",
+             ASSIGNMENT_HEADER);
+    EXPECT_ERROR(F_ASSIGNMENTS, buf, "assignments.csv:4: start_date: assignment of P2 to R2 overlaps the one on line 3");
+    /* three rows of one pair with one start date: the first two in file order are reported
+     * (line 3, the later, naming line 2), whatever the third */
+    snprintf(buf, sizeof buf, "%sP1,R1,other,no,2026-01-01,\nP1,R1,other,no,2026-01-01,\nP1,R1,other,no,2026-01-01,\n",
+             ASSIGNMENT_HEADER);
+    EXPECT_ERROR(F_ASSIGNMENTS, buf, "assignments.csv:3: start_date: assignment of P1 to R1 overlaps the one on line 2");
+
     snprintf(buf, sizeof buf, "%sP1,R1,other,no,2025-01-01,\nP2,R2,friend,no,2026-01-01,\n", ASSIGNMENT_HEADER);
     EXPECT_ERROR(F_ASSIGNMENTS, buf, "assignments.csv:3: relationship: expected parent, spouse, child or other (friend)");
 
@@ -612,6 +637,24 @@ static void test_master_errors(void)
                  "R1,2026-11,283:00,0,0,y\nR2,2026-10,100:00,0,0,y\nR2,2026-10,10:00,0,0,y\nR1,2026-11,1:00,0,0,y\n"
                  "R2,2026-10,1:00,0,0,y\n",
                  "authorizations.csv:4: month: recipient R2 already has an authorization for this month on line 3");
+
+    /* the row named is the first of the duplicated month, never a row of another month or
+     * recipient next to it in sorted order: R1's 2026-11 before R2's (line 3 named, not 2) */
+    EXPECT_ERROR(F_AUTHORIZATIONS,
+                 "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,medi_cal_eligible\n"
+                 "R1,2026-11,283:00,0,0,y\nR2,2026-11,100:00,0,0,y\nR2,2026-11,10:00,0,0,y\n",
+                 "authorizations.csv:4: month: recipient R2 already has an authorization for this month on line 3");
+    /* R1's 2026-10 before its 2026-11 twice (line 3 named, not 2) */
+    EXPECT_ERROR(F_AUTHORIZATIONS,
+                 "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,medi_cal_eligible\n"
+                 "R1,2026-10,283:00,0,0,y\nR1,2026-11,100:00,0,0,y\nR1,2026-11,10:00,0,0,y\n",
+                 "authorizations.csv:4: month: recipient R1 already has an authorization for this month on line 3");
+    /* sorted: R1 2026-12, R2 2026-11, R2 2026-12 (line 4), R2 2026-12 (line 5): line 4 named */
+    EXPECT_ERROR(F_AUTHORIZATIONS,
+                 "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,medi_cal_eligible\n"
+                 "R1,2026-12,283:00,0,0,y\nR2,2026-11,100:00,0,0,y\nR2,2026-12,10:00,0,0,y\n"
+                 "R2,2026-12,1:00,0,0,y\n",
+                 "authorizations.csv:5: month: recipient R2 already has an authorization for this month on line 4");
 
     EXPECT_ERROR(F_AUTHORIZATIONS,
                  "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,medi_cal_eligible\n"
@@ -921,6 +964,205 @@ static void test_tsread_columns(void)
     tu_rmtree(dir);
 }
 
+/* ---- master.c: the vectors the master rows are pushed into ---- */
+
+/* master_vec_push: each push gives a zeroed element at index n, and the capacity always
+ * holds the n elements (64 at first, then doubled: 64 -> 128 at the 65th push). 200
+ * pushes, each element written with its index, read back intact. */
+static void test_master_vec_push(void)
+{
+    MASTER_VEC(int64_t) v = {NULL, 0, 0};
+    for (int64_t i = 0; i < 200; i++) {
+        int64_t *e = MASTER_PUSH(&v);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+        ASSERT_I64(*e, 0);                      /* zeroed */
+        CU_ASSERT_FATAL(v.cap >= v.n);          /* room for every element pushed */
+        *e = i;
+    }
+    ASSERT_I64(v.n, 200);
+    ASSERT_I64(v.cap, 256);                     /* 64 -> 128 (65th) -> 256 (129th) */
+    int64_t bad = 0;
+    for (int64_t i = 0; i < 200; i++)
+        bad += v.v[i] != i;
+    ASSERT_I64(bad, 0);
+    free(v.v);
+}
+
+/* Loads the valid data directory with file `which` replaced by `content`; CUnit fatal
+ * assertion that it loads. The caller frees m. */
+static void load_with(masters *m, int which, const char *content)
+{
+    char dir[64], err[1024] = "";
+    load_file files[LOAD_NFILES];
+    memset(m, 0, sizeof *m);
+    make_dir(dir, sizeof dir, which, content);
+    int rc = load_masters(dir, m, files, err, sizeof err);
+    tu_rmtree(dir);
+    ASSERT_STR(err, "");
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+}
+
+/* The line of the assignment of (prov, rcp) in force on day, or 0 when none. */
+static int32_t asg_line_on(const masters *m, const char *prov, const char *rcp, cal_date day)
+{
+    const master_assignment *a = master_assignment_on(m, ids_find(&m->provider_ids, prov, strlen(prov)),
+                                                      ids_find(&m->recipient_ids, rcp, strlen(rcp)), day);
+    return a ? a->line : 0;
+}
+
+/* assignments.csv in any order (docs/rules.md §4.1): master_finish sorts the rows by
+ * provider, then recipient, then start date, so that each pair's rows are found and two
+ * rows of a pair that do not overlap are not taken for an overlap. P1 is provider 0 and
+ * P2 provider 1, R1 recipient 0 and R2 recipient 1 (the order of providers.csv and
+ * recipients.csv). Each file below is in order but for one key. */
+static void test_assignments_any_order(void)
+{
+    masters m;
+    /* providers out of order: P2 (line 2) before P1 (line 3) */
+    load_with(&m, F_ASSIGNMENTS, "provider_id,recipient_id,relationship,backup,start_date,end_date\n"
+                                 "P2,R1,other,no,2026-01-01,\nP1,R1,other,no,2026-01-01,\n");
+    ASSERT_I64(asg_line_on(&m, "P1", "R1", D(2026, 6, 1)), 3);
+    ASSERT_I64(asg_line_on(&m, "P2", "R1", D(2026, 6, 1)), 2);
+    master_free(&m);
+    /* one provider's recipients out of order: R2 (line 2) before R1 (line 3) */
+    load_with(&m, F_ASSIGNMENTS, "provider_id,recipient_id,relationship,backup,start_date,end_date\n"
+                                 "P1,R2,other,no,2026-01-01,\nP1,R1,other,no,2026-01-01,\n");
+    ASSERT_I64(asg_line_on(&m, "P1", "R1", D(2026, 6, 1)), 3);
+    ASSERT_I64(asg_line_on(&m, "P1", "R2", D(2026, 6, 1)), 2);
+    master_free(&m);
+    /* one pair's rows out of date order: 2026-01-01 (open, line 2) before 2025-01-01 ..
+     * 2025-12-31 (line 3); they do not overlap (2025-12-31 < 2026-01-01) */
+    load_with(&m, F_ASSIGNMENTS, "provider_id,recipient_id,relationship,backup,start_date,end_date\n"
+                                 "P1,R1,other,no,2026-01-01,\nP1,R1,other,no,2025-01-01,2025-12-31\n");
+    ASSERT_I64(asg_line_on(&m, "P1", "R1", D(2025, 12, 31)), 3);
+    ASSERT_I64(asg_line_on(&m, "P1", "R1", D(2026, 1, 1)), 2);
+    master_free(&m);
+}
+
+/* authorizations.csv in any order: sorted by recipient, then month, each found. */
+static void test_authorizations_any_order(void)
+{
+    masters m;
+    const char *hdr = "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,medi_cal_eligible\n";
+    char buf[512];
+    /* recipients out of order: R2 (line 2) before R1 (line 3), months in order */
+    snprintf(buf, sizeof buf, "%sR2,2026-11,10:00,0,0,y\nR1,2026-11,20:00,0,0,y\n", hdr);
+    load_with(&m, F_AUTHORIZATIONS, buf);
+    int32_t r1 = ids_find(&m.recipient_ids, "R1", 2), r2 = ids_find(&m.recipient_ids, "R2", 2);
+    const master_authorization *a = master_authorization_for(&m, r1, cal_month_key_ymd(2026, 11));
+    ASSERT_I64(a ? a->line : 0, 3);
+    a = master_authorization_for(&m, r2, cal_month_key_ymd(2026, 11));
+    ASSERT_I64(a ? a->line : 0, 2);
+    master_free(&m);
+    /* one recipient's months out of order: 2026-12 (line 2) before 2026-11 (line 3) */
+    snprintf(buf, sizeof buf, "%sR1,2026-12,10:00,0,0,y\nR1,2026-11,20:00,0,0,y\n", hdr);
+    load_with(&m, F_AUTHORIZATIONS, buf);
+    r1 = ids_find(&m.recipient_ids, "R1", 2);
+    a = master_authorization_for(&m, r1, cal_month_key_ymd(2026, 11));
+    ASSERT_I64(a ? a->line : 0, 3);
+    a = master_authorization_for(&m, r1, cal_month_key_ymd(2026, 12));
+    ASSERT_I64(a ? a->line : 0, 2);
+    master_free(&m);
+}
+
+/* overpayments.csv: each provider's rows chained oldest (first in the file) first. 64
+ * rows alternating P1, P2 (line k + 2 is row k): P1 has rows 0, 2, ..., 62, P2 rows 1, 3,
+ * ..., 63; each chain holds 32 rows in file order and ends with -1. */
+static void test_overpayment_chains(void)
+{
+    char buf[4096], dir[64], err[1024] = "", p[256];
+    size_t len = (size_t)snprintf(buf, sizeof buf, "provider_id,overpayment_id,balance,per_check_max\n");
+    for (int k = 0; k < 64; k++)
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "P%d,OP-%d,10.00,1.00\n", k % 2 + 1, k);
+    masters m;
+    load_file files[LOAD_NFILES];
+    memset(&m, 0, sizeof m);
+    make_dir(dir, sizeof dir, -1, NULL);
+    tu_path(p, sizeof p, dir, "overpayments.csv");
+    CU_ASSERT_EQUAL_FATAL(tu_write_str(p, buf), 0);
+    int rc = load_masters(dir, &m, files, err, sizeof err);
+    tu_rmtree(dir);
+    ASSERT_STR(err, "");
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    ASSERT_I64(m.overpayments.n, 64);
+    for (int prov = 0; prov < 2; prov++) {
+        int32_t pi = ids_find(&m.provider_ids, prov ? "P2" : "P1", 2), bad = 0, n = 0;
+        for (int32_t k = m.first_overpayment[pi]; k >= 0 && n < 64; k = m.next_overpayment[k], n++)
+            bad += k != 2 * n + prov;           /* the nth of the chain is row 2n (P1), 2n + 1 (P2) */
+        ASSERT_I64(n, 32);
+        ASSERT_I64(bad, 0);
+    }
+    master_free(&m);
+}
+
+/* holidays.csv: only Monday..Friday dates count (docs/rules.md §3), sorted, each once.
+ * Every day of 2027-01-03 (a Sunday) .. 2027-02-13 (a Saturday), six whole weeks, listed
+ * from the last to the first, then 2027-01-20 (a Wednesday) again: 42 rows and the repeat;
+ * the 30 weekdays are kept, in date order, 2027-01-20 once. */
+static void test_holidays_weekdays_sorted(void)
+{
+    char buf[4096], dir[64], err[1024] = "", p[256];
+    size_t len = (size_t)snprintf(buf, sizeof buf, "date,name\n");
+    for (int i = 41; i >= 0; i--) {
+        int y, mo, d;
+        cal_to_ymd(D(2027, 1, 3) + i, &y, &mo, &d);
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%04d-%02d-%02d,day %d\n", y, mo, d, i);
+    }
+    snprintf(buf + len, sizeof buf - len, "2027-01-20,again\n");
+    masters m;
+    load_file files[LOAD_NFILES];
+    memset(&m, 0, sizeof m);
+    make_dir(dir, sizeof dir, -1, NULL);
+    tu_path(p, sizeof p, dir, "holidays.csv");
+    CU_ASSERT_EQUAL_FATAL(tu_write_str(p, buf), 0);
+    int rc = load_masters(dir, &m, files, err, sizeof err);
+    tu_rmtree(dir);
+    ASSERT_STR(err, "");
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    ASSERT_I64(m.holiday_dates.n, 43);
+    ASSERT_I64(m.holidays.n, 30);               /* 6 weeks x 5 weekdays */
+    int bad = 0;
+    for (int w = 0; w < 6; w++)
+        for (int wd = 0; wd < 5 && (size_t)(w * 5 + wd) < m.holidays.n; wd++)
+            bad += m.holidays.days[w * 5 + wd] != D(2027, 1, 4) + 7 * w + wd;  /* Monday + wd of week w */
+    ASSERT_I64(bad, 0);
+    master_free(&m);
+}
+
+/* The first recipient (index 0) with an esp_inactivated_on: that date is an inactive
+ * change of its history like any other. R1 inactivated on 2026-10-01: active on 09-30,
+ * inactive since 2026-10-01 on 10-01 and after. */
+static void test_esp_first_recipient(void)
+{
+    masters m;
+    load_with(&m, F_RECIPIENTS, "recipient_id,name,county,birth_date,severely_impaired,bups_exception,"
+                                "esp_inactivated_on\nR1,Ann,alameda,1940-02-29,y,n,2026-10-01\n"
+                                "R2,Bob,alameda,1950-01-01,n,y,\n");
+    int32_t r1 = ids_find(&m.recipient_ids, "R1", 2);
+    ASSERT_I64(r1, 0);
+    cal_date since = 0;
+    ASSERT_I64(master_esp_inactive_on(&m, r1, D(2026, 9, 30), &since), 0);
+    ASSERT_I64(since, CAL_NONE);
+    ASSERT_I64(master_esp_inactive_on(&m, r1, D(2026, 10, 1), &since), 1);
+    ASSERT_I64(since, D(2026, 10, 1));
+    master_free(&m);
+}
+
+/* An authorization is the recipient's own: R1 has 2026-11 only, R2 (next in sorted order)
+ * 2026-12; R1 has none for 2026-12, R2 none for 2026-11. */
+static void test_authorization_of_recipient_only(void)
+{
+    masters m;
+    load_with(&m, F_AUTHORIZATIONS, "recipient_id,month,authorized_hours,share_of_cost,soc_met_by_medical,"
+                                    "medi_cal_eligible\nR1,2026-11,20:00,0,0,y\nR2,2026-12,10:00,0,0,y\n");
+    int32_t r1 = ids_find(&m.recipient_ids, "R1", 2), r2 = ids_find(&m.recipient_ids, "R2", 2);
+    CU_ASSERT_PTR_NULL(master_authorization_for(&m, r1, cal_month_key_ymd(2026, 12)));
+    CU_ASSERT_PTR_NULL(master_authorization_for(&m, r2, cal_month_key_ymd(2026, 11)));
+    const master_authorization *a = master_authorization_for(&m, r2, cal_month_key_ymd(2026, 12));
+    ASSERT_I64(a ? a->line : 0, 3);
+    master_free(&m);
+}
+
 int test_load_register(void)
 {
     static const tu_test tests[] = {
@@ -932,6 +1174,13 @@ int test_load_register(void)
         {"load_masters: esp_history.csv errors", test_esp_history_errors},
         {"tsread_parse: each exception in order", test_tsread},
         {"tsread_parse: columns by name", test_tsread_columns},
+        {"master vectors: zeroed elements, capacity 64 then doubled", test_master_vec_push},
+        {"assignments.csv out of order: by provider, recipient, start", test_assignments_any_order},
+        {"authorizations.csv out of order: by recipient, month", test_authorizations_any_order},
+        {"overpayments.csv: 64 rows chained per provider, oldest first", test_overpayment_chains},
+        {"holidays.csv: six weeks backwards and a repeat: the weekdays, sorted, once", test_holidays_weekdays_sorted},
+        {"recipients.csv: the first recipient's esp_inactivated_on", test_esp_first_recipient},
+        {"authorizations: none of the next recipient's months", test_authorization_of_recipient_only},
     };
     return tu_register("load", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }

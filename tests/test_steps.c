@@ -551,6 +551,172 @@ static void test_recovery_records(void)
     fxt_close(&f);
 }
 
+/* ---- §5.8 Writ of Mandamus: an SR number of one character ---- */
+
+/* An SR number is any non-empty text, one character too: W-S (court_order, SR "S") is paid
+ * as its worksheet says, 1:00 at 16.00 = 16.00, with SR S; W-H (state_hearing, SR "H") is
+ * refused naming its SR number. */
+static void test_writ_one_character_sr(void)
+{
+    const fxt_file writs = {"writ_worksheets.csv",
+                            "timesheet_id,reason,sr_number,regular_rate,overtime_rate,regular_hours,overtime_hours\n"
+                            "W-S,court_order,S,16.00,24.00,1:00,0:00\n"
+                            "W-H,state_hearing,H,16.00,24.00,1:00,0:00\n"};
+    fxt f;
+    rules_result r;
+    int32_t one[1] = {H(1, 0)};
+    fxt_open(&f, &writs, 1, D(2026, 12, 4));
+    sheet s = fxt_sheet("W-S", "PO", "RA", D(2026, 11, 16), KIND_WRIT, D(2026, 12, 1), one, 1);
+    fxt_process(&f, &s, &r);
+    CU_ASSERT_EQUAL(r.paid, 1);
+    ASSERT_I64(r.paycheck.amount[AMT_GROSS], 1600);     /* 16.00 x 1:00 */
+    ASSERT_STR(r.paycheck.sr_number, "S");
+    s = fxt_sheet("W-H", "PO", "RA", D(2026, 11, 16), KIND_WRIT, D(2026, 12, 1), one, 1);
+    fxt_process(&f, &s, &r);
+    CU_ASSERT_EQUAL(r.paid, 0);
+    ASSERT_I64(r.ex[0].code, EX_WRIT_STATE_HEARING);
+    ASSERT_STR(r.ex[0].message, "writ H: reason state_hearing goes through the state hearing process, not a writ "
+                                "special transaction");
+    fxt_close(&f);
+}
+
+/* ---- explain: the days of the timesheet as read (§5.1) ---- */
+
+/* 1:00 on 2026-11-01, 2:30 on 2026-11-03 and 0:06 on 2026-11-05: "1. days with hours:
+ * 11-01 1:00 11-03 2:30 11-05 0:06; claimed 3:36", each day once, in date order. */
+static void test_trace_days_with_hours(void)
+{
+    fxt f;
+    fxt_trace t;
+    rules_result r;
+    fxt_open(&f, NULL, 0, D(2026, 12, 4));
+    fxt_trace_into(&f, &t);
+    int32_t d[5] = {H(1, 0), 0, H(2, 30), 0, 6};
+    sheet s = fxt_sheet("TD-1", "PO", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), d, 5);
+    fxt_process(&f, &s, &r);
+    ASSERT_CONTAINS(t.text, "\n1. days with hours: 11-01 1:00 11-03 2:30 11-05 0:06; claimed 3:36\n");
+    fxt_close(&f);
+}
+
+/* ---- §5.2 an assignment's first and last days are covered ---- */
+
+/* PO's assignment to RA runs 2026-11-03 .. 2026-11-05 (both inclusive, docs/rules.md §5.2). */
+static const fxt_file SHORT_ASSIGNMENT = {"assignments.csv", "provider_id,recipient_id,relationship,backup,start_date,"
+                                                             "end_date\nPO,RA,other,no,2026-11-03,2026-11-05\n"};
+
+static void test_assignment_first_and_last_day(void)
+{
+    fxt f;
+    rules_result r;
+    fxt_open(&f, &SHORT_ASSIGNMENT, 1, D(2026, 11, 20));     /* received 11-16: not late */
+    /* 1:00 on the start day only (d03): covered, paid 1:00 */
+    int32_t first[3] = {0, 0, H(1, 0)};
+    sheet s = fxt_sheet("AD-1", "PO", "RA", D(2026, 11, 1), KIND_SUPPLEMENTAL, D(2026, 11, 16), first, 3);
+    fxt_process(&f, &s, &r);
+    CU_ASSERT_EQUAL(r.paid, 1);
+    ASSERT_I64(r.nex, 0);
+    ASSERT_I64(r.paycheck.regular_minutes, H(1, 0));
+    /* 1:00 on the end day only (d05): covered, paid 1:00 */
+    int32_t last[5] = {0, 0, 0, 0, H(1, 0)};
+    s = fxt_sheet("AD-2", "PO", "RA", D(2026, 11, 1), KIND_SUPPLEMENTAL, D(2026, 11, 16), last, 5);
+    fxt_process(&f, &s, &r);
+    CU_ASSERT_EQUAL(r.paid, 1);
+    ASSERT_I64(r.nex, 0);
+    ASSERT_I64(r.paycheck.regular_minutes, H(1, 0));
+    /* 0:01 on the day before the start (d02) and 1:00 on d03: the one minute is cut
+     * (OUTSIDE_ASSIGNMENT 0:01), 1:00 paid */
+    int32_t before[3] = {0, 1, H(1, 0)};
+    s = fxt_sheet("AD-3", "PO", "RA", D(2026, 11, 1), KIND_SUPPLEMENTAL, D(2026, 11, 16), before, 3);
+    fxt_process(&f, &s, &r);
+    const rules_exception *x = fxt_find_ex(&r, EX_OUTSIDE_ASSIGNMENT);
+    ASSERT_I64(x ? x->minutes : -1, 1);
+    ASSERT_I64(r.paycheck.regular_minutes + r.paycheck.overtime_minutes, H(1, 0));
+    fxt_close(&f);
+}
+
+/* ---- §5.9 the first timesheet of a recipient's month ---- */
+
+/* Nothing paid to RA in 2026-11 yet (no ledger record): 283:01 against 283:00 authorized:
+ * 283:00 paid, 0:01 cut, "0:00 already paid". */
+static void test_authorized_first_of_month(void)
+{
+    fxt f;
+    rules_result r;
+    fxt_open(&f, NULL, 0, D(2026, 12, 4));
+    int32_t d[1] = {H(283, 1)};
+    sheet s = fxt_sheet("AF-1", "PO", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), d, 1);
+    fxt_process(&f, &s, &r);
+    const rules_exception *x = fxt_find_ex(&r, EX_OVER_AUTHORIZED);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    ASSERT_I64(x->minutes, 1);
+    ASSERT_STR(x->message, "recipient authorized 283:00 for 2026-11, 0:00 already paid: 0:01 cut");
+    ASSERT_I64(r.paycheck.regular_minutes + r.paycheck.overtime_minutes, H(283, 0));
+    fxt_close(&f);
+}
+
+/* ---- §5.11.2 the ledger's counters add up ---- */
+
+/* PO works for RA twice in the week of 2026-11-15 (Sunday 11-15 in the first period,
+ * 11-16..20 in the second): 20:00 + 50:00 = 70:00, still one recipient, within RA's
+ * weekly maximum 283:00 / 4 = 70:45: no warning. Then PS, RA's other provider, 1:00 on
+ * 2026-11-16: RA's providers together 71:00 > 70:45, RECIPIENT_WEEKLY_MAX 0:15. RA's
+ * month: 20:00 + 50:00 + 1:00 = 71:00 paid. */
+static void test_ledger_counters_add(void)
+{
+    fxt f;
+    rules_result r;
+    fxt_open(&f, NULL, 0, D(2026, 12, 4));
+    int32_t a[15] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, H(20, 0)};
+    sheet s = fxt_sheet("LC-1", "PO", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 12, 1), a, 15);
+    fxt_process(&f, &s, &r);
+    ASSERT_I64(r.nex, 0);
+    int32_t b[5] = {H(10, 0), H(10, 0), H(10, 0), H(10, 0), H(10, 0)};
+    s = fxt_sheet("LC-2", "PO", "RA", D(2026, 11, 16), KIND_REGULAR, D(2026, 12, 1), b, 5);
+    fxt_process(&f, &s, &r);
+    ASSERT_I64(r.nex, 0);                       /* 70:00: not over 70:45, one recipient */
+    int32_t po = ids_find(&f.m.provider_ids, "PO", 2), ra = ids_find(&f.m.recipient_ids, "RA", 2);
+    const ledger_provider_week *pw = ledger_peek(&f.lg.provider_week, ledger_key(po, D(2026, 11, 15)));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pw);
+    ASSERT_I64(pw->minutes, H(70, 0));
+    ASSERT_I64(pw->multi, 0);
+    int32_t c[1] = {H(1, 0)};
+    s = fxt_sheet("LC-3", "PS", "RA", D(2026, 11, 16), KIND_REGULAR, D(2026, 12, 1), c, 1);
+    fxt_process(&f, &s, &r);
+    const rules_exception *x = fxt_find_ex(&r, EX_RECIPIENT_WEEKLY_MAX);
+    ASSERT_I64(x ? x->minutes : -1, 15);        /* 71:00 - 70:45 */
+    const ledger_recipient_month *rm = ledger_peek(&f.lg.recipient_month, ledger_key(ra, cal_month_key_ymd(2026, 11)));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rm);
+    ASSERT_I64(rm->minutes, H(71, 0));
+    fxt_close(&f);
+}
+
+/* The ledger's flags are 0 or 1: the state checkpoint writes them as they are and reads
+ * back only 0 or 1 (formats/state.c, FIELD_FLAG). PO 1:00 for RA, then 66:00 for RS in
+ * the same week of 2026-11-01: a second recipient (multi = 1), 67:00 over the
+ * multi-recipient 66:00 by 1:00: a violation for 2026-11 (violation = 1). */
+static void test_ledger_flags_are_one(void)
+{
+    fxt f;
+    rules_result r;
+    fxt_open(&f, NULL, 0, D(2026, 11, 20));
+    int32_t one[1] = {H(1, 0)};
+    sheet s = fxt_sheet("LF-1", "PO", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), one, 1);
+    fxt_process(&f, &s, &r);
+    int32_t d[6] = {H(11, 0), H(11, 0), H(11, 0), H(11, 0), H(11, 0), H(11, 0)};     /* 66:00 */
+    s = fxt_sheet("LF-2", "PO", "RS", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), d, 6);
+    fxt_process(&f, &s, &r);
+    const rules_exception *x = fxt_find_ex(&r, EX_WORKWEEK_LIMIT);
+    ASSERT_I64(x ? x->minutes : -1, H(1, 0));
+    int32_t po = ids_find(&f.m.provider_ids, "PO", 2);
+    const ledger_provider_week *pw = ledger_peek(&f.lg.provider_week, ledger_key(po, D(2026, 11, 1)));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pw);
+    ASSERT_I64(pw->multi, 1);
+    const ledger_provider_month *pm = ledger_peek(&f.lg.provider_month, ledger_key(po, cal_month_key_ymd(2026, 11)));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pm);
+    ASSERT_I64(pm->violation, 1);
+    fxt_close(&f);
+}
+
 int test_steps_register(void)
 {
     static const tu_test tests[] = {
@@ -570,6 +736,12 @@ int test_steps_register(void)
         {"taxes past int64 cents: FICA and SDI", test_tax_overflow},
         {"overpayment recovery: nothing left touches nothing; the record's key", test_recovery_records},
         {"masters with nothing loaded; parameters without rows", test_empty_masters_and_counties},
+        {"writ: an SR number of one character", test_writ_one_character_sr},
+        {"explain: the days with hours as read", test_trace_days_with_hours},
+        {"assignment: its first and last day covered, one minute before it cut", test_assignment_first_and_last_day},
+        {"authorized hours: the month's first timesheet one minute over", test_authorized_first_of_month},
+        {"ledger: a provider's week and a recipient's week and month add up", test_ledger_counters_add},
+        {"ledger: the multi-recipient and violation flags are 1", test_ledger_flags_are_one},
     };
     return tu_register("steps", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
