@@ -25,6 +25,9 @@ year_section() {
 other_sections() {
     awk -v t="$year_title" '$0 == t { on = 1; next } on && /^## / { on = 0 } !on' "$out"
 }
+# ledger_du PATH: the bytes under PATH without the archive; archive_du PATH: the archive's
+ledger_du() { du -sb --exclude=inputs --exclude=paychecks.bin "$1" | cut -f1; }
+archive_du() { echo $(($(du -sb "$1" | cut -f1) - $(ledger_du "$1"))); }
 # today's design, for the interleaved comparison of the first night: payrun built from the
 # commit before the state redesign (BENCH_BASELINE), cached beside the data. Prints its
 # path, or nothing when this is not a git clone.
@@ -118,6 +121,9 @@ for rows in $sizes; do
             awk -v rows="$rows" -v o="${bo%% *}" -v n="${bn%% *}" -v ok="${bo#* }" -v nk="${bn#* }" -v c="$baseline" \
                 'BEGIN { printf "| %d | plain | - | first night, today'"'"'s design (%s), interleaved best of 3 | %.2f | - | - | %.0f | - |\n", rows, c, o / 1000, ok / 1024;
                          printf "| %d | plain | - | first night, this build, interleaved best of 3: %.3f x today'"'"'s | %.2f | - | - | %.0f | - |\n", rows, n / o, n / 1000, nk / 1024 }' >> "$tmpres"
+            # what the first night's archive keeps (its time is in the line above: today's design has none)
+            awk -v rows="$rows" -v a="$(archive_du "$g/state")" -v p="$(stat -c %s "$g/state"/gen-000001/paychecks.bin)" \
+                'BEGIN { printf "| %d | plain | - | the archive of that night (in its time above): %.0f MB kept, of it paychecks.bin %.0f MB | - | - | - | - | - |\n", rows, a / 1e6, p / 1e6 }' >> "$tmpres"
             rm -rf "$g/out"
         fi
         if [ $kind = plain ]; then
@@ -165,7 +171,9 @@ cat "$out"
 # makes 24 semi-monthly nights (each its own masters and timesheets) and a last night of
 # 1,000 timesheets; they are paid in order against one state. Per night: wall time and
 # peak RSS (build/measure), the bytes of the generation the night wrote (du -sb of the new
-# gen-NNNNNN) and of the whole state after it (du -sb).
+# gen-NNNNNN) and of the whole state after it (du -sb), both without the archive of the nights'
+# inputs and paychecks (gen-*/inputs, gen-*/paychecks.bin: the issue's target leaves it out),
+# which has its own column.
 year() {
     yp=${BENCH_YEAR_PROVIDERS:-200000}
     yseed=${BENCH_YEAR_SEED:-1}
@@ -212,19 +220,21 @@ year() {
             fi
         done
         set -- $best
-        written=$(du -sb "$g" | cut -f1)
-        ondisk=$(du -sb "$w/state" | cut -f1)
+        written=$(ledger_du "$g")
+        ondisk=$(ledger_du "$w/state")
+        archived=$(archive_du "$w/state")
         sj=$w/out-$name/summary.json
         rows=$(sed -n 's/^ *"rows_read": \([0-9]*\).*/\1/p' "$sj")
         paid=$(sed -n 's/^ *"paid": \([0-9]*\),$/\1/p' "$sj" | head -1)
         rm -rf "$w/out-$name"
-        echo "$name $date $rows $paid $1 $2 $written $ondisk" >> "$rows_tab"
-        echo "bench: year: $name $date: $rows rows, $paid paid, $1 ms, $2 KiB, generation $written bytes, state $ondisk bytes" >&2
+        echo "$name $date $rows $paid $1 $2 $written $ondisk $archived" >> "$rows_tab"
+        echo "bench: year: $name $date: $rows rows, $paid paid, $1 ms, $2 KiB, generation $written bytes, state $ondisk bytes, archive $archived bytes" >&2
     done < "$yd/nights.txt"
     t2=$(date +%s)
     # one checkpoint of the year-end ledger, to size the state against: state compact
     # writes the newest generation whole (it takes no generation number)
-    state_bytes=$(du -sb "$w/state" | cut -f1)
+    state_bytes=$(ledger_du "$w/state")
+    archive_bytes=$(archive_du "$w/state")
     ck_ms=$("$B/measure" "$top/payrun" state compact --state "$w/state" 2>&1 > /dev/null | tail -1 | cut -d' ' -f1)
     ck_bytes=$(stat -c %s "$(ls -d "$w/state"/gen-* | tail -1)/ledger.bin")
     rm -rf "$w" # the state
@@ -260,15 +270,17 @@ year() {
         echo "the next period on the year-end state. Each night is \`payrun run --data night-K/data --state S"
         echo "--run-date D night-K/timesheets.csv\`. Wall time and peak RSS by build/measure; **written** is the"
         echo "generation the night committed (\`du -sb gen-NNNNNN\`), **state** the whole state directory after it"
-        echo "(\`du -sb\`). Machine: $(nproc) cores, shared. Commit $commit, $today. Generating the data took"
+        echo "(\`du -sb\`), both without the archive of the nights' inputs and paychecks (docs/state.md \"The"
+        echo "archive\"), which **archive** gives for the whole state (files shared by nights counted once). Machine: $(nproc) cores, shared. Commit $commit, $today. Generating the data took"
         echo "$((t1 - t0)) s (0 when cached); the $(wc -l < "$rows_tab") runs took $((t2 - t1)) s."
         echo
-        echo "| night | run date | timesheets | paid | seconds | peak RSS MiB | written MiB | state MiB |"
-        echo "|---|---|---:|---:|---:|---:|---:|---:|"
-        awk '{ printf "| %s | %s | %s | %s | %.2f | %.0f | %.1f | %.1f |\n", $1, $2, $3, $4, $5 / 1000, $6 / 1024, $7 / 1048576, $8 / 1048576 }' "$rows_tab"
+        echo "| night | run date | timesheets | paid | seconds | peak RSS MiB | written MiB | state MiB | archive MiB |"
+        echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+        awk '{ printf "| %s | %s | %s | %s | %.2f | %.0f | %.1f | %.1f | %.1f |\n", $1, $2, $3, $4, $5 / 1000, $6 / 1024, $7 / 1048576, $8 / 1048576, $9 / 1048576 }' "$rows_tab"
         echo
-        awk -v s="$state_bytes" -v c="$ck_bytes" -v ms="$ck_ms" 'BEGIN {
-            printf "State on disk after the nights, every generation kept: %.1f MiB, %.2f times one checkpoint of the\n", s / 1048576, s / c
+        awk -v s="$state_bytes" -v c="$ck_bytes" -v ms="$ck_ms" -v a="$archive_bytes" 'BEGIN {
+            printf "State on disk after the nights, every generation kept, without the archive (%.1f MiB): %.1f MiB,\n", a / 1048576, s / 1048576
+            printf "%.2f times one checkpoint of the\n", s / c
             printf "year-end ledger (%.1f MiB: the `ledger.bin` `payrun state compact` then wrote, in %.1f s).\n", c / 1048576, ms / 1000 }'
         echo
         echo "The last of the 24 nights and the 1,000-timesheet night, against today's design (each generation"

@@ -533,6 +533,14 @@ static const struct {
     [LOAD_ESP_HISTORY] = {esp_history_cols, 3, esp_history_row_cb, 1},
 };
 
+int load_file_columns(int which, const csvr_column **cols)
+{
+    *cols = file_spec[which].cols;
+    return file_spec[which].ncols;
+}
+
+int load_file_optional(int which) { return file_spec[which].optional; }
+
 int load_masters(const char *dir, masters *m, load_file files[LOAD_NFILES], char *err, size_t errlen)
 {
     return load_masters_params(dir, NULL, m, files, err, errlen);

@@ -39,4 +39,11 @@ int load_locate(const char *dir, const char *params_path, load_file files[LOAD_N
 /* The file name of each data file ("providers.csv", ...). */
 const char *load_file_name(int which);
 
+/* The columns of data file which that SPEC §3 names, in the loader's order (*cols);
+ * returns how many. */
+int load_file_columns(int which, const csvr_column **cols);
+
+/* Whether data file which may be absent from a data directory. */
+int load_file_optional(int which);
+
 #endif

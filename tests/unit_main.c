@@ -16,6 +16,7 @@ int test_segment_register(void);
 int test_boundaries_register(void);
 int test_steps_register(void);
 int test_nomem_register(void);
+int test_changeset_register(void);
 
 int main(void)
 {
@@ -23,7 +24,7 @@ int main(void)
         test_cal_register, test_money_register, test_field_register, test_param_register,
         test_csvr_register, test_csvw_register, test_load_register, test_ledger_register, test_ids_register,
         test_segment_register,
-        test_boundaries_register, test_steps_register, test_nomem_register,
+        test_boundaries_register, test_steps_register, test_nomem_register, test_changeset_register,
     };
     if (CU_initialize_registry() != CUE_SUCCESS) {
         fprintf(stderr, "unit_tests: cannot initialize the CUnit registry: %s\n", CU_get_error_msg());
