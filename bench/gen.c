@@ -77,7 +77,8 @@ static void write_parameters(const char *dir, int fixed_holidays)
           "sdi.quarter_threshold,*,2025-01-01,750.00,seed 003\n"
           "union.dues_scale,*,2025-01-01,0:00=10.30; 25:01=15.90; 50:01=21.80; 80:01=29.50; 149:01=40.70,illustrative\n"
           "union.hours_threshold,*,2025-01-01,15:00,seed 003\n"
-          "payment.business_days,*,2025-01-01,10,seed 003\n",
+          "payment.business_days,*,2025-01-01,10,seed 003\n"
+          "correction.per_check_max,*,2025-01-01,50.00,illustrative\n",
           f);
     fclose(f);
     if (!fixed_holidays)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cal.h"
+#include "correct.h"
 #include "csvr.h"
 #include "csvw.h"
 #include "diff.h"
@@ -36,6 +37,7 @@ static const char usage_main[] =
     "\n"
     "commands:\n"
     "  run     pay the timesheets: paychecks.csv, exceptions.csv, summary.json\n"
+    "  correct recalculate past nights with corrected data and pay only the difference\n"
     "  check   load and validate the data directory and timesheet files, report\n"
     "  state   init, list, show, verify, dump, prune, compact: the ledger between runs\n"
     "  diff    compare two runs' outputs: changed paychecks and the impact summary\n"
@@ -92,6 +94,34 @@ static const char usage_run[] =
     "  --verbose              a one-line summary on stderr\n"
     "  --threads 1|2          2 (default): read, parse and write on other threads than\n"
     "                         the rules; 1: all on one thread (the same bytes either way)\n"
+    "  -h, --help             this help\n";
+
+static const char usage_correct[] =
+    "usage: payrun correct --data DIR --state DIR --from-generation N --out DIR --reason TEXT\n"
+    "                      [--run-date YYYY-MM-DD] [--timesheets FILE] [--dry-run [--params FILE]]\n"
+    "                      [--verbose]\n"
+    "\n"
+    "Replays the nights after generation N, each with its own run date, archived\n"
+    "timesheets and archived masters, with what DIR changes against the newest\n"
+    "generation's masters (the change set) and the corrected rows of --timesheets;\n"
+    "compares each timesheet with what was paid for it, and writes into the output\n"
+    "directory adjustments.csv (replayed minus paid), overpayments.csv (the negative\n"
+    "ones, recovered from later paychecks), paychecks.csv (the others, kind\n"
+    "adjustment), exceptions.csv and summary.json. Then commits the replayed ledger as\n"
+    "a new generation (nothing when nothing changed). See docs/corrections.md.\n"
+    "\n"
+    "  --data DIR             the corrected data directory (what later nights will read)\n"
+    "  --state DIR            the state; the correction stands on its newest generation\n"
+    "  --from-generation N    the generation before the first night to correct (0: all)\n"
+    "  --out DIR              the output directory: new, or empty\n"
+    "  --reason TEXT          why: written on every adjustment and in summary.json\n"
+    "  --run-date YYYY-MM-DD  the pay date of the adjustments (default: today); not before\n"
+    "                         the newest generation's, not in a later year than a replayed night\n"
+    "  --timesheets FILE      corrected timesheet rows (a timesheet file's header), each\n"
+    "                         replacing the paid row with its timesheet_id\n"
+    "  --dry-run              write the outputs, commit nothing: measure a correction first\n"
+    "  --params FILE          with --dry-run: parameter rows to try, replacing or adding to DIR's\n"
+    "  --verbose              the change set and a one-line summary on stderr\n"
     "  -h, --help             this help\n";
 
 static const char usage_state[] =
@@ -159,7 +189,8 @@ static const char usage_explain[] =
 enum {
     OPT_DATA = 256, OPT_OUT, OPT_STATE, OPT_PROVIDER, OPT_RECIPIENT, OPT_PARAMS, OPT_CSV, OPT_TIMESHEET,
     OPT_GZIP, OPT_VERBOSE, OPT_COMMIT, OPT_LIST, OPT_QUIET, OPT_THREADS, OPT_FROM_GENERATION, OPT_GENERATION,
-    OPT_RUN_DATE, OPT_ALLOW_EARLIER, OPT_KEEP, OPT_BEFORE, OPT_FORCE, OPT_HELP = 'h'
+    OPT_RUN_DATE, OPT_ALLOW_EARLIER, OPT_KEEP, OPT_BEFORE, OPT_FORCE, OPT_REASON, OPT_TIMESHEETS, OPT_DRY_RUN,
+    OPT_HELP = 'h'
 };
 
 #define O_DATA {"data", required_argument, NULL, OPT_DATA}
@@ -205,6 +236,14 @@ static const struct option explain_opts[] = {
     O_DATA, O_STATE, O_RUN_DATE, O_FROM_GEN, O_THREADS, O_HELP,
     {"timesheet", required_argument, NULL, OPT_TIMESHEET},
     O_END};
+static const struct option correct_opts[] = {
+    O_DATA, O_OUT, O_STATE, O_RUN_DATE, O_FROM_GEN, O_HELP,
+    {"reason", required_argument, NULL, OPT_REASON},
+    {"timesheets", required_argument, NULL, OPT_TIMESHEETS},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"params", required_argument, NULL, OPT_PARAMS},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
+    O_END};
 static const struct option diff_opts[] = {
     O_HELP, {"csv", required_argument, NULL, OPT_CSV}, {"quiet", no_argument, NULL, OPT_QUIET}, O_END};
 
@@ -217,6 +256,7 @@ typedef struct {
 
 static const command commands[] = {
     {"run", run_opts, usage_run},           {"check", check_opts, usage_check},
+    {"correct", correct_opts, usage_correct},
     {"state init", state_init_opts, usage_state}, {"state list", state_list_opts, usage_state},
     {"state show", state_show_opts, usage_state}, {"state verify", state_list_opts, usage_state},
     {"state dump", state_dump_opts, usage_state}, {"state paychecks", state_dump_opts, usage_state},
@@ -229,8 +269,8 @@ static const command commands[] = {
 
 /* What the command line said. */
 typedef struct {
-    const char *data, *out, *state, *provider, *recipient, *params, *csv, *timesheet;
-    int gzip, verbose, commit, list, quiet, allow_earlier_run_date, force;
+    const char *data, *out, *state, *provider, *recipient, *params, *csv, *timesheet, *reason, *timesheets;
+    int gzip, verbose, commit, list, quiet, allow_earlier_run_date, force, dry_run;
     int keep;                   /* state prune --keep N, 0 unless given */
     cal_date before;            /* state prune --before DATE, CAL_NONE unless given */
     int threads;                /* 1: all on this thread; 2 (default): reader and writer threads */
@@ -309,6 +349,9 @@ static int take_option(const command *cmd, int c, const char *v, options *o)
     case OPT_QUIET: o->quiet = 1; break;
     case OPT_ALLOW_EARLIER: o->allow_earlier_run_date = 1; break;
     case OPT_FORCE: o->force = 1; break;
+    case OPT_REASON: o->reason = v; break;
+    case OPT_TIMESHEETS: o->timesheets = v; break;
+    case OPT_DRY_RUN: o->dry_run = 1; break;
     case OPT_KEEP: {
         int64_t k;
         if (fld_count(v, strlen(v), &k) != NULL || k < 1 || k > 999999) {
@@ -640,6 +683,40 @@ static int cmd_run(const command *cmd, int argc, char **argv)
     return rc;
 }
 
+static int cmd_correct(const command *cmd, int argc, char **argv)
+{
+    options o;
+    int rc = parse_options(argc, argv, cmd, &o);
+    if (rc == 0)
+        rc = need(cmd, o.data, "--data DIR");
+    if (rc == 0)
+        rc = need(cmd, o.state, "--state DIR");
+    if (rc == 0)
+        rc = need(cmd, o.out, "--out DIR");
+    if (rc == 0)
+        rc = need(cmd, o.reason, "--reason TEXT");
+    if (rc == 0 && o.from_generation < 0) {
+        fprintf(stderr, "payrun correct: --from-generation N is required: the generation before the first night "
+                "to correct\n");
+        rc = EXIT_USAGE;
+    }
+    if (rc == 0 && o.params && !o.dry_run) {
+        fprintf(stderr, "payrun correct: --params goes with --dry-run only: a committed correction's parameters "
+                "must be in --data, where later nights read them\n");
+        rc = EXIT_USAGE;
+    }
+    if (rc == 0 && o.nargs > 0) {
+        fprintf(stderr, "payrun correct: takes no operands (corrected timesheet rows go in --timesheets FILE)\n");
+        rc = EXIT_USAGE;
+    }
+    if (rc != 0)
+        return rc < 0 ? EXIT_OK : rc;
+    correct_options co = {.data = o.data, .state = o.state, .out = o.out, .reason = o.reason,
+                          .timesheets = o.timesheets, .params = o.params, .from_generation = o.from_generation,
+                          .run_date = o.run_date, .dry_run = o.dry_run, .verbose = o.verbose};
+    return correct_payroll(&co);
+}
+
 /* `payrun state prune` and `state compact`: under the lock, like a run that commits. */
 static int cmd_state_prune(const command *cmd, const options *o)
 {
@@ -843,6 +920,8 @@ int main(int argc, char **argv)
         return cmd_run(cmd, argc - 1, argv + 1);
     if (cmd->opts == check_opts)
         return cmd_check(cmd, argc - 1, argv + 1);
+    if (cmd->opts == correct_opts)
+        return cmd_correct(cmd, argc - 1, argv + 1);
     if (cmd->opts == diff_opts)
         return cmd_diff(cmd, argc - 1, argv + 1);
     return cmd_whatif_explain(cmd, argc - 1, argv + 1);

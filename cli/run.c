@@ -29,6 +29,7 @@
 typedef struct {
     masters m;
     load_file files[LOAD_NFILES];
+    load_file extra;            /* the overpayments corrections created, kept in the state */
     ledger lg;
     rules_engine e;
     int ledger_ready;
@@ -192,11 +193,13 @@ static void ahead_timesheet(void *ctx, const csvr_row *row)
 /* The masters: mapped from a snapshot in the state st when one is of exactly these
  * master files (docs/snapshot.md), else parsed from the CSVs (p->from_csv). With
  * verbose, says which on stderr. Returns 0, or load_masters_params' failure with err. */
-static int open_masters(payroll *p, const char *data, const char *params_path, const state_dir *st, int verbose,
-                        char *err, size_t errlen)
+static int open_masters(payroll *p, const char *data, const char *params_path, const state_dir *st, int gen,
+                        int verbose, char *err, size_t errlen)
 {
     char note[512] = "";
-    if (st && load_locate(data, params_path, p->files, err, errlen) == 0 &&
+    /* the overpayments of corrections are not in a snapshot's key: with them, the masters are parsed */
+    p->extra.present = st && state_correction_overpayments(st, gen, p->extra.path, sizeof p->extra.path);
+    if (st && !p->extra.present && load_locate(data, params_path, p->files, err, errlen) == 0 &&
         msnap_load(st->dfd, p->files, &p->m, note, sizeof note) == 1) {
         if (verbose)
             fprintf(stderr, "payrun: %s\n", note);
@@ -205,7 +208,7 @@ static int open_masters(payroll *p, const char *data, const char *params_path, c
     if (verbose && note[0])
         fprintf(stderr, "payrun: %s\n", note);
     p->from_csv = 1;
-    return load_masters_params(data, params_path, &p->m, p->files, err, errlen);
+    return load_masters_with(data, params_path, &p->extra, &p->m, p->files, err, errlen);
 }
 
 /* Loads the masters (parameters from params_path when given), a ledger at generation
@@ -216,7 +219,7 @@ static int payroll_open(payroll *p, const char *data, const char *params_path, s
 {
     char err[1024];
     memset(p, 0, sizeof *p);
-    int loaded = open_masters(p, data, params_path, st, verbose, err, sizeof err);
+    int loaded = open_masters(p, data, params_path, st, gen, verbose, err, sizeof err);
     if (loaded != 0) {
         fprintf(stderr, "payrun: %s\n", err);
         return loaded == LOAD_NO_MEMORY ? EXIT_INTERNAL : EXIT_DATA;
@@ -413,7 +416,7 @@ static int already_committed(night *n, int streamed)
         fprintf(stderr, "payrun: out of memory\n");
         return -EXIT_INTERNAL;
     }
-    int g = state_find_night(&n->st, n->o->run_date, in, n->ninputs, err, sizeof err);
+    int g = state_find_night(&n->st, n->o->run_date, -1, in, n->ninputs, err, sizeof err);
     free(in);
     if (g < 0) {
         fprintf(stderr, "payrun: %s\n", err);
@@ -547,7 +550,7 @@ int run_payroll(const run_options *o)
     night n = {.o = o, .st = {.lock_fd = -1, .dfd = -1}, .out = {.dfd = -1}, .gen_dfd = -1, .archive_dfd = -1};
     int rc = EXIT_OK;
     n.commit = o->state && (o->from_generation < 0 || o->commit);
-    n.inputs = calloc((size_t)(LOAD_NFILES + o->nfiles), sizeof *n.inputs);
+    n.inputs = calloc((size_t)(LOAD_NFILES + 1 + o->nfiles), sizeof *n.inputs);
     if (!n.inputs) {
         fprintf(stderr, "payrun: out of memory\n");
         return EXIT_INTERNAL;
@@ -566,6 +569,9 @@ int run_payroll(const run_options *o)
         if (n.p.files[f].present)
             n.inputs[n.ninputs++] = (out_input){.role = load_file_name(f), .path = n.p.files[f].path,
                                                 .info = n.p.files[f].info};
+    if (n.p.extra.present)
+        n.inputs[n.ninputs++] = (out_input){.role = STATE_CORRECTION_OVERPAYMENTS, .path = n.p.extra.path,
+                                            .info = n.p.extra.info};
     take_digests(&n, 0);
     if (n.commit) {
         int masters = n.ninputs;
@@ -597,7 +603,7 @@ int run_payroll(const run_options *o)
             goto done;
         }
     }
-    if (n.commit && n.p.from_csv) {
+    if (n.commit && n.p.from_csv && !n.p.extra.present) {
         /* a cache for the next nights (docs/snapshot.md), written on a thread while the
          * night runs; kept only if the night commits */
         n.snapshot = msnap_begin(n.st.dfd, &n.p.m, n.p.files);

@@ -321,6 +321,18 @@ static step_result deduct_paycheck(sheet_ctx *c, rules_paycheck *pc)
  * parameter not in force, an overflow, out of memory). */
 step_result step_deductions(sheet_ctx *c, rules_result *r) { return deduct_paycheck(c, &r->paycheck); }
 
+int deduct_recover(rules_engine *e, int32_t provider, money_cents *left, money_cents *taken)
+{
+    sheet s;
+    memset(&s, 0, sizeof s);
+    sheet_ctx c = {.e = e, .m = e->m, .lg = e->lg, .s = &s, .p = provider};
+    money_cents a[AMT_COUNT] = {0};
+    if (deduct_overpayment_recovery(&c, left, a) != STEP_GO)
+        return RULES_FATAL;
+    *taken += a[AMT_OVERPAYMENT_RECOVERY];
+    return 0;
+}
+
 int deduct_apply(rules_engine *e, const deduct_input *in, rules_paycheck *pc)
 {
     sheet s;

@@ -26,4 +26,11 @@ typedef struct {
  * Returns 0, or RULES_FATAL with e->err set (missing parameter, overflow, out of memory). */
 int deduct_apply(struct rules_engine *e, const deduct_input *in, struct rules_paycheck *pc);
 
+/* Step 14.6 alone, on an adjustment paycheck of payrun correct (docs/corrections.md
+ * "Paying and recovering"): takes from the open overpayments of the provider with
+ * index provider, oldest first, each at most its per_check_max, never past *left,
+ * which it lowers; adds what it took to the ledger's recovered counters and to
+ * *taken. Returns 0, or RULES_FATAL with e->err set (out of memory). */
+int deduct_recover(struct rules_engine *e, int32_t provider, money_cents *left, money_cents *taken);
+
 #endif

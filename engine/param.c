@@ -30,6 +30,7 @@ static const struct {
     [P_UNION_DUES_SCALE] = {"union.dues_scale", PT_SCALE},
     [P_UNION_HOURS_THRESHOLD] = {"union.hours_threshold", PT_HOURS},
     [P_PAYMENT_BUSINESS_DAYS] = {"payment.business_days", PT_COUNT},
+    [P_CORRECTION_PER_CHECK_MAX] = {"correction.per_check_max", PT_MONEY},
 };
 
 int param_lookup_name(const char *name, size_t n)

@@ -40,6 +40,7 @@ typedef enum {
     P_UNION_DUES_SCALE,
     P_UNION_HOURS_THRESHOLD,
     P_PAYMENT_BUSINESS_DAYS,
+    P_CORRECTION_PER_CHECK_MAX,
     P_COUNT
 } param_id;
 

@@ -33,6 +33,7 @@ static const struct {
     [EX_WORKWEEK_LIMIT] = {"WORKWEEK_LIMIT", SEV_WARNING},
     [EX_RECIPIENT_WEEKLY_MAX] = {"RECIPIENT_WEEKLY_MAX", SEV_WARNING},
     [EX_PAID_LATE] = {"PAID_LATE", SEV_WARNING},
+    [EX_CORRECTION_UNMATCHED] = {"CORRECTION_UNMATCHED", SEV_REJECT},
 };
 
 const char *sheet_code_name(sheet_code c) { return codes[c].name; }

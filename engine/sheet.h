@@ -47,6 +47,7 @@ typedef enum {
     EX_WORKWEEK_LIMIT,
     EX_RECIPIENT_WEEKLY_MAX,
     EX_PAID_LATE,
+    EX_CORRECTION_UNMATCHED,    /* payrun correct: a corrected row no replayed night has (docs/corrections.md) */
     EX_COUNT
 } sheet_code;
 

@@ -565,11 +565,19 @@ int load_locate(const char *dir, const char *params_path, load_file files[LOAD_N
 int load_masters_params(const char *dir, const char *params_path, masters *m, load_file files[LOAD_NFILES], char *err,
                         size_t errlen)
 {
+    return load_masters_with(dir, params_path, NULL, m, files, err, errlen);
+}
+
+int load_masters_with(const char *dir, const char *params_path, load_file *extra, masters *m,
+                      load_file files[LOAD_NFILES], char *err, size_t errlen)
+{
     if (load_locate(dir, params_path, files, err, errlen) != 0)
         return -1;
-    for (int f = 0; f < LOAD_NFILES; f++) {
-        load_file *lf = &files[f];
-        if (!lf->present)
+    for (int k = 0; k <= LOAD_NFILES; k++) {
+        /* the overpayments corrections created come after every file, so after overpayments.csv's */
+        int f = k < LOAD_NFILES ? k : LOAD_OVERPAYMENTS;
+        load_file *lf = k < LOAD_NFILES ? &files[k] : extra;
+        if (!lf || !lf->present)
             continue;
         loader l = {.m = m, .cols = file_spec[f].cols, .err = err, .errlen = errlen};
         csvr_hooks hooks = {.fn = file_spec[f].fn, .ctx = &l, .limits_fatal = 1};     /* docs/formats.md "Input limits": fatal in master files */

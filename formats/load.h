@@ -29,6 +29,12 @@ int load_masters(const char *dir, masters *m, load_file files[LOAD_NFILES], char
 int load_masters_params(const char *dir, const char *params_path, masters *m, load_file files[LOAD_NFILES], char *err,
                         size_t errlen);
 
+/* As load_masters_params, then the rows of extra->path (when extra is given and
+ * present) as overpayments after those of overpayments.csv: the overpayments payrun
+ * correct created (docs/corrections.md), kept in the state. extra->info is filled. */
+int load_masters_with(const char *dir, const char *params_path, load_file *extra, masters *m,
+                      load_file files[LOAD_NFILES], char *err, size_t errlen);
+
 /* Where each file of the data directory dir is, without reading it: files[f].path
  * (params_path for the parameters when given) and files[f].present (0 for an
  * optional file that does not exist; a required one is present even when missing,

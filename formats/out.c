@@ -27,11 +27,13 @@ static const char *const paycheck_header[] = {
     "overpayment_recovery", "net", "sr_number"};
 static const char *const exception_header[] = {"timesheet_id", "source", "code", "severity", "minutes", "message"};
 
-static const char *const kind_names[] = {"regular", "catch_up", "special", "writ"};
+static const char *const kind_names[] = {"regular", "catch_up", "special", "writ", "adjustment"};
 
-/* payrun's own temporary files in an output directory, and the commit record. */
-static const char *const tmp_names[] = {".paychecks.csv.tmp", ".exceptions.csv.tmp", ".summary.json.tmp"};
-#define NTMP (sizeof tmp_names / sizeof *tmp_names)
+/* payrun's own temporary files in an output directory (summary.json last: it is published last), and the commit
+ * record. The adjustments and overpayments are written by payrun correct only. */
+enum { T_PAYCHECKS, T_EXCEPTIONS, T_ADJUSTMENTS, T_OVERPAYMENTS, T_SUMMARY, NTMP };
+static const char *const tmp_names[NTMP] = {".paychecks.csv.tmp", ".exceptions.csv.tmp", ".adjustments.csv.tmp",
+                                            ".overpayments.csv.tmp", ".summary.json.tmp"};
 #define COMMIT_NAME ".payrun-commit"
 
 static int is_tmp_name(const char *name)
@@ -187,6 +189,18 @@ static int open_tmp(out_set *o, csvw *w, const char *name, int gzip, char *err, 
     return 0;
 }
 
+int out_open_correction(out_set *o, csvw *adjustments, csvw *overpayments, char *err, size_t errlen)
+{
+    if (open_tmp(o, adjustments, tmp_names[T_ADJUSTMENTS], o->gzip, err, errlen) != 0)
+        return -1;
+    if (open_tmp(o, overpayments, tmp_names[T_OVERPAYMENTS], o->gzip, err, errlen) != 0) {
+        csvw_abort(adjustments);
+        unlinkat(o->dfd, tmp_names[T_ADJUSTMENTS], 0);
+        return -1;
+    }
+    return 0;
+}
+
 int out_open(out_set *o, int gzip, cal_date run_date, int generation, char *err, size_t errlen)
 {
     o->gzip = gzip;
@@ -196,11 +210,11 @@ int out_open(out_set *o, int gzip, cal_date run_date, int generation, char *err,
     o->id_prefix_len = (size_t)snprintf(o->id_prefix, sizeof o->id_prefix, "%.4s%.2s%.2s-%d-", o->pay_date,
                                         o->pay_date + 5, o->pay_date + 8, generation);
     o->last_period = CAL_NONE;
-    if (open_tmp(o, &o->paychecks, tmp_names[0], gzip, err, errlen) != 0)
+    if (open_tmp(o, &o->paychecks, tmp_names[T_PAYCHECKS], gzip, err, errlen) != 0)
         return -1;
-    if (open_tmp(o, &o->exceptions, tmp_names[1], gzip, err, errlen) != 0) {
+    if (open_tmp(o, &o->exceptions, tmp_names[T_EXCEPTIONS], gzip, err, errlen) != 0) {
         csvw_abort(&o->paychecks);
-        unlinkat(o->dfd, tmp_names[0], 0);
+        unlinkat(o->dfd, tmp_names[T_PAYCHECKS], 0);
         return -1;
     }
     o->open = 1;
@@ -311,7 +325,7 @@ void out_write(out_set *o, const masters *m, const sheet *s, const rules_result 
 
 /* A JSON string: quote, backslash and control bytes escaped; a byte that is not
  * UTF-8 (a file name in another encoding) is written as \u00XX, its Latin-1 reading. */
-static void json_str(csvw *w, const char *s)
+void out_json_str(csvw *w, const char *s)
 {
     size_t n = strlen(s);
     csvw_raw(w, "\"", 1);
@@ -349,9 +363,9 @@ static void write_summary(csvw *w, const out_set *o, const rules_totals *t, cons
     csvw_printf(w, "  \"inputs\": [\n");
     for (int i = 0; i < nin; i++) {
         csvw_printf(w, "    {\"role\": ");
-        json_str(w, in[i].role);
+        out_json_str(w, in[i].role);
         csvw_printf(w, ", \"file\": ");
-        json_str(w, in[i].path);
+        out_json_str(w, in[i].path);
         char hex[DIGEST_HEX];
         digest_hex(in[i].sha256, hex);
         csvw_printf(w, ", \"bytes\": %llu, \"crc32\": \"%08x\", \"sha256\": \"%s\"}%s\n",
@@ -422,7 +436,7 @@ int out_prepare(out_set *o, const rules_totals *t, const out_input *inputs, int 
     int ee_errno = errno;
     o->open = 0;
     if (pe != 0)
-        return fail(o, err, errlen, "write failed", tmp_names[0], pe_errno);
+        return fail(o, err, errlen, "write failed", tmp_names[T_PAYCHECKS], pe_errno);
     if (o->archive) {
         int ae = arch_pay_close(o->archive);
         o->archive = NULL;
@@ -431,19 +445,22 @@ int out_prepare(out_set *o, const rules_totals *t, const out_input *inputs, int 
                               ARCH_PAYCHECKS, fsafe_strerror(errno));
     }
     if (ee != 0)
-        return fail(o, err, errlen, "write failed", tmp_names[1], ee_errno);
+        return fail(o, err, errlen, "write failed", tmp_names[T_EXCEPTIONS], ee_errno);
     csvw s;
-    int fd = fsafe_create(o->dfd, tmp_names[2]);
+    int fd = fsafe_create(o->dfd, tmp_names[T_SUMMARY]);
     if (fd < 0 || csvw_open_fd(&s, fd, 0) != 0) {
         int e = errno;
         if (fd >= 0)
             close(fd);
-        return fail(o, err, errlen, "cannot create", tmp_names[2], e);
+        return fail(o, err, errlen, "cannot create", tmp_names[T_SUMMARY], e);
     }
     s.sync_point = "fsync-output";
-    write_summary(&s, o, t, inputs, ninputs, ri);
+    if (ri->summary)
+        ri->summary(&s, ri->summary_ctx);
+    else
+        write_summary(&s, o, t, inputs, ninputs, ri);
     if (csvw_close(&s) != 0)
-        return fail(o, err, errlen, "write failed", tmp_names[2], errno);
+        return fail(o, err, errlen, "write failed", tmp_names[T_SUMMARY], errno);
     if (fsafe_fsync(o->dfd, "fsync-output-dir") != 0)
         return fail(o, err, errlen, "cannot sync the directory", ".", errno);
     o->prepared = 1;
@@ -472,8 +489,9 @@ int out_mark_commit(out_set *o, const char *state_path, int gen, char *err, size
  * that is gone while its final name is there was moved already. */
 static int publish_in(int dfd, const char *dir, int gzip, int *published, char *err, size_t errlen)
 {
-    static const char *const finals[2][NTMP] = {{"paychecks.csv", "exceptions.csv", "summary.json"},
-                                               {"paychecks.csv.gz", "exceptions.csv.gz", "summary.json"}};
+    static const char *const finals[2][NTMP] = {
+        {"paychecks.csv", "exceptions.csv", "adjustments.csv", "overpayments.csv", "summary.json"},
+        {"paychecks.csv.gz", "exceptions.csv.gz", "adjustments.csv.gz", "overpayments.csv.gz", "summary.json"}};
     for (size_t i = 0; i < NTMP; i++) {
         const char *final = finals[gzip ? 1 : 0][i];
         if (fsafe_rename(dfd, tmp_names[i], dfd, final, "rename-output") == 0) {
@@ -486,6 +504,8 @@ static int publish_in(int dfd, const char *dir, int gzip, int *published, char *
         struct stat st, tst;
         if (e == ENOENT && fstatat(dfd, final, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
             continue;   /* moved by the run that stopped */
+        if (e == ENOENT && (i == T_ADJUSTMENTS || i == T_OVERPAYMENTS))
+            continue;   /* a run's outputs have none */
         if (e == EEXIST && fstatat(dfd, final, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
             fstatat(dfd, tmp_names[i], &tst, AT_SYMLINK_NOFOLLOW) == 0 && st.st_ino == tst.st_ino &&
             st.st_dev == tst.st_dev && unlinkat(dfd, tmp_names[i], 0) == 0)

@@ -45,7 +45,13 @@ typedef struct {
     int base_generation;        /* the generation the run stood on (0: none) */
     int committed_generation;   /* the generation it commits, -1 when none (null) */
     int reprocess;              /* --from-generation was given */
+    /* payrun correct: writes summary.json instead (docs/corrections.md), when set */
+    void (*summary)(csvw *w, const void *ctx);
+    const void *summary_ctx;
 } out_run_info;
+
+/* The kind column of an adjustment paycheck (payrun correct), after the sheet kinds. */
+#define OUT_KIND_ADJUSTMENT 4
 
 /* Tells whether generation gen of the state at state_path committed the outputs in
  * out_dir (a .payrun-commit names them): 1 yes, 0 no (the generation does not exist,
@@ -69,6 +75,11 @@ int out_claim(out_set *o, const char *dir, out_owner_fn owner, char *err, size_t
  * rows. Returns 0, or -1 with a message in err (nothing is left behind). */
 int out_open(out_set *o, int gzip, cal_date run_date, int generation, char *err, size_t errlen);
 
+/* payrun correct: opens adjustments.csv and overpayments.csv of an opened output set
+ * under temporary names (published with the rest by out_publish; the caller writes,
+ * and closes them before out_prepare). Returns 0, or -1 with err (nothing left). */
+int out_open_correction(out_set *o, csvw *adjustments, csvw *overpayments, char *err, size_t errlen);
+
 /* Also writes every paycheck into gen_dfd/paychecks.bin, the state's archive of the
  * night (docs/state.md "The archive"); closed and synced by out_prepare. Call after
  * out_open. Returns 0, or OUT_ERROR with err. */
@@ -80,6 +91,9 @@ int out_archive(out_set *o, int gen_dfd, char *err, size_t errlen);
 struct arch_paycheck;
 void out_paycheck_row(csvw *w, const char *prefix, size_t prefix_len, const char *pay_date, const char period[10],
                       const struct arch_paycheck *p);
+
+/* A JSON string (summary.json): quoted, with quote, backslash and control bytes escaped. */
+void out_json_str(csvw *w, const char *s);
 
 /* The header line of paychecks.csv. */
 void out_paycheck_header(csvw *w);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "digest.h"
 #include "ledger.h"
 #include "out.h"
 #include "rules.h"
@@ -90,6 +91,7 @@ int state_has_generation(const state_dir *s, int gen);
 /* What a generation's manifest records about the run that made it. */
 typedef struct {
     int generation, base, gzip, reprocess;
+    int correction, correct_from;   /* made by payrun correct --from-generation correct_from */
     cal_date run_date;
     char out_dir[4096];     /* absolute, unescaped */
     int version;            /* 1: written before inputs had their SHA-256 */
@@ -110,15 +112,19 @@ typedef struct {
 } state_input;
 
 /* The newest committed generation whose run date is run_date and whose inputs are
- * these, in this order (role, size and SHA-256 equal; paths do not matter): its
- * number, or 0 when none. Files are hashed only when their sizes match one. Returns
- * the generation, 0, or a STATE_* code (err set). */
-int state_find_night(const state_dir *s, cal_date run_date, state_input *in, int nin, char *err, size_t errlen);
+ * these, in this order (role, size and SHA-256 equal; paths do not matter), made by a
+ * run (correct_from -1) or by a correction from generation correct_from: its number,
+ * or 0 when none. Files are hashed only when their sizes match one. Returns the
+ * generation, 0, or a STATE_* code (err set). */
+int state_find_night(const state_dir *s, cal_date run_date, int correct_from, state_input *in, int nin, char *err,
+                     size_t errlen);
 
 /* What a new generation records about the run that made it. */
 typedef struct {
     int base;               /* the generation the run stood on */
     int reprocess;          /* made by --from-generation N --commit */
+    int correction;         /* made by payrun correct --from-generation correct_from */
+    int correct_from;
     cal_date run_date;
     const char *out_dir;    /* absolute path of the run's output directory */
     int gzip;
@@ -126,6 +132,38 @@ typedef struct {
     const out_input *inputs;
     int ninputs;
 } state_run;
+
+/* One input of a generation's night as its manifest lists it: its role ("providers.csv",
+ * "timesheets", ...), size and SHA-256 (hex), and where the archive keeps it
+ * (docs/state.md "The archive"): path (the state directory's path, then gen-N/inputs/HEX). */
+typedef struct {
+    char role[32];
+    uint64_t bytes;
+    char hex[DIGEST_HEX];
+    char path[4096 + 128];
+    char given[4096];       /* the path the night was given (for messages) */
+} state_archived;
+
+/* The inputs of generation gen, in the order its night read them, into *in (malloc'd,
+ * the caller frees it) and *n. Returns 0; STATE_DAMAGED when the manifest does not
+ * parse; STATE_NO_GENERATION when gen has no archive (pruned, or written by a payrun
+ * before the archive existed: err says which); STATE_NO_MEMORY; STATE_ERROR. */
+int state_archived_inputs(const state_dir *s, int gen, state_archived **in, int *n, char *err, size_t errlen);
+
+/* The overpayments corrections created (docs/corrections.md "Paying and recovering")
+ * are kept, all of them up to that correction, in the generation of the newest one. */
+#define STATE_CORRECTION_OVERPAYMENTS "correction-overpayments.csv"
+
+/* Where the overpayments created by the corrections up to generation gen are: the
+ * file of the newest correction at or before gen, its path (absolute) into path.
+ * Returns 1 found, 0 when no correction made any. */
+int state_correction_overpayments(const state_dir *s, int gen, char *path, size_t n);
+
+/* Makes dir (new or empty) a state holding generations 1..upto of s: their ledger
+ * files and manifests, hard links where the file system allows (else copies), marked
+ * published, without their archive. payrun correct replays nights in it (a scratch
+ * state: docs/corrections.md). Returns 0 or a STATE_* code with err set. */
+int state_fork(const state_dir *s, int upto, const char *dir, char *err, size_t errlen);
 
 /* Writes lg as generation newest + 1 under a temporary name, fsyncs it, and renames
  * it into place: the commit point of the run. Returns the new generation number;

@@ -135,6 +135,10 @@ int state_read_manifest(const state_dir *s, int gen, state_manifest *m, char *er
             m->gzip = atoi(line + 5);
         else if (strncmp(line, "reprocess ", 10) == 0)
             m->reprocess = atoi(line + 10);
+        else if (strncmp(line, "correct_from ", 13) == 0) {
+            m->correction = 1;
+            m->correct_from = atoi(line + 13);
+        }
         else if (strncmp(line, "run_date ", 9) == 0)
             ok = fld_date(line + 9, strlen(line + 9), &m->run_date) == NULL;
         else if (strncmp(line, "out_dir ", 8) == 0)
@@ -155,6 +159,8 @@ static void write_manifest(csvw *w, int gen, const state_run *run)
     cal_format(run->run_date, d);
     csvw_printf(w, "%s\ngeneration %d\nbase %d\nrun_date %s\nreprocess %d\ngzip %d\n", MANIFEST_MAGIC, gen, run->base,
                 d, run->reprocess, run->gzip);
+    if (run->correction)
+        csvw_printf(w, "correct_from %d\n", run->correct_from);
     fld_escape_path(run->out_dir, esc, sizeof esc);
     csvw_raw(w, "out_dir ", 8);
     csvw_raw(w, esc, strlen(esc));
@@ -228,7 +234,8 @@ int state_has_generation(const state_dir *s, int gen)
     return gen >= 1 && fstatat(s->dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
-int state_find_night(const state_dir *s, cal_date run_date, state_input *in, int nin, char *err, size_t errlen)
+int state_find_night(const state_dir *s, cal_date run_date, int correct_from, state_input *in, int nin, char *err,
+                     size_t errlen)
 {
     for (int i = 0; i < nin; i++) {
         struct stat st;
@@ -244,7 +251,8 @@ int state_find_night(const state_dir *s, cal_date run_date, state_input *in, int
         int rc = state_read_manifest(s, g, &m, err, errlen);
         if (rc != 0)
             return rc;
-        if (m.version >= 2 && m.run_date == run_date && manifest_inputs_match(s, g, in, nin))
+        if (m.version >= 2 && m.run_date == run_date && m.correction == (correct_from >= 0) &&
+            (correct_from < 0 || m.correct_from == correct_from) && manifest_inputs_match(s, g, in, nin))
             return g;
     }
     return 0;
@@ -861,4 +869,135 @@ FILE *state_manifest_open(const state_dir *s, int gen)
     char name[64];
     gen_name(gen, "manifest.txt", name, sizeof name);
     return fsafe_fopen_read(s->dfd, name);
+}
+
+/* ---- what payrun correct reads of past nights (docs/corrections.md) ---- */
+
+int state_archived_inputs(const state_dir *s, int gen, state_archived **in, int *n, char *err, size_t errlen)
+{
+    char name[64], line[8400], dir[64];
+    *in = NULL;
+    *n = 0;
+    if (!state_has_generation(s, gen))
+        return errf(err, errlen, STATE_NO_GENERATION, "generation %d of %s was pruned", gen, s->dir);
+    gen_name(gen, ARCH_INPUTS, dir, sizeof dir);
+    if (faccessat(s->dfd, dir, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+        return errf(err, errlen, STATE_NO_GENERATION, "generation %d of %s has no archive of its night (it was "
+                    "written by a payrun before the archive existed)", gen, s->dir);
+    gen_name(gen, "manifest.txt", name, sizeof name);
+    FILE *f = fsafe_fopen_read(s->dfd, name);
+    if (!f)
+        return errf(err, errlen, STATE_ERROR, "%s/%s: cannot read: %s", s->dir, name, fsafe_strerror(errno));
+    int cap = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        state_archived a;
+        unsigned crc;
+        unsigned long long bytes;
+        if (strncmp(line, "input ", 6) != 0)
+            continue;
+        int at = 0;
+        line[strcspn(line, "\n")] = '\0';
+        if (sscanf(line + 6, "%31s %llu %8x %64s %n", a.role, &bytes, &crc, a.hex, &at) != 4 || at == 0 ||
+            fld_unescape_path(line + 6 + at, a.given, sizeof a.given) != 0) {
+            rc = errf(err, errlen, STATE_DAMAGED, "%s/%s: an input line does not parse", s->dir, name);
+            break;
+        }
+        a.bytes = bytes;
+        snprintf(a.path, sizeof a.path, "%s/gen-%06d/" ARCH_INPUTS "/%.64s", s->dir, gen, a.hex);
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            state_archived *v = realloc(*in, (size_t)cap * sizeof *v);
+            if (!v) {
+                rc = errf(err, errlen, STATE_NO_MEMORY, "out of memory");
+                break;
+            }
+            *in = v;
+        }
+        (*in)[(*n)++] = a;
+    }
+    fclose(f);
+    return rc;
+}
+
+/* Copies the file name of from_dfd to a new file of the same name in to_dfd. Returns 0 or -1 with errno. */
+static int copy_file_at(int from_dfd, int to_dfd, const char *name)
+{
+    int in = fsafe_open_read(from_dfd, name);
+    if (in < 0)
+        return -1;
+    int out = fsafe_create(to_dfd, name), rc = out < 0 ? -1 : 0;
+    char buf[1 << 16];
+    ssize_t got;
+    while (rc == 0 && (got = read(in, buf, sizeof buf)) != 0)
+        if (got < 0 || write(out, buf, (size_t)got) != got)
+            rc = -1;
+    int e = errno;
+    close(in);
+    if (out >= 0 && close(out) != 0 && rc == 0)
+        rc = -1, e = errno;
+    errno = e;
+    return rc;
+}
+
+/* Links (or copies) generation g's files of s, but its archive, into the state dfd. */
+static int fork_generation(const state_dir *s, int g, int dfd, char *err, size_t errlen)
+{
+    char name[64];
+    gen_name(g, NULL, name, sizeof name);
+    int from = fsafe_open_subdir(s->dfd, name);
+    if (from < 0)
+        return errf(err, errlen, STATE_ERROR, "%s/%s: cannot open: %s", s->dir, name, fsafe_strerror(errno));
+    int to = mkdirat(dfd, name, 0700) == 0 ? fsafe_open_subdir(dfd, name) : -1, rc = 0;
+    DIR *d = to >= 0 ? fsafe_opendir(from) : NULL;
+    if (!d)
+        rc = errf(err, errlen, STATE_ERROR, "%s: cannot start the replay's copy: %s", name, fsafe_strerror(errno));
+    struct dirent *e;
+    while (rc == 0 && d && (e = readdir(d))) {
+        if (e->d_name[0] == '.' || strcmp(e->d_name, ARCH_INPUTS) == 0 || strcmp(e->d_name, ARCH_PAYCHECKS) == 0)
+            continue;
+        if (linkat(from, e->d_name, to, e->d_name, 0) != 0 && copy_file_at(from, to, e->d_name) != 0)
+            rc = errf(err, errlen, STATE_ERROR, "%s/%s/%s: cannot copy for the replay: %s", s->dir, name, e->d_name,
+                      fsafe_strerror(errno));
+    }
+    if (d)
+        closedir(d);
+    /* published: the replay has no outputs of these nights to move into place */
+    int pfd = rc == 0 ? fsafe_create(to, "published") : -1;
+    if (rc == 0 && pfd < 0 && errno != EEXIST)
+        rc = errf(err, errlen, STATE_ERROR, "%s: cannot mark published: %s", name, fsafe_strerror(errno));
+    if (pfd >= 0)
+        close(pfd);
+    if (to >= 0)
+        close(to);
+    close(from);
+    return rc;
+}
+
+int state_fork(const state_dir *s, int upto, const char *dir, char *err, size_t errlen)
+{
+    int verified;
+    int rc = state_init(dir, &verified, err, errlen);
+    if (rc != 0)
+        return rc;
+    int dfd = fsafe_open_dir(dir);
+    if (dfd < 0)
+        return errf(err, errlen, STATE_ERROR, "%s: cannot open: %s", dir, fsafe_strerror(errno));
+    for (int g = 1; rc == 0 && g <= upto; g++)
+        if (state_has_generation(s, g))
+            rc = fork_generation(s, g, dfd, err, errlen);
+    if (rc == 0 && fsync(dfd) != 0)
+        rc = errf(err, errlen, STATE_ERROR, "%s: cannot sync: %s", dir, fsafe_strerror(errno));
+    close(dfd);
+    return rc;
+}
+
+int state_correction_overpayments(const state_dir *s, int gen, char *path, size_t n)
+{
+    for (int g = gen; g >= 1; g--) {
+        char name[96];
+        gen_name(g, STATE_CORRECTION_OVERPAYMENTS, name, sizeof name);
+        if (faccessat(s->dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+            return snprintf(path, n, "%s/%s", s->dir, name) < (int)n;
+    }
+    return 0;
 }

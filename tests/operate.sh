@@ -250,7 +250,7 @@ for opt in "--params X" "--csv X" "--list" "--timesheet X" "--provider X"; do
         fail "run $opt: exit $rc: $(cat "$tmp/e7")"
 done
 "$PAYRUN" run --data "$demo" --out "$tmp/o7" --run-date 2026-12-04 --params X "$ts" 2> "$tmp/e7"
-head -1 "$tmp/e7" | grep -qxF "payrun run: unknown option --params (it belongs to whatif)" &&
+head -1 "$tmp/e7" | grep -qxF "payrun run: unknown option --params (it belongs to correct, whatif)" &&
     ok "run with --params, --csv, --list, --timesheet, --provider: exit 1 naming the command it belongs to" ||
     fail "run --params: $(cat "$tmp/e7")"
 bad=0

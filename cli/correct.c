@@ -1,0 +1,1423 @@
+/* correct.c — payrun correct (docs/corrections.md): replays past nights with a change set and pays only the difference. */
+#include "correct.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "changeset.h"
+#include "csvr.h"
+#include "csvw.h"
+#include "deduct.h"
+#include "digest.h"
+#include "exits.h"
+#include "fsafe.h"
+#include "ids.h"
+#include "load.h"
+#include "out.h"
+#include "rules.h"
+#include "run.h"
+#include "state.h"
+#include "tsread.h"
+
+/* ---- what was paid: a night's paychecks, kept by timesheet id ---- */
+
+typedef struct {
+    size_t provider, recipient, county;     /* offsets in the corrector's text pool */
+    int64_t seq;
+    cal_date period_start;
+    int64_t minutes[2];                     /* regular, overtime */
+    money_rate rate[2];
+    money_cents amount[AMT_COUNT];
+} kept_paycheck;
+
+typedef struct {
+    ids_table ids;          /* timesheet id -> index in v (the first paycheck of that id) */
+    kept_paycheck *v;
+    int32_t n, cap;
+    char prefix[32];        /* of the night's paycheck ids ("YYYYMMDD-G-") */
+} paid_night;
+
+/* One night to replay: the generation that paid it, its manifest and archived inputs,
+ * what it paid and what the replay pays. */
+typedef struct {
+    int gen;
+    state_manifest m;
+    state_archived *in;
+    int nin;
+    paid_night orig, again;
+    int nts;                /* its timesheet files, in order */
+    char **ts_path;         /* what the replay reads: the archived file or a corrected copy */
+    unsigned char *ts_copy; /* ts_path[t] is a corrected copy's path, malloc'd */
+    const char **ts_given;  /* the path the night was given (into in[]) */
+} night_plan;
+
+/* A corrected timesheet row of --timesheets and the archived row it corrects. */
+typedef struct {
+    size_t id;              /* offset in the text pool */
+    size_t vals;            /* offset in the corrector's fix values: TS_NCOLS runs of [uint32 length][bytes] */
+    uint32_t present;       /* bit c: column c was in the corrections file */
+    long line;              /* in the corrections file */
+    int night, file;        /* the night (index) and file it corrects, -1 none */
+    long at_line;           /* the line of the row it corrects */
+    int paid_in;            /* the night that paid that id, -1 none */
+} fix_row;
+
+/* One row of adjustments.csv: replayed minus paid. */
+typedef struct {
+    size_t ts, original_id, provider, recipient, county;   /* text pool; original_id (size_t)-1 when not paid */
+    cal_date period_start;
+    int64_t minutes[2];
+    money_rate rate[2];
+    money_cents amount[AMT_COUNT];
+    money_cents recovered;  /* what step 14.6 took from its adjustment paycheck */
+} adjustment;
+
+typedef struct {
+    const correct_options *o;
+    state_dir st;
+    int newest;                 /* M: the generation the correction stands on */
+    state_manifest m_newest;
+    night_plan *night;
+    int nnights;
+    changeset cs;
+    ids_pool text;
+    fix_row *fix;
+    int nfix, fix_cap;
+    ids_table fix_ids;          /* timesheet id -> index in fix */
+    char *fix_vals;
+    size_t fix_used, fix_cap_bytes;
+    adjustment *adj;
+    size_t nadj, adj_cap;
+    money_cents total[AMT_COUNT];       /* of adjustments.csv */
+    int64_t total_minutes[2];
+    char scratch[4096];         /* the replay's directory, removed at the end */
+    char scratch_state[4200];
+    out_set out;
+    csvw adjustments, overpayments;
+    int extra_open;
+    csvr_info fix_info;         /* of the --timesheets file as read */
+    int nomem;
+} corrector;
+
+static size_t keep_text(corrector *k, const char *s, size_t n)
+{
+    size_t off = ids_pool_add(&k->text, s, n);
+    if (off == (size_t)-1)
+        k->nomem = 1;
+    return off == (size_t)-1 ? 0 : off;
+}
+
+static const char *text_at(const corrector *k, size_t off) { return ids_pool_str(&k->text, off); }
+
+typedef struct {
+    corrector *k;
+    paid_night *p;
+} paid_reader;
+
+static int keep_paycheck(void *ctx, const char *prefix, const char *pay_date, const arch_paycheck *a)
+{
+    paid_reader *r = ctx;
+    paid_night *p = r->p;
+    (void)pay_date;
+    snprintf(p->prefix, sizeof p->prefix, "%s", prefix);
+    int added = 0;
+    int32_t i = ids_intern(&p->ids, a->timesheet_id, a->timesheet_id_len, &added);
+    if (i < 0)
+        return r->k->nomem = 1;
+    if (!added)
+        return 0;
+    if (p->n == p->cap) {
+        int32_t cap = p->cap ? p->cap * 2 : 256;
+        kept_paycheck *v = realloc(p->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return r->k->nomem = 1;
+        p->v = v;
+        p->cap = cap;
+    }
+    kept_paycheck *c = &p->v[p->n++];
+    c->provider = keep_text(r->k, a->provider, strlen(a->provider));
+    c->recipient = keep_text(r->k, a->recipient, strlen(a->recipient));
+    c->county = keep_text(r->k, a->county, strlen(a->county));
+    c->seq = a->seq;
+    c->period_start = a->period_start;
+    c->minutes[0] = a->regular_minutes;
+    c->minutes[1] = a->overtime_minutes;
+    c->rate[0] = a->regular_rate;
+    c->rate[1] = a->overtime_rate;
+    memcpy(c->amount, a->amount, sizeof c->amount);
+    return r->k->nomem;
+}
+
+/* Reads the paychecks generation gen of the state at dfd (named dir) paid into p.
+ * Returns 0 or an exit code (message on stderr). */
+static int read_paid(corrector *k, int dfd, const char *dir, int gen, paid_night *p)
+{
+    char name[32], err[1024];
+    snprintf(name, sizeof name, "gen-%06d", gen);
+    int gfd = fsafe_open_subdir(dfd, name);
+    if (gfd < 0) {
+        fprintf(stderr, "payrun: %s/%s: cannot open: %s\n", dir, name, fsafe_strerror(errno));
+        return EXIT_INTERNAL;
+    }
+    paid_reader r = {k, p};
+    int rc = arch_pay_read(gfd, ARCH_PAYCHECKS, keep_paycheck, &r, err, sizeof err);
+    close(gfd);
+    if (k->nomem) {
+        fprintf(stderr, "payrun: out of memory\n");
+        return EXIT_INTERNAL;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "payrun: %s/%s/%s\n", dir, name, err);
+        return EXIT_DATA;
+    }
+    return EXIT_OK;
+}
+
+/* ---- the nights to replay ---- */
+
+/* docs/corrections.md "Commit, lock, idempotence", refused: the nights N+1 ... M each with
+ * its archive, none made by an earlier correction (not replayed yet: see the note in
+ * docs/corrections.md), none in an earlier calendar year than the correction, and a run
+ * date not earlier than M's. Returns 0 or an exit code. */
+static int plan_nights(corrector *k)
+{
+    const correct_options *o = k->o;
+    char err[1024], d[11], g[11];
+    int n = k->newest - o->from_generation;
+    k->night = calloc((size_t)(n > 0 ? n : 1), sizeof *k->night);
+    if (!k->night)
+        return EXIT_INTERNAL;
+    for (int gen = o->from_generation + 1; gen <= k->newest; gen++) {
+        night_plan *p = &k->night[k->nnights++];
+        p->gen = gen;
+        int r = state_read_manifest(&k->st, gen, &p->m, err, sizeof err);
+        if (r == 0)
+            r = state_archived_inputs(&k->st, gen, &p->in, &p->nin, err, sizeof err);
+        if (r != 0) {
+            fprintf(stderr, "payrun correct: %s: the nights after generation %d cannot be replayed\n", err,
+                    o->from_generation);
+            return exit_of_state(r);
+        }
+        cal_format(p->m.run_date, g);
+        cal_format(o->run_date, d);
+        if (p->m.correction) {
+            fprintf(stderr, "payrun correct: generation %d was made by an earlier correction; replaying over a "
+                    "correction is not implemented yet (docs/corrections.md): correct from generation %d or later\n",
+                    gen, gen);
+            return EXIT_USAGE;
+        }
+        if (cal_year(p->m.run_date) < cal_year(o->run_date)) {
+            fprintf(stderr, "payrun correct: generation %d was paid on %s, in an earlier year than the correction's "
+                    "run date %s: corrections across a year end are not done (the adjustment would be taxed in the "
+                    "other year)\n", gen, g, d);
+            return EXIT_USAGE;
+        }
+        for (int i = 0; i < p->nin; i++)
+            p->nts += strcmp(p->in[i].role, "timesheets") == 0;
+        p->ts_path = calloc((size_t)p->nts + 1, sizeof *p->ts_path);
+        p->ts_given = calloc((size_t)p->nts + 1, sizeof *p->ts_given);
+        p->ts_copy = calloc((size_t)p->nts + 1, 1);
+        if (!p->ts_path || !p->ts_given || !p->ts_copy)
+            return EXIT_INTERNAL;
+        for (int i = 0, t = 0; i < p->nin; i++)
+            if (strcmp(p->in[i].role, "timesheets") == 0) {
+                p->ts_given[t] = p->in[i].given;
+                p->ts_path[t++] = p->in[i].path;     /* until a corrected copy replaces it */
+            }
+        int rc = read_paid(k, k->st.dfd, k->st.dir, gen, &p->orig);
+        if (rc != EXIT_OK)
+            return rc;
+    }
+    return EXIT_OK;
+}
+
+/* The archived file of role in night p (NULL when the night had none). */
+static const char *archived(const night_plan *p, const char *role)
+{
+    for (int i = 0; i < p->nin; i++)
+        if (strcmp(p->in[i].role, role) == 0)
+            return p->in[i].path;
+    return NULL;
+}
+
+/* The change set: what o->data changes against the masters and parameters M archived
+ * (with --params rows on a dry run). Returns 0 or an exit code. */
+static int build_change_set(corrector *k, const night_plan *m_night, state_archived *m_in, int m_nin)
+{
+    char err[1024];
+    load_file files[LOAD_NFILES];
+    if (load_locate(k->o->data, NULL, files, err, sizeof err) != 0) {
+        fprintf(stderr, "payrun: %s\n", err);
+        return EXIT_USAGE;
+    }
+    for (int f = 0; f < LOAD_NFILES; f++) {
+        const char *base = NULL;
+        for (int i = 0; i < m_nin; i++)
+            if (strcmp(m_in[i].role, load_file_name(f)) == 0)
+                base = m_in[i].path;
+        int r = cs_diff_file(&k->cs, f, base, files[f].present ? files[f].path : NULL, err, sizeof err);
+        if (r != 0) {
+            fprintf(stderr, "payrun correct: %s\n", err);
+            return r == CS_NO_MEMORY ? EXIT_INTERNAL : EXIT_DATA;
+        }
+    }
+    (void)m_night;
+    if (k->o->params) {
+        int r = cs_add_rows(&k->cs, LOAD_PARAMETERS, k->o->params, err, sizeof err);
+        if (r != 0) {
+            fprintf(stderr, "payrun correct: %s\n", err);
+            return r == CS_NO_MEMORY ? EXIT_INTERNAL : EXIT_DATA;
+        }
+    }
+    if (k->o->verbose) {
+        fprintf(stderr, "payrun correct: the change set against generation %d's masters: %zu change%s\n", k->newest,
+                cs_count(&k->cs), cs_count(&k->cs) == 1 ? "" : "s");
+        cs_print(&k->cs, stderr, 20);
+    }
+    return EXIT_OK;
+}
+
+/* ---- corrected timesheet rows ---- */
+
+static int fix_room(corrector *k, size_t n)
+{
+    if (k->fix_cap_bytes - k->fix_used >= n)
+        return 0;
+    size_t cap = k->fix_cap_bytes ? k->fix_cap_bytes : 4096;
+    while (cap - k->fix_used < n)
+        cap *= 2;
+    char *p = realloc(k->fix_vals, cap);
+    if (!p)
+        return -1;
+    k->fix_vals = p;
+    k->fix_cap_bytes = cap;
+    return 0;
+}
+
+static int take_fix(void *ctx, const csvr_row *row)
+{
+    corrector *k = ctx;
+    size_t n;
+    const char *id = csvr_get(row, TS_ID, &n);
+    int added = 0;
+    int32_t i = ids_intern(&k->fix_ids, id, n, &added);
+    if (i < 0)
+        return k->nomem = 1;
+    if (added && k->nfix == k->fix_cap) {
+        int cap = k->fix_cap ? k->fix_cap * 2 : 16;
+        fix_row *v = realloc(k->fix, (size_t)cap * sizeof *v);
+        if (!v)
+            return k->nomem = 1;
+        k->fix = v;
+        k->fix_cap = cap;
+    }
+    if (!added) {
+        fprintf(stderr, "payrun correct: %s:%ld: timesheet %.*s is corrected twice in this file (line %ld): give "
+                "one corrected row per timesheet\n", row->path, row->line, (int)n, id, k->fix[i].line);
+        return 2;
+    }
+    fix_row *f = &k->fix[k->nfix++];
+    *f = (fix_row){.id = keep_text(k, id, n), .vals = k->fix_used, .line = row->line, .night = -1, .file = -1,
+                   .paid_in = -1};
+    for (int c = 0; c < TS_NCOLS; c++) {
+        const char *s = csvr_get(row, c, &n);
+        uint32_t len = (uint32_t)n;
+        if (row->col[c] >= 0)
+            f->present |= 1u << c;
+        if (fix_room(k, sizeof len + n) != 0)
+            return k->nomem = 1;
+        memcpy(k->fix_vals + k->fix_used, &len, sizeof len);
+        memcpy(k->fix_vals + k->fix_used + sizeof len, s, n);
+        k->fix_used += sizeof len + n;
+    }
+    return 0;
+}
+
+/* The value of column c of fix f. */
+static const char *fix_value(const corrector *k, const fix_row *f, int c, size_t *n)
+{
+    size_t at = f->vals;
+    uint32_t len;
+    for (int i = 0;; i++) {
+        memcpy(&len, k->fix_vals + at, sizeof len);
+        if (i == c)
+            break;
+        at += sizeof len + len;
+    }
+    *n = len;
+    return k->fix_vals + at + sizeof len;
+}
+
+typedef struct {
+    corrector *k;
+    int night, file;
+} locate_ctx;
+
+/* docs/corrections.md "Corrected timesheets": the row a fix corrects is the first of its
+ * id in the night that paid it, else the last of its id in the nights replayed. */
+static int locate_row(void *ctx, const csvr_row *row)
+{
+    locate_ctx *l = ctx;
+    corrector *k = l->k;
+    size_t n;
+    const char *id = csvr_get(row, 0, &n);
+    int32_t i = ids_find(&k->fix_ids, id, n);
+    if (i < 0 || k->fix[i].paid_in >= 0)
+        return 0;
+    fix_row *f = &k->fix[i];
+    if (ids_find(&k->night[l->night].orig.ids, id, n) >= 0)
+        f->paid_in = l->night;
+    f->night = l->night;
+    f->file = l->file;
+    f->at_line = row->line;
+    return 0;
+}
+
+/* Reads --timesheets and finds the row each corrects. Returns 0 or an exit code. */
+static int read_fixes(corrector *k)
+{
+    char err[1024];
+    if (!k->o->timesheets)
+        return EXIT_OK;
+    int r = csvr_read(k->o->timesheets, tsread_columns, TS_NCOLS, take_fix, k, &k->fix_info, err, sizeof err);
+    if (k->nomem) {
+        fprintf(stderr, "payrun: out of memory\n");
+        return EXIT_INTERNAL;
+    }
+    if (r == 2)
+        return EXIT_DATA;
+    if (r != 0) {
+        fprintf(stderr, "payrun correct: %s\n", err);
+        return EXIT_DATA;
+    }
+    static const csvr_column id_col[] = {{"timesheet_id", 1}};
+    for (int i = 0; i < k->nnights; i++)
+        for (int t = 0; t < k->night[i].nts; t++) {
+            locate_ctx l = {k, i, t};
+            if (csvr_read(k->night[i].ts_path[t], id_col, 1, locate_row, &l, NULL, err, sizeof err) != 0) {
+                fprintf(stderr, "payrun correct: %s\n", err);
+                return EXIT_DATA;
+            }
+        }
+    return EXIT_OK;
+}
+
+/* ---- the replay ---- */
+
+typedef struct {
+    corrector *k;
+    csvw w;
+    int open, night, file;
+    const char *path;
+} patch_ctx;
+
+/* The header of a corrected copy: the file's own columns, by position (a column payrun
+ * does not read gets a name of its own, so every row keeps its fields). */
+static int patch_header(patch_ctx *p, const csvr_row *row)
+{
+    if (csvw_open(&p->w, p->path, 0) != 0)
+        return -1;
+    p->open = 1;
+    for (size_t i = 0; i < row->nheader; i++) {
+        int c = 0;
+        while (c < TS_NCOLS && row->col[c] != (int)i)
+            c++;
+        if (c < TS_NCOLS) {
+            csvw_str(&p->w, tsread_columns[c].name);
+        } else {
+            char name[32];
+            snprintf(name, sizeof name, "_column_%zu", i + 1);
+            csvw_str(&p->w, name);
+        }
+    }
+    csvw_end_row(&p->w);
+    return 0;
+}
+
+static int patch_row(void *ctx, const csvr_row *row)
+{
+    patch_ctx *p = ctx;
+    corrector *k = p->k;
+    if (!p->open && patch_header(p, row) != 0)
+        return 1;
+    const fix_row *f = NULL;
+    for (int i = 0; i < k->nfix && !f; i++)
+        if (k->fix[i].night == p->night && k->fix[i].file == p->file && k->fix[i].at_line == row->line)
+            f = &k->fix[i];
+    if (!f) {
+        for (size_t i = 0; i < row->nfields; i++)
+            csvw_field(&p->w, row->field[i], row->len[i]);
+        csvw_end_row(&p->w);
+        return 0;
+    }
+    /* the corrected row, in the file's columns (a column the file did not have is left out) */
+    for (size_t i = 0; i < row->nheader; i++) {
+        int c = 0;
+        while (c < TS_NCOLS && row->col[c] != (int)i)
+            c++;
+        size_t n = 0;
+        const char *s = "";
+        if (c < TS_NCOLS && (f->present & (1u << c)))
+            s = fix_value(k, f, c, &n);
+        else if (c == TS_NCOLS && i < row->nfields)
+            s = row->field[i], n = row->len[i];
+        csvw_field(&p->w, s, n);
+    }
+    csvw_end_row(&p->w);
+    return 0;
+}
+
+/* Writes the night's timesheet file t with its corrected rows into dir, and makes the
+ * replay read it. Returns 0 or an exit code. */
+static int patch_timesheets(corrector *k, int i, int t, const char *dir)
+{
+    night_plan *p = &k->night[i];
+    char path[8400], err[1024];
+    snprintf(path, sizeof path, "%s/timesheets-%d.csv", dir, t + 1);
+    patch_ctx pc = {.k = k, .night = i, .file = t, .path = path};
+    int r = csvr_read(p->ts_path[t], tsread_columns, TS_NCOLS, patch_row, &pc, NULL, err, sizeof err);
+    if (r == 0 && pc.open) {
+        pc.open = 0;
+        r = csvw_close(&pc.w) != 0;
+    }
+    if (pc.open)
+        csvw_abort(&pc.w);
+    if (r != 0) {
+        fprintf(stderr, "payrun correct: %s: %s\n", path, r == CSVR_ERROR ? err : strerror(errno));
+        return EXIT_INTERNAL;
+    }
+    if (!(p->ts_path[t] = strdup(path)))
+        return EXIT_INTERNAL;
+    p->ts_copy[t] = 1;
+    return EXIT_OK;
+}
+
+/* The night's masters and parameters with the change set applied, in dir/data: a file
+ * the change set does not touch is a link to the archived one. Returns 0 or an exit code. */
+static int night_data(corrector *k, const night_plan *p, const char *data)
+{
+    char err[1024], path[8400];
+    for (int f = 0; f < LOAD_NFILES; f++) {
+        const char *in = archived(p, load_file_name(f));
+        snprintf(path, sizeof path, "%s/%s", data, load_file_name(f));
+        if (k->cs.file[f].n == 0) {
+            if (in && symlink(in, path) != 0) {
+                fprintf(stderr, "payrun correct: %s: %s\n", path, strerror(errno));
+                return EXIT_INTERNAL;
+            }
+            continue;
+        }
+        int written;
+        int r = cs_apply_file(&k->cs, f, in, path, &written, err, sizeof err);
+        if (r != 0) {
+            fprintf(stderr, "payrun correct: %s\n", err);
+            return r == CS_NO_MEMORY ? EXIT_INTERNAL : EXIT_DATA;
+        }
+    }
+    return EXIT_OK;
+}
+
+/* Replays night i in the scratch state: its run date, its archived timesheets (corrected
+ * rows in place), its archived masters with the change set. Returns 0 or an exit code. */
+static int replay_night(corrector *k, int i)
+{
+    night_plan *p = &k->night[i];
+    char dir[4200], data[4300], out[4300], d[11];
+    snprintf(dir, sizeof dir, "%s/night-%06d", k->scratch, p->gen);
+    snprintf(data, sizeof data, "%s/data", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    if (mkdir(dir, 0700) != 0 || mkdir(data, 0700) != 0) {
+        fprintf(stderr, "payrun correct: %s: %s\n", dir, strerror(errno));
+        return EXIT_INTERNAL;
+    }
+    int rc = night_data(k, p, data);
+    for (int t = 0; rc == EXIT_OK && t < p->nts; t++) {
+        int fixed = 0;
+        for (int f = 0; f < k->nfix; f++)
+            fixed |= k->fix[f].night == i && k->fix[f].file == t;
+        if (fixed)
+            rc = patch_timesheets(k, i, t, dir);
+    }
+    if (rc != EXIT_OK)
+        return rc;
+    run_options ro = {.data = data, .out = out, .run_date = p->m.run_date, .state = k->scratch_state,
+                      .from_generation = -1, .allow_earlier_run_date = 1, .files = (const char *const *)p->ts_path,
+                      .nfiles = p->nts};
+    rc = run_payroll(&ro);
+    if (rc != EXIT_OK) {
+        cal_format(p->m.run_date, d);
+        fprintf(stderr, "payrun correct: the replay of generation %d (run date %s) failed\n", p->gen, d);
+        return rc;
+    }
+    state_dir scratch = {.lock_fd = -1, .dfd = -1};
+    char err[1024];
+    int r = state_open(&scratch, k->scratch_state, STATE_READ, err, sizeof err);
+    if (r != 0) {
+        fprintf(stderr, "payrun: %s\n", err);
+        return exit_of_state(r);
+    }
+    rc = read_paid(k, scratch.dfd, scratch.dir, scratch.newest, &p->again);
+    state_close(&scratch);
+    return rc;
+}
+
+/* ---- the comparison ---- */
+
+static int same_pay(const kept_paycheck *a, const kept_paycheck *b)
+{
+    return a->minutes[0] == b->minutes[0] && a->minutes[1] == b->minutes[1] &&
+           memcmp(a->amount, b->amount, sizeof a->amount) == 0;
+}
+
+/* Adds the adjustment of one timesheet: replayed (a) minus paid (o), either may be NULL. */
+static int add_adjustment(corrector *k, const night_plan *p, const char *id, size_t n, const kept_paycheck *o,
+                          const kept_paycheck *a)
+{
+    if (k->nadj == k->adj_cap) {
+        size_t cap = k->adj_cap ? k->adj_cap * 2 : 64;
+        adjustment *v = realloc(k->adj, cap * sizeof *v);
+        if (!v)
+            return k->nomem = 1;
+        k->adj = v;
+        k->adj_cap = cap;
+    }
+    const kept_paycheck *who = a ? a : o;
+    adjustment *j = &k->adj[k->nadj++];
+    memset(j, 0, sizeof *j);
+    j->ts = keep_text(k, id, n);
+    j->original_id = (size_t)-1;
+    if (o) {
+        char pid[64];
+        int len = snprintf(pid, sizeof pid, "%s%07lld", p->orig.prefix, (long long)o->seq);
+        j->original_id = keep_text(k, pid, (size_t)len);
+    }
+    j->provider = who->provider;
+    j->recipient = who->recipient;
+    j->county = who->county;
+    j->period_start = who->period_start;
+    j->rate[0] = who->rate[0];
+    j->rate[1] = who->rate[1];
+    for (int m = 0; m < 2; m++) {
+        j->minutes[m] = (a ? a->minutes[m] : 0) - (o ? o->minutes[m] : 0);
+        k->total_minutes[m] += j->minutes[m];
+    }
+    for (int c = 0; c < AMT_COUNT; c++) {
+        j->amount[c] = (a ? a->amount[c] : 0) - (o ? o->amount[c] : 0);
+        k->total[c] += j->amount[c];
+    }
+    return k->nomem;
+}
+
+typedef struct {
+    corrector *k;
+    int night;
+    ids_table seen, adjusted;
+} compare_ctx;
+
+/* One timesheet row of a replayed night, in order: the first row of each id compares what was paid for it
+ * with what the replay paid. */
+static int compare_row(void *ctx, const csvr_row *row)
+{
+    compare_ctx *c = ctx;
+    night_plan *p = &c->k->night[c->night];
+    size_t n;
+    const char *id = csvr_get(row, 0, &n);
+    int added = 0;
+    if (ids_intern(&c->seen, id, n, &added) < 0)
+        return c->k->nomem = 1;
+    if (!added)
+        return 0;
+    int32_t o = ids_find(&p->orig.ids, id, n), a = ids_find(&p->again.ids, id, n);
+    const kept_paycheck *po = o >= 0 ? &p->orig.v[o] : NULL, *pa = a >= 0 ? &p->again.v[a] : NULL;
+    if ((!po && !pa) || (po && pa && same_pay(po, pa)))
+        return 0;
+    if (ids_intern(&c->adjusted, id, n, &added) < 0)
+        return c->k->nomem = 1;
+    return add_adjustment(c->k, p, id, n, po, pa);
+}
+
+enum { EXC_ID, EXC_SOURCE, EXC_CODE, EXC_SEVERITY, EXC_MINUTES, EXC_MESSAGE, EXC_NCOLS };
+static const csvr_column exception_cols[EXC_NCOLS] = {{"timesheet_id", 1}, {"source", 1}, {"code", 1},
+                                                      {"severity", 1}, {"minutes", 1}, {"message", 1}};
+
+/* The replay's exception rows of the adjusted timesheets, their source the file the night was given. */
+static int copy_exception(void *ctx, const csvr_row *row)
+{
+    compare_ctx *c = ctx;
+    const night_plan *p = &c->k->night[c->night];
+    csvw *w = &c->k->out.exceptions;
+    size_t n;
+    const char *id = csvr_get(row, EXC_ID, &n);
+    if (ids_find(&c->adjusted, id, n) < 0)
+        return 0;
+    for (int col = 0; col < EXC_NCOLS; col++) {
+        const char *s = csvr_get(row, col, &n);
+        int t = 0;
+        size_t plen = 0;
+        while (col == EXC_SOURCE && t < p->nts &&
+               !((plen = strlen(p->ts_path[t])) < n && memcmp(s, p->ts_path[t], plen) == 0 && s[plen] == ':'))
+            t++;
+        if (col == EXC_SOURCE && t < p->nts) {
+            char src[8400];
+            int m = snprintf(src, sizeof src, "%s%.*s", p->ts_given[t], (int)(n - plen), s + plen);
+            csvw_field(w, src, (size_t)m < sizeof src ? (size_t)m : sizeof src - 1);
+        } else {
+            csvw_field(w, s, n);
+        }
+    }
+    csvw_end_row(w);
+    return 0;
+}
+
+/* Compares night i as replayed with what was paid, and copies the replay's exceptions
+ * of the timesheets it adjusts. Returns 0 or an exit code. */
+static int compare_night(corrector *k, int i)
+{
+    static const csvr_column id_col[] = {{"timesheet_id", 1}};
+    night_plan *p = &k->night[i];
+    compare_ctx c = {.k = k, .night = i};
+    char err[1024], path[4300];
+    int rc = EXIT_OK;
+    for (int t = 0; rc == EXIT_OK && t < p->nts; t++)
+        if (csvr_read(p->ts_path[t], id_col, 1, compare_row, &c, NULL, err, sizeof err) != 0)
+            rc = k->nomem ? EXIT_INTERNAL : EXIT_DATA;
+    snprintf(path, sizeof path, "%s/night-%06d/out/exceptions.csv", k->scratch, p->gen);
+    if (rc == EXIT_OK && c.adjusted.n > 0 &&
+        csvr_read(path, exception_cols, EXC_NCOLS, copy_exception, &c, NULL, err, sizeof err) != 0)
+        rc = EXIT_INTERNAL;
+    if (rc != EXIT_OK)
+        fprintf(stderr, "payrun correct: %s\n", k->nomem ? "out of memory" : err);
+    ids_free(&c.seen);
+    ids_free(&c.adjusted);
+    return rc;
+}
+
+/* docs/corrections.md "Corrected timesheets": a corrected row no replayed night has. */
+static void unmatched_exceptions(corrector *k)
+{
+    csvw *w = &k->out.exceptions;
+    for (int i = 0; i < k->nfix; i++) {
+        const fix_row *f = &k->fix[i];
+        if (f->night >= 0)
+            continue;
+        char src[4200];
+        snprintf(src, sizeof src, "%s:%ld", k->o->timesheets, f->line);
+        csvw_text(w, text_at(k, f->id), strlen(text_at(k, f->id)));
+        csvw_text(w, src, strlen(src));
+        csvw_str(w, sheet_code_name(EX_CORRECTION_UNMATCHED));
+        csvw_str(w, sheet_severity_name(sheet_code_severity(EX_CORRECTION_UNMATCHED)));
+        csvw_int(w, 0);
+        char msg[512];
+        snprintf(msg, sizeof msg, "no timesheet with this id was paid or refused in the nights replayed "
+                 "(generations %d to %d): nothing to correct", k->o->from_generation + 1, k->newest);
+        csvw_text(w, msg, strlen(msg));
+        csvw_end_row(w);
+    }
+}
+
+/* ---- paying and recovering ---- */
+
+/* The masters of the correction's run date: the data directory, and the overpayments
+ * of corrections in extra (NULL: none), with a ledger and an engine over them. */
+typedef struct {
+    masters m;
+    load_file files[LOAD_NFILES], extra;
+    ledger lg;
+    rules_engine e;
+    int m_ready, lg_ready, e_ready;
+} settlement;
+
+static void settlement_free(settlement *s)
+{
+    if (s->e_ready)
+        rules_free(&s->e);
+    if (s->lg_ready)
+        ledger_free(&s->lg);
+    if (s->m_ready)
+        master_free(&s->m);
+    memset(s, 0, sizeof *s);
+}
+
+/* Loads the data directory's masters with the corrections' overpayments at extra_path
+ * (or none) and starts an engine for the run date over an empty ledger. Returns 0 or an exit code. */
+static int settlement_open(corrector *k, settlement *s, const char *extra_path)
+{
+    char err[1024];
+    memset(s, 0, sizeof *s);
+    s->m_ready = 1;
+    if (extra_path) {
+        snprintf(s->extra.path, sizeof s->extra.path, "%s", extra_path);
+        s->extra.present = 1;
+    }
+    int r = load_masters_with(k->o->data, NULL, &s->extra, &s->m, s->files, err, sizeof err);
+    if (r != 0) {
+        fprintf(stderr, "payrun: %s\n", err);
+        return r == LOAD_NO_MEMORY ? EXIT_INTERNAL : EXIT_DATA;
+    }
+    if (ledger_init(&s->lg, &s->m.provider_ids, &s->m.recipient_ids, &s->m.overpayment_ids) != 0)
+        return EXIT_INTERNAL;
+    s->lg_ready = 1;
+    rules_init(&s->e, &s->m, &s->lg, k->o->run_date);
+    s->e_ready = 1;
+    return EXIT_OK;
+}
+
+static void adjustment_id(const corrector *k, size_t i, char out[64])
+{
+    char d[11];
+    cal_format(k->o->run_date, d);
+    snprintf(out, 64, "ADJ-%.4s%.2s%.2s-%d-%07zu", d, d + 5, d + 8, k->newest, i + 1);
+}
+
+static const csvr_column overpayment_cols[] = {{"provider_id", 1},  {"overpayment_id", 1}, {"balance", 1},
+                                               {"per_check_max", 1}, {"adjustment_id", 0}, {"timesheet_id", 0}};
+
+static int copy_overpayment(void *ctx, const csvr_row *row)
+{
+    csvw *w = ctx;
+    for (int c = 0; c < 6; c++) {
+        size_t n;
+        const char *s = csvr_get(row, c, &n);
+        csvw_field(w, s, n);
+    }
+    csvw_end_row(w);
+    return 0;
+}
+
+/* The overpayments of every correction so far: those of earlier ones (earlier, or NULL)
+ * then one for each adjustment whose net is negative (docs/corrections.md "Paying and
+ * recovering"), into w. */
+static int write_correction_overpayments(const corrector *k, csvw *w, const char *earlier, money_cents per_check_max)
+{
+    char err[1024];
+    for (size_t i = 0; i < sizeof overpayment_cols / sizeof *overpayment_cols; i++)
+        csvw_str(w, overpayment_cols[i].name);
+    csvw_end_row(w);
+    if (earlier && csvr_read(earlier, overpayment_cols, 6, copy_overpayment, w, NULL, err, sizeof err) != 0) {
+        fprintf(stderr, "payrun correct: %s\n", err);
+        return EXIT_DATA;
+    }
+    for (size_t i = 0; i < k->nadj; i++) {
+        const adjustment *j = &k->adj[i];
+        if (j->amount[AMT_NET] >= 0)
+            continue;
+        char id[64];
+        adjustment_id(k, i, id);
+        csvw_str(w, text_at(k, j->provider));
+        csvw_str(w, id);
+        csvw_cents(w, -j->amount[AMT_NET]);
+        csvw_cents(w, per_check_max);
+        csvw_str(w, id);
+        csvw_text(w, text_at(k, j->ts), strlen(text_at(k, j->ts)));
+        csvw_end_row(w);
+    }
+    return EXIT_OK;
+}
+
+static size_t count_overpaid(const corrector *k)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < k->nadj; i++)
+        n += k->adj[i].amount[AMT_NET] < 0;
+    return n;
+}
+
+/* Step 14.6 on each adjustment paid (net zero or more), in adjustment order, against
+ * the replayed ledger (the scratch state's newest generation) with the overpayments of
+ * every correction, the new ones last; s keeps the masters and that ledger for the
+ * commit. Returns 0 or an exit code. */
+static int settle(corrector *k, settlement *s, money_cents *per_check_max)
+{
+    char earlier[4200], path[4300], err[1024];
+    int have_earlier = state_correction_overpayments(&k->st, k->newest, earlier, sizeof earlier);
+    int rc = settlement_open(k, s, have_earlier ? earlier : NULL);
+    *per_check_max = 0;
+    if (rc == EXIT_OK && count_overpaid(k) > 0) {
+        const param_row *pr = rules_param(&s->e, P_CORRECTION_PER_CHECK_MAX, PARAM_STATEWIDE, k->o->run_date);
+        if (!pr) {
+            fprintf(stderr, "payrun correct: %s\n", s->e.err);
+            return EXIT_DATA;
+        }
+        *per_check_max = pr->value;
+        snprintf(path, sizeof path, "%s/%s", k->scratch, STATE_CORRECTION_OVERPAYMENTS);
+        csvw w;
+        if (csvw_open(&w, path, 0) != 0)
+            return EXIT_INTERNAL;
+        rc = write_correction_overpayments(k, &w, have_earlier ? earlier : NULL, *per_check_max);
+        if (csvw_close(&w) != 0 && rc == EXIT_OK)
+            rc = EXIT_INTERNAL;
+        settlement_free(s);
+        if (rc == EXIT_OK)
+            rc = settlement_open(k, s, path);
+    }
+    state_dir scratch = {.lock_fd = -1, .dfd = -1};
+    int r = rc == EXIT_OK ? state_open(&scratch, k->scratch_state, STATE_READ, err, sizeof err) : 0;
+    if (r == 0 && rc == EXIT_OK)
+        r = state_load_all(&scratch, scratch.newest, &s->lg, err, sizeof err);
+    state_close(&scratch);
+    if (r != 0) {
+        fprintf(stderr, "payrun correct: the replayed ledger: %s\n", err);
+        return exit_of_state(r);
+    }
+    for (size_t i = 0; rc == EXIT_OK && i < k->nadj; i++) {
+        adjustment *j = &k->adj[i];
+        const char *pid = text_at(k, j->provider);
+        int32_t p = ids_find(&s->m.provider_ids, pid, strlen(pid));
+        money_cents left = j->amount[AMT_NET];
+        if (left > 0 && p >= 0 && deduct_recover(&s->e, p, &left, &j->recovered) != 0) {
+            fprintf(stderr, "payrun correct: %s\n", s->e.err);
+            rc = EXIT_INTERNAL;
+        }
+    }
+    return rc;
+}
+
+/* ---- the outputs ---- */
+
+static void write_adjustments(corrector *k)
+{
+    static const char *const header[] = {
+        "adjustment_id", "timesheet_id", "original_paycheck_id", "provider_id", "recipient_id", "county",
+        "period_start", "regular_hours", "overtime_hours", "regular_pay", "overtime_pay", "differential_pay", "gross",
+        "fica_ss", "fica_medicare", "sdi", "share_of_cost", "union_dues", "overpayment_recovery", "net", "reason"};
+    csvw *w = &k->adjustments;
+    for (size_t i = 0; i < sizeof header / sizeof *header; i++)
+        csvw_str(w, header[i]);
+    csvw_end_row(w);
+    for (size_t i = 0; i < k->nadj; i++) {
+        const adjustment *j = &k->adj[i];
+        char id[64];
+        adjustment_id(k, i, id);
+        csvw_str(w, id);
+        csvw_text(w, text_at(k, j->ts), strlen(text_at(k, j->ts)));
+        csvw_str(w, j->original_id == (size_t)-1 ? "" : text_at(k, j->original_id));
+        csvw_str(w, text_at(k, j->provider));
+        csvw_str(w, text_at(k, j->recipient));
+        csvw_str(w, text_at(k, j->county));
+        csvw_date(w, j->period_start);
+        csvw_minutes_hm(w, j->minutes[0]);
+        csvw_minutes_hm(w, j->minutes[1]);
+        for (int c = 0; c < AMT_COUNT; c++)
+            csvw_cents(w, j->amount[c]);
+        csvw_text(w, k->o->reason, strlen(k->o->reason));
+        csvw_end_row(w);
+    }
+}
+
+static void write_overpayments(corrector *k, money_cents per_check_max)
+{
+    static const char *const header[] = {"overpayment_id", "provider_id", "balance", "per_check_max",
+                                         "adjustment_id", "timesheet_id"};
+    csvw *w = &k->overpayments;
+    for (size_t i = 0; i < sizeof header / sizeof *header; i++)
+        csvw_str(w, header[i]);
+    csvw_end_row(w);
+    for (size_t i = 0; i < k->nadj; i++) {
+        const adjustment *j = &k->adj[i];
+        if (j->amount[AMT_NET] >= 0)
+            continue;
+        char id[64];
+        adjustment_id(k, i, id);
+        csvw_str(w, id);
+        csvw_str(w, text_at(k, j->provider));
+        csvw_cents(w, -j->amount[AMT_NET]);
+        csvw_cents(w, per_check_max);
+        csvw_str(w, id);
+        csvw_text(w, text_at(k, j->ts), strlen(text_at(k, j->ts)));
+        csvw_end_row(w);
+    }
+}
+
+/* The adjustment paychecks (net zero or more), in adjustment order, with what step 14.6
+ * took; into the archive of the generation too when the correction commits. Returns how many. */
+static int64_t write_paychecks(corrector *k, money_cents *net, money_cents *recovered)
+{
+    int64_t seq = 0;
+    *net = *recovered = 0;
+    for (size_t i = 0; i < k->nadj; i++) {
+        const adjustment *j = &k->adj[i];
+        if (j->amount[AMT_NET] < 0)
+            continue;
+        const char *ts = text_at(k, j->ts);
+        arch_paycheck p = {.seq = ++seq, .timesheet_id = ts, .timesheet_id_len = strlen(ts),
+                           .provider = text_at(k, j->provider), .recipient = text_at(k, j->recipient),
+                           .county = text_at(k, j->county), .sr_number = "", .period_start = j->period_start,
+                           .kind = OUT_KIND_ADJUSTMENT, .regular_minutes = j->minutes[0],
+                           .overtime_minutes = j->minutes[1], .regular_rate = j->rate[0], .overtime_rate = j->rate[1]};
+        memcpy(p.amount, j->amount, sizeof p.amount);
+        p.amount[AMT_OVERPAYMENT_RECOVERY] += j->recovered;
+        p.amount[AMT_NET] -= j->recovered;
+        *net += p.amount[AMT_NET];
+        *recovered += j->recovered;
+        char period[11];
+        cal_format(j->period_start, period);
+        out_paycheck_row(&k->out.paychecks, k->out.id_prefix, k->out.id_prefix_len, k->out.pay_date, period, &p);
+        if (k->out.archive)
+            arch_pay_put(k->out.archive, &p);
+    }
+    return seq;
+}
+
+/* What summary.json of a correction says (docs/corrections.md "summary.json"). */
+typedef struct {
+    const corrector *k;
+    int committed;              /* the generation committed, -1 none */
+    int64_t paychecks;
+    money_cents paid_net, recovered, overpaid;
+} correction_summary;
+
+static void json_money(csvw *w, const char *name, money_cents c, int last)
+{
+    char b[32];
+    money_format_cents(c, b);
+    csvw_printf(w, "\"%s\": \"%s\"%s", name, b, last ? "" : ", ");
+}
+
+/* The column totals of the adjustments for which county is NULL (all) or that county. */
+static void json_totals(csvw *w, const corrector *k, const char *county)
+{
+    int64_t minutes[2] = {0, 0};
+    money_cents a[AMT_COUNT] = {0};
+    size_t n = 0;
+    for (size_t i = 0; i < k->nadj; i++) {
+        const adjustment *j = &k->adj[i];
+        if (county && strcmp(text_at(k, j->county), county) != 0)
+            continue;
+        n++;
+        for (int m = 0; m < 2; m++)
+            minutes[m] += j->minutes[m];
+        for (int c = 0; c < AMT_COUNT; c++)
+            a[c] += j->amount[c];
+    }
+    char r[24], o[24];
+    cal_format_hm(minutes[0], r);
+    cal_format_hm(minutes[1], o);
+    csvw_printf(w, "{\"adjustments\": %zu, \"regular_hours\": \"%s\", \"overtime_hours\": \"%s\", ", n, r, o);
+    for (int c = 0; c < AMT_COUNT; c++)
+        json_money(w, rules_amount_name((rules_amount)c), a[c], c == AMT_COUNT - 1);
+    csvw_raw(w, "}", 1);
+}
+
+static void write_summary(csvw *w, const void *ctx)
+{
+    const correction_summary *s = ctx;
+    const corrector *k = s->k;
+    char d[11], committed[16] = "null";
+    cal_format(k->o->run_date, d);
+    if (s->committed > 0)
+        snprintf(committed, sizeof committed, "%d", s->committed);
+    csvw_printf(w, "{\n  \"command\": \"correct\",\n  \"run_id\": \"%.4s%.2s%.2s-%d\",\n  \"run_date\": \"%s\",\n"
+                "  \"generation\": %d,\n  \"payrun_version\": \"%s\",\n  \"from_generation\": %d,\n"
+                "  \"committed_generation\": %s,\n  \"dry_run\": %s,\n  \"reason\": ", d, d + 5, d + 8, k->newest, d,
+                k->newest, PAYRUN_VERSION, k->o->from_generation, committed, k->o->dry_run ? "true" : "false");
+    out_json_str(w, k->o->reason);
+    csvw_printf(w, ",\n  \"nights_replayed\": [");
+    for (int i = 0; i < k->nnights; i++) {
+        cal_format(k->night[i].m.run_date, d);
+        csvw_printf(w, "%s{\"generation\": %d, \"run_date\": \"%s\"}", i ? ", " : "", k->night[i].gen, d);
+    }
+    csvw_printf(w, "],\n  \"change_set\": {");
+    for (int f = 0, first = 1; f < LOAD_NFILES; f++)
+        if (k->cs.file[f].n) {
+            csvw_printf(w, "%s\"%s\": %zu", first ? "" : ", ", load_file_name(f), k->cs.file[f].n);
+            first = 0;
+        }
+    int unmatched = 0;
+    for (int i = 0; i < k->nfix; i++)
+        unmatched += k->fix[i].night < 0;
+    csvw_printf(w, "},\n  \"corrected_timesheets\": %d,\n  \"unmatched\": %d,\n  \"totals\": ", k->nfix, unmatched);
+    json_totals(w, k, NULL);
+    csvw_printf(w, ",\n  \"by_county\": {");
+    ids_table counties = {0};     /* in the order of their first adjustment */
+    for (size_t i = 0; i < k->nadj; i++) {
+        int added;
+        const char *c = text_at(k, k->adj[i].county);
+        ids_intern(&counties, c, strlen(c), &added);  /* out of memory: that county is left out of by_county */
+    }
+    for (int32_t i = 0; i < counties.n; i++) {
+        csvw_printf(w, "%s\n    ", i ? "," : "");
+        out_json_str(w, ids_name(&counties, i));
+        csvw_raw(w, ": ", 2);
+        json_totals(w, k, ids_name(&counties, i));
+    }
+    ids_free(&counties);
+    csvw_printf(w, "%s},\n  \"overpayments_created\": {\"count\": %zu, ", k->nadj ? "\n  " : "", count_overpaid(k));
+    json_money(w, "balance", s->overpaid, 1);
+    csvw_printf(w, "},\n  \"adjustment_paychecks\": {\"count\": %lld, ", (long long)s->paychecks);
+    json_money(w, "overpayment_recovery", s->recovered, 0);
+    json_money(w, "net", s->paid_net, 1);
+    csvw_printf(w, "}\n}\n");
+}
+
+/* ---- the scratch directory ---- */
+
+#include <ftw.h>
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+    (void)st, (void)type, (void)f;
+    remove(path);
+    return 0;
+}
+
+/* Makes the replay's scratch directory (TMPDIR, or /tmp) holding a state forked from
+ * generation o->from_generation. Returns 0 or an exit code. */
+static int make_scratch(corrector *k)
+{
+    char err[1024];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(k->scratch, sizeof k->scratch, "%s/payrun-correct.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(k->scratch)) {
+        fprintf(stderr, "payrun correct: %s: cannot make the replay's directory: %s\n", k->scratch, strerror(errno));
+        k->scratch[0] = '\0';
+        return EXIT_INTERNAL;
+    }
+    snprintf(k->scratch_state, sizeof k->scratch_state, "%s/state", k->scratch);
+    int r = state_fork(&k->st, k->o->from_generation, k->scratch_state, err, sizeof err);
+    if (r != 0) {
+        fprintf(stderr, "payrun correct: %s\n", err);
+        return exit_of_state(r);
+    }
+    return EXIT_OK;
+}
+
+/* ---- the inputs: what makes a correction the same one again ---- */
+
+typedef struct {
+    out_input in[LOAD_NFILES + 1];
+    int n;
+} correction_inputs;
+
+/* The files of the data directory (read by the settlement's load) and --timesheets. */
+static void list_inputs(const corrector *k, const settlement *s, correction_inputs *ci)
+{
+    ci->n = 0;
+    for (int f = 0; f < LOAD_NFILES; f++)
+        if (s->files[f].present) {
+            out_input *x = &ci->in[ci->n++];
+            *x = (out_input){.role = load_file_name(f), .path = s->files[f].path, .info = s->files[f].info};
+            memcpy(x->sha256, s->files[f].info.sha256, sizeof x->sha256);
+        }
+    if (k->o->timesheets) {
+        out_input *x = &ci->in[ci->n++];
+        *x = (out_input){.role = "corrections", .path = k->o->timesheets, .info = k->fix_info};
+        memcpy(x->sha256, k->fix_info.sha256, sizeof x->sha256);
+    }
+}
+
+/* docs/corrections.md "Commit, lock, idempotence": a generation this very correction made. Returns
+ * its number, 0, or -exit code. */
+static int committed_already(corrector *k, const correction_inputs *ci)
+{
+    state_input in[LOAD_NFILES + 1];
+    char err[1024];
+    for (int i = 0; i < ci->n; i++)
+        in[i] = (state_input){.role = ci->in[i].role, .path = ci->in[i].path, .bytes = ci->in[i].info.bytes,
+                              .have_size = 1, .have_sha256 = 1};
+    for (int i = 0; i < ci->n; i++)
+        memcpy(in[i].sha256, ci->in[i].sha256, sizeof in[i].sha256);
+    int g = state_find_night(&k->st, k->o->run_date, k->o->from_generation, in, ci->n, err, sizeof err);
+    if (g < 0) {
+        fprintf(stderr, "payrun: %s\n", err);
+        return -exit_of_state(g);
+    }
+    return g;
+}
+
+/* ---- commit ---- */
+
+/* Keeps the correction's inputs and the overpayments of every correction so far in the
+ * generation being written (gen_dfd), then commits the settled ledger as generation
+ * M+1, the outputs already prepared. Returns 0 or an exit code (the generation is
+ * committed when it says so). */
+static int commit_correction(corrector *k, settlement *s, const correction_inputs *ci, int gen_dfd,
+                             money_cents per_check_max, const rules_totals *t)
+{
+    char err[1024], abs_state[4096], abs_out[4096];
+    int adfd = arch_inputs_open(gen_dfd);
+    if (adfd < 0) {
+        fprintf(stderr, "payrun correct: %s: cannot keep the correction's inputs: %s\n", k->o->state, strerror(errno));
+        return EXIT_INTERNAL;
+    }
+    int rc = EXIT_OK;
+    for (int i = 0; rc == EXIT_OK && i < ci->n; i++)
+        if (arch_keep_file(adfd, k->st.dfd, k->st.newest, ci->in[i].path, ci->in[i].sha256, err, sizeof err) != 0) {
+            fprintf(stderr, "payrun correct: %s\n", err);
+            rc = EXIT_INTERNAL;
+        }
+    if (rc == EXIT_OK && fsafe_fsync(adfd, "fsync-state-dir") != 0)
+        rc = EXIT_INTERNAL;
+    close(adfd);
+    if (rc == EXIT_OK && count_overpaid(k) > 0) {
+        char earlier[4200];
+        int have = state_correction_overpayments(&k->st, k->newest, earlier, sizeof earlier);
+        int fd = fsafe_create(gen_dfd, STATE_CORRECTION_OVERPAYMENTS);
+        csvw w;
+        if (fd < 0 || csvw_open_fd(&w, fd, 0) != 0) {
+            if (fd >= 0)
+                close(fd);
+            fprintf(stderr, "payrun correct: %s: %s: %s\n", k->o->state, STATE_CORRECTION_OVERPAYMENTS, strerror(errno));
+            return EXIT_INTERNAL;
+        }
+        w.sync_point = "fsync-state";
+        rc = write_correction_overpayments(k, &w, have ? earlier : NULL, per_check_max);
+        if (csvw_close(&w) != 0 && rc == EXIT_OK)
+            rc = EXIT_INTERNAL;
+    }
+    if (rc != EXIT_OK)
+        return rc;
+    if (!realpath(k->o->state, abs_state) || !realpath(k->o->out, abs_out)) {
+        fprintf(stderr, "payrun correct: %s\n", strerror(errno));
+        return EXIT_INTERNAL;
+    }
+    if (out_mark_commit(&k->out, abs_state, k->newest + 1, err, sizeof err) != 0) {
+        fprintf(stderr, "payrun: %s; nothing written\n", err);
+        return EXIT_INTERNAL;
+    }
+    state_run run = {.base = k->newest, .correction = 1, .correct_from = k->o->from_generation,
+                     .run_date = k->o->run_date, .out_dir = abs_out, .totals = t, .inputs = ci->in, .ninputs = ci->n};
+    int gen = state_commit(&k->st, &s->lg, &run, err, sizeof err);
+    if (gen == STATE_AFTER_COMMIT) {
+        k->out.published = 1;
+        fprintf(stderr, "payrun: %s; committed as generation %d; its outputs will be published by the next start\n",
+                err, k->st.newest);
+        return EXIT_INTERNAL;
+    }
+    if (gen < 0) {
+        fprintf(stderr, "payrun: %s; nothing written\n", err);
+        return exit_of_state(gen);
+    }
+    k->out.published = 1;
+    return EXIT_OK;
+}
+
+/* Claims and opens the output directory (the correction's run date, paycheck ids on M). */
+static int open_outputs(corrector *k)
+{
+    char err[1024];
+    int claimed = out_claim(&k->out, k->o->out, state_owns_outputs, err, sizeof err);
+    if (claimed != 0) {
+        fprintf(stderr, "payrun: %s; nothing written\n", err);
+        return exit_of_out(claimed);
+    }
+    if (out_open(&k->out, 0, k->o->run_date, k->newest, err, sizeof err) != 0 ||
+        out_open_correction(&k->out, &k->adjustments, &k->overpayments, err, sizeof err) != 0) {
+        fprintf(stderr, "payrun: %s\n", err);
+        return EXIT_INTERNAL;
+    }
+    k->extra_open = 1;
+    return EXIT_OK;
+}
+
+/* Writes the three CSV files and prepares the outputs; with gen_dfd >= 0 the adjustment
+ * paychecks go to the generation's archive too. Returns 0 or an exit code. */
+static int finish_outputs(corrector *k, money_cents per_check_max, int committing, rules_totals *t)
+{
+    char err[1024];
+    correction_summary sum = {.k = k, .committed = committing ? k->newest + 1 : -1};
+    sum.paychecks = write_paychecks(k, &sum.paid_net, &sum.recovered);
+    for (size_t i = 0; i < k->nadj; i++)
+        if (k->adj[i].amount[AMT_NET] < 0)
+            sum.overpaid -= k->adj[i].amount[AMT_NET];
+    write_adjustments(k);
+    write_overpayments(k, per_check_max);
+    k->extra_open = 0;
+    int a = csvw_close(&k->adjustments), b = csvw_close(&k->overpayments);
+    if (a != 0 || b != 0) {
+        fprintf(stderr, "payrun correct: %s: cannot write: %s\n", k->o->out, strerror(errno));
+        return EXIT_INTERNAL;
+    }
+    memset(t, 0, sizeof *t);
+    t->rows = (int64_t)k->nadj;
+    t->paid = sum.paychecks;
+    out_run_info ri = {.base_generation = k->newest, .committed_generation = sum.committed, .summary = write_summary,
+                       .summary_ctx = &sum};
+    if (out_prepare(&k->out, t, NULL, 0, &ri, err, sizeof err) != 0) {
+        fprintf(stderr, "payrun: %s\n", err);
+        return EXIT_INTERNAL;
+    }
+    return EXIT_OK;
+}
+
+/* Checks the options against the state: the generation to stand on and the run date. */
+static int check_start(corrector *k)
+{
+    const correct_options *o = k->o;
+    char err[1024], d[11], m[11];
+    k->newest = k->st.newest;
+    if (o->from_generation < 0 || o->from_generation > k->newest ||
+        (o->from_generation > 0 && !state_has_generation(&k->st, o->from_generation))) {
+        fprintf(stderr, "payrun correct: --from-generation %d: %s (the newest generation of %s is %d)\n",
+                o->from_generation, o->from_generation > k->newest || o->from_generation < 0 ? "no such generation"
+                                                                                            : "it was pruned",
+                o->state, k->newest);
+        return EXIT_USAGE;
+    }
+    if (k->newest == 0)
+        return EXIT_OK;
+    int r = state_read_manifest(&k->st, k->newest, &k->m_newest, err, sizeof err);
+    if (r != 0) {
+        fprintf(stderr, "payrun: %s\n", err);
+        return exit_of_state(r);
+    }
+    if (o->run_date < k->m_newest.run_date) {
+        cal_format(o->run_date, d);
+        cal_format(k->m_newest.run_date, m);
+        fprintf(stderr, "payrun correct: run date %s is earlier than %s, the run date of generation %d that the "
+                "correction stands on\n", d, m, k->newest);
+        return EXIT_DATA;
+    }
+    return EXIT_OK;
+}
+
+/* The change set against M's archived masters (M's archive: the last night planned, or read). */
+static int change_set_of_newest(corrector *k)
+{
+    char err[1024];
+    if (k->newest == 0)
+        return build_change_set(k, NULL, NULL, 0);
+    if (k->nnights > 0)
+        return build_change_set(k, NULL, k->night[k->nnights - 1].in, k->night[k->nnights - 1].nin);
+    state_archived *in;
+    int n, r = state_archived_inputs(&k->st, k->newest, &in, &n, err, sizeof err);
+    if (r != 0) {
+        fprintf(stderr, "payrun correct: %s\n", err);
+        return exit_of_state(r);
+    }
+    int rc = build_change_set(k, NULL, in, n);
+    free(in);
+    return rc;
+}
+
+static void corrector_free(corrector *k)
+{
+    if (k->extra_open) {
+        csvw_abort(&k->adjustments);
+        csvw_abort(&k->overpayments);
+    }
+    out_discard(&k->out);
+    if (k->scratch[0] && !getenv("PAYRUN_KEEP_REPLAY"))
+        nftw(k->scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    for (int i = 0; i < k->nnights; i++) {
+        night_plan *p = &k->night[i];
+        for (int t = 0; p->ts_path && p->ts_copy && t < p->nts; t++)
+            if (p->ts_copy[t])
+                free(p->ts_path[t]);
+        free(p->ts_path);
+        free(p->ts_given);
+        free(p->ts_copy);
+        free(p->in);
+        ids_free(&p->orig.ids);
+        free(p->orig.v);
+        ids_free(&p->again.ids);
+        free(p->again.v);
+    }
+    free(k->night);
+    cs_free(&k->cs);
+    ids_pool_free(&k->text);
+    ids_free(&k->fix_ids);
+    free(k->fix);
+    free(k->fix_vals);
+    free(k->adj);
+    state_close(&k->st);
+}
+
+/* The replay of every night and its comparison. */
+static int replay_all(corrector *k)
+{
+    int rc = make_scratch(k);
+    for (int i = 0; rc == EXIT_OK && i < k->nnights; i++) {
+        rc = replay_night(k, i);
+        if (rc == EXIT_OK)
+            rc = compare_night(k, i);
+    }
+    if (rc == EXIT_OK)
+        unmatched_exceptions(k);
+    return rc;
+}
+
+int correct_payroll(const correct_options *o)
+{
+    corrector k = {.o = o, .st = {.lock_fd = -1, .dfd = -1}, .out = {.dfd = -1}};
+    settlement s = {0};
+    correction_inputs ci;
+    char err[1024];
+    int gen_dfd = -1, commit = !o->dry_run;
+    char abs_state[4096];
+    /* absolute: the replay links to the archive's files from its own directory */
+    const char *state_path = realpath(o->state, abs_state) ? abs_state : o->state;
+    int rc = EXIT_OK, r = state_open(&k.st, state_path, commit ? STATE_COMMIT : STATE_READ, err, sizeof err);
+    if (r != 0) {
+        fprintf(stderr, "payrun: %s\n", err);
+        rc = exit_of_state(r);
+    }
+    if (rc == EXIT_OK)
+        rc = check_start(&k);
+    /* the data directory loads (nothing written when it does not) */
+    if (rc == EXIT_OK && (rc = settlement_open(&k, &s, NULL)) != EXIT_OK)
+        fprintf(stderr, "payrun correct: nothing written\n");
+    /* the same correction again: before anything else, so that it is always a committed one */
+    if (rc == EXIT_OK && o->timesheets && digest_file(o->timesheets, k.fix_info.sha256, &k.fix_info.bytes) != 0) {
+        fprintf(stderr, "payrun correct: %s: cannot read: %s\n", o->timesheets, strerror(errno));
+        rc = EXIT_DATA;
+    }
+    if (rc == EXIT_OK && commit) {
+        list_inputs(&k, &s, &ci);
+        int g = committed_already(&k, &ci);
+        if (g != 0) {
+            if (g > 0 && o->verbose)
+                fprintf(stderr, "payrun correct: generation %d already committed this correction\n", g);
+            rc = g > 0 ? EXIT_OK : -g;
+            goto done;
+        }
+    }
+    if (rc == EXIT_OK)
+        rc = plan_nights(&k);
+    if (rc == EXIT_OK)
+        rc = change_set_of_newest(&k);
+    if (rc == EXIT_OK)
+        rc = read_fixes(&k);
+    settlement_free(&s);
+    if (rc == EXIT_OK)
+        rc = open_outputs(&k);
+    if (rc == EXIT_OK)
+        rc = replay_all(&k);
+    money_cents per_check_max = 0;
+    if (rc == EXIT_OK)
+        rc = settle(&k, &s, &per_check_max);
+    commit = commit && k.nadj > 0;
+    if (rc == EXIT_OK && commit) {
+        if ((gen_dfd = state_begin(&k.st, err, sizeof err)) < 0 || out_archive(&k.out, gen_dfd, err, sizeof err) != 0) {
+            fprintf(stderr, "payrun: %s; nothing written\n", err);
+            rc = EXIT_INTERNAL;
+        }
+    }
+    rules_totals t;
+    if (rc == EXIT_OK)
+        rc = finish_outputs(&k, per_check_max, commit, &t);
+    if (rc == EXIT_OK && commit) {
+        list_inputs(&k, &s, &ci);
+        rc = commit_correction(&k, &s, &ci, gen_dfd, per_check_max, &t);
+    }
+    if (rc == EXIT_OK && out_publish(&k.out, err, sizeof err) != 0) {
+        fprintf(stderr, "payrun: %s%s\n", err, commit ? "; committed: its outputs will be published by the next start" : "");
+        rc = EXIT_INTERNAL;
+    }
+    if (rc == EXIT_OK && commit && state_mark_published(&k.st, k.st.newest, err, sizeof err) != 0) {
+        fprintf(stderr, "payrun: %s; committed, outputs published\n", err);
+        rc = EXIT_INTERNAL;
+    }
+    if (rc == EXIT_OK && o->verbose)
+        fprintf(stderr, "payrun correct: %zu adjustment%s, %zu overpayment%s -> %s%s\n", k.nadj,
+                k.nadj == 1 ? "" : "s", count_overpaid(&k), count_overpaid(&k) == 1 ? "" : "s", o->out,
+                commit ? "; committed" : o->dry_run ? " (dry run)" : "; nothing to commit");
+done:
+    settlement_free(&s);
+    corrector_free(&k);     /* abandons the generation begun when it did not commit */
+    return rc;
+}

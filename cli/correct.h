@@ -1,0 +1,28 @@
+/* correct.h — `payrun correct`: replay past nights with corrected data, pay or recover the difference. */
+#ifndef PAYRUN_CORRECT_H
+#define PAYRUN_CORRECT_H
+
+#include "cal.h"
+
+typedef struct {
+    const char *data;           /* the corrected data directory */
+    const char *state;
+    const char *out;
+    const char *reason;
+    const char *timesheets;     /* corrected timesheet rows, or NULL */
+    const char *params;         /* --params (dry run only), or NULL */
+    int from_generation;        /* N: the nights N+1 ... newest are replayed */
+    cal_date run_date;
+    int dry_run;
+    int verbose;
+} correct_options;
+
+/* Runs a correction as docs/corrections.md says: the change set of o->data against
+ * the newest generation's archived masters, the replay of the nights after
+ * generation o->from_generation, adjustments.csv, overpayments.csv, paychecks.csv,
+ * exceptions.csv and summary.json in o->out, and (unless o->dry_run, and only when
+ * something is adjusted) the commit of the replayed ledger as a new generation.
+ * Returns the exit code of the README ("Exit codes"), the reason on stderr. */
+int correct_payroll(const correct_options *o);
+
+#endif
