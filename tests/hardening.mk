@@ -7,7 +7,7 @@
 #                         crash reproducers in tests/fuzz/crashes/NAME (no fuzzing; seconds)
 #   make test-asan        the whole project and the unit tests rebuilt in build/asan with
 #                         -fsanitize=address,undefined, then the unit tests, the scenarios,
-#                         tests/commands.sh, tests/state.sh, tests/operate.sh, tests/msnap.sh, tests/archive.sh and the bad-input corpus run under
+#                         tests/commands.sh, tests/state.sh, tests/operate.sh, tests/msnap.sh, tests/archive.sh, tests/correct.sh and the bad-input corpus run under
 #                         ASan/LSan/UBSan; any sanitizer report fails it
 #   make fuzz-cmin        shrink the checked-in corpora (same edges; seed-* and regress-* kept)
 #   make fuzz-coverage    line/branch coverage of engine/ and formats/ by the corpora (llvm-cov)
@@ -148,6 +148,7 @@ test-asan: asan-build
 	step operate sh $(ASAN_DIR)/top/tests/operate.sh; \
 	step msnap sh $(ASAN_DIR)/top/tests/msnap.sh; \
 	step archive sh $(ASAN_DIR)/top/tests/archive.sh; \
+	step correct sh $(ASAN_DIR)/top/tests/correct.sh; \
 	step badinput env PAYRUN=$(CURDIR)/$(ASAN_DIR)/payrun CHECK_INVARIANTS=$(CURDIR)/$(ASAN_DIR)/check_invariants \
 	    sh tests/badinput.sh; \
 	reports=$$(ls $(ASAN_LOGS) 2>/dev/null | wc -l); \
@@ -157,7 +158,7 @@ test-asan: asan-build
 	    failed="$$failed reports"; \
 	fi; \
 	if [ -n "$$failed" ]; then echo "test-asan: FAILED:$$failed"; exit 1; fi; \
-	echo "test-asan: unit, scenarios, commands, state, operate, msnap, archive and badinput passed under ASan/LSan/UBSan, no reports"
+	echo "test-asan: unit, scenarios, commands, state, operate, msnap, archive, correct and badinput passed under ASan/LSan/UBSan, no reports"
 
 badinput: payrun $(BUILD)/check_invariants
 	sh tests/badinput.sh

@@ -9,7 +9,11 @@
 #
 # A scenario of several runs against one state has one line of arguments per run in
 # args; run K (from 1) reads data/ overlaid with data.K/ when present, runs with
-# --state, and is compared with expected/K/.
+# --state, and is compared with expected/K/. A line that starts with the word correct
+# is a `payrun correct` (docs/corrections.md) with the rest of the line as its
+# arguments (shell quoting, e.g. --reason "Fresno wage"): its adjustments.csv and
+# overpayments.csv are compared too; when expected/K/ has no paychecks.csv the run
+# must write nothing at all (no output directory: a correction committed already).
 # Usage: sh tests/run_scenarios.sh [NAME...]
 # SCENARIOS_DIR=DIR runs the scenarios of DIR instead of fixtures/scenarios (DIR/_common
 # holds the default parameters.csv and holidays.csv). It fails when DIR holds no scenario
@@ -35,8 +39,15 @@ run_one() {
     cp "$scen/_common/"*.csv "$t/data.$k/"
     [ -d "$d/data" ] && cp "$d/data/"* "$t/data.$k/"
     [ -d "$d/data.$k" ] && cp "$d/data.$k/"* "$t/data.$k/"
-    # shellcheck disable=SC2086
-    (cd "$d" && "$PAYRUN" run --data "$t/data.$k" --out "$out" $st $a) 2>"$t/stderr"
+    case $a in
+    correct\ *)
+        # shellcheck disable=SC2086
+        (cd "$d" && eval "set -- ${a#correct }" && "$PAYRUN" correct --data "$t/data.$k" --out "$out" $st "$@") \
+            2>"$t/stderr" ;;
+    *)
+        # shellcheck disable=SC2086
+        (cd "$d" && "$PAYRUN" run --data "$t/data.$k" --out "$out" $st $a) 2>"$t/stderr" ;;
+    esac
 }
 
 [ -d "$scen" ] || { echo "run_scenarios: no scenario directory $scen"; exit 1; }
@@ -75,11 +86,16 @@ for name in ${*:-$(ls "$scen")}; do
             if [ -n "$(ls "$tmp/out$k" 2>/dev/null)" ]; then
                 echo "FAIL $label: a failed run left files in the output directory"; ok=0
             fi
+        elif [ ! -f "$exp/paychecks.csv" ]; then
+            if [ -e "$tmp/out$k" ]; then
+                echo "FAIL $label: expected nothing written, but $tmp/out$k exists"; ok=0
+            fi
         elif [ -n "${REVIEW:-}" ]; then
             echo "== $label"
             "$PAYRUN" diff --quiet "$exp" "$tmp/out$k" | sed 's/^/   /'
         else
-            for f in paychecks.csv exceptions.csv; do
+            for f in paychecks.csv exceptions.csv adjustments.csv overpayments.csv; do
+                [ -f "$exp/$f" ] || [ -f "$tmp/out$k/$f" ] || continue
                 if ! cmp -s "$exp/$f" "$tmp/out$k/$f"; then
                     echo "FAIL $label: $f differs from expected"
                     diff -u "$exp/$f" "$tmp/out$k/$f" | head -20 | sed 's/^/  /'
@@ -88,9 +104,12 @@ for name in ${*:-$(ls "$scen")}; do
             done
             files=$(for a in $args; do case "$a" in --*) ;; *.csv|*.gz) echo "$a" ;; esac; done)
             # shellcheck disable=SC2086
-            if ! (cd "$dir" && "$CHECK" "$tmp/out$k" $files >/dev/null 2>"$tmp/inv"); then
+            case $args in
+            correct\ *) ;;     # a correction's invariants: tests/correct.sh
+            *) if ! (cd "$dir" && "$CHECK" "$tmp/out$k" $files >/dev/null 2>"$tmp/inv"); then
                 echo "FAIL $label: invariants"; sed 's/^/  /' "$tmp/inv"; ok=0
-            fi
+            fi ;;
+            esac
         fi
         k=$((k + 1))
     done

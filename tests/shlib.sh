@@ -4,7 +4,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 PAYRUN=${PAYRUN:-$top/payrun}
 GEN=${GEN:-$top/build/gen}
 tmp=$(mktemp -d)
-trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+[ -n "${KEEP_TMP:-}" ] && echo "tmp: $tmp" || trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 fails=0
 fail() { echo "FAIL $suite: $*"; fails=$((fails + 1)); }
 ok() { echo "ok   $suite: $*"; }

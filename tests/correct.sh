@@ -1,0 +1,186 @@
+#!/bin/sh
+# correct.sh — payrun correct (SPEC §7b, docs/corrections.md): what it refuses, a dry run commits nothing, the
+# same correction twice commits once, unchanged data adjusts nothing, --params, a corrected timesheet row and one
+# that matches nothing, and the invariant that each column of adjustments.csv sums to the replayed nights' totals
+# minus the paid ones — the replayed totals made independently, by paying the same nights with the corrected data
+# in a fresh state — on the demo and on generated data with a changed wage and a changed dues scale.
+set -u
+suite=correct
+. "$(dirname "$0")/shlib.sh"
+demo=$top/fixtures/demo
+cd "$tmp" || exit 2
+
+# column sums (minutes, cents) of the hours and money columns of the CSV files given, one "name value" a line
+colsums() {
+    awk -F, 'FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+        function v(s,   neg, p) { neg = s ~ /^-/; sub(/^-/, "", s)
+            if (s ~ /:/) { split(s, p, ":"); s = p[1] * 60 + p[2] } else { split(s, p, "."); s = p[1] * 100 + p[2] }
+            return neg ? -s : s }
+        { for (k = 1; k <= n; k++) sum[k] += v($(col[name[k]])) }
+        BEGIN { n = split("regular_hours overtime_hours regular_pay overtime_pay differential_pay gross fica_ss " \
+                          "fica_medicare sdi share_of_cost union_dues overpayment_recovery net", name, " ") }
+        END { for (k = 1; k <= n; k++) printf "%s %d\n", name[k], sum[k] }' "$@"
+}
+# the replayed minus the paid sums: colsums of $1 (replayed files, space separated) minus those of $2
+delta_sums() {
+    # shellcheck disable=SC2086
+    colsums $1 > d.new
+    # shellcheck disable=SC2086
+    colsums $2 > d.old
+    paste -d' ' d.new d.old | awk '{ printf "%s %d\n", $1, $2 - $4 }'
+}
+gens() { ls -d "$1"/gen-* 2>/dev/null | wc -l; }
+
+# --- the demo's November timesheets paid in two nights
+mkdir data
+cp "$demo"/*.csv data/
+rm data/timesheets-2026-11.csv
+ts=$demo/timesheets-2026-11.csv
+{ head -1 "$ts"; sed -n '2,20p' "$ts"; } > n1.csv
+{ head -1 "$ts"; sed -n '21,$p' "$ts"; } > n2.csv
+night() {   # night STATE DATA OUT DATE FILE
+    "$PAYRUN" run --data "$2" --state "$1" --out "$3" --run-date "$4" "$5" || fail "payrun run $5 on $1: exit $?"
+}
+"$PAYRUN" state init --state S > /dev/null
+night S data o1 2026-12-04 n1.csv
+night S data o2 2026-12-07 n2.csv
+cp -r S S.before
+# the correction: fresno's wage from 2026-11-16 is 19.60, not 18.35
+cp -r data fixed
+sed -i 's/^\(wage.hourly,fresno,2026-11-16\),18.35,/\1,19.60,/' fixed/parameters.csv
+grep -q '^wage.hourly,fresno,2026-11-16,19.60,' fixed/parameters.csv || fail "the test's wage change did not apply"
+correct() { "$PAYRUN" correct --data fixed --state S --from-generation 0 --reason "Fresno wage 19.60" "$@"; }
+
+# --- refused, nothing written
+correct --out r1 --run-date 2026-12-10 --params fixed/parameters.csv 2> err
+rc=$?
+[ $rc = 1 ] && [ ! -e r1 ] && grep -q "dry-run" err && ok "--params without --dry-run: exit 1, nothing written" ||
+    fail "--params without --dry-run: exit $rc: $(cat err)"
+"$PAYRUN" correct --data fixed --state S --from-generation 0 --out r2 --run-date 2026-12-10 2> err
+rc=$?
+[ $rc = 1 ] && [ ! -e r2 ] && ok "no --reason: exit 1" || fail "no --reason: exit $rc"
+"$PAYRUN" correct --data fixed --state S --out r2 --run-date 2026-12-10 --reason x 2> err
+rc=$?
+[ $rc = 1 ] && [ ! -e r2 ] && ok "no --from-generation: exit 1" || fail "no --from-generation: exit $rc"
+"$PAYRUN" correct --data fixed --state S --from-generation 3 --out r2 --run-date 2026-12-10 --reason x 2> err
+rc=$?
+[ $rc = 1 ] && [ ! -e r2 ] && ok "--from-generation past the newest: exit 1" || fail "--from-generation 3: exit $rc"
+correct --out r3 --run-date 2026-12-06 2> err
+rc=$?
+[ $rc = 2 ] && [ ! -e r3 ] && [ "$(gens S)" = 2 ] && ok "a run date before the newest generation's: exit 2, nothing written" ||
+    fail "run date 2026-12-06: exit $rc, $(gens S) generations: $(cat err)"
+correct --out r4 --run-date 2027-01-05 2> err
+rc=$?
+[ $rc = 1 ] && [ ! -e r4 ] && grep -q "year" err && [ "$(gens S)" = 2 ] &&
+    ok "a replay across a year end (nights of 2026, correction of 2027): exit 1, nothing written" ||
+    fail "year end: exit $rc: $(cat err)"
+
+# --- unchanged data: no adjustment, nothing committed
+"$PAYRUN" correct --data data --state S --from-generation 0 --out u1 --run-date 2026-12-10 --reason same 2> err
+rc=$?
+[ $rc = 0 ] && [ "$(wc -l < u1/adjustments.csv)" = 1 ] && [ "$(wc -l < u1/paychecks.csv)" = 1 ] &&
+    [ "$(wc -l < u1/overpayments.csv)" = 1 ] && [ "$(gens S)" = 2 ] &&
+    ok "unchanged data: no adjustment, no paycheck, nothing committed" || fail "unchanged data: exit $rc: $(cat err)"
+
+# --- a dry run: the outputs, nothing committed
+correct --out dry --run-date 2026-12-10 --dry-run 2> err
+rc=$?
+adj=$(($(wc -l < dry/adjustments.csv) - 1))
+[ $rc = 0 ] && [ "$adj" -gt 0 ] && [ "$(gens S)" = 2 ] && grep -q '"dry_run": true' dry/summary.json &&
+    grep -q '"committed_generation": null' dry/summary.json &&
+    ok "dry run: $adj adjustments written, nothing committed" || fail "dry run: exit $rc, $adj adjustments: $(cat err)"
+# every adjustment is fresno's, upward, and its reason is the one given
+bad=$(awk -F, 'NR > 1 && ($6 != "fresno" || $13 !~ /^[0-9]/ || $13 == "0.00" || $21 != "Fresno wage 19.60")' \
+    dry/adjustments.csv | wc -l)
+[ "$bad" = 0 ] && ok "dry run: every adjustment is fresno's, gross up, with the reason" ||
+    fail "dry run: $bad adjustments that are not fresno's, or not up, or without the reason"
+
+# --- the invariant: replayed minus paid, the replay made independently in a fresh state
+"$PAYRUN" state init --state R > /dev/null
+night R fixed p1 2026-12-04 n1.csv
+night R fixed p2 2026-12-07 n2.csv
+delta_sums "p1/paychecks.csv p2/paychecks.csv" "o1/paychecks.csv o2/paychecks.csv" > want
+colsums dry/adjustments.csv > got
+cmp -s want got && ok "each column of adjustments.csv sums to the replayed totals minus the paid ones" ||
+    fail "column sums: $(diff want got | tr '\n' ' ')"
+
+# --- --params on a dry run: the same correction as the data directory's
+grep '^wage.hourly,fresno,2026-11-16,' fixed/parameters.csv | sed '1i parameter,scope,effective_from,value,reference' > p.csv
+"$PAYRUN" correct --data data --state S --from-generation 0 --out dryp --run-date 2026-12-10 --reason "Fresno wage 19.60" \
+    --dry-run --params p.csv 2> err
+rc=$?
+[ $rc = 0 ] && cmp -s dry/adjustments.csv dryp/adjustments.csv &&
+    ok "--dry-run --params FILE: the same adjustments as the data directory's change" ||
+    fail "--params: exit $rc: $(diff dry/adjustments.csv dryp/adjustments.csv | head -3)"
+
+# --- committed once
+correct --out c1 --run-date 2026-12-10 2> err
+rc=$?
+[ $rc = 0 ] && [ "$(gens S)" = 3 ] && cmp -s dry/adjustments.csv c1/adjustments.csv &&
+    grep -q '^correct_from 0$' S/gen-000003/manifest.txt && grep -q '"committed_generation": 3' c1/summary.json &&
+    ok "committed as generation 3, the same adjustments as the dry run" || fail "commit: exit $rc: $(cat err)"
+correct --out c2 --run-date 2026-12-10 --verbose 2> err
+rc=$?
+[ $rc = 0 ] && [ ! -e c2 ] && [ "$(gens S)" = 3 ] && grep -q "generation 3 already committed" err &&
+    ok "the same correction again: exit 0, nothing written, generation 3 named with --verbose" ||
+    fail "again: exit $rc, $(gens S) generations: $(cat err)"
+"$PAYRUN" state verify --state S > /dev/null 2> err && ok "state verify: healthy after the correction" ||
+    fail "state verify: $(cat err)"
+# the adjustment paychecks are kept in the archive like a night's
+"$PAYRUN" state paychecks --state S --generation 3 > kept.csv
+cmp -s kept.csv c1/paychecks.csv && ok "state paychecks writes the correction's paychecks again byte for byte" ||
+    fail "state paychecks of the correction differs"
+# the next night stands on the correction: it pays the rest as before (the wage counters are the replayed ones)
+{ head -1 "$ts"; } > n3.csv
+night S fixed o3 2026-12-14 n3.csv
+[ "$(gens S)" = 4 ] && ok "a night after the correction commits on it" || fail "night after: $(gens S) generations"
+
+# --- a corrected timesheet row, and one that matches nothing
+cp -r S.before T
+row=$(grep '^T-2611B-0010,' n2.csv)
+# its first day of 5 hours was 3 (total 36:00 -> 34:00)
+{ head -1 "$ts"; echo "$row" | awk -F, -v OFS=, '{ for (i = 10; i < NF; i++) if ($i == "5") { $i = "3"; break }
+                                                  $NF = "34:00"; print }'
+  echo "$row" | sed 's/^T-2611B-0010,/T-NOT-THERE,/'; } > fix.csv
+"$PAYRUN" correct --data data --state T --from-generation 0 --out t1 --run-date 2026-12-10 --reason "hours keyed wrong" \
+    --timesheets fix.csv 2> err
+rc=$?
+hours=$(awk -F, '$2 == "T-2611B-0010" { print $8 }' t1/adjustments.csv)
+[ $rc = 0 ] && [ "$hours" = "-2:00" ] && ok "a corrected row (one day 5 -> 3 hours): regular_hours -2:00" ||
+    fail "corrected row: exit $rc, regular_hours '$hours': $(cat err)"
+grep -q '^T-NOT-THERE,fix.csv:3,CORRECTION_UNMATCHED,reject,0,' t1/exceptions.csv &&
+    ok "a corrected row of no replayed night: CORRECTION_UNMATCHED (reject), its file and line" ||
+    fail "unmatched: $(cat t1/exceptions.csv)"
+
+# --- generated data: two nights, a changed wage and a changed dues scale
+"$GEN" --out g --providers 2000 --rows 10000 --seed 11 > /dev/null
+{ head -1 g/timesheets.csv; sed -n '2,5001p' g/timesheets.csv; } > g1.csv
+{ head -1 g/timesheets.csv; sed -n '5002,$p' g/timesheets.csv; } > g2.csv
+"$PAYRUN" state init --state G > /dev/null
+night G g/data go1 2026-12-04 g1.csv
+night G g/data go2 2026-12-07 g2.csv
+cp -r g/data gfixed
+county=$(awk -F, '$1 == "wage.hourly" { print $2; exit }' gfixed/parameters.csv)
+awk -F, -v OFS=, -v c="$county" '$1 == "wage.hourly" && $2 == c { sub(/\.[0-9]+$/, ".77", $4) } { print }' \
+    g/data/parameters.csv > gfixed/parameters.csv
+sed -i 's/^\(union.dues_scale,[^,]*,[^,]*,\)0:00=10.30;/\10:00=12.30;/' gfixed/parameters.csv
+changes=$(diff g/data/parameters.csv gfixed/parameters.csv | grep -c '^>')
+[ "$changes" -ge 2 ] || fail "generated: the test changed $changes parameter rows, not a wage and a dues scale"
+"$PAYRUN" correct --data gfixed --state G --from-generation 0 --out gc --run-date 2026-12-10 \
+    --reason "wage and dues scale" 2> err || fail "generated: correct: exit $?: $(cat err)"
+"$PAYRUN" state init --state GR > /dev/null
+night GR gfixed gr1 2026-12-04 g1.csv
+night GR gfixed gr2 2026-12-07 g2.csv
+delta_sums "gr1/paychecks.csv gr2/paychecks.csv" "go1/paychecks.csv go2/paychecks.csv" > want
+colsums gc/adjustments.csv > got
+nadj=$(($(wc -l < gc/adjustments.csv) - 1))
+[ "$nadj" -gt 0 ] && cmp -s want got &&
+    ok "generated: $nadj adjustments, each column sums to the replayed totals minus the paid ones" ||
+    fail "generated: $nadj adjustments; column sums: $(diff want got | tr '\n' ' ')"
+# overpayments and adjustment paychecks split the adjustments by the sign of net
+neg=$(awk -F, 'NR > 1 && $20 ~ /^-/' gc/adjustments.csv | wc -l)
+[ "$neg" = "$(($(wc -l < gc/overpayments.csv) - 1))" ] &&
+    [ "$((nadj - neg))" = "$(($(wc -l < gc/paychecks.csv) - 1))" ] &&
+    ok "generated: $neg overpayments (net below zero), $((nadj - neg)) adjustment paychecks" ||
+    fail "generated: $neg negative nets, $(($(wc -l < gc/overpayments.csv) - 1)) overpayments"
+finish
