@@ -879,13 +879,12 @@ static int settle(corrector *k, settlement *s, money_cents *per_check_max)
 
 /* ---- the outputs ---- */
 
-static void write_adjustments(corrector *k)
+static void write_adjustments(corrector *k, csvw *w)
 {
     static const char *const header[] = {
         "adjustment_id", "timesheet_id", "original_paycheck_id", "provider_id", "recipient_id", "county",
         "period_start", "regular_hours", "overtime_hours", "regular_pay", "overtime_pay", "differential_pay", "gross",
         "fica_ss", "fica_medicare", "sdi", "share_of_cost", "union_dues", "overpayment_recovery", "net", "reason"};
-    csvw *w = &k->adjustments;
     for (size_t i = 0; i < sizeof header / sizeof *header; i++)
         csvw_str(w, header[i]);
     csvw_end_row(w);
@@ -1169,6 +1168,21 @@ static int commit_correction(corrector *k, settlement *s, const correction_input
         if (csvw_close(&w) != 0 && rc == EXIT_OK)
             rc = EXIT_INTERNAL;
     }
+    if (rc == EXIT_OK) {
+        /* the adjustments, for a later correction's paid totals and for explain (docs/corrections.md) */
+        int fd = fsafe_create(gen_dfd, CORRECT_ADJUSTMENTS);
+        csvw w;
+        if (fd < 0 || csvw_open_fd(&w, fd, 0) != 0) {
+            if (fd >= 0)
+                close(fd);
+            fprintf(stderr, "payrun correct: %s: %s: %s\n", k->o->state, CORRECT_ADJUSTMENTS, strerror(errno));
+            return EXIT_INTERNAL;
+        }
+        w.sync_point = "fsync-state";
+        write_adjustments(k, &w);
+        if (csvw_close(&w) != 0)
+            rc = EXIT_INTERNAL;
+    }
     if (rc != EXIT_OK)
         return rc;
     if (!realpath(k->o->state, abs_state) || !realpath(k->o->out, abs_out)) {
@@ -1224,7 +1238,7 @@ static int finish_outputs(corrector *k, money_cents per_check_max, int committin
     for (size_t i = 0; i < k->nadj; i++)
         if (k->adj[i].amount[AMT_NET] < 0)
             sum.overpaid -= k->adj[i].amount[AMT_NET];
-    write_adjustments(k);
+    write_adjustments(k, &k->adjustments);
     write_overpayments(k, per_check_max);
     k->extra_open = 0;
     int a = csvw_close(&k->adjustments), b = csvw_close(&k->overpayments);

@@ -25,4 +25,13 @@ typedef struct {
  * Returns the exit code of the README ("Exit codes"), the reason on stderr. */
 int correct_payroll(const correct_options *o);
 
+/* A correction's generation keeps its adjustments.csv under this name (docs/corrections.md). */
+#define CORRECT_ADJUSTMENTS "adjustments.csv"
+
+/* `payrun explain --timesheet ID --state S`, after the step-by-step explanation: when a
+ * correction adjusted timesheet id, prints what was paid for it, each adjustment and the
+ * corrected total side by side, column by column (docs/corrections.md "explain").
+ * Returns 0 (also when nothing corrected it), or an exit code. */
+int correct_explain(const char *state, const char *timesheet_id);
+
 #endif

@@ -854,6 +854,8 @@ static int cmd_whatif_explain(const command *cmd, int argc, char **argv)
     run_options ro = {.data = o.data, .run_date = o.run_date, .state = o.state, .from_generation = o.from_generation,
                       .files = (const char *const *)files, .nfiles = nfiles};
     rc = explain ? explain_timesheet(&ro, o.timesheet) : whatif_payroll(&ro, o.params, o.csv, o.list);
+    if (explain && rc == EXIT_OK && o.state)
+        rc = correct_explain(o.state, o.timesheet);    /* what corrections changed, side by side */
     free_files(files, nfiles);
     return rc;
 }

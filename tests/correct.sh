@@ -130,6 +130,18 @@ rc=$?
 "$PAYRUN" state paychecks --state S --generation 3 > kept.csv
 cmp -s kept.csv c1/paychecks.csv && ok "state paychecks writes the correction's paychecks again byte for byte" ||
     fail "state paychecks of the correction differs"
+# explain of a corrected timesheet: the paid, the adjustment and the corrected total side by side; the corrected
+# total is what the step-by-step explanation of the night replayed with the corrected data pays
+"$PAYRUN" explain --data fixed --state S --from-generation 1 --run-date 2026-12-07 --timesheet T-2611B-0010 n2.csv \
+    > explain.txt 2> err
+id=$(awk -F, '$2 == "T-2611B-0010" { print $1 }' c1/adjustments.csv)
+paid_net=$(awk -F, '$2 == "T-2611B-0010" { print $23 }' o2/paychecks.csv)
+adj_net=$(awk -F, '$2 == "T-2611B-0010" { print $20 }' c1/adjustments.csv)
+want=$(awk -v a="$paid_net" -v b="$adj_net" 'BEGIN { printf "%.2f", a + b }')
+grep -q "^=> paid: .* net $want\$" explain.txt && grep -q "^column  *paid  *$id  *corrected\$" explain.txt &&
+    grep -q "^net  *$paid_net  *$adj_net  *$want\$" explain.txt &&
+    ok "explain: paid $paid_net + $id $adj_net = corrected $want, the replay's net" ||
+    fail "explain of a corrected timesheet: $(tail -16 explain.txt)"
 # the next night stands on the correction: it pays the rest as before (the wage counters are the replayed ones)
 { head -1 "$ts"; } > n3.csv
 night S fixed o3 2026-12-14 n3.csv

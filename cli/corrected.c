@@ -1,0 +1,182 @@
+/* corrected.c — explain of a corrected timesheet: what was paid, each adjustment and the corrected total side by side. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "correct.h"
+#include "csvr.h"
+#include "exits.h"
+#include "field.h"
+#include "fsafe.h"
+#include "rules.h"
+#include "state.h"
+
+/* The columns compared: the two hours, then the money of paychecks.csv from regular_pay to net. */
+#define NCOLS (2 + AMT_COUNT)
+
+typedef struct {
+    char id[64];                /* adjustment id, or "paid" */
+    int64_t v[NCOLS];           /* minutes, then cents */
+} column_set;
+
+typedef struct {
+    const char *timesheet;
+    column_set *adj;
+    int n, cap;
+    char original[64];          /* the original paycheck id, "" when it was not paid */
+    int bad;
+} found;
+
+enum { A_ID, A_TS, A_ORIGINAL, A_VALUES };
+static csvr_column adj_cols[A_VALUES + NCOLS];
+
+/* A signed H:MM or money value of an adjustment. */
+static int signed_value(const char *s, size_t n, int hours, int64_t *out)
+{
+    int neg = n > 0 && s[0] == '-';
+    int32_t minutes;
+    money_cents cents;
+    const char *e = hours ? fld_hours(s + neg, n - (size_t)neg, &minutes) : fld_money(s + neg, n - (size_t)neg, &cents);
+    if (e)
+        return -1;
+    *out = hours ? minutes : cents;
+    if (neg)
+        *out = -*out;
+    return 0;
+}
+
+static int take_adjustment(void *ctx, const csvr_row *row)
+{
+    found *f = ctx;
+    size_t n;
+    const char *ts = csvr_get(row, A_TS, &n);
+    if (n != strlen(f->timesheet) || memcmp(ts, f->timesheet, n) != 0)
+        return 0;
+    if (f->n == f->cap) {
+        int cap = f->cap ? f->cap * 2 : 4;
+        column_set *v = realloc(f->adj, (size_t)cap * sizeof *v);
+        if (!v)
+            return f->bad = 1;
+        f->adj = v;
+        f->cap = cap;
+    }
+    column_set *c = &f->adj[f->n++];
+    const char *s = csvr_get(row, A_ID, &n);
+    snprintf(c->id, sizeof c->id, "%.*s", (int)n, s);
+    s = csvr_get(row, A_ORIGINAL, &n);
+    if (!f->original[0])
+        snprintf(f->original, sizeof f->original, "%.*s", (int)n, s);
+    for (int k = 0; k < NCOLS; k++) {
+        s = csvr_get(row, A_VALUES + k, &n);
+        if (signed_value(s, n, k < 2, &c->v[k]) != 0)
+            return f->bad = 1;
+    }
+    return 0;
+}
+
+typedef struct {
+    const found *f;
+    column_set *paid;
+    int hit;
+} paid_search;
+
+static int take_paid(void *ctx, const char *prefix, const char *pay_date, const arch_paycheck *p)
+{
+    paid_search *ps = ctx;
+    char id[64];
+    (void)pay_date;
+    snprintf(id, sizeof id, "%s%07lld", prefix, (long long)p->seq);
+    if (strcmp(id, ps->f->original) != 0)
+        return 0;
+    ps->paid->v[0] = p->regular_minutes;
+    ps->paid->v[1] = p->overtime_minutes;
+    for (int k = 0; k < AMT_COUNT; k++)
+        ps->paid->v[2 + k] = p->amount[k];
+    ps->hit = 1;
+    return 1;
+}
+
+static void print_value(int k, int64_t v, int width)
+{
+    char b[40];
+    if (k < 2)
+        cal_format_hm(v, b);
+    else
+        money_format_cents(v, b);
+    printf(" %*s", width, b);
+}
+
+/* The table: a row per column, paid | each adjustment | corrected. */
+static void print_side_by_side(const found *f, const column_set *paid)
+{
+    printf("\ncorrected: timesheet %s, paid as %s, adjusted by %d correction%s\n", f->timesheet,
+           f->original[0] ? f->original : "nothing (it was refused)", f->n, f->n == 1 ? "" : "s");
+    printf("%-22s %14s", "column", "paid");
+    for (int i = 0; i < f->n; i++)
+        printf(" %22s", f->adj[i].id);
+    printf(" %14s\n", "corrected");
+    for (int k = 0; k < NCOLS; k++) {
+        int64_t total = paid->v[k];
+        printf("%-22s", adj_cols[A_VALUES + k].name);
+        print_value(k, paid->v[k], 14);
+        for (int i = 0; i < f->n; i++) {
+            print_value(k, f->adj[i].v[k], 22);
+            total += f->adj[i].v[k];
+        }
+        print_value(k, total, 14);
+        printf("\n");
+    }
+}
+
+int correct_explain(const char *state, const char *timesheet_id)
+{
+    static const char *const names[A_VALUES + NCOLS] = {
+        "adjustment_id", "timesheet_id", "original_paycheck_id", "regular_hours", "overtime_hours", "regular_pay",
+        "overtime_pay", "differential_pay", "gross", "fica_ss", "fica_medicare", "sdi", "share_of_cost", "union_dues",
+        "overpayment_recovery", "net"};
+    for (int k = 0; k < A_VALUES + NCOLS; k++)
+        adj_cols[k] = (csvr_column){names[k], 1};
+    state_dir st = {.lock_fd = -1, .dfd = -1};
+    char err[1024], path[4300];
+    int r = state_open(&st, state, STATE_READ, err, sizeof err);
+    if (r != 0) {
+        fprintf(stderr, "payrun: %s\n", err);
+        return exit_of_state(r);
+    }
+    found f = {.timesheet = timesheet_id};
+    int rc = EXIT_OK;
+    for (int g = 1; rc == EXIT_OK && g <= st.newest; g++) {
+        state_manifest m;
+        if (!state_has_generation(&st, g) || state_read_manifest(&st, g, &m, err, sizeof err) != 0 || !m.correction)
+            continue;
+        snprintf(path, sizeof path, "%s/gen-%06d/%s", st.dir, g, CORRECT_ADJUSTMENTS);
+        if (access(path, F_OK) != 0)
+            continue;   /* a correction that adjusted nothing commits no generation; none without the file */
+        if (csvr_read(path, adj_cols, A_VALUES + NCOLS, take_adjustment, &f, NULL, err, sizeof err) != 0 || f.bad) {
+            fprintf(stderr, "payrun explain: %s\n", f.bad ? "an adjustment does not read" : err);
+            rc = EXIT_DATA;
+        }
+    }
+    column_set paid = {.id = "paid"};
+    paid_search ps = {&f, &paid, 0};
+    for (int g = 1; rc == EXIT_OK && f.n > 0 && f.original[0] && !ps.hit && g <= st.newest; g++) {
+        char name[32];
+        snprintf(name, sizeof name, "gen-%06d", g);
+        int gfd = state_has_generation(&st, g) ? fsafe_open_subdir(st.dfd, name) : -1;
+        if (gfd >= 0)
+            arch_pay_read(gfd, ARCH_PAYCHECKS, take_paid, &ps, err, sizeof err);
+        if (gfd >= 0)
+            close(gfd);
+    }
+    if (rc == EXIT_OK && f.n > 0) {
+        print_side_by_side(&f, &paid);
+        if (f.original[0] && !ps.hit)
+            printf("(paycheck %s is in no generation kept: pruned; the paid column shows 0)\n", f.original);
+    }
+    free(f.adj);
+    state_close(&st);
+    return rc;
+}
