@@ -569,9 +569,12 @@ int run_payroll(const run_options *o)
         if (n.p.files[f].present)
             n.inputs[n.ninputs++] = (out_input){.role = load_file_name(f), .path = n.p.files[f].path,
                                                 .info = n.p.files[f].info};
-    if (n.p.extra.present)
+    if (n.p.extra.present) {
+        /* named within the state: the same night on a copy of the state says the same */
+        const char *gen = strstr(n.p.extra.path, "/gen-");
         n.inputs[n.ninputs++] = (out_input){.role = STATE_CORRECTION_OVERPAYMENTS, .path = n.p.extra.path,
-                                            .info = n.p.extra.info};
+                                            .shown = gen ? gen + 1 : n.p.extra.path, .info = n.p.extra.info};
+    }
     take_digests(&n, 0);
     if (n.commit) {
         int masters = n.ninputs;

@@ -365,7 +365,7 @@ static void write_summary(csvw *w, const out_set *o, const rules_totals *t, cons
         csvw_printf(w, "    {\"role\": ");
         out_json_str(w, in[i].role);
         csvw_printf(w, ", \"file\": ");
-        out_json_str(w, in[i].path);
+        out_json_str(w, in[i].shown ? in[i].shown : in[i].path);
         char hex[DIGEST_HEX];
         digest_hex(in[i].sha256, hex);
         csvw_printf(w, ", \"bytes\": %llu, \"crc32\": \"%08x\", \"sha256\": \"%s\"}%s\n",

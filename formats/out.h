@@ -36,6 +36,7 @@ typedef struct {
 typedef struct {
     const char *role;
     const char *path;
+    const char *shown;      /* what summary.json says instead of path (a file in the state), or NULL */
     csvr_info info;
     uint8_t sha256[32];
 } out_input;
