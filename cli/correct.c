@@ -28,7 +28,7 @@
 
 typedef struct {
     size_t provider, recipient, county;     /* offsets in the corrector's text pool */
-    int64_t seq;
+    int64_t seq;                            /* 0: not paid by the night, only by an earlier correction */
     cal_date period_start;
     int64_t minutes[2];                     /* regular, overtime */
     money_rate rate[2];
@@ -50,6 +50,9 @@ typedef struct {
     state_archived *in;
     int nin;
     paid_night orig, again;
+    int correction;         /* an earlier correction: not replayed, its change set applied to the nights after
+                             * its own from-generation, its overpayments open from its place on */
+    changeset cs;           /* that correction's change set */
     int nts;                /* its timesheet files, in order */
     char **ts_path;         /* what the replay reads: the archived file or a corrected copy */
     unsigned char *ts_copy; /* ts_path[t] is a corrected copy's path, malloc'd */
@@ -65,6 +68,7 @@ typedef struct {
     int night, file;        /* the night (index) and file it corrects, -1 none */
     long at_line;           /* the line of the row it corrects */
     int paid_in;            /* the night that paid that id, -1 none */
+    int source;             /* 0: this correction's --timesheets; else 1 + the earlier correction's night index */
 } fix_row;
 
 /* One row of adjustments.csv: replayed minus paid. */
@@ -100,6 +104,7 @@ typedef struct {
     out_set out;
     csvw adjustments, overpayments;
     int extra_open;
+    int fix_source;             /* the file take_fix reads: fix_row.source */
     csvr_info fix_info;         /* of the --timesheets file as read */
     int nomem;
 } corrector;
@@ -180,6 +185,127 @@ static int read_paid(corrector *k, int dfd, const char *dir, int gen, paid_night
 
 /* ---- the nights to replay ---- */
 
+/* Whether night p's timesheet files have a row of timesheet id. */
+typedef struct {
+    const char *id;
+    int hit;
+} id_search;
+
+static int find_id(void *ctx, const csvr_row *row)
+{
+    id_search *f = ctx;
+    size_t n;
+    const char *id = csvr_get(row, 0, &n);
+    return f->hit = n == strlen(f->id) && memcmp(id, f->id, n) == 0;
+}
+
+static int night_has(const night_plan *p, const char *id)
+{
+    static const csvr_column id_col[] = {{"timesheet_id", 1}};
+    char err[1024];
+    id_search f = {id, 0};
+    for (int t = 0; !f.hit && t < p->nts; t++)
+        csvr_read(p->ts_path[t], id_col, 1, find_id, &f, NULL, err, sizeof err);
+    return f.hit;
+}
+
+typedef struct {
+    corrector *k;
+    int correction;         /* its index in k->night */
+} fold_ctx;
+
+/* docs/corrections.md "The comparison": an earlier correction's adjustment row counts in what was paid for its
+ * timesheet, in the night that paid it (or, when no night did, the first of the correction's nights that has it). */
+static int fold_adjustment(void *ctx, const correct_adjustment *a)
+{
+    fold_ctx *f = ctx;
+    corrector *k = f->k;
+    const night_plan *c = &k->night[f->correction];
+    size_t idlen = strlen(a->timesheet), plen = strlen(a->original);
+    for (int i = 0; i < f->correction; i++) {
+        night_plan *p = &k->night[i];
+        if (p->correction)
+            continue;
+        int32_t at = ids_find(&p->orig.ids, a->timesheet, idlen);
+        int here = plen > 7 ? at >= 0 && strncmp(p->orig.prefix, a->original, plen - 7) == 0 &&
+                                  p->orig.v[at].seq == atoll(a->original + plen - 7)
+                            : p->gen > c->m.correct_from && night_has(p, a->timesheet);
+        if (!here)
+            continue;
+        if (at < 0) {
+            /* paid by the correction only: what was paid is the adjustment itself */
+            paid_reader r = {k, &p->orig};
+            arch_paycheck none = {.timesheet_id = a->timesheet, .timesheet_id_len = idlen, .provider = a->provider,
+                                  .recipient = a->recipient, .county = a->county, .period_start = a->period_start};
+            char prefix[32];
+            snprintf(prefix, sizeof prefix, "%s", p->orig.prefix);
+            if (keep_paycheck(&r, prefix, "", &none) != 0)
+                return 1;
+            at = p->orig.n - 1;
+        }
+        kept_paycheck *kp = &p->orig.v[at];
+        kp->minutes[0] += a->v[0];
+        kp->minutes[1] += a->v[1];
+        for (int c2 = 0; c2 < AMT_COUNT; c2++)
+            kp->amount[c2] += a->v[2 + c2];
+        return 0;
+    }
+    return 0;   /* a timesheet of a night not replayed: not compared */
+}
+
+/* Folds the adjustments of every earlier correction among the nights into what was paid. */
+static int fold_earlier_adjustments(corrector *k)
+{
+    char path[4300], err[1024];
+    for (int j = 0; j < k->nnights; j++) {
+        if (!k->night[j].correction)
+            continue;
+        snprintf(path, sizeof path, "%s/gen-%06d/%s", k->st.dir, k->night[j].gen, CORRECT_ADJUSTMENTS);
+        fold_ctx f = {k, j};
+        if (correct_read_adjustments(path, fold_adjustment, &f, err, sizeof err) != 0) {
+            fprintf(stderr, "payrun correct: %s\n", k->nomem ? "out of memory" : err);
+            return k->nomem ? EXIT_INTERNAL : EXIT_DATA;
+        }
+    }
+    return EXIT_OK;
+}
+
+/* The archived file of role in night p (NULL when the night had none). */
+static const char *archived(const night_plan *p, const char *role)
+{
+    for (int i = 0; i < p->nin; i++)
+        if (strcmp(p->in[i].role, role) == 0)
+            return p->in[i].path;
+    return NULL;
+}
+
+/* The change set of the earlier correction p: its data directory (its archived inputs)
+ * against the masters of the generation it stood on. Returns 0 or an exit code. */
+static int earlier_change_set(corrector *k, night_plan *p)
+{
+    char err[1024];
+    state_archived *base;
+    int nbase, r = state_archived_inputs(&k->st, p->m.base, &base, &nbase, err, sizeof err);
+    if (r != 0) {
+        fprintf(stderr, "payrun correct: %s: the correction of generation %d cannot be replayed over\n", err, p->gen);
+        return exit_of_state(r);
+    }
+    int rc = EXIT_OK;
+    for (int f = 0; rc == EXIT_OK && f < LOAD_NFILES; f++) {
+        const char *before = NULL, *after = archived(p, load_file_name(f));
+        for (int i = 0; i < nbase; i++)
+            if (strcmp(base[i].role, load_file_name(f)) == 0)
+                before = base[i].path;
+        r = cs_diff_file(&p->cs, f, before, after, err, sizeof err);
+        if (r != 0) {
+            fprintf(stderr, "payrun correct: %s\n", err);
+            rc = r == CS_NO_MEMORY ? EXIT_INTERNAL : EXIT_DATA;
+        }
+    }
+    free(base);
+    return rc;
+}
+
 /* docs/corrections.md "Commit, lock, idempotence", refused: the nights N+1 ... M each with
  * its archive, none made by an earlier correction (not replayed yet: see the note in
  * docs/corrections.md), none in an earlier calendar year than the correction, and a run
@@ -206,10 +332,11 @@ static int plan_nights(corrector *k)
         cal_format(p->m.run_date, g);
         cal_format(o->run_date, d);
         if (p->m.correction) {
-            fprintf(stderr, "payrun correct: generation %d was made by an earlier correction; replaying over a "
-                    "correction is not implemented yet (docs/corrections.md): correct from generation %d or later\n",
-                    gen, gen);
-            return EXIT_USAGE;
+            p->correction = 1;
+            int rc = earlier_change_set(k, p);
+            if (rc != EXIT_OK)
+                return rc;
+            continue;
         }
         if (cal_year(p->m.run_date) < cal_year(o->run_date)) {
             fprintf(stderr, "payrun correct: generation %d was paid on %s, in an earlier year than the correction's "
@@ -236,14 +363,6 @@ static int plan_nights(corrector *k)
     return EXIT_OK;
 }
 
-/* The archived file of role in night p (NULL when the night had none). */
-static const char *archived(const night_plan *p, const char *role)
-{
-    for (int i = 0; i < p->nin; i++)
-        if (strcmp(p->in[i].role, role) == 0)
-            return p->in[i].path;
-    return NULL;
-}
 
 /* The change set: what o->data changes against the masters and parameters M archived
  * (with --params rows on a dry run). Returns 0 or an exit code. */
@@ -316,14 +435,15 @@ static int take_fix(void *ctx, const csvr_row *row)
         k->fix = v;
         k->fix_cap = cap;
     }
-    if (!added) {
+    if (!added && k->fix[i].source == k->fix_source) {
         fprintf(stderr, "payrun correct: %s:%ld: timesheet %.*s is corrected twice in this file (line %ld): give "
                 "one corrected row per timesheet\n", row->path, row->line, (int)n, id, k->fix[i].line);
         return 2;
     }
-    fix_row *f = &k->fix[k->nfix++];
-    *f = (fix_row){.id = keep_text(k, id, n), .vals = k->fix_used, .line = row->line, .night = -1, .file = -1,
-                   .paid_in = -1};
+    /* a later correction's row of the same timesheet replaces an earlier one's */
+    fix_row *f = added ? &k->fix[k->nfix++] : &k->fix[i];
+    *f = (fix_row){.id = added ? keep_text(k, id, n) : f->id, .vals = k->fix_used, .line = row->line, .night = -1,
+                   .file = -1, .paid_in = -1, .source = k->fix_source};
     for (int c = 0; c < TS_NCOLS; c++) {
         const char *s = csvr_get(row, c, &n);
         uint32_t len = (uint32_t)n;
@@ -379,12 +499,11 @@ static int locate_row(void *ctx, const csvr_row *row)
 }
 
 /* Reads --timesheets and finds the row each corrects. Returns 0 or an exit code. */
-static int read_fixes(corrector *k)
+static int read_fix_file(corrector *k, const char *path, int source, csvr_info *info)
 {
     char err[1024];
-    if (!k->o->timesheets)
-        return EXIT_OK;
-    int r = csvr_read(k->o->timesheets, tsread_columns, TS_NCOLS, take_fix, k, &k->fix_info, err, sizeof err);
+    k->fix_source = source;
+    int r = csvr_read(path, tsread_columns, TS_NCOLS, take_fix, k, info, err, sizeof err);
     if (k->nomem) {
         fprintf(stderr, "payrun: out of memory\n");
         return EXIT_INTERNAL;
@@ -395,6 +514,22 @@ static int read_fixes(corrector *k)
         fprintf(stderr, "payrun correct: %s\n", err);
         return EXIT_DATA;
     }
+    return EXIT_OK;
+}
+
+static int read_fixes(corrector *k)
+{
+    char err[1024];
+    /* the corrected rows of the earlier corrections among the nights, then this one's, which replace them */
+    for (int j = 0; j < k->nnights; j++) {
+        const char *path = k->night[j].correction ? archived(&k->night[j], "corrections") : NULL;
+        int rc = path ? read_fix_file(k, path, 1 + j, NULL) : EXIT_OK;
+        if (rc != EXIT_OK)
+            return rc;
+    }
+    int rc = k->o->timesheets ? read_fix_file(k, k->o->timesheets, 0, &k->fix_info) : EXIT_OK;
+    if (rc != EXIT_OK || k->nfix == 0)
+        return rc;
     static const csvr_column id_col[] = {{"timesheet_id", 1}};
     for (int i = 0; i < k->nnights; i++)
         for (int t = 0; t < k->night[i].nts; t++) {
@@ -501,22 +636,32 @@ static int patch_timesheets(corrector *k, int i, int t, const char *dir)
  * the change set does not touch is a link to the archived one. Returns 0 or an exit code. */
 static int night_data(corrector *k, const night_plan *p, const char *data)
 {
-    char err[1024], path[8400];
+    char err[1024], path[8192], step[2][8400];
     for (int f = 0; f < LOAD_NFILES; f++) {
-        const char *in = archived(p, load_file_name(f));
+        const char *cur = archived(p, load_file_name(f));
         snprintf(path, sizeof path, "%s/%s", data, load_file_name(f));
-        if (k->cs.file[f].n == 0) {
-            if (in && symlink(in, path) != 0) {
-                fprintf(stderr, "payrun correct: %s: %s\n", path, strerror(errno));
-                return EXIT_INTERNAL;
+        /* the change sets of the earlier corrections whose nights this one is or follows, oldest first, then this
+         * correction's: each applied to what the one before made */
+        int steps = 0;
+        for (int j = 0; j <= k->nnights; j++) {
+            const changeset *cs = j < k->nnights ? &k->night[j].cs : &k->cs;
+            if (j < k->nnights && !(k->night[j].correction && k->night[j].m.correct_from < p->gen))
+                continue;
+            if (cs->file[f].n == 0)
+                continue;
+            char *out = step[steps++ % 2];
+            snprintf(out, sizeof step[0], "%s.%d", path, steps);
+            int written;
+            int r = cs_apply_file(cs, f, cur, out, &written, err, sizeof err);
+            if (r != 0) {
+                fprintf(stderr, "payrun correct: %s\n", err);
+                return r == CS_NO_MEMORY ? EXIT_INTERNAL : EXIT_DATA;
             }
-            continue;
+            cur = written ? out : NULL;
         }
-        int written;
-        int r = cs_apply_file(&k->cs, f, in, path, &written, err, sizeof err);
-        if (r != 0) {
-            fprintf(stderr, "payrun correct: %s\n", err);
-            return r == CS_NO_MEMORY ? EXIT_INTERNAL : EXIT_DATA;
+        if (cur && (steps == 0 ? symlink(cur, path) : rename(cur, path)) != 0) {
+            fprintf(stderr, "payrun correct: %s: %s\n", path, strerror(errno));
+            return EXIT_INTERNAL;
         }
     }
     return EXIT_OK;
@@ -591,7 +736,7 @@ static int add_adjustment(corrector *k, const night_plan *p, const char *id, siz
     memset(j, 0, sizeof *j);
     j->ts = keep_text(k, id, n);
     j->original_id = (size_t)-1;
-    if (o) {
+    if (o && o->seq > 0) {
         char pid[64];
         int len = snprintf(pid, sizeof pid, "%s%07lld", p->orig.prefix, (long long)o->seq);
         j->original_id = keep_text(k, pid, (size_t)len);
@@ -703,8 +848,8 @@ static void unmatched_exceptions(corrector *k)
     csvw *w = &k->out.exceptions;
     for (int i = 0; i < k->nfix; i++) {
         const fix_row *f = &k->fix[i];
-        if (f->night >= 0)
-            continue;
+        if (f->night >= 0 || f->source != 0)
+            continue;   /* an earlier correction's row was reported by it */
         char src[4200];
         snprintf(src, sizeof src, "%s:%ld", k->o->timesheets, f->line);
         csvw_text(w, text_at(k, f->id), strlen(text_at(k, f->id)));
@@ -743,9 +888,9 @@ static void settlement_free(settlement *s)
     memset(s, 0, sizeof *s);
 }
 
-/* Loads the data directory's masters with the corrections' overpayments at extra_path
- * (or none) and starts an engine for the run date over an empty ledger. Returns 0 or an exit code. */
-static int settlement_open(corrector *k, settlement *s, const char *extra_path)
+/* Loads the masters of data with the corrections' overpayments at extra_path (or none)
+ * and starts an engine for run_date over an empty ledger. Returns 0 or an exit code. */
+static int settlement_open(settlement *s, const char *data, cal_date run_date, const char *extra_path)
 {
     char err[1024];
     memset(s, 0, sizeof *s);
@@ -754,7 +899,7 @@ static int settlement_open(corrector *k, settlement *s, const char *extra_path)
         snprintf(s->extra.path, sizeof s->extra.path, "%s", extra_path);
         s->extra.present = 1;
     }
-    int r = load_masters_with(k->o->data, NULL, &s->extra, &s->m, s->files, err, sizeof err);
+    int r = load_masters_with(data, NULL, &s->extra, &s->m, s->files, err, sizeof err);
     if (r != 0) {
         fprintf(stderr, "payrun: %s\n", err);
         return r == LOAD_NO_MEMORY ? EXIT_INTERNAL : EXIT_DATA;
@@ -762,7 +907,7 @@ static int settlement_open(corrector *k, settlement *s, const char *extra_path)
     if (ledger_init(&s->lg, &s->m.provider_ids, &s->m.recipient_ids, &s->m.overpayment_ids) != 0)
         return EXIT_INTERNAL;
     s->lg_ready = 1;
-    rules_init(&s->e, &s->m, &s->lg, k->o->run_date);
+    rules_init(&s->e, &s->m, &s->lg, run_date);
     s->e_ready = 1;
     return EXIT_OK;
 }
@@ -835,7 +980,7 @@ static int settle(corrector *k, settlement *s, money_cents *per_check_max)
 {
     char earlier[4200], path[4300], err[1024];
     int have_earlier = state_correction_overpayments(&k->st, k->newest, earlier, sizeof earlier);
-    int rc = settlement_open(k, s, have_earlier ? earlier : NULL);
+    int rc = settlement_open(s, k->o->data, k->o->run_date, have_earlier ? earlier : NULL);
     *per_check_max = 0;
     if (rc == EXIT_OK && count_overpaid(k) > 0) {
         const param_row *pr = rules_param(&s->e, P_CORRECTION_PER_CHECK_MAX, PARAM_STATEWIDE, k->o->run_date);
@@ -853,7 +998,7 @@ static int settle(corrector *k, settlement *s, money_cents *per_check_max)
             rc = EXIT_INTERNAL;
         settlement_free(s);
         if (rc == EXIT_OK)
-            rc = settlement_open(k, s, path);
+            rc = settlement_open(s, k->o->data, k->o->run_date, path);
     }
     state_dir scratch = {.lock_fd = -1, .dfd = -1};
     int r = rc == EXIT_OK ? state_open(&scratch, k->scratch_state, STATE_READ, err, sizeof err) : 0;
@@ -1026,10 +1171,12 @@ static void write_summary(csvw *w, const void *ctx)
             csvw_printf(w, "%s\"%s\": %zu", first ? "" : ", ", load_file_name(f), k->cs.file[f].n);
             first = 0;
         }
-    int unmatched = 0;
-    for (int i = 0; i < k->nfix; i++)
-        unmatched += k->fix[i].night < 0;
-    csvw_printf(w, "},\n  \"corrected_timesheets\": %d,\n  \"unmatched\": %d,\n  \"totals\": ", k->nfix, unmatched);
+    int unmatched = 0, fixes = 0;
+    for (int i = 0; i < k->nfix; i++) {
+        fixes += k->fix[i].source == 0;
+        unmatched += k->fix[i].source == 0 && k->fix[i].night < 0;
+    }
+    csvw_printf(w, "},\n  \"corrected_timesheets\": %d,\n  \"unmatched\": %d,\n  \"totals\": ", fixes, unmatched);
     json_totals(w, k, NULL);
     csvw_printf(w, ",\n  \"by_county\": {");
     ids_table counties = {0};     /* in the order of their first adjustment */
@@ -1326,6 +1473,7 @@ static void corrector_free(corrector *k)
         free(p->ts_given);
         free(p->ts_copy);
         free(p->in);
+        cs_free(&p->cs);
         ids_free(&p->orig.ids);
         free(p->orig.v);
         ids_free(&p->again.ids);
@@ -1341,11 +1489,137 @@ static void corrector_free(corrector *k)
     state_close(&k->st);
 }
 
+/* ---- over an earlier correction ---- */
+
+typedef struct {
+    corrector *k;
+    const paid_night *paid;     /* the correction's adjustment paychecks */
+    struct recovery { char provider[64]; money_cents amount; } *v;
+    int n, cap;
+} recoveries;
+
+/* What the adjustment paycheck of row a recovered: the row's net less the paycheck's. */
+static int take_recovery(void *ctx, const correct_adjustment *a)
+{
+    recoveries *r = ctx;
+    int32_t i = ids_find(&r->paid->ids, a->timesheet, strlen(a->timesheet));
+    money_cents amount = i >= 0 ? a->v[2 + AMT_NET] - r->paid->v[i].amount[AMT_NET] : 0;
+    if (amount <= 0)
+        return 0;
+    if (r->n == r->cap) {
+        int cap = r->cap ? r->cap * 2 : 16;
+        struct recovery *v = realloc(r->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return r->k->nomem = 1;
+        r->v = v;
+        r->cap = cap;
+    }
+    snprintf(r->v[r->n].provider, sizeof r->v[r->n].provider, "%s", a->provider);
+    r->v[r->n++].amount = amount;
+    return 0;
+}
+
+static int copy_path(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+    char buf[1 << 16];
+    size_t n;
+    int rc = in && out ? 0 : -1;
+    while (rc == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out) != n)
+            rc = -1;
+    if (in && ferror(in))
+        rc = -1;
+    if (in)
+        fclose(in);
+    if (out && fclose(out) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* Takes again, in the scratch state opened as sc, what correction c's adjustment paychecks recovered (step
+ * 14.6 on the replayed ledger with c's masters), and commits it as a generation of the scratch state. */
+static int recover_again(corrector *k, state_dir *sc, const night_plan *c, const recoveries *rec)
+{
+    char data[4300], path[8400], extra[4300], err[1024];
+    snprintf(data, sizeof data, "%s/correction-%06d", k->scratch, c->gen);
+    if (mkdir(data, 0700) != 0)
+        return EXIT_INTERNAL;
+    for (int f = 0; f < LOAD_NFILES; f++) {
+        const char *in = archived(c, load_file_name(f));
+        snprintf(path, sizeof path, "%s/%s", data, load_file_name(f));
+        if (in && symlink(in, path) != 0)
+            return EXIT_INTERNAL;
+    }
+    settlement s;
+    int have = state_correction_overpayments(sc, sc->newest, extra, sizeof extra);
+    int rc = settlement_open(&s, data, c->m.run_date, have ? extra : NULL), r = 0;
+    if (rc == EXIT_OK && (r = state_load_all(sc, sc->newest, &s.lg, err, sizeof err)) != 0)
+        rc = exit_of_state(r);
+    for (int i = 0; rc == EXIT_OK && i < rec->n; i++) {
+        int32_t p = ids_find(&s.m.provider_ids, rec->v[i].provider, strlen(rec->v[i].provider));
+        money_cents left = rec->v[i].amount, taken = 0;
+        if (p >= 0 && deduct_recover(&s.e, p, &left, &taken) != 0)
+            rc = EXIT_INTERNAL;
+    }
+    rules_totals none = {0};
+    state_run run = {.base = sc->newest, .run_date = c->m.run_date, .out_dir = k->scratch, .totals = &none};
+    int gen = rc == EXIT_OK ? state_commit(sc, &s.lg, &run, err, sizeof err) : 0;
+    if (rc == EXIT_OK && (gen < 0 || state_mark_published(sc, gen, err, sizeof err) != 0))
+        rc = EXIT_INTERNAL;
+    if (r != 0 || gen < 0)
+        fprintf(stderr, "payrun correct: the replay over generation %d: %s\n", c->gen, err);
+    settlement_free(&s);
+    return rc;
+}
+
+/* At an earlier correction's place in the replay (docs/corrections.md "Over an earlier correction"): the
+ * overpayments it created are open from here on, and what its adjustment paychecks recovered of the provider's
+ * overpayments is taken again. Returns 0 or an exit code. */
+static int pass_correction(corrector *k, int i)
+{
+    const night_plan *c = &k->night[i];
+    char src[4300], dst[4400], adj[4300], err[1024];
+    state_dir sc = {.lock_fd = -1, .dfd = -1};
+    int r = state_open(&sc, k->scratch_state, STATE_COMMIT, err, sizeof err);
+    if (r != 0) {
+        fprintf(stderr, "payrun correct: %s\n", err);
+        return exit_of_state(r);
+    }
+    int rc = EXIT_OK;
+    snprintf(src, sizeof src, "%s/gen-%06d/%s", k->st.dir, c->gen, STATE_CORRECTION_OVERPAYMENTS);
+    snprintf(dst, sizeof dst, "%s/gen-%06d/%s", k->scratch_state, sc.newest, STATE_CORRECTION_OVERPAYMENTS);
+    if (access(src, F_OK) == 0 && ((unlink(dst) != 0 && errno != ENOENT) || copy_path(src, dst) != 0)) {
+        fprintf(stderr, "payrun correct: %s: %s\n", dst, strerror(errno));
+        rc = EXIT_INTERNAL;
+    }
+    paid_night paid = {0};
+    recoveries rec = {.k = k, .paid = &paid};
+    if (rc == EXIT_OK)
+        rc = read_paid(k, k->st.dfd, k->st.dir, c->gen, &paid);
+    snprintf(adj, sizeof adj, "%s/gen-%06d/%s", k->st.dir, c->gen, CORRECT_ADJUSTMENTS);
+    if (rc == EXIT_OK && correct_read_adjustments(adj, take_recovery, &rec, err, sizeof err) != 0) {
+        fprintf(stderr, "payrun correct: %s\n", k->nomem ? "out of memory" : err);
+        rc = k->nomem ? EXIT_INTERNAL : EXIT_DATA;
+    }
+    if (rc == EXIT_OK && rec.n > 0)
+        rc = recover_again(k, &sc, c, &rec);
+    free(rec.v);
+    ids_free(&paid.ids);
+    free(paid.v);
+    state_close(&sc);
+    return rc;
+}
+
 /* The replay of every night and its comparison. */
 static int replay_all(corrector *k)
 {
     int rc = make_scratch(k);
     for (int i = 0; rc == EXIT_OK && i < k->nnights; i++) {
+        if (k->night[i].correction) {
+            rc = pass_correction(k, i);
+            continue;
+        }
         rc = replay_night(k, i);
         if (rc == EXIT_OK)
             rc = compare_night(k, i);
@@ -1373,7 +1647,7 @@ int correct_payroll(const correct_options *o)
     if (rc == EXIT_OK)
         rc = check_start(&k);
     /* the data directory loads (nothing written when it does not) */
-    if (rc == EXIT_OK && (rc = settlement_open(&k, &s, NULL)) != EXIT_OK)
+    if (rc == EXIT_OK && (rc = settlement_open(&s, o->data, o->run_date, NULL)) != EXIT_OK)
         fprintf(stderr, "payrun correct: nothing written\n");
     /* the same correction again: before anything else, so that it is always a committed one */
     if (rc == EXIT_OK && o->timesheets && digest_file(o->timesheets, k.fix_info.sha256, &k.fix_info.bytes) != 0) {
@@ -1392,6 +1666,8 @@ int correct_payroll(const correct_options *o)
     }
     if (rc == EXIT_OK)
         rc = plan_nights(&k);
+    if (rc == EXIT_OK)
+        rc = fold_earlier_adjustments(&k);
     if (rc == EXIT_OK)
         rc = change_set_of_newest(&k);
     if (rc == EXIT_OK)

@@ -14,8 +14,7 @@
 #include "rules.h"
 #include "state.h"
 
-/* The columns compared: the two hours, then the money of paychecks.csv from regular_pay to net. */
-#define NCOLS (2 + AMT_COUNT)
+#define NCOLS CORRECT_NCOLS
 
 typedef struct {
     char id[64];                /* adjustment id, or "paid" */
@@ -30,8 +29,12 @@ typedef struct {
     int bad;
 } found;
 
-enum { A_ID, A_TS, A_ORIGINAL, A_VALUES };
-static csvr_column adj_cols[A_VALUES + NCOLS];
+enum { A_ID, A_TS, A_ORIGINAL, A_PROVIDER, A_RECIPIENT, A_COUNTY, A_PERIOD, A_VALUES };
+static const csvr_column adj_cols[A_VALUES + NCOLS] = {
+    {"adjustment_id", 1}, {"timesheet_id", 1}, {"original_paycheck_id", 1}, {"provider_id", 1}, {"recipient_id", 1},
+    {"county", 1}, {"period_start", 1}, {"regular_hours", 1}, {"overtime_hours", 1}, {"regular_pay", 1},
+    {"overtime_pay", 1}, {"differential_pay", 1}, {"gross", 1}, {"fica_ss", 1}, {"fica_medicare", 1}, {"sdi", 1},
+    {"share_of_cost", 1}, {"union_dues", 1}, {"overpayment_recovery", 1}, {"net", 1}};
 
 /* A signed H:MM or money value of an adjustment. */
 static int signed_value(const char *s, size_t n, int hours, int64_t *out)
@@ -48,12 +51,52 @@ static int signed_value(const char *s, size_t n, int hours, int64_t *out)
     return 0;
 }
 
-static int take_adjustment(void *ctx, const csvr_row *row)
+typedef struct {
+    correct_adjustment_fn fn;
+    void *ctx;
+    int bad;
+} adj_reader;
+
+static int read_adjustment_row(void *ctx, const csvr_row *row)
+{
+    adj_reader *r = ctx;
+    correct_adjustment a;
+    size_t n;
+    const char *s;
+#define TEXT(field, col)                                                                                         \
+    s = csvr_get(row, col, &n);                                                                                  \
+    snprintf(a.field, sizeof a.field, "%.*s", (int)n, s)
+    TEXT(id, A_ID);
+    TEXT(timesheet, A_TS);
+    TEXT(original, A_ORIGINAL);
+    TEXT(provider, A_PROVIDER);
+    TEXT(recipient, A_RECIPIENT);
+    TEXT(county, A_COUNTY);
+#undef TEXT
+    s = csvr_get(row, A_PERIOD, &n);
+    if (fld_date(s, n, &a.period_start) != NULL)
+        return r->bad = 1;
+    for (int k = 0; k < NCOLS; k++) {
+        s = csvr_get(row, A_VALUES + k, &n);
+        if (signed_value(s, n, k < 2, &a.v[k]) != 0)
+            return r->bad = 1;
+    }
+    return r->fn(r->ctx, &a);
+}
+
+int correct_read_adjustments(const char *path, correct_adjustment_fn fn, void *ctx, char *err, size_t errlen)
+{
+    adj_reader r = {fn, ctx, 0};
+    int rc = csvr_read(path, adj_cols, A_VALUES + NCOLS, read_adjustment_row, &r, NULL, err, errlen);
+    if (r.bad)
+        snprintf(err, errlen, "%s: an adjustment does not read", path);
+    return r.bad || rc == CSVR_ERROR ? -1 : rc;
+}
+
+static int take_adjustment(void *ctx, const correct_adjustment *a)
 {
     found *f = ctx;
-    size_t n;
-    const char *ts = csvr_get(row, A_TS, &n);
-    if (n != strlen(f->timesheet) || memcmp(ts, f->timesheet, n) != 0)
+    if (strcmp(a->timesheet, f->timesheet) != 0)
         return 0;
     if (f->n == f->cap) {
         int cap = f->cap ? f->cap * 2 : 4;
@@ -64,16 +107,10 @@ static int take_adjustment(void *ctx, const csvr_row *row)
         f->cap = cap;
     }
     column_set *c = &f->adj[f->n++];
-    const char *s = csvr_get(row, A_ID, &n);
-    snprintf(c->id, sizeof c->id, "%.*s", (int)n, s);
-    s = csvr_get(row, A_ORIGINAL, &n);
+    snprintf(c->id, sizeof c->id, "%s", a->id);
     if (!f->original[0])
-        snprintf(f->original, sizeof f->original, "%.*s", (int)n, s);
-    for (int k = 0; k < NCOLS; k++) {
-        s = csvr_get(row, A_VALUES + k, &n);
-        if (signed_value(s, n, k < 2, &c->v[k]) != 0)
-            return f->bad = 1;
-    }
+        snprintf(f->original, sizeof f->original, "%s", a->original);
+    memcpy(c->v, a->v, sizeof c->v);
     return 0;
 }
 
@@ -133,12 +170,6 @@ static void print_side_by_side(const found *f, const column_set *paid)
 
 int correct_explain(const char *state, const char *timesheet_id)
 {
-    static const char *const names[A_VALUES + NCOLS] = {
-        "adjustment_id", "timesheet_id", "original_paycheck_id", "regular_hours", "overtime_hours", "regular_pay",
-        "overtime_pay", "differential_pay", "gross", "fica_ss", "fica_medicare", "sdi", "share_of_cost", "union_dues",
-        "overpayment_recovery", "net"};
-    for (int k = 0; k < A_VALUES + NCOLS; k++)
-        adj_cols[k] = (csvr_column){names[k], 1};
     state_dir st = {.lock_fd = -1, .dfd = -1};
     char err[1024], path[4300];
     int r = state_open(&st, state, STATE_READ, err, sizeof err);
@@ -155,7 +186,7 @@ int correct_explain(const char *state, const char *timesheet_id)
         snprintf(path, sizeof path, "%s/gen-%06d/%s", st.dir, g, CORRECT_ADJUSTMENTS);
         if (access(path, F_OK) != 0)
             continue;   /* a correction that adjusted nothing commits no generation; none without the file */
-        if (csvr_read(path, adj_cols, A_VALUES + NCOLS, take_adjustment, &f, NULL, err, sizeof err) != 0 || f.bad) {
+        if (correct_read_adjustments(path, take_adjustment, &f, err, sizeof err) != 0 || f.bad) {
             fprintf(stderr, "payrun explain: %s\n", f.bad ? "an adjustment does not read" : err);
             rc = EXIT_DATA;
         }

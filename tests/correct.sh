@@ -147,6 +147,49 @@ grep -q "^=> paid: .* net $want\$" explain.txt && grep -q "^column  *paid  *$id 
 night S fixed o3 2026-12-14 n3.csv
 [ "$(gens S)" = 4 ] && ok "a night after the correction commits on it" || fail "night after: $(gens S) generations"
 
+# --- a second correction over the first, from generation 0 again: alameda's wage too. What was paid is the
+# nights' paychecks plus the first correction's adjustments; the replay is the three nights paid afresh with both
+# changes; the first correction's change set survives (fresno's rows change no more)
+cp -r fixed fixed2
+awk -F, -v OFS=, '$1 == "wage.hourly" && $2 == "alameda" { sub(/\.[0-9]+$/, ".44", $4) } { print }' \
+    fixed/parameters.csv > fixed2/parameters.csv
+"$PAYRUN" correct --data fixed2 --state S --from-generation 0 --out c3 --run-date 2026-12-15 --reason "Alameda wage" \
+    2> err || fail "second correction: exit $?: $(cat err)"
+"$PAYRUN" state init --state R2 > /dev/null
+night R2 fixed2 q1 2026-12-04 n1.csv
+night R2 fixed2 q2 2026-12-07 n2.csv
+night R2 fixed2 q3 2026-12-14 n3.csv
+delta_sums "q1/paychecks.csv q2/paychecks.csv q3/paychecks.csv" "o1/paychecks.csv o2/paychecks.csv o3/paychecks.csv c1/adjustments.csv" > want
+colsums c3/adjustments.csv > got
+fresno=$(awk -F, 'NR > 1 && $6 == "fresno"' c3/adjustments.csv | wc -l)
+[ "$fresno" = 0 ] && [ "$(($(wc -l < c3/adjustments.csv) - 1))" -gt 0 ] && cmp -s want got &&
+    ok "a second correction over the first: no fresno row, column sums = replayed - (paid + the first's adjustments)" ||
+    fail "second correction: $fresno fresno rows; sums: $(diff want got | tr '\n' ' ')"
+
+# --- over a correction whose adjustment paycheck recovered part of its own overpayments: R2007's November
+# authorization lowered to 20:00 (P1006 overpaid on R2007, underpaid on R2008 by the fresno wage), then alameda's
+# wage; the second replays over the first, taking again what the first's paycheck recovered
+cp -r S.before U
+cp -r fixed lowered
+sed -i 's/^\(R2007,2026-11\),[0-9:]*,/\1,20:00,/' lowered/authorizations.csv
+"$PAYRUN" correct --data lowered --state U --from-generation 0 --out u2 --run-date 2026-12-10 --reason "R2007 20:00" \
+    2> err || fail "first correction with overpayments: exit $?: $(cat err)"
+recovered=$(awk -F, 'NR > 1 && $22 != "0.00"' u2/paychecks.csv | wc -l)
+[ "$recovered" -gt 0 ] || fail "the test's first correction recovers nothing on its own paychecks"
+cp -r lowered lowered2
+cp fixed2/parameters.csv lowered2/parameters.csv
+"$PAYRUN" correct --data lowered2 --state U --from-generation 0 --out u3 --run-date 2026-12-11 --reason "Alameda wage" \
+    2> err
+rc=$?
+"$PAYRUN" state init --state R3 > /dev/null
+night R3 lowered2 v1 2026-12-04 n1.csv
+night R3 lowered2 v2 2026-12-07 n2.csv
+delta_sums "v1/paychecks.csv v2/paychecks.csv" "o1/paychecks.csv o2/paychecks.csv u2/adjustments.csv" > want
+colsums u3/adjustments.csv > got
+[ $rc = 0 ] && cmp -s want got && "$PAYRUN" state verify --state U > /dev/null &&
+    ok "over a correction that recovered on its own paychecks: column sums = replayed - (paid + its adjustments)" ||
+    fail "over a recovering correction: exit $rc: $(cat err) $(diff want got | tr '\n' ' ')"
+
 # --- a corrected timesheet row, and one that matches nothing
 cp -r S.before T
 row=$(grep '^T-2611B-0010,' n2.csv)
