@@ -181,7 +181,9 @@ static const char usage_explain[] =
     "prints how timesheet ID was paid or refused, step by step: days and minutes,\n"
     "assignment, authorized hours left, cuts, workweek counters and the overtime split,\n"
     "every parameter used with its value, effective date and reference, every deduction\n"
-    "with its base, rate and what limited it, and the exceptions raised.\n";
+    "with its base, rate and what limited it, and the exceptions raised. With --state, a\n"
+    "timesheet a correction adjusted also gets what was paid, each adjustment and the\n"
+    "corrected total side by side (docs/corrections.md).\n";
 
 /* ---- options ---- */
 
