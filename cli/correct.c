@@ -1277,6 +1277,20 @@ static int committed_already(corrector *k, const correction_inputs *ci)
 
 /* ---- commit ---- */
 
+/* Creates name in the generation being written (gen_dfd) for w, synced when closed. Returns 0, or -1 said on stderr. */
+static int open_in_generation(const corrector *k, int gen_dfd, const char *name, csvw *w)
+{
+    int fd = fsafe_create(gen_dfd, name);
+    if (fd < 0 || csvw_open_fd(w, fd, 0) != 0) {
+        if (fd >= 0)
+            close(fd);
+        fprintf(stderr, "payrun correct: %s: %s: %s\n", k->o->state, name, strerror(errno));
+        return -1;
+    }
+    w->sync_point = "fsync-state";
+    return 0;
+}
+
 /* Keeps the correction's inputs and the overpayments of every correction so far in the
  * generation being written (gen_dfd), then commits the settled ledger as generation
  * M+1, the outputs already prepared. Returns 0 or an exit code (the generation is
@@ -1299,33 +1313,20 @@ static int commit_correction(corrector *k, settlement *s, const correction_input
     if (rc == EXIT_OK && fsafe_fsync(adfd, "fsync-state-dir") != 0)
         rc = EXIT_INTERNAL;
     close(adfd);
+    csvw w;
     if (rc == EXIT_OK && count_overpaid(k) > 0) {
         char earlier[4200];
         int have = state_correction_overpayments(&k->st, k->newest, earlier, sizeof earlier);
-        int fd = fsafe_create(gen_dfd, STATE_CORRECTION_OVERPAYMENTS);
-        csvw w;
-        if (fd < 0 || csvw_open_fd(&w, fd, 0) != 0) {
-            if (fd >= 0)
-                close(fd);
-            fprintf(stderr, "payrun correct: %s: %s: %s\n", k->o->state, STATE_CORRECTION_OVERPAYMENTS, strerror(errno));
+        if (open_in_generation(k, gen_dfd, STATE_CORRECTION_OVERPAYMENTS, &w) != 0)
             return EXIT_INTERNAL;
-        }
-        w.sync_point = "fsync-state";
         rc = write_correction_overpayments(k, &w, have ? earlier : NULL, per_check_max);
         if (csvw_close(&w) != 0 && rc == EXIT_OK)
             rc = EXIT_INTERNAL;
     }
     if (rc == EXIT_OK) {
         /* the adjustments, for a later correction's paid totals and for explain (docs/corrections.md) */
-        int fd = fsafe_create(gen_dfd, CORRECT_ADJUSTMENTS);
-        csvw w;
-        if (fd < 0 || csvw_open_fd(&w, fd, 0) != 0) {
-            if (fd >= 0)
-                close(fd);
-            fprintf(stderr, "payrun correct: %s: %s: %s\n", k->o->state, CORRECT_ADJUSTMENTS, strerror(errno));
+        if (open_in_generation(k, gen_dfd, CORRECT_ADJUSTMENTS, &w) != 0)
             return EXIT_INTERNAL;
-        }
-        w.sync_point = "fsync-state";
         write_adjustments(k, &w);
         if (csvw_close(&w) != 0)
             rc = EXIT_INTERNAL;
