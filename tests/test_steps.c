@@ -551,6 +551,37 @@ static void test_recovery_records(void)
     fxt_close(&f);
 }
 
+/* Step 14.6 alone on an adjustment paycheck (payrun correct): OP1 of PR, 25.00 at most 10.00 a paycheck.
+ * 7.50 left: 7.50 taken (never past what is left), 17.50 open; 30.00 left: 10.00 taken (the per-check maximum),
+ * 20.00 left over; then 12.00 left: 7.50 taken (what is open), 4.50 left over; a provider without overpayments: 0. */
+static void test_recover_alone(void)
+{
+    fxt f;
+    fxt_open(&f, NULL, 0, D(2026, 12, 10));
+    int32_t pr = ids_find(&f.m.provider_ids, "PR", 2), po = ids_find(&f.m.provider_ids, "PO", 2);
+    int32_t op1 = ids_find(&f.m.overpayment_ids, "OP1", 3);
+    CU_ASSERT_FATAL(pr >= 0 && po >= 0 && op1 >= 0);
+    money_cents left = 750, taken = 0;
+    ASSERT_I64(deduct_recover(&f.e, pr, &left, &taken), 0);
+    ASSERT_I64(taken, 750);
+    ASSERT_I64(left, 0);
+    left = 3000;
+    ASSERT_I64(deduct_recover(&f.e, pr, &left, &taken), 0);
+    ASSERT_I64(taken, 750 + 1000);
+    ASSERT_I64(left, 2000);
+    left = 1200;
+    ASSERT_I64(deduct_recover(&f.e, pr, &left, &taken), 0);
+    ASSERT_I64(taken, 750 + 1000 + 750);
+    ASSERT_I64(left, 450);
+    ASSERT_I64(*ledger_peek(&f.lg.recovered, ledger_key(op1, 0)), 2500);
+    left = 1000;
+    money_cents none = 0;
+    ASSERT_I64(deduct_recover(&f.e, po, &left, &none), 0);
+    ASSERT_I64(none, 0);
+    ASSERT_I64(left, 1000);
+    fxt_close(&f);
+}
+
 /* ---- §5.8 Writ of Mandamus: an SR number of one character ---- */
 
 /* An SR number is any non-empty text, one character too: W-S (court_order, SR "S") is paid
@@ -735,6 +766,7 @@ int test_steps_register(void)
         {"parameter values as explain writes them", test_param_format},
         {"taxes past int64 cents: FICA and SDI", test_tax_overflow},
         {"overpayment recovery: nothing left touches nothing; the record's key", test_recovery_records},
+        {"step 14.6 alone (payrun correct): never past what is left, the per-check maximum, what is open", test_recover_alone},
         {"masters with nothing loaded; parameters without rows", test_empty_masters_and_counties},
         {"writ: an SR number of one character", test_writ_one_character_sr},
         {"explain: the days with hours as read", test_trace_days_with_hours},
