@@ -573,7 +573,9 @@ static void test_recover_alone(void)
     ASSERT_I64(deduct_recover(&f.e, pr, &left, &taken), 0);
     ASSERT_I64(taken, 750 + 1000 + 750);
     ASSERT_I64(left, 450);
-    ASSERT_I64(*ledger_peek(&f.lg.recovered, ledger_key(op1, 0)), 2500);
+    const money_cents *rec = ledger_peek(&f.lg.recovered, ledger_key(op1, 0));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+    ASSERT_I64(*rec, 2500);
     left = 1000;
     money_cents none = 0;
     ASSERT_I64(deduct_recover(&f.e, po, &left, &none), 0);
