@@ -559,7 +559,7 @@ static int night_data(corrector *k, const night_plan *p, const char *data)
             int r = cs_apply_file(cs, f, cur, out, &written, err, sizeof err);
             if (r != 0) {
                 fprintf(stderr, "payrun correct: %s\n", err);
-                return r == CS_NO_MEMORY ? EXIT_INTERNAL : EXIT_DATA;
+                return r == CS_ERROR ? EXIT_DATA : EXIT_INTERNAL;
             }
             cur = written ? out : NULL;
         }

@@ -474,7 +474,7 @@ int cs_apply_file(const changeset *cs, int which, const char *in_path, const cha
     }
     if (rc == 0 && r != 0) {
         snprintf(err, errlen, "%s: cannot write: %s", out_path, strerror(errno));
-        rc = CS_ERROR;
+        rc = CS_WRITE_ERROR;
     }
     if (ap.open)
         csvw_abort(&ap.w);

@@ -38,6 +38,7 @@ typedef struct {
 /* Result codes besides 0. */
 #define CS_ERROR (-1)       /* a file cannot be read or written: err says which */
 #define CS_NO_MEMORY (-2)
+#define CS_WRITE_ERROR (-3) /* the file being written could not be: an I/O error */
 
 /* The change set of file which: new_path's rows against base_path's. Either path
  * may be NULL (the file is absent: every row of the other is new, or gone).
@@ -55,8 +56,8 @@ int cs_add_rows(changeset *cs, int which, const char *path, char *err, size_t er
  * the correction is of a row that existed), a new group replacing the night's or,
  * when the night has none, added at the end in the new file's order. The header is
  * the file's columns present in either file. When the night had no file and the
- * change set adds nothing, writes nothing and sets *written 0. Returns 0 or a CS_*
- * code with err set. */
+ * change set adds nothing, writes nothing and sets *written 0. Returns 0, CS_ERROR
+ * (in_path cannot be read), CS_WRITE_ERROR or CS_NO_MEMORY, with err set. */
 int cs_apply_file(const changeset *cs, int which, const char *in_path, const char *out_path, int *written, char *err,
                   size_t errlen);
 

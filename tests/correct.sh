@@ -113,6 +113,36 @@ rc=$?
     ok "--dry-run --params FILE: the same adjustments as the data directory's change" ||
     fail "--params: exit $rc: $(diff dry/adjustments.csv dryp/adjustments.csv | head -3)"
 
+# --- an I/O error at each fault point of a correction (the replay's nights reach them too), then the same
+# command again: never a generation half made, never two; the retry publishes or makes the same outputs
+cp -r S.before L
+points=$(PAYRUN_FAIL_AT=list "$PAYRUN" correct --data fixed --state L --from-generation 0 --out fl \
+    --run-date 2026-12-10 --reason "Fresno wage 19.60" 2>&1 >/dev/null | sed -n 's/^payrun: fault point //p' | sort -u)
+rm -rf fl L
+[ -n "$points" ] || fail "PAYRUN_FAIL_AT=list names no fault point of a correction"
+bad=0 tried=0
+for p in $points; do
+    rm -rf F fo
+    cp -r S.before F
+    PAYRUN_FAIL_AT=$p "$PAYRUN" correct --data fixed --state F --from-generation 0 --out fo --run-date 2026-12-10 \
+        --reason "Fresno wage 19.60" 2> ferr
+    rc=$?
+    tried=$((tried + 1))
+    n=$(gens F)
+    if [ $rc != 4 ] || { [ "$n" != 2 ] && [ "$n" != 3 ]; }; then
+        bad=$((bad + 1)); echo "  $p: exit $rc, $n generations: $(cat ferr)"; continue
+    fi
+    "$PAYRUN" correct --data fixed --state F --from-generation 0 --out fo --run-date 2026-12-10 \
+        --reason "Fresno wage 19.60" 2> ferr
+    rc=$?
+    if [ $rc != 0 ] || [ "$(gens F)" != 3 ] || ! cmp -s fo/adjustments.csv dry/adjustments.csv ||
+        ! "$PAYRUN" state verify --state F > /dev/null 2>&1; then
+        bad=$((bad + 1)); echo "  $p: the retry: exit $rc, $(gens F) generations: $(cat ferr)"
+    fi
+done
+[ $bad = 0 ] && ok "an I/O error at each of $tried fault points: exit 4, then the same command: one generation, the same adjustments" ||
+    fail "$bad of $tried fault points"
+
 # --- committed once
 correct --out c1 --run-date 2026-12-10 2> err
 rc=$?
@@ -232,6 +262,8 @@ nadj=$(($(wc -l < gc/adjustments.csv) - 1))
 [ "$nadj" -gt 0 ] && cmp -s want got &&
     ok "generated: $nadj adjustments, each column sums to the replayed totals minus the paid ones" ||
     fail "generated: $nadj adjustments; column sums: $(diff want got | tr '\n' ' ')"
+sh "$top/tests/check_correction.sh" gc 2> err && ok "generated: the correction's outputs hold their invariants" ||
+    fail "generated: $(cat err)"
 # overpayments and adjustment paychecks split the adjustments by the sign of net
 neg=$(awk -F, 'NR > 1 && $20 ~ /^-/' gc/adjustments.csv | wc -l)
 [ "$neg" = "$(($(wc -l < gc/overpayments.csv) - 1))" ] &&

@@ -105,7 +105,11 @@ for name in ${*:-$(ls "$scen")}; do
             files=$(for a in $args; do case "$a" in --*) ;; *.csv|*.gz) echo "$a" ;; esac; done)
             # shellcheck disable=SC2086
             case $args in
-            correct\ *) ;;     # a correction's invariants: tests/correct.sh
+            correct\ *)
+                # the invariants of a correction's outputs; the column sums against a replay: tests/correct.sh
+                if ! sh "$top/tests/check_correction.sh" "$tmp/out$k" 2>"$tmp/inv"; then
+                    echo "FAIL $label: invariants"; sed 's/^/  /' "$tmp/inv"; ok=0
+                fi ;;
             *) if ! (cd "$dir" && "$CHECK" "$tmp/out$k" $files >/dev/null 2>"$tmp/inv"); then
                 echo "FAIL $label: invariants"; sed 's/^/  /' "$tmp/inv"; ok=0
             fi ;;
