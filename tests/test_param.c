@@ -322,7 +322,7 @@ static void test_county_known_room(void)
     param_table t;
     int32_t line;
     char msg[300];
-    char code[8];
+    char code[16];
     memset(&t, 0, sizeof t);
     for (int k = 0; k < 24; k++) {
         snprintf(code, sizeof code, "c%02d", k);
