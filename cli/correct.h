@@ -29,20 +29,6 @@ int correct_payroll(const correct_options *o);
 /* A correction's generation keeps its adjustments.csv under this name (docs/corrections.md). */
 #define CORRECT_ADJUSTMENTS "adjustments.csv"
 
-/* One row of a correction's adjustments.csv as read back: the two hours (minutes),
- * then the money from regular_pay to net (cents), replayed minus paid. */
-#define CORRECT_NCOLS (2 + AMT_COUNT)
-typedef struct {
-    char id[64], timesheet[128], original[64], provider[64], recipient[64], county[64];
-    cal_date period_start;
-    int64_t v[CORRECT_NCOLS];
-} correct_adjustment;
-
-/* Reads the adjustments.csv at path, calling fn for each row in order; fn's nonzero
- * return stops it and is returned. Returns 0, fn's return, or -1 with err. */
-typedef int (*correct_adjustment_fn)(void *ctx, const correct_adjustment *a);
-int correct_read_adjustments(const char *path, correct_adjustment_fn fn, void *ctx, char *err, size_t errlen);
-
 /* `payrun explain --timesheet ID --state S`, after the step-by-step explanation: when a
  * correction adjusted timesheet id, prints what was paid for it, each adjustment and the
  * corrected total side by side, column by column (docs/corrections.md "explain").

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "adjust.h"
 #include "archive.h"
 #include "correct.h"
 #include "csvr.h"
@@ -14,7 +15,7 @@
 #include "rules.h"
 #include "state.h"
 
-#define NCOLS CORRECT_NCOLS
+#define NCOLS ADJ_NCOLS
 
 typedef struct {
     char id[64];                /* adjustment id, or "paid" */
@@ -29,71 +30,7 @@ typedef struct {
     int bad;
 } found;
 
-enum { A_ID, A_TS, A_ORIGINAL, A_PROVIDER, A_RECIPIENT, A_COUNTY, A_PERIOD, A_VALUES };
-static const csvr_column adj_cols[A_VALUES + NCOLS] = {
-    {"adjustment_id", 1}, {"timesheet_id", 1}, {"original_paycheck_id", 1}, {"provider_id", 1}, {"recipient_id", 1},
-    {"county", 1}, {"period_start", 1}, {"regular_hours", 1}, {"overtime_hours", 1}, {"regular_pay", 1},
-    {"overtime_pay", 1}, {"differential_pay", 1}, {"gross", 1}, {"fica_ss", 1}, {"fica_medicare", 1}, {"sdi", 1},
-    {"share_of_cost", 1}, {"union_dues", 1}, {"overpayment_recovery", 1}, {"net", 1}};
-
-/* A signed H:MM or money value of an adjustment. */
-static int signed_value(const char *s, size_t n, int hours, int64_t *out)
-{
-    int neg = n > 0 && s[0] == '-';
-    int32_t minutes;
-    money_cents cents;
-    const char *e = hours ? fld_hours(s + neg, n - (size_t)neg, &minutes) : fld_money(s + neg, n - (size_t)neg, &cents);
-    if (e)
-        return -1;
-    *out = hours ? minutes : cents;
-    if (neg)
-        *out = -*out;
-    return 0;
-}
-
-typedef struct {
-    correct_adjustment_fn fn;
-    void *ctx;
-    int bad;
-} adj_reader;
-
-static int read_adjustment_row(void *ctx, const csvr_row *row)
-{
-    adj_reader *r = ctx;
-    correct_adjustment a;
-    size_t n;
-    const char *s;
-#define TEXT(field, col)                                                                                         \
-    s = csvr_get(row, col, &n);                                                                                  \
-    snprintf(a.field, sizeof a.field, "%.*s", (int)n, s)
-    TEXT(id, A_ID);
-    TEXT(timesheet, A_TS);
-    TEXT(original, A_ORIGINAL);
-    TEXT(provider, A_PROVIDER);
-    TEXT(recipient, A_RECIPIENT);
-    TEXT(county, A_COUNTY);
-#undef TEXT
-    s = csvr_get(row, A_PERIOD, &n);
-    if (fld_date(s, n, &a.period_start) != NULL)
-        return r->bad = 1;
-    for (int k = 0; k < NCOLS; k++) {
-        s = csvr_get(row, A_VALUES + k, &n);
-        if (signed_value(s, n, k < 2, &a.v[k]) != 0)
-            return r->bad = 1;
-    }
-    return r->fn(r->ctx, &a);
-}
-
-int correct_read_adjustments(const char *path, correct_adjustment_fn fn, void *ctx, char *err, size_t errlen)
-{
-    adj_reader r = {fn, ctx, 0};
-    int rc = csvr_read(path, adj_cols, A_VALUES + NCOLS, read_adjustment_row, &r, NULL, err, errlen);
-    if (r.bad)
-        snprintf(err, errlen, "%s: an adjustment does not read", path);
-    return r.bad || rc == CSVR_ERROR ? -1 : rc;
-}
-
-static int take_adjustment(void *ctx, const correct_adjustment *a)
+static int take_adjustment(void *ctx, const adj_row *a)
 {
     found *f = ctx;
     if (strcmp(a->timesheet, f->timesheet) != 0)
@@ -157,7 +94,7 @@ static void print_side_by_side(const found *f, const column_set *paid)
     printf(" %14s\n", "corrected");
     for (int k = 0; k < NCOLS; k++) {
         int64_t total = paid->v[k];
-        printf("%-22s", adj_cols[A_VALUES + k].name);
+        printf("%-22s", adj_column_name(k));
         print_value(k, paid->v[k], 14);
         for (int i = 0; i < f->n; i++) {
             print_value(k, f->adj[i].v[k], 22);
@@ -186,8 +123,8 @@ int correct_explain(const char *state, const char *timesheet_id)
         snprintf(path, sizeof path, "%s/gen-%06d/%s", st.dir, g, CORRECT_ADJUSTMENTS);
         if (access(path, F_OK) != 0)
             continue;   /* a correction that adjusted nothing commits no generation; none without the file */
-        if (correct_read_adjustments(path, take_adjustment, &f, err, sizeof err) != 0 || f.bad) {
-            fprintf(stderr, "payrun explain: %s\n", f.bad ? "an adjustment does not read" : err);
+        if (adj_read(path, take_adjustment, &f, err, sizeof err) != 0 || f.bad) {
+            fprintf(stderr, "payrun explain: %s\n", f.bad ? "out of memory" : err);
             rc = EXIT_DATA;
         }
     }

@@ -155,7 +155,9 @@ static const char usage_diff[] =
     "Joins the paychecks and exceptions of two output directories by timesheet id and\n"
     "lists each changed paycheck with the columns that differ (old, new, delta), then\n"
     "an impact summary: paychecks changed, added and removed, the total delta of every\n"
-    "money column and per county, and exceptions gained and lost by code.\n"
+    "money column and per county, and exceptions gained and lost by code. Two\n"
+    "corrections' outputs (each with adjustments.csv) compare by their adjustments,\n"
+    "negative ones included; a correction's against a night's is trouble.\n"
     "  --csv FILE   write every changed column as timesheet_id,county,column,old,new,delta\n"
     "  --quiet      the summary only\n"
     "Exit: 0 identical, 1 different, 2 trouble (as diff(1)).\n";

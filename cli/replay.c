@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "adjust.h"
 #include "archive.h"
 #include "correct_int.h"
 #include "deduct.h"
@@ -120,7 +121,7 @@ typedef struct {
 
 /* docs/corrections.md "The comparison": an earlier correction's adjustment row counts in what was paid for its
  * timesheet, in the night that paid it (or, when no night did, the first of the correction's nights that has it). */
-static int fold_adjustment(void *ctx, const correct_adjustment *a)
+static int fold_adjustment(void *ctx, const adj_row *a)
 {
     fold_ctx *f = ctx;
     corrector *k = f->k;
@@ -166,7 +167,7 @@ int replay_fold_earlier(corrector *k)
             continue;
         snprintf(path, sizeof path, "%s/gen-%06d/%s", k->st.dir, k->night[j].gen, CORRECT_ADJUSTMENTS);
         fold_ctx f = {k, j};
-        if (correct_read_adjustments(path, fold_adjustment, &f, err, sizeof err) != 0) {
+        if (adj_read(path, fold_adjustment, &f, err, sizeof err) != 0) {
             fprintf(stderr, "payrun correct: %s\n", k->nomem ? "out of memory" : err);
             return k->nomem ? EXIT_INTERNAL : EXIT_DATA;
         }
@@ -815,7 +816,7 @@ typedef struct {
 } recoveries;
 
 /* What the adjustment paycheck of row a recovered: the row's net less the paycheck's. */
-static int take_recovery(void *ctx, const correct_adjustment *a)
+static int take_recovery(void *ctx, const adj_row *a)
 {
     recoveries *r = ctx;
     int32_t i = ids_find(&r->paid->ids, a->timesheet, strlen(a->timesheet));
@@ -914,7 +915,7 @@ static int pass_correction(corrector *k, int i)
     if (rc == EXIT_OK)
         rc = read_paid(k, k->st.dfd, k->st.dir, c->gen, &paid);
     snprintf(adj, sizeof adj, "%s/gen-%06d/%s", k->st.dir, c->gen, CORRECT_ADJUSTMENTS);
-    if (rc == EXIT_OK && correct_read_adjustments(adj, take_recovery, &rec, err, sizeof err) != 0) {
+    if (rc == EXIT_OK && adj_read(adj, take_recovery, &rec, err, sizeof err) != 0) {
         fprintf(stderr, "payrun correct: %s\n", k->nomem ? "out of memory" : err);
         rc = k->nomem ? EXIT_INTERNAL : EXIT_DATA;
     }

@@ -1,4 +1,4 @@
-/* diff.c — joins paychecks.csv and exceptions.csv of two output directories by timesheet id. */
+/* diff.c — joins two output directories by timesheet id: paychecks.csv (or a correction's adjustments.csv) and exceptions.csv. */
 #include "diff.h"
 
 #include <stdio.h>
@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "adjust.h"
 #include "csvr.h"
 #include "field.h"
 #include "impact.h"
@@ -21,8 +22,6 @@ typedef struct {
     size_t n, cap;
     ids_table index;            /* timesheet id -> row */
     uint8_t *seen;
-    impact *im;
-    int side;
     char *err;
     size_t errlen;
 } side_rows;
@@ -78,9 +77,9 @@ static int parse_paycheck(const csvr_row *row, impact_paycheck *p, char *err, si
     return 0;
 }
 
-static int load_a(void *ctx, const csvr_row *row)
+/* Keeps p, one row of the baseline, joined by its timesheet id; 0, or CSVR_ERROR with err. */
+static int keep_a(side_rows *a, const impact_paycheck *p, const char *path, long line)
 {
-    side_rows *a = ctx;
     if (a->n == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 1024;
         impact_paycheck *v = realloc(a->v, sizeof *v * cap);
@@ -91,35 +90,67 @@ static int load_a(void *ctx, const csvr_row *row)
         a->v = v;
         a->cap = cap;
     }
-    impact_paycheck *p = &a->v[a->n];
-    if (parse_paycheck(row, p, a->err, a->errlen) != 0)
-        return CSVR_ERROR;
+    a->v[a->n] = *p;
     int added;
     if (ids_intern(&a->index, p->timesheet_id, strlen(p->timesheet_id), &added) < 0 || !added) {
-        snprintf(a->err, a->errlen, "%s:%ld: timesheet %s appears twice", row->path, row->line, p->timesheet_id);
+        snprintf(a->err, a->errlen, "%s:%ld: timesheet %s appears twice", path, line, p->timesheet_id);
         return CSVR_ERROR;
     }
     a->n++;
     return 0;
 }
 
+/* Compares p, one row of the change, with the baseline's row of its timesheet. */
+static void compare_b(side_rows *a, impact *im, const impact_paycheck *p)
+{
+    int32_t i = ids_find(&a->index, p->timesheet_id, strlen(p->timesheet_id));
+    if (i >= 0)
+        a->seen[i] = 1;
+    impact_paychecks(im, i >= 0 ? &a->v[i] : NULL, p);
+}
+
 typedef struct {
     side_rows *a;
     impact *im;
+    int side;                   /* 0: the baseline, kept; 1: the change, compared */
     char *err;
     size_t errlen;
-} b_ctx;
+    const char *path;
+    long line;                  /* adjustments.csv: the row's line, for a message */
+} row_sink;
 
-static int compare_b(void *ctx, const csvr_row *row)
+static int take_paycheck(void *ctx, const csvr_row *row)
 {
-    b_ctx *b = ctx;
+    row_sink *k = ctx;
     impact_paycheck p;
-    if (parse_paycheck(row, &p, b->err, b->errlen) != 0)
+    if (parse_paycheck(row, &p, k->err, k->errlen) != 0)
         return CSVR_ERROR;
-    int32_t i = ids_find(&b->a->index, p.timesheet_id, strlen(p.timesheet_id));
-    if (i >= 0)
-        b->a->seen[i] = 1;
-    impact_paychecks(b->im, i >= 0 ? &b->a->v[i] : NULL, &p);
+    if (k->side == 0)
+        return keep_a(k->a, &p, row->path, row->line);
+    compare_b(k->a, k->im, &p);
+    return 0;
+}
+
+/* An adjustment as a paycheck of kind adjustment: signed hours and money, no rates, no pay date. */
+static int take_adjustment(void *ctx, const adj_row *r)
+{
+    row_sink *k = ctx;
+    impact_paycheck p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.timesheet_id, sizeof p.timesheet_id, "%.*s", (int)sizeof p.timesheet_id - 1, r->timesheet);
+    snprintf(p.provider_id, sizeof p.provider_id, "%.*s", (int)sizeof p.provider_id - 1, r->provider);
+    snprintf(p.recipient_id, sizeof p.recipient_id, "%.*s", (int)sizeof p.recipient_id - 1, r->recipient);
+    snprintf(p.county, sizeof p.county, "%.*s", (int)sizeof p.county - 1, r->county);
+    cal_format(r->period_start, p.period_start);
+    snprintf(p.kind, sizeof p.kind, "adjustment");
+    p.regular_minutes = r->v[0];
+    p.overtime_minutes = r->v[1];
+    for (int i = 0; i < AMT_COUNT; i++)
+        p.amount[i] = r->v[2 + i];
+    k->line++;
+    if (k->side == 0)
+        return keep_a(k->a, &p, k->path, k->line);
+    compare_b(k->a, k->im, &p);
     return 0;
 }
 
@@ -148,6 +179,27 @@ static void output_path(const char *dir, const char *name, char *out, size_t n)
         snprintf(out, n, "%s/%s.gz", dir, name);
 }
 
+/* True when dir holds a correction's outputs (adjustments.csv, docs/corrections.md). */
+static int is_correction(const char *dir)
+{
+    char path[4200];
+    output_path(dir, "adjustments.csv", path, sizeof path);
+    return access(path, F_OK) == 0;
+}
+
+/* Reads one side's rows: paychecks.csv, or a correction's adjustments.csv, which holds
+ * its negative differences as well; 0, or nonzero with k->err set. */
+static int read_side(const char *dir, int correction, row_sink *k)
+{
+    char path[4200];
+    output_path(dir, correction ? "adjustments.csv" : "paychecks.csv", path, sizeof path);
+    k->path = path;
+    k->line = 1;
+    if (correction)
+        return adj_read(path, take_adjustment, k, k->err, k->errlen);
+    return csvr_read(path, pay_cols, C_NCOLS, take_paycheck, k, NULL, k->err, k->errlen);
+}
+
 int diff_outputs(const char *dir_a, const char *dir_b, const char *csv_path, int quiet)
 {
     static const char *const fixed[] = {"timesheet_id", "provider_id", "recipient_id", "county", "period_start",
@@ -166,16 +218,22 @@ int diff_outputs(const char *dir_a, const char *dir_b, const char *csv_path, int
     impact im;
     impact_init(&im, quiet ? NULL : stdout, csv);
     side_rows a = {.err = err, .errlen = sizeof err};
-    int rc = 2;
-    output_path(dir_a, "paychecks.csv", pa, sizeof pa);
-    output_path(dir_b, "paychecks.csv", pb, sizeof pb);
-    if (csvr_read(pa, pay_cols, C_NCOLS, load_a, &a, NULL, err, sizeof err) != 0)
+    int rc = 2, correction = is_correction(dir_a);
+    if (correction != is_correction(dir_b)) {
+        snprintf(err, sizeof err, "%s holds a correction's outputs and %s a night's: compare a correction with a correction",
+                 correction ? dir_a : dir_b, correction ? dir_b : dir_a);
+        goto done;
+    }
+    im.adjustments = correction;
+    row_sink ka = {.a = &a, .im = &im, .side = 0, .err = err, .errlen = sizeof err};
+    if (read_side(dir_a, correction, &ka) != 0)
         goto done;
     a.seen = calloc(a.n + 1, 1);
     if (!a.seen)
         goto done;
-    b_ctx bc = {.a = &a, .im = &im, .err = err, .errlen = sizeof err};
-    if (csvr_read(pb, pay_cols, C_NCOLS, compare_b, &bc, NULL, err, sizeof err) != 0)
+    row_sink kb = ka;
+    kb.side = 1;
+    if (read_side(dir_b, correction, &kb) != 0)
         goto done;
     for (size_t i = 0; i < a.n; i++)
         if (!a.seen[i])

@@ -106,7 +106,9 @@ void impact_paychecks(impact *im, const impact_paycheck *a, const impact_paychec
             im->added++;
         if (im->list)
             fprintf(im->list, "  %s %s (%s, %s): %s\n", a ? "removed" : "added", p->timesheet_id, p->provider_id,
-                    p->county, a ? "paid before, not now" : "not paid before");
+                    p->county,
+                    im->adjustments ? (a ? "adjusted before, not now" : "not adjusted before")
+                                    : (a ? "paid before, not now" : "not paid before"));
         int n = 0;
         for (int i = 0; i < AMT_COUNT; i++)
             delta_column(im, p, rules_amount_name((rules_amount)i), a ? p->amount[i] : 0, a ? 0 : p->amount[i],
@@ -214,8 +216,8 @@ void impact_print(const impact *im, FILE *f)
 {
     static const char *const short_names[AMT_COUNT] = {"regular", "overtime", "differential", "gross", "fica_ss",
                                                        "medicare", "sdi", "soc", "dues", "recovery", "net"};
-    fprintf(f, "impact: %ld paychecks changed, %ld added, %ld removed, %ld unchanged\n", im->changed, im->added,
-            im->removed, im->same);
+    fprintf(f, "impact: %ld %s changed, %ld added, %ld removed, %ld unchanged\n", im->changed,
+            im->adjustments ? "adjustments" : "paychecks", im->added, im->removed, im->same);
     fprintf(f, "  %-14s", "money delta");
     for (int i = 0; i < AMT_COUNT; i++)
         fprintf(f, " %12s", short_names[i]);

@@ -28,6 +28,7 @@ typedef struct {
     int32_t exception_cap;
     FILE *list;                     /* each changed paycheck is listed here (NULL: not listed) */
     FILE *csv;                      /* deltas for a spreadsheet (NULL: none) */
+    int adjustments;                /* the rows are a correction's adjustments, not paychecks (words only) */
     int failed;                     /* out of memory */
 } impact;
 

@@ -3,7 +3,8 @@
 # same correction twice commits once, unchanged data adjusts nothing, --params, a corrected timesheet row and one
 # that matches nothing, and the invariant that each column of adjustments.csv sums to the replayed nights' totals
 # minus the paid ones — the replayed totals made independently, by paying the same nights with the corrected data
-# in a fresh state — on the demo and on generated data with a changed wage and a changed dues scale.
+# in a fresh state — on the demo and on generated data with a changed wage and a changed dues scale; payrun diff of
+# two corrections.
 set -u
 suite=correct
 . "$(dirname "$0")/shlib.sh"
@@ -112,6 +113,37 @@ rc=$?
 [ $rc = 0 ] && cmp -s dry/adjustments.csv dryp/adjustments.csv &&
     ok "--dry-run --params FILE: the same adjustments as the data directory's change" ||
     fail "--params: exit $rc: $(diff dry/adjustments.csv dryp/adjustments.csv | head -3)"
+
+# --- payrun diff of two corrections compares their adjustments.csv, the negative ones too. A wage cut to 17.35
+# instead (a dry run): T-2611B-0010, 36:00 paid at 18.35, is 36 x -1.00 = -36.00 gross instead of 36 x 1.25 = +45.00,
+# a change of -81.00; every timesheet the raise adjusted is adjusted by the cut too (none added or removed).
+sed 's/,19.60,/,17.35,/' p.csv > cut.csv
+"$PAYRUN" correct --data data --state S --from-generation 0 --out dryc --run-date 2026-12-10 --reason "cut" \
+    --dry-run --params cut.csv 2> err || fail "dry run of the cut: exit $?: $(cat err)"
+"$PAYRUN" diff --csv dd.csv dry dryc > dd.out 2> err
+rc=$?
+n=$(($(wc -l < dry/adjustments.csv) - 1))
+[ $rc = 1 ] && grep -q "^impact: $n adjustments changed, 0 added, 0 removed, 0 unchanged$" dd.out &&
+    grep -q '^T-2611B-0010,fresno,gross,45.00,-36.00,-81.00$' dd.csv &&
+    ok "diff of two corrections: $n adjustments changed, T-2611B-0010 gross 45.00 -> -36.00 (-81.00)" ||
+    fail "diff of two corrections: exit $rc: $(head -3 dd.out) $(cat err)"
+# the total gross row is the column sums' difference (awk over the two files, not the program)
+want=$(awk -F, 'FNR > 1 { split($13, p, "."); v = (p[1] ~ /^-/ ? -1 : 1) * (substr(p[1], 1 + (p[1] ~ /^-/)) * 100 + p[2])
+                          s += (FILENAME ~ /dryc/ ? v : -v) }
+                END { printf "%s%d.%02d", s < 0 ? "-" : "+", (s < 0 ? -s : s) / 100, (s < 0 ? -s : s) % 100 }' \
+    dry/adjustments.csv dryc/adjustments.csv)
+awk '$1 == "total" { print $5 }' dd.out | grep -qx -- "$want" && ok "diff of two corrections: total gross delta $want" ||
+    fail "diff of two corrections: total gross $(awk '$1 == "total" { print $5 }' dd.out), want $want"
+"$PAYRUN" diff --quiet u1 dry > du.out
+rc=$?
+[ $rc = 1 ] && grep -q "^impact: 0 adjustments changed, $n added, 0 removed" du.out &&
+    ok "diff of an empty correction with one: $n adjustments added" || fail "diff u1 dry: exit $rc: $(head -1 du.out)"
+"$PAYRUN" diff --quiet dry dry > /dev/null
+[ $? = 0 ] && ok "diff of a correction with itself: exit 0" || fail "diff dry dry: not 0"
+"$PAYRUN" diff dry o1 > /dev/null 2> err
+rc=$?
+[ $rc = 2 ] && grep -q "holds a correction's outputs" err && ok "diff of a correction with a night: exit 2, said why" ||
+    fail "diff dry o1: exit $rc: $(cat err)"
 
 # --- an I/O error at each fault point of a correction (the replay's nights reach them too), then the same
 # command again: never a generation half made, never two; the retry publishes or makes the same outputs
