@@ -351,6 +351,10 @@ typedef struct {
     msnap_writer *snapshot;     /* the masters snapshot being written beside the night */
     int snapshot_started;
     int gen_dfd, archive_dfd;   /* the generation being written and its inputs (-1: no commit) */
+    arch_keeper *keeper;        /* the masters being kept in the archive beside the night */
+    int keeping;
+    const char *keep_path[LOAD_NFILES + 1];
+    uint8_t keep_sha[LOAD_NFILES + 1][DIGEST_SIZE];
 } night;
 
 /* docs/state.md "A night, step by step", 2: a commit stands on the newest generation, and the
@@ -516,6 +520,16 @@ static int pay_night(night *n)
     }
     stream_ctx sc = {.e = &n->p.e, .m = &n->p.m, .out = &n->out, .progress = isatty(STDERR_FILENO)};
     int first_ts = n->ninputs, rc;
+    if (n->archive_dfd >= 0) {
+        /* the masters' copies on a thread while the timesheets stream (archive.h) */
+        for (int i = 0; i < first_ts; i++) {
+            n->keep_path[i] = n->inputs[i].path;
+            memcpy(n->keep_sha[i], n->inputs[i].sha256, DIGEST_SIZE);
+        }
+        n->keeper = arch_keep_begin(n->archive_dfd, n->st.dfd, n->st.newest, first_ts, n->keep_path,
+                                    (const uint8_t(*)[DIGEST_SIZE])n->keep_sha);
+        n->keeping = 1;
+    }
     archive_target keep = {n->archive_dfd, &n->st};
     if ((rc = stream_files(&sc, o->files, o->nfiles, n->inputs, &n->ninputs, n->archive_dfd >= 0 ? &keep : NULL)) !=
         EXIT_OK)
@@ -529,12 +543,13 @@ static int pay_night(night *n)
         fprintf(stderr, "payrun: %s\n", err);
         return EXIT_INTERNAL;
     }
-    for (int i = 0; n->archive_dfd >= 0 && i < first_ts; i++)
-        if (arch_keep_file(n->archive_dfd, n->st.dfd, n->st.newest, n->inputs[i].path, n->inputs[i].sha256, err,
-                           sizeof err) != 0) {
+    if (n->keeping) {
+        n->keeping = 0;
+        if (arch_keep_end(n->keeper, err, sizeof err) != 0) {
             fprintf(stderr, "payrun: %s\n", err);
             return EXIT_INTERNAL;
         }
+    }
     if (n->archive_dfd >= 0 && fsafe_fsync(n->archive_dfd, "fsync-state-dir") != 0) {
         fprintf(stderr, "payrun: %s/.gen-%06d.tmp/%s: cannot sync: %s\n", n->o->state, n->st.newest + 1, ARCH_INPUTS,
                 strerror(errno));
@@ -635,6 +650,10 @@ done:
     if (n.snapshot_started) {
         char note[512];
         msnap_end(n.snapshot, 0, note, sizeof note);   /* before the masters it reads are freed */
+    }
+    if (n.keeping) {
+        char note[1024];
+        arch_keep_end(n.keeper, note, sizeof note);     /* before the directory it writes in is closed */
     }
     if (n.archive_dfd >= 0)
         close(n.archive_dfd);

@@ -1,9 +1,9 @@
 /* archive.c — what each generation keeps of its night for corrections: its input files (by SHA-256) and its paychecks. */
-#define _GNU_SOURCE     /* sync_file_range */
 #include "archive.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +15,6 @@
 
 #define errf fsafe_errf
 #define COPY_BLOCK ((size_t)1 << 20)
-#define SYNC_EVERY ((uint64_t)8 << 20)   /* start writing back a copy every 8 MiB */
 
 /* ---- inputs ---- */
 
@@ -61,12 +60,7 @@ int arch_copy_tee(void *copy, const void *bytes, size_t n)
     if ((c->err = write_all(c->fd, bytes, n)) != 0)
         return c->err;
     c->bytes += n;
-    c->unsynced += n;
-    if (c->unsynced >= SYNC_EVERY) {
-        /* start the writeback now, so the fsync before the commit has little left */
-        sync_file_range(c->fd, (off_t)(c->bytes - c->unsynced), (off_t)c->unsynced, SYNC_FILE_RANGE_WRITE);
-        c->unsynced = 0;
-    }
+    fsafe_writeback(c->fd, c->bytes, &c->writeback);
     return 0;
 }
 
@@ -171,6 +165,49 @@ int arch_keep_file(int dfd, int state_dfd, int newest, const char *path, const u
     return e ? errf(err, errlen, -1, "%s: cannot keep a copy in the state: %s", path, fsafe_strerror(e)) : 0;
 }
 
+struct arch_keeper {
+    int dfd, state_dfd, newest, n;
+    const char *const *paths;
+    const uint8_t (*sha)[DIGEST_SIZE];
+    int rc, thread;
+    pthread_t tid;
+    char err[1024];
+};
+
+static void *keep_all(void *arg)
+{
+    arch_keeper *k = arg;
+    for (int i = 0; k->rc == 0 && i < k->n; i++)
+        k->rc = arch_keep_file(k->dfd, k->state_dfd, k->newest, k->paths[i], k->sha[i], k->err, sizeof k->err);
+    return NULL;
+}
+
+arch_keeper *arch_keep_begin(int dfd, int state_dfd, int newest, int n, const char *const *paths,
+                             const uint8_t (*sha)[DIGEST_SIZE])
+{
+    arch_keeper *k = calloc(1, sizeof *k);
+    if (!k)
+        return NULL;
+    *k = (arch_keeper){.dfd = dfd, .state_dfd = state_dfd, .newest = newest, .n = n, .paths = paths, .sha = sha};
+    k->thread = pthread_create(&k->tid, NULL, keep_all, k) == 0;
+    return k;
+}
+
+int arch_keep_end(arch_keeper *k, char *err, size_t errlen)
+{
+    if (!k)
+        return errf(err, errlen, -1, "cannot keep the masters in the state: out of memory");
+    if (k->thread)
+        pthread_join(k->tid, NULL);
+    else
+        keep_all(k);    /* no thread could be started: the copies are made now */
+    int rc = k->rc;
+    if (rc != 0)
+        snprintf(err, errlen, "%s", k->err);
+    free(k);
+    return rc;
+}
+
 int arch_verify_inputs(int state_dfd, int gen, char *err, size_t errlen)
 {
     char dir[64];
@@ -220,7 +257,7 @@ int arch_verify_inputs(int state_dfd, int gen, char *err, size_t errlen)
 
 struct arch_writer {
     int fd, err;
-    uint64_t count;
+    uint64_t count, written, writeback;     /* paychecks; bytes written, of them written back */
     uint32_t block_count, crcs;
     size_t used;
     unsigned char buf[12 + PAY_BLOCK + 4096];
@@ -257,6 +294,8 @@ static void flush_block(arch_writer *w)
     w->crcs = (uint32_t)crc32(w->crcs, (const unsigned char *)&crc, 4);
     if (!w->err)
         w->err = write_all(w->fd, w->buf, w->used);
+    w->written += w->used;
+    fsafe_writeback(w->fd, w->written, &w->writeback);
     w->used = 12;
     w->block_count = 0;
 }

@@ -26,7 +26,7 @@ typedef struct {
     int state_dfd, newest;  /* the state, and its newest generation: where earlier copies are */
     int fd;                 /* the copy, -1 when none */
     char tmp[32];           /* its temporary name */
-    uint64_t bytes, unsynced;
+    uint64_t bytes, writeback;      /* bytes copied; of them, written back (fsafe_writeback) */
     int err;                /* the errno of the first failed write, 0 none */
 } arch_copy;
 
@@ -54,6 +54,20 @@ int arch_copy_end(arch_copy *c, int ok, const uint8_t sha[DIGEST_SIZE], char *er
  * since the night read it). Returns 0, or -1 with err. */
 int arch_keep_file(int dfd, int state_dfd, int newest, const char *path, const uint8_t sha[DIGEST_SIZE], char *err,
                    size_t errlen);
+
+/* The masters kept (arch_keep_file each) on a thread of their own, so that their
+ * reading, hashing and writing overlap the night's timesheets rather than follow them. */
+typedef struct arch_keeper arch_keeper;
+
+/* Starts keeping the n files paths[i] (SHA-256 sha[i]) in dfd as arch_keep_file does;
+ * paths and sha must stay as they are until arch_keep_end. Never fails: without
+ * memory or a thread, arch_keep_end keeps them itself. */
+arch_keeper *arch_keep_begin(int dfd, int state_dfd, int newest, int n, const char *const *paths,
+                             const uint8_t (*sha)[DIGEST_SIZE]);
+
+/* Waits for the keeper k and frees it. Returns 0 when every file is kept, or -1 with err
+ * (the first file that could not be kept, as arch_keep_file says). */
+int arch_keep_end(arch_keeper *k, char *err, size_t errlen);
 
 /* Checks every file of the inputs directory gen-N/inputs of state_dfd: its SHA-256
  * against its name. Returns the number of files checked, or -1 with err naming the

@@ -31,6 +31,7 @@ static void write_all(csvw *w, const unsigned char *p, size_t n)
         p += k;
         n -= (size_t)k;
     }
+    fsafe_writeback(w->fd, w->bytes, &w->writeback);
 }
 
 /* Writes n bytes of content to the file, through deflate when gzip; finish ends the

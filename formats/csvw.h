@@ -20,6 +20,7 @@ typedef struct {
     size_t used;
     z_stream z;
     uint64_t bytes;         /* bytes written to the file */
+    uint64_t writeback;     /* of them, those whose writeback was started (fsafe_writeback) */
     uint32_t crc32;         /* CRC-32 of those bytes (unless no_crc) */
     int no_crc;             /* csvw_without_crc: the file checksums its own parts */
     struct csvw_async *async;   /* the writer thread, or NULL */

@@ -84,6 +84,14 @@ int fsafe_fsync(int fd, const char *point)
     return fsync(fd);
 }
 
+void fsafe_writeback(int fd, uint64_t written, uint64_t *started)
+{
+    if (written - *started < FSAFE_WRITEBACK_EVERY)
+        return;
+    (void)sync_file_range(fd, (off_t)*started, (off_t)(written - *started), SYNC_FILE_RANGE_WRITE);
+    *started = written;
+}
+
 int fsafe_rename(int fromdfd, const char *from, int todfd, const char *to, const char *point)
 {
     if (fault_error(point) != 0)

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Creates path and any missing parents as directories (mode 0700), as mkdir -p
@@ -31,6 +32,14 @@ int fsafe_open_read(int dfd, const char *name);
 
 /* fsync(fd), failing as PAYRUN_FAIL_AT=point asks (fault.h). Returns 0 or -1 with errno. */
 int fsafe_fsync(int fd, const char *point);
+
+/* Once written (the bytes written to fd so far) is FSAFE_WRITEBACK_EVERY past *started,
+ * starts the writeback of the bytes between (sync_file_range(2), SYNC_FILE_RANGE_WRITE:
+ * no waiting) and moves *started to written, so the fsync before a commit has little
+ * left to wait for. Not a durability step (the fsync is); a file that is no regular
+ * file (a pipe) is left as it is. Never fails. */
+#define FSAFE_WRITEBACK_EVERY ((uint64_t)8 << 20)
+void fsafe_writeback(int fd, uint64_t written, uint64_t *started);
 
 /* Renames from (in fromdfd) to to (in todfd) without ever replacing an existing
  * to (renameat2 RENAME_NOREPLACE; where the file system lacks it, link and unlink

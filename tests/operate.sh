@@ -103,16 +103,19 @@ if [ $have_strace = 1 ]; then
         # failure fails nothing (docs/snapshot.md; tests/msnap.sh)
         total=$(grep " $call(" "$tmp/calls.log" | grep -vc "/masters")
         [ "$total" -gt 0 ] || { fail "strace: no $call call in a run"; continue; }
+        # strace counts when=K per thread (the masters are kept on a thread of their own,
+        # archive.h): K = 1 ... the most calls one thread makes fails every call in some run
+        most=$(grep " $call(" "$tmp/calls.log" | grep -v "/masters" | awk '{ n[$1]++ } END { for (t in n) if (n[t] > m) m = n[t]; print m }')
         good=0 committed=0 k=1
-        while [ $k -le "$total" ]; do
+        while [ $k -le "$most" ]; do
             fresh
             fnight traced_env strace -f -o /dev/null -e inject=$call:error=EIO:when=$k 2> "$tmp/f.err"
             rc=$?
             [ "$(gens "$tmp/fs")" = 1 ] && committed=$((committed + 1))
-            check_fault "$call #$k of $total fails with EIO" $rc "$tmp/f.err" "" && good=$((good + 1))
+            check_fault "$call #$k of each thread ($total in all) fails with EIO" $rc "$tmp/f.err" "" && good=$((good + 1))
             k=$((k + 1))
         done
-        [ $good = "$total" ] && ok "strace: each of the $total ${call}s of a run failing with EIO ($committed after the commit): exit 4, the message says whether it committed, the same command again gives the uninterrupted outputs, 1 generation"
+        [ $good = "$most" ] && ok "strace: each of the $total ${call}s of a run failing with EIO (the K-th of every thread, K = 1 ... $most; $committed after the commit): exit 4, the message says whether it committed, the same command again gives the uninterrupted outputs, 1 generation"
     done
 else
     skip "strace is not installed (apt-get install strace): the syscall failure tests did not run"
