@@ -115,6 +115,9 @@ for rows in $sizes; do
                     [ $who = old ] && p=$old_payrun d=$g/data-old
                     rm -rf "$g/state" "$g/out"
                     "$p" state init --state "$g/state" > /dev/null
+                    # each run from a settled disk: the one before's writeback (and the
+                    # removal of its files) must not land in this one's time
+                    sync
                     v=$("$B/measure" "$p" run --data "$d" --state "$g/state" --out "$g/out" \
                         --run-date 2026-12-04 "$f" 2>&1 > /dev/null | tail -1)
                     # "ms kib exit": a run that failed is no figure
