@@ -73,6 +73,31 @@ typedef struct {
     uint8_t from_recipients;    /* 1: recipients.csv esp_inactivated_on, 0: esp_history.csv */
 } master_esp_change;
 
+/* A provider's filing status on a Form W-4 (fed_status) or DE 4 (ca_status) of
+ * withholding.csv; WH_NONE: nothing withheld for that tax. */
+typedef enum { WH_NONE, WH_SINGLE, WH_MARRIED, WH_HEAD } master_wh_status;
+
+/* One withholding.csv row (SPEC-withholding A.1; docs/formats.md): the provider's
+ * W-4 and DE 4 from effective_from until the provider's next row. Empty amounts and
+ * counts are 0. */
+typedef struct {
+    int32_t provider;
+    cal_date from;                  /* effective_from */
+    uint8_t fed_status;             /* master_wh_status */
+    uint8_t fed_pre2020;            /* fed_w4: 1 pre2020, 0 2020 (or fed_status none) */
+    uint8_t fed_multiple_jobs;      /* Step 2(c) box ticked (2020 only) */
+    uint8_t ca_status;              /* master_wh_status */
+    money_cents fed_dependents;     /* Step 3, annual */
+    money_cents fed_other_income;   /* Step 4(a), annual */
+    money_cents fed_deductions;     /* Step 4(b), annual */
+    money_cents fed_extra;          /* Step 4(c) or pre-2020 line 6, per pay period */
+    int32_t fed_allowances;         /* pre-2020 line 5 */
+    int32_t ca_allowances;          /* DE 4 line 1a (regular) */
+    int32_t ca_additional_allowances;   /* DE 4 line 1b (estimated deductions) */
+    money_cents ca_extra;           /* DE 4 line 2, per pay period */
+    int32_t line;
+} master_withholding;
+
 /* Growable array of T: data, n, cap. */
 #define MASTER_VEC(T) struct { T *v; size_t n, cap; }
 
@@ -88,11 +113,14 @@ typedef struct {
     MASTER_VEC(cal_date) holiday_dates;         /* all dates from holidays.csv */
     MASTER_VEC(master_esp_change) esp_changes;  /* esp_history.csv rows, then (master_finish) each
                                                    esp_inactivated_on; sorted by recipient, date after it */
+    MASTER_VEC(master_withholding) withholding; /* withholding.csv rows; sorted by provider, effective_from
+                                                   after master_finish (empty: the file is absent) */
     cal_holidays holidays;                      /* weekday holidays, sorted (after master_finish) */
     cal_date *holiday_weekdays;
     uint32_t *auth_first;       /* recipient r's authorizations are auth_first[r] .. auth_first[r + 1] - 1 */
     uint32_t *asg_first;        /* provider p's assignments are asg_first[p] .. asg_first[p + 1] - 1 */
     uint32_t *esp_first;        /* recipient r's ESP changes are esp_first[r] .. esp_first[r + 1] - 1 */
+    uint32_t *wh_first;         /* provider p's withholding rows are wh_first[p] .. wh_first[p + 1] - 1 */
     int32_t *first_overpayment; /* per provider: its oldest overpayment, -1 none; chained by next_overpayment */
     int32_t *next_overpayment;
     ids_pool text;
@@ -139,6 +167,11 @@ const master_esp_change *master_esp_history(const masters *m, int32_t recipient,
  * status (a repeated change to the same status changes nothing); CAL_NONE when active
  * and never inactivated on or before day. Never fails. */
 int master_esp_inactive_on(const masters *m, int32_t recipient, cal_date day, cal_date *since);
+
+/* The provider's withholding.csv row in force on day: the one with the latest
+ * effective_from on or before day; NULL when none is (nothing is withheld) or the
+ * provider index is out of range. */
+const master_withholding *master_withholding_for(const masters *m, int32_t provider, cal_date day);
 
 static inline const char *master_text(const masters *m, size_t off) { return m->text.buf + off; }
 

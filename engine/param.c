@@ -31,6 +31,28 @@ static const struct {
     [P_UNION_HOURS_THRESHOLD] = {"union.hours_threshold", PT_HOURS},
     [P_PAYMENT_BUSINESS_DAYS] = {"payment.business_days", PT_COUNT},
     [P_CORRECTION_PER_CHECK_MAX] = {"correction.per_check_max", PT_MONEY},
+    [P_FIT_STANDARD_ADJUSTMENT_MARRIED] = {"fit.standard_adjustment_married", PT_MONEY},
+    [P_FIT_STANDARD_ADJUSTMENT_OTHER] = {"fit.standard_adjustment_other", PT_MONEY},
+    [P_FIT_PRE2020_ALLOWANCE] = {"fit.pre2020_allowance", PT_MONEY},
+    [P_FIT_SCHEDULE_SINGLE] = {"fit.schedule_single", PT_TAX_TABLE},
+    [P_FIT_SCHEDULE_MARRIED] = {"fit.schedule_married", PT_TAX_TABLE},
+    [P_FIT_SCHEDULE_HEAD] = {"fit.schedule_head", PT_TAX_TABLE},
+    [P_FIT_SCHEDULE_STEP2_SINGLE] = {"fit.schedule_step2_single", PT_TAX_TABLE},
+    [P_FIT_SCHEDULE_STEP2_MARRIED] = {"fit.schedule_step2_married", PT_TAX_TABLE},
+    [P_FIT_SCHEDULE_STEP2_HEAD] = {"fit.schedule_step2_head", PT_TAX_TABLE},
+    [P_SIT_LOW_INCOME_SINGLE] = {"sit.low_income_single", PT_MONEY},
+    [P_SIT_LOW_INCOME_MARRIED_0_1] = {"sit.low_income_married_0_1", PT_MONEY},
+    [P_SIT_LOW_INCOME_MARRIED_2] = {"sit.low_income_married_2", PT_MONEY},
+    [P_SIT_LOW_INCOME_HEAD] = {"sit.low_income_head", PT_MONEY},
+    [P_SIT_STANDARD_DEDUCTION_SINGLE] = {"sit.standard_deduction_single", PT_MONEY},
+    [P_SIT_STANDARD_DEDUCTION_MARRIED_0_1] = {"sit.standard_deduction_married_0_1", PT_MONEY},
+    [P_SIT_STANDARD_DEDUCTION_MARRIED_2] = {"sit.standard_deduction_married_2", PT_MONEY},
+    [P_SIT_STANDARD_DEDUCTION_HEAD] = {"sit.standard_deduction_head", PT_MONEY},
+    [P_SIT_ESTIMATED_DEDUCTION] = {"sit.estimated_deduction", PT_ALLOWANCE_TABLE},
+    [P_SIT_EXEMPTION_ALLOWANCE] = {"sit.exemption_allowance", PT_ALLOWANCE_TABLE},
+    [P_SIT_SCHEDULE_SINGLE] = {"sit.schedule_single", PT_TAX_TABLE},
+    [P_SIT_SCHEDULE_MARRIED] = {"sit.schedule_married", PT_TAX_TABLE},
+    [P_SIT_SCHEDULE_HEAD] = {"sit.schedule_head", PT_TAX_TABLE},
 };
 
 int param_lookup_name(const char *name, size_t n)
@@ -190,6 +212,30 @@ void param_format_value(const param_table *t, const param_row *r, char *out, siz
             cal_format_hm(sc->from_minutes[i], h);
             money_format_cents(sc->amount[i], a);
             len += (size_t)snprintf(out + len, n - len, "%s%s=%s", i ? "; " : "", h, a);
+        }
+        break;
+    }
+    case PT_TAX_TABLE: {
+        const param_scale *sc = param_scale_of(t, r);
+        size_t len = 0;
+        out[0] = '\0';
+        for (int i = 0; i < sc->n && len < n; i++) {
+            char th[32], a[32], f[32];
+            money_format_cents(sc->threshold[i], th);
+            money_format_cents(sc->amount[i], a);
+            money_format_frac(sc->rate[i], f);
+            len += (size_t)snprintf(out + len, n - len, "%s%s=%s+%s", i ? "; " : "", th, a, f);
+        }
+        break;
+    }
+    case PT_ALLOWANCE_TABLE: {
+        const param_scale *sc = param_scale_of(t, r);
+        size_t len = 0;
+        out[0] = '\0';
+        for (int i = 0; i < sc->n && len < n; i++) {
+            char a[32];
+            money_format_cents(sc->amount[i], a);
+            len += (size_t)snprintf(out + len, n - len, "%s%d=%s", i ? "; " : "", i + 1, a);
         }
         break;
     }

@@ -15,7 +15,9 @@ typedef enum {
     PT_FRAC,        /* 10^-6 units */
     PT_HOURS,       /* minutes */
     PT_SCALE,       /* a dues scale */
-    PT_COUNT        /* a whole number */
+    PT_COUNT,       /* a whole number */
+    PT_TAX_TABLE,   /* a tax table: threshold=base+rate; ... (SPEC-withholding A.2) */
+    PT_ALLOWANCE_TABLE  /* an allowance table: 1=amount; 2=amount; ... */
 } param_type;
 
 typedef enum {
@@ -41,17 +43,48 @@ typedef enum {
     P_UNION_HOURS_THRESHOLD,
     P_PAYMENT_BUSINESS_DAYS,
     P_CORRECTION_PER_CHECK_MAX,
+    /* voluntary income-tax withholding (docs/rules.md §5.14.4-5): statewide, by pay date */
+    P_FIT_STANDARD_ADJUSTMENT_MARRIED,
+    P_FIT_STANDARD_ADJUSTMENT_OTHER,
+    P_FIT_PRE2020_ALLOWANCE,
+    P_FIT_SCHEDULE_SINGLE,          /* the three STANDARD schedules: single, married, head */
+    P_FIT_SCHEDULE_MARRIED,
+    P_FIT_SCHEDULE_HEAD,
+    P_FIT_SCHEDULE_STEP2_SINGLE,    /* the three Step 2 checkbox schedules, same order */
+    P_FIT_SCHEDULE_STEP2_MARRIED,
+    P_FIT_SCHEDULE_STEP2_HEAD,
+    P_SIT_LOW_INCOME_SINGLE,        /* the four DE 44 columns: single, married_0_1, married_2, head */
+    P_SIT_LOW_INCOME_MARRIED_0_1,
+    P_SIT_LOW_INCOME_MARRIED_2,
+    P_SIT_LOW_INCOME_HEAD,
+    P_SIT_STANDARD_DEDUCTION_SINGLE,    /* same column order */
+    P_SIT_STANDARD_DEDUCTION_MARRIED_0_1,
+    P_SIT_STANDARD_DEDUCTION_MARRIED_2,
+    P_SIT_STANDARD_DEDUCTION_HEAD,
+    P_SIT_ESTIMATED_DEDUCTION,
+    P_SIT_EXEMPTION_ALLOWANCE,
+    P_SIT_SCHEDULE_SINGLE,          /* Tables 17, 18, 19: single, married, head */
+    P_SIT_SCHEDULE_MARRIED,
+    P_SIT_SCHEDULE_HEAD,
     P_COUNT
 } param_id;
 
 #define PARAM_SCALE_MAX 16
 #define PARAM_STATEWIDE (-1)
 
-/* Monthly dues by hours paid in the month: bracket i applies from from_minutes[i] up. */
+/* A value made of rows, kept in param_table.scales:
+ * - PT_SCALE, monthly dues by hours paid in the month: bracket i applies from
+ *   from_minutes[i] up, amount[i] a month;
+ * - PT_TAX_TABLE: row i applies from threshold[i] (cents; threshold[0] is 0, each
+ *   larger than the one before) up, the tax on A being amount[i] + rate[i] x (A -
+ *   threshold[i]); rate[i] in 10^-6 units, 0 <= rate < 1000000;
+ * - PT_ALLOWANCE_TABLE: amount[i] for a count of i + 1 (n counts listed). */
 typedef struct {
     int n;
     int32_t from_minutes[PARAM_SCALE_MAX];
     money_cents amount[PARAM_SCALE_MAX];
+    money_cents threshold[PARAM_SCALE_MAX];
+    int32_t rate[PARAM_SCALE_MAX];
 } param_scale;
 
 /* One row of parameters.csv. */
@@ -61,7 +94,7 @@ typedef struct {
     cal_date from;          /* effective_from */
     int64_t value;          /* cents, 10^-6 units, minutes or a count, per the type */
     int present;            /* 0 only for an empty PT_MONEY_OPT value */
-    int32_t scale;          /* index in param_table.scales for PT_SCALE */
+    int32_t scale;          /* index in param_table.scales for PT_SCALE, PT_TAX_TABLE, PT_ALLOWANCE_TABLE */
     size_t reference;       /* offset in param_table.text */
     int32_t line;           /* line in parameters.csv */
 } param_row;
@@ -81,7 +114,8 @@ typedef struct {
  * statewide by nature: a county row for them would never apply (docs/rules.md §4.2). */
 static inline int param_by_pay_date(param_id id)
 {
-    return (id >= P_FICA_SS_RATE && id <= P_SDI_QUARTER_THRESHOLD) || id == P_PAYMENT_BUSINESS_DAYS;
+    return (id >= P_FICA_SS_RATE && id <= P_SDI_QUARTER_THRESHOLD) || id == P_PAYMENT_BUSINESS_DAYS ||
+           (id >= P_FIT_STANDARD_ADJUSTMENT_MARRIED && id <= P_SIT_SCHEDULE_HEAD);
 }
 
 /* The parameter named name[0..n), or -1. */

@@ -45,6 +45,13 @@ const char *fld_yn(const char *s, size_t n, int *out);
 const char *fld_count(const char *s, size_t n, int64_t *out);
 /* A dues scale: "0:00=10.30; 25:01=15.90; ..." brackets in ascending hours. */
 const char *fld_scale(const char *s, size_t n, param_scale *out);
+/* A tax table (SPEC-withholding A.2): "0=0+0; 7500=0+0.10; ..." rows threshold=base+rate,
+ * thresholds amounts from 0 up, strictly increasing; base an amount; 0 <= rate < 1 with at
+ * most 6 decimals. Fills threshold, amount and rate of out. */
+const char *fld_tax_table(const char *s, size_t n, param_scale *out);
+/* An allowance table: "1=42; 2=83; ..." the counts 1, 2, 3, ... in order, each an amount.
+ * Fills amount[count - 1] of out. */
+const char *fld_allowance_table(const char *s, size_t n, param_scale *out);
 
 /* Length (1-4) of the valid UTF-8 sequence at s[0..n), or 0 when s starts with a byte
  * that is not valid UTF-8 there (overlong forms and surrogates are invalid). */

@@ -157,6 +157,8 @@ static int param_row_cb(void *ctx, const csvr_row *row)
     }
     case PT_SCALE: PARSE(PA_VALUE, fld_scale(sPA_VALUE, nPA_VALUE, &scale)); sp = &scale; break;
     case PT_COUNT: PARSE(PA_VALUE, fld_count(sPA_VALUE, nPA_VALUE, &r.value)); break;
+    case PT_TAX_TABLE: PARSE(PA_VALUE, fld_tax_table(sPA_VALUE, nPA_VALUE, &scale)); sp = &scale; break;
+    case PT_ALLOWANCE_TABLE: PARSE(PA_VALUE, fld_allowance_table(sPA_VALUE, nPA_VALUE, &scale)); sp = &scale; break;
     }
     if (nPA_REFERENCE == 0)
         return bad(l, PA_REFERENCE, "empty: every parameter cites its source");
