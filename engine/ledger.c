@@ -9,7 +9,7 @@
 static const size_t record_size[LEDGER_TABLES] = {
     sizeof(uint64_t), sizeof(ledger_provider_week), sizeof(int32_t), sizeof(ledger_provider_month),
     sizeof(ledger_recipient_month), sizeof(int64_t), sizeof(ledger_provider_year), sizeof(ledger_provider_quarter),
-    sizeof(money_cents), sizeof(int32_t),
+    sizeof(money_cents), sizeof(int32_t), sizeof(ledger_provider_period), sizeof(ledger_provider_w2),
 };
 
 size_t ledger_table_stride(int no) { return 8 + (record_size[no] + 7) / 8 * 8; }
@@ -311,6 +311,8 @@ void ledger_free(ledger *l)
     table_free(&l->recovered);
     table_free(&l->violations);
     table_free(&l->paid_period_bits);
+    table_free(&l->provider_period);
+    table_free(&l->provider_w2);
 }
 
 int ledger_period_key(int32_t provider, int32_t recipient, cal_date period_start, uint64_t *key)
@@ -389,7 +391,8 @@ ledger_table *ledger_table_at(ledger *l, int no)
 {
     ledger_table *const all[LEDGER_TABLES] = {&l->paid_period_bits, &l->provider_week, &l->recipient_week,
                                               &l->provider_month, &l->recipient_month, &l->bups_year,
-                                              &l->provider_year, &l->provider_quarter, &l->recovered, &l->violations};
+                                              &l->provider_year, &l->provider_quarter, &l->recovered, &l->violations,
+                                              &l->provider_period, &l->provider_w2};
     return all[no];
 }
 

@@ -54,6 +54,27 @@ typedef struct {
     money_cents sdi_taxed;      /* SDI-taxed wages this calendar quarter */
 } ledger_provider_quarter;
 
+/* Voluntary income-tax withholding of a provider's pay period (period_start), all
+ * runs: docs/rules.md §5.14.4-5. */
+typedef struct {
+    money_cents wages;          /* the gross of every paycheck of the period */
+    money_cents fed_taken;      /* federal_income_tax taken from them */
+    money_cents state_taken;    /* state_income_tax taken from them */
+} ledger_provider_period;
+
+/* A provider's wage statement sums for a calendar year of pay dates (payrun year-end):
+ * the W-2 boxes docs/formats.md "w2.csv" lists. */
+typedef struct {
+    money_cents gross;          /* boxes 1 and 16: nothing in payrun is pre-tax */
+    money_cents fed;            /* box 2: federal_income_tax */
+    money_cents ss_wages;       /* box 3: social security wages (under the wage base) */
+    money_cents ss_tax;         /* box 4: fica_ss */
+    money_cents medicare_wages; /* box 5: the FICA-subject gross */
+    money_cents medicare_tax;   /* box 6: fica_medicare, the additional tax included */
+    money_cents sdi;            /* box 14 CASDI: sdi */
+    money_cents state;          /* box 17: state_income_tax */
+} ledger_provider_w2;
+
 /* A table of counter records of one kind, found by a 64-bit key (who, when): a dense
  * array of records, each stored right after its key (one cache line holds both).
  *
@@ -123,6 +144,8 @@ typedef struct {
     ledger_table provider_quarter;      /* (provider, quarter key) -> ledger_provider_quarter */
     ledger_table recovered;             /* (overpayment) -> money_cents recovered */
     ledger_table violations;            /* (provider) -> int32 violation months counted */
+    ledger_table provider_period;       /* (provider, period start) -> ledger_provider_period */
+    ledger_table provider_w2;           /* (provider, year of the pay date) -> ledger_provider_w2 */
     /* what this night added, for saving only what changed (ledger_begin_night) */
     uint64_t *paid_log;                 /* packed timesheet ids marked paid, in order */
     size_t npaid_log, paid_log_cap;
@@ -132,7 +155,10 @@ typedef struct {
 } ledger;
 
 /* The tables in their fixed order (ledger_table.no; the order of the files on disk). */
-#define LEDGER_TABLES 10
+#define LEDGER_TABLES 12
+/* The tables a version-1 ledger (ledger.txt version 1, segments and ledger.bin before
+ * withholding) holds: the first LEDGER_TABLES_V1 in LEDGER_TABLES order. */
+#define LEDGER_TABLES_V1 10
 ledger_table *ledger_table_at(ledger *l, int no);
 /* The bytes of one entry of table no: the 8-byte key, then the record padded to 8. */
 size_t ledger_table_stride(int no);

@@ -22,7 +22,7 @@ typedef struct {
 /* Which list a table's who indexes: 0 providers, 1 recipients, 2 overpayments. */
 static int who_list(int table)
 {
-    static const int list[LEDGER_TABLES] = {0, 0, 1, 0, 1, 1, 0, 0, 2, 0};
+    static const int list[LEDGER_TABLES] = {0, 0, 1, 0, 1, 1, 0, 0, 2, 0, 0, 0};
     return list[table];
 }
 
