@@ -169,7 +169,8 @@ static void write_adjustments(corrector *k, csvw *w)
     static const char *const header[] = {
         "adjustment_id", "timesheet_id", "original_paycheck_id", "provider_id", "recipient_id", "county",
         "period_start", "regular_hours", "overtime_hours", "regular_pay", "overtime_pay", "differential_pay", "gross",
-        "fica_ss", "fica_medicare", "sdi", "share_of_cost", "union_dues", "overpayment_recovery", "net", "reason"};
+        "fica_ss", "fica_medicare", "sdi", "share_of_cost", "union_dues", "overpayment_recovery", "federal_income_tax",
+        "state_income_tax", "net", "reason"};
     for (size_t i = 0; i < sizeof header / sizeof *header; i++)
         csvw_str(w, header[i]);
     csvw_end_row(w);

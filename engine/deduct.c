@@ -1,13 +1,16 @@
-/* deduct.c — docs/rules.md §5.14 Deductions: social security, Medicare, SDI, share of
- * cost, union dues and overpayment recovery, in that priority order, each from what is
- * left of gross and never past it; net is what remains. Taxes go by the pay date.
+/* deduct.c — docs/rules.md §5.14 Deductions: social security, Medicare, SDI, federal and
+ * California income tax (voluntary), share of cost, union dues and overpayment recovery,
+ * in that priority order, each from what is left of gross and never past it; net is what
+ * remains. Taxes go by the pay date.
  *
  * A sibling of the steps in rules.c: both include rules_int.h, neither the other. */
 #include "deduct.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "rules_int.h"
+#include "withhold.h"
 
 static money_cents min2(money_cents a, money_cents b) { return a < b ? a : b; }
 
@@ -81,10 +84,11 @@ static step_result fica_params(sheet_ctx *c, fica_calc *f)
 /* docs/rules.md §5.14.1-2: social security on the part of gross under the wage base
  * not yet used this calendar year; Medicare on all of gross, plus the Additional
  * Medicare Tax on the part of the year's wages above its threshold. The provider's FICA
- * wages of the year add the whole gross.
+ * wages of the year add the whole gross; *ss_wages is the part under the wage base.
  * Source: IRS Publication 15 (rates, wage base, Additional Medicare Tax). STEP_GO, or
  * STEP_FATAL (a parameter not in force, an overflow, out of memory). */
-static step_result deduct_fica(sheet_ctx *c, money_cents gross, money_cents *left, money_cents *a)
+static step_result deduct_fica(sheet_ctx *c, money_cents gross, money_cents *left, money_cents *a,
+                               money_cents *ss_wages)
 {
     fica_calc f;
     if (fica_params(c, &f) != STEP_GO)
@@ -104,6 +108,7 @@ static step_result deduct_fica(sheet_ctx *c, money_cents gross, money_cents *lef
         return overflow(c, "FICA");
     a[AMT_FICA_SS] = take(left, f.ss);
     a[AMT_FICA_MEDICARE] = take(left, f.med);
+    *ss_wages = f.ss_wages;
     if (c->e->tracing)
         trace_fica(c, &f, gross, a);
     py->fica_wages = after;
@@ -184,7 +189,215 @@ static step_result deduct_sdi(sheet_ctx *c, money_cents gross, money_cents *left
     return STEP_GO;
 }
 
-/* ---- §5.14.4 Share of cost ---- */
+/* ---- §5.14.4-5 Voluntary income-tax withholding ---- */
+
+/* micro-cents as dollars, exact: 2 to 8 decimals, trailing zeros past the cents dropped. */
+static void format_micro(int64_t micro, char *out)
+{
+    uint64_t u = micro < 0 ? (uint64_t)0 - (uint64_t)micro : (uint64_t)micro;
+    char frac[9];
+    snprintf(frac, sizeof frac, "%08llu", (unsigned long long)(u % 100000000u));
+    int keep = 8;
+    while (keep > 2 && frac[keep - 1] == '0')
+        keep--;
+    snprintf(out, 40, "%s%llu.%.*s", micro < 0 ? "-" : "", (unsigned long long)(u / 100000000u), keep, frac);
+}
+
+RULES_TRACE_FN trace_federal(const sheet_ctx *c, const withhold_fed_lines *l, const param_scale *t, money_cents w)
+{
+    char v[10][40];
+    money_format_cents(w, v[0]);
+    money_format_cents(l->l1c, v[1]);
+    money_format_cents(l->l1g, v[2]);
+    money_format_cents(l->l1i, v[3]);
+    money_format_cents(t->threshold[l->row], v[4]);
+    format_micro(l->l2g_micro, v[5]);
+    money_format_cents(l->l3a, v[6]);
+    format_micro(l->l3c_micro24, v[7]);
+    money_format_cents(l->rounded, v[8]);
+    money_format_cents(l->l4b, v[9]);
+    if (l->pre2020) {
+        rules_tracef(c->e, "14.4 federal_income_tax (Pub 15-T Worksheet 1A, W-4 before 2020): period wages %s; "
+                     "1c %s x 24 = %s; 1k %s; 1l %s", v[0], v[0], v[1], v[2], v[3]);
+    } else {
+        char e[40], h[40];
+        money_format_cents(l->l1e, e);
+        money_format_cents(l->l1h, h);
+        rules_tracef(c->e, "14.4 federal_income_tax (Pub 15-T Worksheet 1A): period wages %s; 1c %s x 24 = %s; "
+                     "1e %s; 1g %s; 1h %s; 1i %s", v[0], v[0], v[1], e, v[2], h, v[3]);
+    }
+    rules_tracef(c->e, "     2g %s (the row from %s); 3a %s; 3c max(0, 2g - 3a) / 24 = %s / 24; 4b round(3c) %s + "
+                 "extra = %s", v[5], v[4], v[6], v[7], v[8], v[9]);
+}
+
+RULES_TRACE_FN trace_california(const sheet_ctx *c, const withhold_ca_lines *l, const param_scale *t,
+                                money_cents w, money_cents low)
+{
+    static const char *const column[] = {"single", "married_0_1", "married_2", "head"};
+    char v[9][40];
+    money_format_cents(w, v[0]);
+    money_format_cents(low, v[1]);
+    money_format_cents(l->amount, v[8]);
+    if (l->exempt) {
+        rules_tracef(c->e, "14.5 state_income_tax (DE 44 Method B, column %s): 1. period wages %s <= low-income "
+                     "exemption %s: no tax; + extra = %s", column[l->column], v[0], v[1], v[8]);
+        return;
+    }
+    money_format_cents(l->estimated, v[2]);
+    money_format_cents(l->s, v[3]);
+    money_format_cents(l->t, v[4]);
+    money_format_cents(t->threshold[l->row], v[5]);
+    format_micro(l->c_micro, v[6]);
+    money_format_cents(l->credit, v[7]);
+    char x[40], r[40];
+    format_micro(l->x_micro, x);
+    money_format_cents(l->rounded, r);
+    rules_tracef(c->e, "14.5 state_income_tax (DE 44 Method B, column %s): 1. period wages %s > %s; 2. less "
+                 "estimated deduction %s = %s; 3. taxable %s; 4. tax %s (the row from %s); 5. less credit %s = %s; "
+                 "round %s + extra = %s", column[l->column], v[0], v[1], v[2], v[3], v[4], v[6], v[5], v[7], x, r,
+                 v[8]);
+}
+
+/* The federal period amount of row on period wages w: worksheet 1A with the
+ * parameters in force on the pay date. STEP_GO, or STEP_FATAL (a parameter not in
+ * force, an overflow). */
+static step_result federal_amount(sheet_ctx *c, const master_withholding *row, money_cents w, money_cents *amount)
+{
+    int sched, adj, allow;
+    withhold_federal_params(row, &sched, &adj, &allow);
+    const param_row *ps = rules_param_for(c, (param_id)sched), *pa = NULL, *pw = NULL;
+    if (!ps || (adj >= 0 && !(pa = rules_param_for(c, (param_id)adj))) ||
+        (allow >= 0 && !(pw = rules_param_for(c, (param_id)allow))))
+        return STEP_FATAL;
+    withhold_fed_params p = {.adjustment = pa ? pa->value : 0, .pre2020_allowance = pw ? pw->value : 0,
+                             .schedule = param_scale_of(&c->m->params, ps)};
+    withhold_fed_lines l;
+    if (withhold_federal(row, &p, w, &l, amount) != 0)
+        return overflow(c, "federal income tax withholding");
+    if (c->e->tracing && w > 0)
+        trace_federal(c, &l, p.schedule, w);
+    return STEP_GO;
+}
+
+/* The California period amount of row on period wages w: Method B with the tables in
+ * force on the pay date. STEP_GO, or STEP_FATAL (a parameter not in force, an overflow). */
+static step_result california_amount(sheet_ctx *c, const master_withholding *row, money_cents w, money_cents *amount)
+{
+    param_id ids[5];
+    const param_row *pr[5];
+    withhold_ca_params_of(row, ids);
+    for (int i = 0; i < 5; i++)
+        if (!(pr[i] = rules_param_for(c, ids[i])))
+            return STEP_FATAL;
+    const param_table *t = &c->m->params;
+    withhold_ca_params p = {.low_income = pr[0]->value, .standard_deduction = pr[1]->value,
+                            .estimated = param_scale_of(t, pr[2]), .exemption = param_scale_of(t, pr[3]),
+                            .schedule = param_scale_of(t, pr[4])};
+    withhold_ca_lines l;
+    if (withhold_california(row, &p, w, &l, amount) != 0)
+        return overflow(c, "California income tax withholding");
+    if (c->e->tracing && w > 0)
+        trace_california(c, &l, p.schedule, w, p.low_income);
+    return STEP_GO;
+}
+
+/* What one tax of a paycheck owed and took: the period amount less what earlier
+ * paychecks of the provider and period took, never below 0.00, limited by what is left. */
+static money_cents take_withholding(money_cents period_amount, money_cents *taken_before, money_cents *left,
+                                    money_cents *owed)
+{
+    *owed = clamp0(period_amount - *taken_before);
+    money_cents t = take(left, *owed);
+    *taken_before += t;
+    return t;
+}
+
+/* WITHHOLDING_SHORT (a warning, 0 minutes): each tax that took less than it owed, and
+ * that the rest carries within the period. Never fails. */
+static void withholding_short(sheet_ctx *c, rules_result *r, const money_cents taken[2], const money_cents owed[2])
+{
+    static const char *const name[2] = {"federal_income_tax", "state_income_tax"};
+    char msg[RULES_MESSAGE_MAX], t[32], o[32], p[11];
+    size_t n = 0;
+    msg[0] = '\0';
+    for (int i = 0; i < 2; i++)
+        if (taken[i] < owed[i]) {
+            money_format_cents(taken[i], t);
+            money_format_cents(owed[i], o);
+            n += (size_t)snprintf(msg + n, sizeof msg - n, "%s %s of %s; ", name[i], t, o);
+        }
+    cal_format(c->s->period_start, p);
+    rules_raise(c, r, EX_WITHHOLDING_SHORT, 0, "%sthe rest carries to later paychecks of %s", msg, p);
+}
+
+/* docs/rules.md §5.14.4-5: federal, then California, income tax, only for a provider
+ * whose withholding.csv row in force on the pay date asks for it. Figured on the
+ * provider's period wages (this paycheck's period, every paycheck of it, all runs: the
+ * ledger's provider_period, which counts the whole gross of every paycheck, withholding
+ * or not); takes the period amount less what earlier paychecks took, never a refund,
+ * never past what is left; a shortfall is a WITHHOLDING_SHORT warning on r (none when r
+ * is NULL) and carries to later paychecks of the period.
+ * Sources: IHSS recipient handbook, "Income Tax Withholding" (strictly voluntary); IRS
+ * Publication 15-T (2026) Worksheet 1A; EDD DE 44 Method B. STEP_GO, or STEP_FATAL (a
+ * parameter not in force, an overflow, out of memory). */
+static step_result deduct_income_tax(sheet_ctx *c, money_cents gross, money_cents *left, money_cents *a,
+                                     rules_result *r)
+{
+    ledger_provider_period *pp = ledger_get(&c->lg->provider_period, ledger_key(c->p, c->s->period_start));
+    if (!pp)
+        return rules_out_of_memory(c->e, "out of memory");
+    money_cents w, amount, owed[2] = {0, 0}, taken[2] = {0, 0};
+    if (money_add(pp->wages, gross, &w) != MONEY_OK)
+        return overflow(c, "withholding period wages");
+    pp->wages = w;
+    const master_withholding *row = master_withholding_for(c->m, c->p, c->e->run_date);
+    if (!row || (row->fed_status == WH_NONE && row->ca_status == WH_NONE)) {
+        RULES_TRACE(c->e, "14.4-5 income tax: not withheld (no withholding.csv row asks for it on the pay date)");
+        return STEP_GO;
+    }
+    if (row->fed_status != WH_NONE) {
+        if (federal_amount(c, row, w, &amount) != STEP_GO)
+            return STEP_FATAL;
+        taken[0] = a[AMT_FEDERAL_INCOME_TAX] = take_withholding(amount, &pp->fed_taken, left, &owed[0]);
+    }
+    if (row->ca_status != WH_NONE) {
+        if (california_amount(c, row, w, &amount) != STEP_GO)
+            return STEP_FATAL;
+        taken[1] = a[AMT_STATE_INCOME_TAX] = take_withholding(amount, &pp->state_taken, left, &owed[1]);
+    }
+    if (c->e->tracing) {
+        char t0[32], t1[32], o0[32], o1[32];
+        money_format_cents(taken[0], t0);
+        money_format_cents(owed[0], o0);
+        money_format_cents(taken[1], t1);
+        money_format_cents(owed[1], o1);
+        rules_tracef(c->e, "     income tax owed by this paycheck (period amount less taken before): federal %s, "
+                     "taken %s; California %s, taken %s", o0, t0, o1, t1);
+    }
+    if (r && (taken[0] < owed[0] || taken[1] < owed[1]))
+        withholding_short(c, r, taken, owed);
+    return STEP_GO;
+}
+
+/* The provider's W-2 sums of the pay date's year (payrun year-end): what this paycheck
+ * paid and withheld. ss_wages and FICA-subject gross are 0 for a FICA-exempt paycheck.
+ * STEP_GO, or STEP_FATAL (out of memory, an overflow). */
+static step_result add_to_w2(sheet_ctx *c, const money_cents *a, money_cents ss_wages, money_cents fica_wages)
+{
+    ledger_provider_w2 *y = ledger_get(&c->lg->provider_w2, ledger_key(c->p, cal_year(c->e->run_date)));
+    if (!y)
+        return rules_out_of_memory(c->e, "out of memory");
+    const money_cents add[8] = {a[AMT_GROSS],       a[AMT_FEDERAL_INCOME_TAX], ss_wages, a[AMT_FICA_SS],
+                                fica_wages,         a[AMT_FICA_MEDICARE],     a[AMT_SDI], a[AMT_STATE_INCOME_TAX]};
+    money_cents *sum[8] = {&y->gross, &y->fed, &y->ss_wages, &y->ss_tax, &y->medicare_wages, &y->medicare_tax,
+                           &y->sdi, &y->state};
+    for (int i = 0; i < 8; i++)
+        if (money_add(*sum[i], add[i], sum[i]) != MONEY_OK)
+            return overflow(c, "the year's wage statement sums");
+    return STEP_GO;
+}
+
+/* ---- §5.14.6 Share of cost ---- */
 
 /* docs/rules.md §5.14.4: the recipient's share of cost for the service month, less what
  * medical bills met and what earlier paychecks of the month took.
@@ -202,13 +415,13 @@ static step_result deduct_share_of_cost(sheet_ctx *c, money_cents *left, money_c
         money_format_cents(owed, o);
         money_format_cents(rm->soc_taken, t0);
         money_format_cents(a[AMT_SHARE_OF_COST], t);
-        rules_tracef(c->e, "14.4 share_of_cost: %s owed this month, %s taken before; taken %s", o, t0, t);
+        rules_tracef(c->e, "14.6 share_of_cost: %s owed this month, %s taken before; taken %s", o, t0, t);
     }
     rm->soc_taken += a[AMT_SHARE_OF_COST];
     return STEP_GO;
 }
 
-/* ---- §5.14.5 Union dues ---- */
+/* ---- §5.14.7 Union dues ---- */
 
 RULES_TRACE_FN trace_union_dues(const sheet_ctx *c, const ledger_provider_month *pm, money_cents month_dues,
                              money_cents taken)
@@ -218,7 +431,7 @@ RULES_TRACE_FN trace_union_dues(const sheet_ctx *c, const ledger_provider_month 
     money_format_cents(month_dues, d);
     money_format_cents(pm->dues, b);
     money_format_cents(taken, t);
-    rules_tracef(c->e, "14.5 union_dues: %s paid this month -> month's dues %s, %s taken before; taken %s", h, d, b, t);
+    rules_tracef(c->e, "14.7 union_dues: %s paid this month -> month's dues %s, %s taken before; taken %s", h, d, b, t);
 }
 
 /* docs/rules.md §5.14.5: a union member's dues for the service month, once the month's
@@ -249,7 +462,7 @@ static step_result deduct_union_dues(sheet_ctx *c, money_cents *left, money_cent
     return STEP_GO;
 }
 
-/* ---- §5.14.6 Overpayment recovery ---- */
+/* ---- §5.14.8 Overpayment recovery ---- */
 
 RULES_TRACE_FN trace_overpayment(const sheet_ctx *c, const master_overpayment *o, money_cents recovered,
                               money_cents taken)
@@ -259,7 +472,7 @@ RULES_TRACE_FN trace_overpayment(const sheet_ctx *c, const master_overpayment *o
     money_format_cents(recovered, r);
     money_format_cents(o->per_check_max, x);
     money_format_cents(taken, t);
-    rules_tracef(c->e, "14.6 overpayment %s: balance %s, recovered before %s, at most %s a paycheck; taken %s",
+    rules_tracef(c->e, "14.8 overpayment %s: balance %s, recovered before %s, at most %s a paycheck; taken %s",
                  master_text(c->m, o->id), b, r, x, t);
 }
 
@@ -286,23 +499,26 @@ static step_result deduct_overpayment_recovery(sheet_ctx *c, money_cents *left, 
 
 /* ---- §5.14 in priority order ---- */
 
-/* The six deductions of pc in priority order, then net. STEP_GO, or STEP_FATAL. */
-static step_result deduct_paycheck(sheet_ctx *c, rules_paycheck *pc)
+/* The eight deductions of pc in priority order, then net, then the W-2 sums; a
+ * withholding shortfall is raised on r (not when r is NULL). STEP_GO, or STEP_FATAL. */
+static step_result deduct_paycheck(sheet_ctx *c, rules_paycheck *pc, rules_result *r)
 {
     money_cents *a = pc->amount;
-    money_cents gross = a[AMT_GROSS], left = gross;
+    money_cents gross = a[AMT_GROSS], left = gross, ss_wages = 0, fica_wages = 0;
     if (fica_exempt(c))
         RULES_TRACE(c->e, "14.1-2 FICA: exempt (%s)", c->asg->relationship == REL_SPOUSE
                                                            ? "the provider is the recipient's spouse"
                                                            : "a parent of a recipient under 18 on the period's last day");
-    else if (deduct_fica(c, gross, &left, a) != STEP_GO)
+    else if (deduct_fica(c, gross, &left, a, &ss_wages) != STEP_GO)
         return STEP_FATAL;
+    else
+        fica_wages = gross;
     if (sdi_exempt(c))
         RULES_TRACE(c->e, "14.3 sdi: exempt (family provider without elective SDI: IHSS recipient handbook)");
     else if (deduct_sdi(c, gross, &left, a) != STEP_GO)
         return STEP_FATAL;
-    if (deduct_share_of_cost(c, &left, a) != STEP_GO || deduct_union_dues(c, &left, a) != STEP_GO ||
-        deduct_overpayment_recovery(c, &left, a) != STEP_GO)
+    if (deduct_income_tax(c, gross, &left, a, r) != STEP_GO || deduct_share_of_cost(c, &left, a) != STEP_GO ||
+        deduct_union_dues(c, &left, a) != STEP_GO || deduct_overpayment_recovery(c, &left, a) != STEP_GO)
         return STEP_FATAL;
     a[AMT_NET] = left;
     if (c->e->tracing) {
@@ -311,15 +527,16 @@ static step_result deduct_paycheck(sheet_ctx *c, rules_paycheck *pc)
         money_format_cents(left, n);
         rules_tracef(c->e, "    net = %s - deductions = %s", g, n);
     }
-    return STEP_GO;
+    return add_to_w2(c, a, ss_wages, fica_wages);
 }
 
-/* §5.14 Deductions: social security, Medicare, SDI, share of cost, union dues,
- * overpayment recovery, each from what is left of gross, then net.
+/* §5.14 Deductions: social security, Medicare, SDI, federal and California income
+ * tax (voluntary), share of cost, union dues, overpayment recovery, each from what is
+ * left of gross, then net.
  * Sources: IHSS recipient handbook, "Payroll Deductions and Benefits" and
  * "Share-of-Cost (SOC)"; IRS Publication 15; EDD DE 44. STEP_GO, or STEP_FATAL (a
  * parameter not in force, an overflow, out of memory). */
-step_result step_deductions(sheet_ctx *c, rules_result *r) { return deduct_paycheck(c, &r->paycheck); }
+step_result step_deductions(sheet_ctx *c, rules_result *r) { return deduct_paycheck(c, &r->paycheck, r); }
 
 int deduct_recover(rules_engine *e, int32_t provider, money_cents *left, money_cents *taken)
 {
@@ -341,5 +558,5 @@ int deduct_apply(rules_engine *e, const deduct_input *in, rules_paycheck *pc)
     s.period_end = in->period_end;
     sheet_ctx c = {.e = e, .m = e->m, .lg = e->lg, .s = &s, .p = in->p, .rc = in->rc, .prov = in->provider,
                    .rcp = in->recipient, .asg = in->assignment, .month = in->month, .auth = in->authorization};
-    return deduct_paycheck(&c, pc) == STEP_GO ? 0 : RULES_FATAL;
+    return deduct_paycheck(&c, pc, NULL) == STEP_GO ? 0 : RULES_FATAL;
 }

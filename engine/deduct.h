@@ -20,9 +20,10 @@ typedef struct {
     cal_date period_start, period_end;
 } deduct_input;
 
-/* Takes the six deductions from pc->amount[AMT_GROSS] in priority order, each from
+/* Takes the eight deductions from pc->amount[AMT_GROSS] in priority order, each from
  * what is left and never past it, sets AMT_NET, and updates the ledger's wage,
- * share-of-cost, dues and recovery counters. Taxes go by the pay date (e->run_date).
+ * withholding, share-of-cost, dues, recovery and W-2 counters (a withholding shortfall
+ * raises no exception here: there is no result to carry it). Taxes go by the pay date (e->run_date).
  * Returns 0, or RULES_FATAL with e->err set (missing parameter, overflow, out of memory). */
 int deduct_apply(struct rules_engine *e, const deduct_input *in, struct rules_paycheck *pc);
 

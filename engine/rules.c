@@ -10,7 +10,7 @@
 
 static const char *const amount_names[AMT_COUNT] = {
     "regular_pay", "overtime_pay", "differential_pay", "gross", "fica_ss", "fica_medicare",
-    "sdi", "share_of_cost", "union_dues", "overpayment_recovery", "net",
+    "sdi", "share_of_cost", "union_dues", "overpayment_recovery", "federal_income_tax", "state_income_tax", "net",
 };
 
 const char *rules_amount_name(rules_amount a) { return amount_names[a]; }
@@ -143,11 +143,9 @@ const param_row *rules_param(rules_engine *e, param_id id, int32_t county, cal_d
 /* ---- exceptions ---- */
 
 /* Raises a partial or warning exception on a timesheet that goes on, and explains it. */
-static void raise_exception(sheet_ctx *c, rules_result *r, sheet_code code, int64_t minutes, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static void raise_exception(sheet_ctx *c, rules_result *r, sheet_code code, int64_t minutes, const char *fmt, ...)
+void rules_raise(sheet_ctx *c, rules_result *r, sheet_code code, int64_t minutes, const char *fmt, ...)
 {
-    if (r->nex < RULES_MAX_EXCEPTIONS) {     /* always: at most 3 cuts, 2 rows a week for 4 weeks, 1 month, 1 late */
+    if (r->nex < RULES_MAX_EXCEPTIONS) {     /* always: at most 3 cuts, 2 rows a week for 4 weeks, 1 month, 1 withholding, 1 late */
         rules_exception *x = &r->ex[r->nex++];
         x->code = code;
         x->minutes = minutes;
@@ -343,7 +341,7 @@ static step_result step_assignment(sheet_ctx *c, rules_result *r)
         char hm[24], d1[11], d2[11];
         cal_format_hm(outside, hm);
         format_assignment_dates(c->asg, d1, d2);
-        raise_exception(c, r, EX_OUTSIDE_ASSIGNMENT, outside, "%s on days outside the assignment (%s to %s) not paid",
+        rules_raise(c, r, EX_OUTSIDE_ASSIGNMENT, outside, "%s on days outside the assignment (%s to %s) not paid",
                         hm, d1, d2);
     }
     return STEP_GO;
@@ -681,7 +679,7 @@ static step_result step_authorized_hours(sheet_ctx *c, rules_result *r)
         cal_format_hm(c->auth->authorized_minutes, a);
         cal_format_hm(used, b);
         cal_format_hm(cut, x);
-        raise_exception(c, r, EX_OVER_AUTHORIZED, cut, "recipient authorized %s for %04d-%02d, %s already paid: %s cut",
+        rules_raise(c, r, EX_OVER_AUTHORIZED, cut, "recipient authorized %s for %04d-%02d, %s already paid: %s cut",
                         a, c->month / 12, c->month % 12 + 1, b, x);
     }
     return STEP_GO;
@@ -722,7 +720,7 @@ static step_result step_bups_hours(sheet_ctx *c, rules_result *r)
         cal_format_hm(allowed->value, a);
         cal_format_hm(used, b);
         cal_format_hm(cut, x);
-        raise_exception(c, r, EX_BUPS_HOURS_EXHAUSTED, cut, "BUPS hours for fiscal year %d-%02d: %s%s, %s already used: "
+        rules_raise(c, r, EX_BUPS_HOURS_EXHAUSTED, cut, "BUPS hours for fiscal year %d-%02d: %s%s, %s already used: "
                         "%s cut", fy, (fy + 1) % 100, a, exc ? " (exception)" : "", b, x);
     }
     return STEP_GO;
@@ -993,14 +991,14 @@ static step_result check_week(sheet_ctx *c, rules_result *r, int i, int64_t rcp_
         if (count_violation(c, vtext, sizeof vtext) != STEP_GO)
             return STEP_FATAL;
         cal_format_hm(pw->minutes, x);
-        raise_exception(c, r, EX_WORKWEEK_LIMIT, pw->minutes - limit, "week of %s: %s worked for %s, %s; %s", day, x,
+        rules_raise(c, r, EX_WORKWEEK_LIMIT, pw->minutes - limit, "week of %s: %s worked for %s, %s; %s", day, x,
                         pw->multi ? "more than one recipient" : "1 recipient", why, vtext);
     }
     if (*rw > rcp_max) {
         cal_format_hm(*rw, x);
         cal_format_hm(rcp_max, a);
         cal_format_hm(authorized, b);
-        raise_exception(c, r, EX_RECIPIENT_WEEKLY_MAX, *rw - rcp_max,
+        rules_raise(c, r, EX_RECIPIENT_WEEKLY_MAX, *rw - rcp_max,
                         "week of %s: providers of recipient %.*s together %s, recipient weekly maximum %s "
                         "(authorized %s/month); no violation counted",
                         day, (int)c->s->recipient_id_len, c->s->recipient_id, x, a, b);
@@ -1024,7 +1022,7 @@ static step_result check_exemption_month(sheet_ctx *c, rules_result *r)
         return STEP_FATAL;
     cal_format_hm(pm->minutes, a);
     cal_format_hm(month_max->value, b);
-    raise_exception(c, r, EX_WORKWEEK_LIMIT, pm->minutes - month_max->value,
+    rules_raise(c, r, EX_WORKWEEK_LIMIT, pm->minutes - month_max->value,
                     "month %04d-%02d: %s worked, workweek exemption limit %s/month; %s", c->month / 12,
                     c->month % 12 + 1, a, b, vtext);
     return STEP_GO;
@@ -1135,7 +1133,7 @@ static step_result step_paid_late(sheet_ctx *c, rules_result *r)
         char d1[11], d2[11];
         cal_format(c->s->received_on, d1);
         cal_format(e->run_date, d2);
-        raise_exception(c, r, EX_PAID_LATE, 0, "received %s, paid %s: %d business days, limit %lld", d1, d2,
+        rules_raise(c, r, EX_PAID_LATE, 0, "received %s, paid %s: %d business days, limit %lld", d1, d2,
                         (int)waited, (long long)bdays->value);
     }
     return STEP_GO;

@@ -21,9 +21,15 @@ typedef enum {
     AMT_SHARE_OF_COST,
     AMT_UNION_DUES,
     AMT_OVERPAYMENT_RECOVERY,
+    AMT_FEDERAL_INCOME_TAX,
+    AMT_STATE_INCOME_TAX,
     AMT_NET,
     AMT_COUNT
 } rules_amount;
+
+/* The deductions of §5.14 are the columns AMT_FICA_SS .. AMT_LAST_DEDUCTION (their
+ * column order is not their priority order: deduct.c has that). */
+#define AMT_LAST_DEDUCTION AMT_STATE_INCOME_TAX
 
 const char *rules_amount_name(rules_amount a);
 

@@ -44,6 +44,12 @@ typedef struct {
 /* Sets e->err to the run's fatal error. Returns STEP_FATAL. */
 step_result rules_fail(rules_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Adds an exception to r: code, minutes and the message (printf format), in the order
+ * of the steps; traced while explaining. Never fails (r holds RULES_MAX_EXCEPTIONS,
+ * more than the steps can raise). */
+void rules_raise(sheet_ctx *c, rules_result *r, sheet_code code, int64_t minutes, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 /* An allocation failed: e->err = message and e->out_of_memory set (exit 4, not bad
  * data). Returns STEP_FATAL. */
 step_result rules_out_of_memory(rules_engine *e, const char *message);

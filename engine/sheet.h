@@ -46,6 +46,7 @@ typedef enum {
     EX_BUPS_HOURS_EXHAUSTED,
     EX_WORKWEEK_LIMIT,
     EX_RECIPIENT_WEEKLY_MAX,
+    EX_WITHHOLDING_SHORT,
     EX_PAID_LATE,
     EX_CORRECTION_UNMATCHED,    /* payrun correct: a corrected row no replayed night has (docs/corrections.md) */
     EX_COUNT

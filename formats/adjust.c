@@ -11,7 +11,8 @@ static const csvr_column adj_cols[A_VALUES + ADJ_NCOLS] = {
     {"adjustment_id", 1}, {"timesheet_id", 1}, {"original_paycheck_id", 1}, {"provider_id", 1}, {"recipient_id", 1},
     {"county", 1}, {"period_start", 1}, {"regular_hours", 1}, {"overtime_hours", 1}, {"regular_pay", 1},
     {"overtime_pay", 1}, {"differential_pay", 1}, {"gross", 1}, {"fica_ss", 1}, {"fica_medicare", 1}, {"sdi", 1},
-    {"share_of_cost", 1}, {"union_dues", 1}, {"overpayment_recovery", 1}, {"net", 1}};
+    {"share_of_cost", 1}, {"union_dues", 1}, {"overpayment_recovery", 1},
+    {"federal_income_tax", 1}, {"state_income_tax", 1}, {"net", 1}};
 
 /* A signed H:MM (hours) or money value; NULL or what is wrong. */
 static const char *signed_value(const char *s, size_t n, int hours, int64_t *out)

@@ -245,14 +245,16 @@ int arch_verify_inputs(int state_dfd, int gen, char *err, size_t errlen)
 
 /* ---- paychecks ---- */
 
-/* paychecks.bin, version 1: a header line "payrun-paychecks 1 PREFIX PAY_DATE\n", then
+/* paychecks.bin, version 2: a header line "payrun-paychecks 2 PREFIX PAY_DATE\n", then
  * blocks, each [bytes u32][count u32][crc32 u32][records], then the trailer
  * [0 u32]["PAYRUNPC"][paychecks u64][the CRC-32 of the header and every block's CRC
  * u32]. A record: seq, the timesheet id, provider, recipient, county, period start,
- * kind, minutes, rates, amounts, sr_number; numbers as zigzag varints, text as a
- * varint length and its bytes. The machine's byte order (the file is read where it was
- * written). */
+ * kind, minutes, rates, amounts (AMT_COUNT; version 1, before income-tax withholding,
+ * has 11: no federal_income_tax and state_income_tax, read as 0), sr_number; numbers as
+ * zigzag varints, text as a varint length and its bytes. The machine's byte order (the
+ * file is read where it was written). */
 #define PAY_MAGIC "PAYRUNPC"
+#define PAY_VERSION 2   /* 2: the 13 money columns with federal_income_tax and state_income_tax; 1: the 11 before */
 #define PAY_BLOCK 65536u
 
 struct arch_writer {
@@ -310,7 +312,7 @@ arch_writer *arch_pay_open(int dfd, const char *name, const char *prefix, const 
         return NULL;
     }
     char head[128];
-    int n = snprintf(head, sizeof head, "payrun-paychecks 1 %s %s\n", prefix, pay_date);
+    int n = snprintf(head, sizeof head, "payrun-paychecks %d %s %s\n", PAY_VERSION, prefix, pay_date);
     w->crcs = (uint32_t)crc32(0L, (const unsigned char *)head, (uInt)n);
     w->err = write_all(w->fd, head, (size_t)n);
     w->used = 12;
@@ -420,8 +422,9 @@ static const char *get_text(cursor *c, char *s, size_t cap, size_t *len)
     return s;
 }
 
-/* One record at c into p (its texts in t). Returns 0, or -1 when it does not parse. */
-static int get_record(cursor *c, arch_paycheck *p, char t[5][65536])
+/* One record at c into p (its texts in t), of a file of version `version` (1: no income
+ * tax columns, read as 0.00). Returns 0, or -1 when it does not parse. */
+static int get_record(cursor *c, arch_paycheck *p, char t[5][65536], int version)
 {
     memset(p, 0, sizeof *p);
     p->seq = get_int(c);
@@ -436,16 +439,18 @@ static int get_record(cursor *c, arch_paycheck *p, char t[5][65536])
     p->regular_rate = get_int(c);
     p->overtime_rate = get_int(c);
     for (int a = 0; a < AMT_COUNT; a++)
-        p->amount[a] = get_int(c);
+        if (version > 1 || (a != AMT_FEDERAL_INCOME_TAX && a != AMT_STATE_INCOME_TAX))
+            p->amount[a] = get_int(c);
     p->sr_number = get_text(c, t[4], sizeof t[4], NULL);
     return c->bad ? -1 : 0;
 }
 
-/* The header line of f: prefix and pay date. Returns 0, or -1. */
-static int read_head(FILE *f, char prefix[32], char pay_date[16], uint32_t *crcs)
+/* The header line of f: version (1 or PAY_VERSION), prefix and pay date. Returns 0, or -1. */
+static int read_head(FILE *f, int *version, char prefix[32], char pay_date[16], uint32_t *crcs)
 {
     char line[160];
-    if (!fgets(line, sizeof line, f) || sscanf(line, "payrun-paychecks 1 %31s %15s", prefix, pay_date) != 2)
+    if (!fgets(line, sizeof line, f) || sscanf(line, "payrun-paychecks %d %31s %15s", version, prefix, pay_date) != 3 ||
+        *version < 1 || *version > PAY_VERSION)
         return -1;
     *crcs = (uint32_t)crc32(0L, (const unsigned char *)line, (uInt)strlen(line));
     return 0;
@@ -461,6 +466,7 @@ int arch_pay_read(int dfd, const char *name, arch_pay_fn fn, void *ctx, char *er
         return errf(err, errlen, -1, "%s: cannot open: %s", name, fsafe_strerror(errno));
     }
     char prefix[32], pay_date[16];
+    int version = 0;
     char(*texts)[65536] = malloc(5 * sizeof *texts);
     unsigned char *block = malloc(PAY_BLOCK + 4096);
     uint32_t crcs = 0;
@@ -468,7 +474,7 @@ int arch_pay_read(int dfd, const char *name, arch_pay_fn fn, void *ctx, char *er
     int rc = 0, more = 0;
     if (!texts || !block)
         rc = errf(err, errlen, -1, "%s: out of memory", name);
-    else if (read_head(f, prefix, pay_date, &crcs) != 0)
+    else if (read_head(f, &version, prefix, pay_date, &crcs) != 0)
         rc = errf(err, errlen, -1, "%s: not a paychecks archive", name);
     else
         more = 1;
@@ -491,7 +497,7 @@ int arch_pay_read(int dfd, const char *name, arch_pay_fn fn, void *ctx, char *er
             cursor c = {block, block + h[0], 0};
             arch_paycheck p;
             for (uint32_t i = 0; rc == 0 && i < h[1]; i++) {
-                if (get_record(&c, &p, texts) != 0)
+                if (get_record(&c, &p, texts, version) != 0)
                     rc = errf(err, errlen, -1, "%s: a paycheck does not parse (damaged)", name);
                 else if ((rc = fn(ctx, prefix, pay_date, &p)) == 0)
                     count++;

@@ -215,7 +215,8 @@ static void money_row(FILE *f, const char *label, const money_cents *d)
 void impact_print(const impact *im, FILE *f)
 {
     static const char *const short_names[AMT_COUNT] = {"regular", "overtime", "differential", "gross", "fica_ss",
-                                                       "medicare", "sdi", "soc", "dues", "recovery", "net"};
+                                                       "medicare", "sdi", "soc", "dues", "recovery",
+                                                       "fed_tax", "ca_tax", "net"};
     fprintf(f, "impact: %ld %s changed, %ld added, %ld removed, %ld unchanged\n", im->changed,
             im->adjustments ? "adjustments" : "paychecks", im->added, im->removed, im->same);
     fprintf(f, "  %-14s", "money delta");

@@ -24,7 +24,7 @@ static const char *const paycheck_header[] = {
     "paycheck_id", "timesheet_id", "provider_id", "recipient_id", "county", "period_start", "kind", "pay_date",
     "regular_hours", "overtime_hours", "regular_rate", "overtime_rate", "regular_pay", "overtime_pay",
     "differential_pay", "gross", "fica_ss", "fica_medicare", "sdi", "share_of_cost", "union_dues",
-    "overpayment_recovery", "net", "sr_number"};
+    "overpayment_recovery", "federal_income_tax", "state_income_tax", "net", "sr_number"};
 static const char *const exception_header[] = {"timesheet_id", "source", "code", "severity", "minutes", "message"};
 
 static const char *const kind_names[] = {"regular", "catch_up", "special", "writ", "adjustment"};

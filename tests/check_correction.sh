@@ -19,13 +19,13 @@ awk -F, -v sf="$sumfile" '
         if (s ~ /:/) { split(s, p, ":"); s = p[1] * 60 + p[2] } else { split(s, p, "."); s = p[1] * 100 + p[2] }
         return neg ? -s : s }
     FILENAME ~ /adjustments.csv$/ && FNR > 1 {
-        n++; id[n] = $1; ts[n] = $2; net[n] = v($20); rec[n] = v($19)
-        for (c = 8; c <= 20; c++) { sum[c] += v($c); val[n, c] = v($c) }
-        if (reason == "") reason = $21; else if ($21 != reason) bad = bad "; two reasons"
+        n++; id[n] = $1; ts[n] = $2; net[n] = v($22); rec[n] = v($19)
+        for (c = 8; c <= 22; c++) { sum[c] += v($c); val[n, c] = v($c) }
+        if (reason == "") reason = $23; else if ($23 != reason) bad = bad "; two reasons"
         next }
     FILENAME ~ /overpayments.csv$/ && FNR > 1 { o++; oid[o] = $1; obal[o] = v($3); oadj[o] = $5; next }
     FILENAME ~ /paychecks.csv$/ && FNR > 1 { p++; pts[p] = $2; pkind[p] = $7
-        for (c = 9; c <= 23; c++) pv[p, c] = v($c); next }
+        for (c = 9; c <= 25; c++) pv[p, c] = v($c); next }
     END {
         k = 0; q = 0
         for (i = 1; i <= n; i++) {
@@ -35,17 +35,19 @@ awk -F, -v sf="$sumfile" '
                     bad = bad "; adjustment " id[i] " is not overpayment " k
             } else {
                 q++
-                # paychecks.csv: hours 9-10, rates 11-12, regular_pay..net 13-23; adjustments: hours 8-9, money 10-20
+                # paychecks.csv: hours 9-10, rates 11-12, regular_pay..net 13-25; adjustments: hours 8-9, money 10-22
+                # (overpayment_recovery 19 <-> 22 differs by what the paycheck took; federal and state
+                # income tax 20-21 <-> 23-24)
                 same = pts[q] == ts[i] && pkind[q] == "adjustment" && pv[q, 9] == val[i, 8] && pv[q, 10] == val[i, 9]
-                for (c = 10; c <= 18; c++) same = same && pv[q, c + 3] == val[i, c]
+                for (c = 10; c <= 21; c++) if (c != 19) same = same && pv[q, c + 3] == val[i, c]
                 taken = pv[q, 22] - val[i, 19]
-                same = same && taken >= 0 && pv[q, 23] == val[i, 20] - taken
+                same = same && taken >= 0 && pv[q, 25] == val[i, 22] - taken
                 if (!same) bad = bad "; adjustment " id[i] " is not paycheck " q
             }
         }
         if (k != o) bad = bad "; " o " overpayments for " k " negative nets"
         if (q != p) bad = bad "; " p " paychecks for " q " other adjustments"
-        for (c = 8; c <= 20; c++) printf "%d ", sum[c] > sf
+        for (c = 8; c <= 22; c++) printf "%d ", sum[c] > sf
         if (bad != "") { print substr(bad, 3) > "/dev/stderr"; exit 1 }
     }' "$out/adjustments.csv" "$out/overpayments.csv" "$out/paychecks.csv" || fail "the split into overpayments and paychecks"
 sums=$(cat "$sumfile")

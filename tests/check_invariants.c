@@ -167,7 +167,7 @@ static int on_paycheck(void *ctx, const csvr_row *row)
     if (a[AMT_GROSS] != a[AMT_REGULAR_PAY] + a[AMT_OVERTIME_PAY])
         FAIL("paychecks.csv:%ld: gross != regular_pay + overtime_pay", row->line);
     money_cents ded = 0;
-    for (int i = AMT_FICA_SS; i <= AMT_OVERPAYMENT_RECOVERY; i++)
+    for (int i = AMT_FICA_SS; i <= AMT_LAST_DEDUCTION; i++)
         ded += a[i];
     if (a[AMT_NET] != a[AMT_GROSS] - ded)
         FAIL("paychecks.csv:%ld: net != gross - deductions", row->line);

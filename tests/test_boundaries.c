@@ -928,13 +928,13 @@ static void test_explain_lines(void)
     /* 15:00 x 15.00 = 225.00: ss 13.95, medicare 3.2625 -> 3.26, SDI none (225.00 in the
      * quarter), SOC 70.00, dues 10.30 */
     ASSERT_CONTAINS(t.text, "14.3 sdi: quarter wages 225.00 not over 750.00: not withheld yet");
-    ASSERT_CONTAINS(t.text, "14.4 share_of_cost: 70.00 owed this month, 0.00 taken before; taken 70.00");
-    ASSERT_CONTAINS(t.text, "14.5 union_dues: 15:00 paid this month -> month's dues 10.30, 0.00 taken before; "
+    ASSERT_CONTAINS(t.text, "14.6 share_of_cost: 70.00 owed this month, 0.00 taken before; taken 70.00");
+    ASSERT_CONTAINS(t.text, "14.7 union_dues: 15:00 paid this month -> month's dues 10.30, 0.00 taken before; "
                             "taken 10.30");
     ASSERT_I64(r.paycheck.amount[AMT_NET], 22500 - 1395 - 326 - 7000 - 1030);
     s = mk_sheet("X-2", "PR", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), d15, 2);
     process(&f, &s, &r);
-    ASSERT_CONTAINS(t.text, "14.6 overpayment OP1: balance 25.00, recovered before 0.00, at most 10.00 a paycheck; "
+    ASSERT_CONTAINS(t.text, "14.8 overpayment OP1: balance 25.00, recovered before 0.00, at most 10.00 a paycheck; "
                             "taken 10.00");
     s = mk_sheet("X-3", "PO", "R17", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), d15, 2);
     process(&f, &s, &r);

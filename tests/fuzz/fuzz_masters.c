@@ -159,7 +159,7 @@ static int on_row(void *vctx, const csvr_row *row)
             CHECK(p->amount[a] >= 0);
         CHECK(p->amount[AMT_GROSS] == p->amount[AMT_REGULAR_PAY] + p->amount[AMT_OVERTIME_PAY]);
         money_cents ded = 0;
-        for (int a = AMT_FICA_SS; a <= AMT_OVERPAYMENT_RECOVERY; a++)
+        for (int a = AMT_FICA_SS; a <= AMT_LAST_DEDUCTION; a++)
             ded += p->amount[a];
         CHECK(p->amount[AMT_NET] == p->amount[AMT_GROSS] - ded);
     } else {
