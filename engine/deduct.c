@@ -399,7 +399,7 @@ static step_result add_to_w2(sheet_ctx *c, const money_cents *a, money_cents ss_
 
 /* ---- §5.14.6 Share of cost ---- */
 
-/* docs/rules.md §5.14.4: the recipient's share of cost for the service month, less what
+/* docs/rules.md §5.14.6: the recipient's share of cost for the service month, less what
  * medical bills met and what earlier paychecks of the month took.
  * Source: IHSS recipient handbook, "Share-of-Cost (SOC)". STEP_GO, or STEP_FATAL out of
  * memory. */
@@ -434,7 +434,7 @@ RULES_TRACE_FN trace_union_dues(const sheet_ctx *c, const ledger_provider_month 
     rules_tracef(c->e, "14.7 union_dues: %s paid this month -> month's dues %s, %s taken before; taken %s", h, d, b, t);
 }
 
-/* docs/rules.md §5.14.5: a union member's dues for the service month, once the month's
+/* docs/rules.md §5.14.7: a union member's dues for the service month, once the month's
  * paid hours reach union.hours_threshold: the union.dues_scale bracket of those hours,
  * less what the month already took.
  * Source: IHSS recipient handbook, "Payroll Deductions and Benefits" (dues from providers
@@ -476,7 +476,7 @@ RULES_TRACE_FN trace_overpayment(const sheet_ctx *c, const master_overpayment *o
                  master_text(c->m, o->id), b, r, x, t);
 }
 
-/* docs/rules.md §5.14.6: the provider's open overpayments, oldest first, each at most
+/* docs/rules.md §5.14.8: the provider's open overpayments, oldest first, each at most
  * its per_check_max and never past its balance less what was recovered.
  * Source: IHSS recipient handbook, "How to Fill Out a Timesheet", item 6 (a reduction
  * for a prior overpayment). STEP_GO, or STEP_FATAL out of memory. */

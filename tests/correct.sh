@@ -91,7 +91,7 @@ adj=$(($(wc -l < dry/adjustments.csv) - 1))
     grep -q '"committed_generation": null' dry/summary.json &&
     ok "dry run: $adj adjustments written, nothing committed" || fail "dry run: exit $rc, $adj adjustments: $(cat err)"
 # every adjustment is fresno's, upward, and its reason is the one given
-bad=$(awk -F, 'NR > 1 && ($6 != "fresno" || $13 !~ /^[0-9]/ || $13 == "0.00" || $21 != "Fresno wage 19.60")' \
+bad=$(awk -F, 'NR > 1 && ($6 != "fresno" || $13 !~ /^[0-9]/ || $13 == "0.00" || $23 != "Fresno wage 19.60")' \
     dry/adjustments.csv | wc -l)
 [ "$bad" = 0 ] && ok "dry run: every adjustment is fresno's, gross up, with the reason" ||
     fail "dry run: $bad adjustments that are not fresno's, or not up, or without the reason"
@@ -197,8 +197,8 @@ cmp -s kept.csv c1/paychecks.csv && ok "state paychecks writes the correction's 
 "$PAYRUN" explain --data fixed --state S --from-generation 1 --run-date 2026-12-07 --timesheet T-2611B-0010 n2.csv \
     > explain.txt 2> err
 id=$(awk -F, '$2 == "T-2611B-0010" { print $1 }' c1/adjustments.csv)
-paid_net=$(awk -F, '$2 == "T-2611B-0010" { print $23 }' o2/paychecks.csv)
-adj_net=$(awk -F, '$2 == "T-2611B-0010" { print $20 }' c1/adjustments.csv)
+paid_net=$(awk -F, '$2 == "T-2611B-0010" { print $25 }' o2/paychecks.csv)
+adj_net=$(awk -F, '$2 == "T-2611B-0010" { print $22 }' c1/adjustments.csv)
 want=$(awk -v a="$paid_net" -v b="$adj_net" 'BEGIN { printf "%.2f", a + b }')
 grep -q "^=> paid: .* net $want\$" explain.txt && grep -q "^column  *paid  *$id  *corrected\$" explain.txt &&
     grep -q "^net  *$paid_net  *$adj_net  *$want\$" explain.txt &&
@@ -297,7 +297,7 @@ nadj=$(($(wc -l < gc/adjustments.csv) - 1))
 sh "$top/tests/check_correction.sh" gc 2> err && ok "generated: the correction's outputs hold their invariants" ||
     fail "generated: $(cat err)"
 # overpayments and adjustment paychecks split the adjustments by the sign of net
-neg=$(awk -F, 'NR > 1 && $20 ~ /^-/' gc/adjustments.csv | wc -l)
+neg=$(awk -F, 'NR > 1 && $22 ~ /^-/' gc/adjustments.csv | wc -l)
 [ "$neg" = "$(($(wc -l < gc/overpayments.csv) - 1))" ] &&
     [ "$((nadj - neg))" = "$(($(wc -l < gc/paychecks.csv) - 1))" ] &&
     ok "generated: $neg overpayments (net below zero), $((nadj - neg)) adjustment paychecks" ||
