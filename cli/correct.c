@@ -46,6 +46,7 @@ int corr_settlement_open(settlement *s, const char *data, cal_date run_date, con
     }
     if (ledger_init(&s->lg, &s->m.provider_ids, &s->m.recipient_ids, &s->m.overpayment_ids) != 0)
         return EXIT_INTERNAL;
+    ledger_set_counties(&s->lg, &s->m.params.counties);
     s->lg_ready = 1;
     rules_init(&s->e, &s->m, &s->lg, run_date);
     s->e_ready = 1;

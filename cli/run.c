@@ -228,6 +228,7 @@ static int payroll_open(payroll *p, const char *data, const char *params_path, s
         fprintf(stderr, "payrun: out of memory\n");
         return EXIT_INTERNAL;
     }
+    ledger_set_counties(&p->lg, &p->m.params.counties);
     p->ledger_ready = 1;
     if (st) {
         int r = state_load(st, gen, &p->lg, err, sizeof err);

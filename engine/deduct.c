@@ -380,7 +380,8 @@ static step_result deduct_income_tax(sheet_ctx *c, money_cents gross, money_cent
 }
 
 /* The provider's W-2 sums of the pay date's year (payrun year-end): what this paycheck
- * paid and withheld. ss_wages and FICA-subject gross are 0 for a FICA-exempt paycheck.
+ * paid and withheld, and the provider's county. ss_wages and FICA-subject gross are 0
+ * for a FICA-exempt paycheck.
  * STEP_GO, or STEP_FATAL (out of memory, an overflow). */
 static step_result add_to_w2(sheet_ctx *c, const money_cents *a, money_cents ss_wages, money_cents fica_wages)
 {
@@ -394,6 +395,7 @@ static step_result add_to_w2(sheet_ctx *c, const money_cents *a, money_cents ss_
     for (int i = 0; i < 8; i++)
         if (money_add(*sum[i], add[i], sum[i]) != MONEY_OK)
             return overflow(c, "the year's wage statement sums");
+    y->county = c->prov->county + 1;    /* the masters' county index is the ledger's (ledger_set_counties) */
     return STEP_GO;
 }
 

@@ -268,6 +268,8 @@ int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipien
     l->providers.masters = providers;
     l->recipients.masters = recipients;
     l->overpayments.masters = overpayments;
+    static const ids_table no_counties;
+    l->counties.masters = &no_counties;
     /* direct maps: 16 workweeks, 4 months, 2 years, 4 quarters and 4 paid-period
      * records (picked by recipient) of each provider in one block; 16 workweeks, 4
      * months and 2 fiscal years of each recipient in another */
@@ -298,6 +300,7 @@ void ledger_free(ledger *l)
     ids_free(&l->providers.more);
     ids_free(&l->recipients.more);
     ids_free(&l->overpayments.more);
+    ids_free(&l->counties.more);
     ids_set_free(&l->paid_ids);
     ids_free(&l->paid_other);
     free(l->paid_log);
@@ -314,6 +317,8 @@ void ledger_free(ledger *l)
     table_free(&l->provider_period);
     table_free(&l->provider_w2);
 }
+
+void ledger_set_counties(ledger *l, const ids_table *counties) { l->counties.masters = counties; }
 
 int ledger_period_key(int32_t provider, int32_t recipient, cal_date period_start, uint64_t *key)
 {

@@ -73,6 +73,8 @@ typedef struct {
     money_cents medicare_tax;   /* box 6: fica_medicare, the additional tax included */
     money_cents sdi;            /* box 14 CASDI: sdi */
     money_cents state;          /* box 17: state_income_tax */
+    int32_t county;             /* the provider's county (ledger.counties index) + 1 at the year's
+                                   last paycheck; 0 none */
 } ledger_provider_w2;
 
 /* A table of counter records of one kind, found by a 64-bit key (who, when): a dense
@@ -129,6 +131,8 @@ typedef struct {
     uint32_t *provider_slots;           /* the direct maps of the provider tables, one block a provider */
     uint32_t *recipient_slots;          /* and of the recipient tables */
     ledger_ids providers, recipients, overpayments;
+    ledger_ids counties;                /* the counties provider_w2 names: the masters' parameter
+                                           counties (ledger_set_counties), then earlier ledgers' */
     ids_set paid_ids;                   /* timesheet ids paid, packed by ids_pack */
     ids_table paid_other;               /* timesheet ids paid that do not pack */
     /* (provider, recipient, period) paid by a regular or catch_up timesheet: one bit a
@@ -198,6 +202,10 @@ static inline int ledger_touched(const ledger_table *t, size_t i)
  * masters' (the tables must outlive the ledger). Returns 0, or -1 out of memory. */
 int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipients, const ids_table *overpayments);
 void ledger_free(ledger *l);
+/* Makes the masters' counties (param_table.counties, which must outlive the ledger)
+ * the first indexes of l->counties; without it the ledger knows only the counties of
+ * earlier ledgers. Call before anything is loaded or counted. Never fails. */
+void ledger_set_counties(ledger *l, const ids_table *counties);
 
 /* The record for key, or NULL when none was written yet (read only; it may fetch the
  * who's earlier records from the source into memory). */

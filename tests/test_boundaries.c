@@ -177,6 +177,7 @@ static void fx_open(fx *f, const fx_params *p, cal_date run)
     ASSERT_STR(err, "");
     CU_ASSERT_EQUAL_FATAL(rc, 0);
     CU_ASSERT_EQUAL_FATAL(ledger_init(&f->lg, &f->m.provider_ids, &f->m.recipient_ids, &f->m.overpayment_ids), 0);
+    ledger_set_counties(&f->lg, &f->m.params.counties);
     rules_init(&f->e, &f->m, &f->lg, run);
     f->ok = 1;
 }
@@ -1024,6 +1025,7 @@ static void test_totals_held_rejected(void)
     ASSERT_STR(err, "");
     CU_ASSERT_EQUAL_FATAL(rc, 0);
     CU_ASSERT_EQUAL_FATAL(ledger_init(&f.lg, &f.m.provider_ids, &f.m.recipient_ids, &f.m.overpayment_ids), 0);
+    ledger_set_counties(&f.lg, &f.m.params.counties);
     rules_init(&f.e, &f.m, &f.lg, D(2026, 11, 20));
     f.ok = 1;
     s = mk_sheet("TH-1", "PO", "RA", D(2026, 11, 1), KIND_REGULAR, D(2026, 11, 16), d, 1);
@@ -1067,6 +1069,7 @@ static void test_params_by_county_and_date(void)
     ASSERT_STR(err, "");
     CU_ASSERT_EQUAL_FATAL(rc, 0);
     CU_ASSERT_EQUAL_FATAL(ledger_init(&f.lg, &f.m.provider_ids, &f.m.recipient_ids, &f.m.overpayment_ids), 0);
+    ledger_set_counties(&f.lg, &f.m.params.counties);
     rules_init(&f.e, &f.m, &f.lg, D(2026, 12, 4));
     f.ok = 1;
     /* first a writ refused after the overtime threshold was looked up for alameda on

@@ -169,6 +169,7 @@ void fxt_open(fxt *f, const fxt_file *over, int n, cal_date run)
     ASSERT_STR(f->err, "");
     CU_ASSERT_EQUAL_FATAL(rc, 0);
     CU_ASSERT_EQUAL_FATAL(ledger_init(&f->lg, &f->m.provider_ids, &f->m.recipient_ids, &f->m.overpayment_ids), 0);
+    ledger_set_counties(&f->lg, &f->m.params.counties);
     f->ledger_ok = 1;
     rules_init(&f->e, &f->m, &f->lg, run);
     f->engine_ok = 1;
