@@ -24,6 +24,7 @@
 #include "state.h"
 #include "sheet.h"
 #include "show.h"
+#include "yearend.h"
 #include "tsread.h"
 
 #ifndef PAYRUN_COMMIT
@@ -43,6 +44,7 @@ static const char usage_main[] =
     "  diff    compare two runs' outputs: changed paychecks and the impact summary\n"
     "  whatif  the impact of a changed parameters file, in one pass, nothing written\n"
     "  explain how one timesheet is paid, step by step, with every parameter used\n"
+    "  year-end  a year's W-2 wage statements from the ledger: w2.csv, w2-totals.json\n"
     "  help    help COMMAND prints the options of a command\n"
     "\n"
     "Run 'payrun help COMMAND' or 'payrun COMMAND --help' for the options of a command;\n"
@@ -187,6 +189,16 @@ static const char usage_explain[] =
     "timesheet a correction adjusted also gets what was paid, each adjustment and the\n"
     "corrected total side by side (docs/corrections.md).\n";
 
+static const char usage_year_end[] =
+    "usage: payrun year-end --state DIR --year YYYY --out DIR [--generation N]\n"
+    "\n"
+    "Writes the W-2 wage statements of a calendar year (by pay date) from the state's\n"
+    "ledger alone (the newest generation, or N; read only): OUT/w2.csv, one row per\n"
+    "provider paid in the year, in provider id order (provider_id, county, then boxes\n"
+    "1, 2, 3, 4, 5, 6, 14 CASDI, 16 and 17), and OUT/w2-totals.json (the count, the sum\n"
+    "of every box and the CRC-32 of w2.csv). OUT follows the rules of payrun run's\n"
+    "--out: new or empty, never overwritten. See docs/formats.md \"w2.csv\".\n";
+
 /* ---- options ---- */
 
 /* Every option of every command; each command's table lists the ones it takes. */
@@ -194,6 +206,7 @@ enum {
     OPT_DATA = 256, OPT_OUT, OPT_STATE, OPT_PROVIDER, OPT_RECIPIENT, OPT_PARAMS, OPT_CSV, OPT_TIMESHEET,
     OPT_GZIP, OPT_VERBOSE, OPT_COMMIT, OPT_LIST, OPT_QUIET, OPT_THREADS, OPT_FROM_GENERATION, OPT_GENERATION,
     OPT_RUN_DATE, OPT_ALLOW_EARLIER, OPT_KEEP, OPT_BEFORE, OPT_FORCE, OPT_REASON, OPT_TIMESHEETS, OPT_DRY_RUN,
+    OPT_YEAR,
     OPT_HELP = 'h'
 };
 
@@ -248,6 +261,9 @@ static const struct option correct_opts[] = {
     {"params", required_argument, NULL, OPT_PARAMS},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
     O_END};
+static const struct option year_end_opts[] = {
+    O_STATE, O_OUT, O_HELP, {"year", required_argument, NULL, OPT_YEAR},
+    {"generation", required_argument, NULL, OPT_GENERATION}, O_END};
 static const struct option diff_opts[] = {
     O_HELP, {"csv", required_argument, NULL, OPT_CSV}, {"quiet", no_argument, NULL, OPT_QUIET}, O_END};
 
@@ -268,6 +284,7 @@ static const command commands[] = {
     {"state compact", state_list_opts, usage_state},
     {"whatif", whatif_opts, usage_whatif},
     {"explain", explain_opts, usage_explain}, {"diff", diff_opts, usage_diff},
+    {"year-end", year_end_opts, usage_year_end},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 
@@ -276,6 +293,7 @@ typedef struct {
     const char *data, *out, *state, *provider, *recipient, *params, *csv, *timesheet, *reason, *timesheets;
     int gzip, verbose, commit, list, quiet, allow_earlier_run_date, force, dry_run;
     int keep;                   /* state prune --keep N, 0 unless given */
+    int year;                   /* year-end --year YYYY, 0 unless given */
     cal_date before;            /* state prune --before DATE, CAL_NONE unless given */
     int threads;                /* 1: all on this thread; 2 (default): reader and writer threads */
     int from_generation;        /* -1 unless given (--from-generation, or --generation of state show) */
@@ -363,6 +381,15 @@ static int take_option(const command *cmd, int c, const char *v, options *o)
             return EXIT_USAGE;
         }
         o->keep = (int)k;
+        break;
+    }
+    case OPT_YEAR: {
+        int64_t y;
+        if (fld_count(v, strlen(v), &y) != NULL || y < 1 || y > 9999 || strlen(v) != 4) {
+            fprintf(stderr, "payrun %s: --year %s: a year, YYYY\n", cmd->name, v);
+            return EXIT_USAGE;
+        }
+        o->year = (int)y;
         break;
     }
     case OPT_BEFORE:
@@ -864,6 +891,28 @@ static int cmd_whatif_explain(const command *cmd, int argc, char **argv)
     return rc;
 }
 
+/* `payrun year-end`. */
+static int cmd_year_end(const command *cmd, int argc, char **argv)
+{
+    options o;
+    int rc = parse_options(argc, argv, cmd, &o);
+    if (rc == 0)
+        rc = need(cmd, o.state, "--state DIR");
+    if (rc == 0)
+        rc = need(cmd, o.out, "--out DIR");
+    if (rc == 0 && o.year == 0) {
+        fprintf(stderr, "payrun %s: --year YYYY is required\n", cmd->name);
+        rc = EXIT_USAGE;
+    }
+    if (rc == 0 && o.nargs > 0) {
+        fprintf(stderr, "payrun %s: takes no operands\n", cmd->name);
+        rc = EXIT_USAGE;
+    }
+    if (rc != 0)
+        return rc < 0 ? EXIT_OK : rc;
+    return year_end(o.state, o.year, o.from_generation, o.out);
+}
+
 /* `payrun diff`: exit codes as diff(1), 2 for trouble (a usage error too). */
 static int cmd_diff(const command *cmd, int argc, char **argv)
 {
@@ -930,5 +979,7 @@ int main(int argc, char **argv)
         return cmd_correct(cmd, argc - 1, argv + 1);
     if (cmd->opts == diff_opts)
         return cmd_diff(cmd, argc - 1, argv + 1);
+    if (cmd->opts == year_end_opts)
+        return cmd_year_end(cmd, argc - 1, argv + 1);
     return cmd_whatif_explain(cmd, argc - 1, argv + 1);
 }
