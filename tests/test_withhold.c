@@ -1,5 +1,7 @@
 /* test_withhold.c — CUnit suite for the withholding arithmetic (engine/withhold.h): SPEC-withholding Part D's worked examples, by hand. */
 #include <CUnit/CUnit.h>
+#include <gmp.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "test_util.h"
@@ -391,6 +393,169 @@ static void test_overflow(void)
     CU_ASSERT_EQUAL(withhold_federal(&r, &p, -1, &f, &amount), -1);
 }
 
+
+/* ---- the same arithmetic in GMP rationals, in dollars, straight from the contract's
+ * formulas (SPEC-withholding A.3), as the reference for random rows and wages ---- */
+
+/* q = cents / 100 */
+static void dollars(mpq_t q, int64_t cents)
+{
+    mpq_set_si(q, cents, 100);
+    mpq_canonicalize(q);
+}
+
+/* The tax-table tax of a (dollars) in rows[n]: base + rate x (a - threshold). */
+static void ref_table_tax(mpq_t out, const int64_t (*rows)[3], int n, const mpq_t a)
+{
+    mpq_t thr, x;
+    mpq_inits(thr, x, NULL);
+    int r = 0;
+    for (int i = 1; i < n; i++) {
+        dollars(thr, rows[i][0]);
+        if (mpq_cmp(thr, a) <= 0)
+            r = i;
+    }
+    dollars(thr, rows[r][0]);
+    mpq_sub(x, a, thr);
+    mpq_t rate;
+    mpq_init(rate);
+    mpq_set_si(rate, rows[r][2], 1000000);
+    mpq_canonicalize(rate);
+    mpq_mul(x, x, rate);
+    dollars(out, rows[r][1]);
+    mpq_add(out, out, x);
+    mpq_clears(thr, x, rate, NULL);
+}
+
+/* round(q) half-up to the cent, in cents (q >= 0). */
+static int64_t ref_round(const mpq_t q)
+{
+    mpz_t t;
+    mpz_init(t);
+    mpq_t x;
+    mpq_init(x);
+    mpq_set_si(x, 100, 1);
+    mpq_mul(x, x, q);
+    mpq_t half;
+    mpq_init(half);
+    mpq_set_si(half, 1, 2);
+    mpq_add(x, x, half);
+    mpz_fdiv_q(t, mpq_numref(x), mpq_denref(x));
+    int64_t v = mpz_get_si(t);
+    mpz_clear(t);
+    mpq_clears(x, half, NULL);
+    return v;
+}
+
+static void max0(mpq_t q)
+{
+    if (mpq_sgn(q) < 0)
+        mpq_set_si(q, 0, 1);
+}
+
+/* Worksheet 1A on w cents for a 2020 or pre-2020 row, the 2026 tables. */
+static int64_t ref_federal(const master_withholding *r, int64_t w)
+{
+    if (w == 0)
+        return 0;
+    mpq_t a, b, tax;
+    mpq_inits(a, b, tax, NULL);
+    dollars(a, w * 24);
+    const int64_t(*rows)[3] = r->fed_status == WH_MARRIED ? fit_married : r->fed_status == WH_HEAD ? fit_head : fit_single;
+    if (r->fed_pre2020) {
+        dollars(b, r->fed_allowances * 430000LL);
+        mpq_sub(a, a, b);
+    } else {
+        dollars(b, r->fed_other_income);
+        mpq_add(a, a, b);
+        dollars(b, r->fed_deductions + (r->fed_multiple_jobs ? 0 : r->fed_status == WH_MARRIED ? 1290000 : 860000));
+        mpq_sub(a, a, b);
+        if (r->fed_multiple_jobs)
+            rows = fit_step2_single;    /* the random rows tick the box only for single */
+    }
+    max0(a);
+    ref_table_tax(tax, rows, 8, a);
+    dollars(b, r->fed_pre2020 ? 0 : r->fed_dependents);
+    mpq_sub(tax, tax, b);
+    max0(tax);
+    mpq_set_si(b, 24, 1);
+    mpq_div(tax, tax, b);
+    int64_t v = ref_round(tax) + r->fed_extra;
+    mpq_clears(a, b, tax, NULL);
+    return v;
+}
+
+/* Method B on w cents, the 2026 semi-monthly tables. */
+static int64_t ref_california(const master_withholding *r, int64_t w)
+{
+    if (w == 0)
+        return 0;
+    int col = r->ca_status == WH_HEAD ? 3 : r->ca_status == WH_MARRIED ? (r->ca_allowances >= 2 ? 2 : 1) : 0;
+    static const int64_t low[] = {78700, 78700, 157500, 157500}, std[] = {23800, 23800, 47600, 47600};
+    if (w <= low[col])
+        return r->ca_extra;
+    int32_t add = r->ca_additional_allowances, reg = r->ca_allowances;
+    int64_t est = add == 0 ? 0 : add <= 10 ? sit_estimated[add - 1] : add * sit_estimated[0];
+    int64_t cred = reg == 0 ? 0 : reg <= 10 ? sit_exemption[reg - 1] : reg * sit_exemption[0];
+    mpq_t t, b, tax;
+    mpq_inits(t, b, tax, NULL);
+    dollars(t, w);
+    dollars(b, est);
+    mpq_sub(t, t, b);
+    max0(t);
+    dollars(b, std[col]);
+    mpq_sub(t, t, b);
+    max0(t);
+    ref_table_tax(tax, r->ca_status == WH_MARRIED ? sit_married : r->ca_status == WH_HEAD ? sit_head : sit_single, 10, t);
+    dollars(b, cred);
+    mpq_sub(tax, tax, b);
+    max0(tax);
+    int64_t v = ref_round(tax) + r->ca_extra;
+    mpq_clears(t, b, tax, NULL);
+    return v;
+}
+
+/* 20,000 random rows and period wages (0 to 12,000.00, with the boundaries near each
+ * row's low-income amount): withhold_federal and withhold_california equal the GMP
+ * reference to the cent. */
+static void test_against_gmp(void)
+{
+    uint64_t x = 88172645463325252ULL;
+    int bad = 0;
+    for (int i = 0; i < 20000 && bad < 5; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        master_withholding r = row_2020((uint8_t)(1 + x % 3), (uint8_t)(1 + (x >> 8) % 3), (int32_t)((x >> 12) % 14));
+        r.fed_pre2020 = r.fed_status != WH_HEAD && (x >> 16) % 4 == 0;
+        if (r.fed_pre2020)
+            r.fed_allowances = (int32_t)((x >> 18) % 6);
+        else {
+            r.fed_multiple_jobs = r.fed_status == WH_SINGLE && (x >> 18) % 3 == 0;
+            r.fed_dependents = (int64_t)((x >> 20) % 3) * 200000;
+            r.fed_other_income = (int64_t)((x >> 22) % 4) * 123456;
+            r.fed_deductions = (int64_t)((x >> 24) % 3) * 98765;
+        }
+        r.fed_extra = (int64_t)((x >> 26) % 3) * 2500;
+        r.ca_additional_allowances = (int32_t)((x >> 28) % 13);
+        r.ca_extra = (int64_t)((x >> 32) % 2) * 1000;
+        int64_t w = (int64_t)((x >> 34) % 1200001);
+        if ((x >> 60) % 4 == 0)     /* near the low-income boundary */
+            w = (r.ca_status == WH_SINGLE || (r.ca_status == WH_MARRIED && r.ca_allowances <= 1) ? 78700 : 157500) -
+                1 + (int64_t)((x >> 56) % 3);
+        withhold_fed_lines f;
+        withhold_ca_lines c;
+        int64_t got_f = federal(&r, w, &f), want_f = ref_federal(&r, w);
+        int64_t got_c = california(&r, w, &c), want_c = ref_california(&r, w);
+        if (got_f != want_f || got_c != want_c) {
+            bad++;
+            char m[200];
+            snprintf(m, sizeof m, "case %d wages %lld: federal %lld want %lld, California %lld want %lld", i,
+                     (long long)w, (long long)got_f, (long long)want_f, (long long)got_c, (long long)want_c);
+            ASSERT_MSG(0, m);
+        }
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
 int test_withhold_register(void)
 {
     static const tu_test tests[] = {
@@ -407,6 +572,7 @@ int test_withhold_register(void)
         {"allowance tables: 0, listed, above the list", test_allowances},
         {"half a cent rounds up once", test_half_cent},
         {"overflow and negative wages are errors", test_overflow},
+        {"20,000 random rows and wages against GMP rationals", test_against_gmp},
     };
     return tu_register("withhold", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
