@@ -1,4 +1,4 @@
-/* master.c — master indexes and whole-file checks (duplicate months, overlapping assignments, ESP changes). */
+/* master.c — master indexes and whole-file checks (duplicate months, overlapping assignments, ESP changes, withholding dates). */
 #include "master.h"
 
 #include <stddef.h>
@@ -230,14 +230,65 @@ static int index_esp_changes(masters *m, const char **file, int32_t *line, char 
     return 0;
 }
 
+static int withholding_cmp(const void *a, const void *b)
+{
+    const master_withholding *x = a, *y = b;
+    if (x->provider != y->provider)
+        return x->provider < y->provider ? -1 : 1;
+    if (x->from != y->from)
+        return x->from < y->from ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Sorts the withholding.csv rows by provider and effective_from, refuses two rows of
+ * one provider on one date (reported on the second of them in the file; of several
+ * such pairs, the one whose second row comes first in the file) and builds wh_first.
+ * Returns 0, or -1 as master_finish. */
+static int index_withholding(masters *m, const char **file, int32_t *line, char *msg, size_t msglen)
+{
+    master_withholding *v = m->withholding.v;
+    size_t n = m->withholding.n;
+    sort_rows(v, n, sizeof *v, withholding_cmp);
+    const master_withholding *dup = NULL;
+    for (size_t i = 1; i < n; i++)
+        if (v[i].provider == v[i - 1].provider && v[i].from == v[i - 1].from && (!dup || v[i].line < dup->line))
+            dup = &v[i];
+    if (dup) {
+        *file = "withholding.csv";
+        *line = dup->line;
+        snprintf(msg, msglen, "effective_from: second row for this provider and date");
+        return -1;
+    }
+    m->wh_first = ranges(m->providers.n, n, v, sizeof *v, offsetof(master_withholding, provider));
+    if (!m->wh_first)
+        OOM();
+    return 0;
+}
+
 int master_finish(masters *m, const char **file, int32_t *line, char *msg, size_t msglen)
 {
     *file = "";
     if (index_authorizations(m, file, line, msg, msglen) || index_assignments(m, file, line, msg, msglen) ||
         index_overpayments(m, line, msg, msglen) || index_holidays(m, line, msg, msglen) ||
-        index_esp_changes(m, file, line, msg, msglen))
+        index_esp_changes(m, file, line, msg, msglen) || index_withholding(m, file, line, msg, msglen))
         return -1;
     return 0;
+}
+
+const master_withholding *master_withholding_for(const masters *m, int32_t provider, cal_date day)
+{
+    if (!m->wh_first || provider < 0 || (size_t)provider >= m->providers.n)
+        return NULL;
+    const master_withholding *v = m->withholding.v;
+    uint32_t lo = m->wh_first[provider], hi = m->wh_first[provider + 1], first = lo;
+    while (lo < hi) {   /* the first of the provider's rows in force after day */
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (v[mid].from <= day)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > first ? &v[lo - 1] : NULL;
 }
 
 const master_esp_change *master_esp_history(const masters *m, int32_t recipient, size_t *count)
@@ -342,6 +393,8 @@ void master_free(masters *m)
     free(m->holiday_dates.v);
     free(m->esp_changes.v);
     free(m->esp_first);
+    free(m->withholding.v);
+    free(m->wh_first);
     free(m->holiday_weekdays);
     free(m->next_overpayment);
     free(m->auth_first);

@@ -1,5 +1,5 @@
 /* master.h — master files in memory: providers, recipients, authorizations, assignments, overpayments, holidays,
- * writ worksheets, ESP registration history. */
+ * writ worksheets, ESP registration history, income-tax withholding. */
 #ifndef PAYRUN_MASTER_H
 #define PAYRUN_MASTER_H
 
@@ -140,10 +140,11 @@ void *master_vec_push(void *vec, size_t elem_size);
 
 /* Builds the indexes and checks the masters as a whole: duplicate authorization
  * months, overlapping assignments of one pair, two ESP status changes of one recipient
- * on one date. Adds each recipients.csv esp_inactivated_on to the ESP changes. Returns
- * 0, or -1 with the offending row's line in *line, the file it belongs to in *file
- * ("authorizations.csv", "assignments.csv" or "esp_history.csv"; "" with line 0 when
- * out of memory) and what is wrong in msg; the masters must then be freed. */
+ * on one date, two withholding.csv rows of one provider on one date. Adds each
+ * recipients.csv esp_inactivated_on to the ESP changes. Returns 0, or -1 with the
+ * offending row's line in *line, the file it belongs to in *file ("authorizations.csv",
+ * "assignments.csv", "esp_history.csv" or "withholding.csv"; "" with line 0 when out of
+ * memory) and what is wrong in msg; the masters must then be freed. */
 int master_finish(masters *m, const char **file, int32_t *line, char *msg, size_t msglen);
 
 /* The authorization of recipient for a month key, or NULL. */

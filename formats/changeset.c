@@ -24,6 +24,7 @@ static const struct {
     [LOAD_HOLIDAYS] = {{0}, 1, "date"},
     [LOAD_WRIT_WORKSHEETS] = {{0}, 1, "timesheet_id"},
     [LOAD_ESP_HISTORY] = {{0, 2}, 2, "recipient_id, from_date"},
+    [LOAD_WITHHOLDING] = {{0, 1}, 2, "provider_id, effective_from"},
 };
 
 const char *cs_key_names(int which) { return file_keys[which].names; }

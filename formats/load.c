@@ -12,6 +12,7 @@
 static const char *const file_names[LOAD_NFILES] = {
     "parameters.csv", "providers.csv", "recipients.csv", "authorizations.csv",
     "assignments.csv", "overpayments.csv", "holidays.csv", "writ_worksheets.csv", "esp_history.csv",
+    "withholding.csv",
 };
 
 const char *load_file_name(int which) { return file_names[which]; }
@@ -181,19 +182,24 @@ static int county_of(loader *l, int c, const char *s, size_t n, int32_t *county)
     return 0;
 }
 
+/* The index of s (column c) in table t, -1 when it is not there; looked up on the
+ * reader thread already when c is one of prepare_refs' columns. Never fails. */
+static int32_t ref_index(const loader *l, int c, const ids_table *t, const char *s, size_t n)
+{
+    const prepared_refs *p = l->row->prepared;
+    for (int j = 0; j < 2 && p; j++)
+        if (l->ref_table[j] == t && l->ref_col[j] == c)
+            return p->idx[j];
+    return ids_find(t, s, n);
+}
+
 /* Index of an existing id of table t in column c, or an error naming the file it should be in. */
 static int existing(loader *l, int c, const ids_table *t, const char *file, const char *s, size_t n, int32_t *idx)
 {
     const char *e = fld_id(s, n);
     if (e)
         return bad_value(l, c, e, s, n);
-    /* looked up on the reader thread already when this column is one of prepare_refs' */
-    const prepared_refs *p = l->row->prepared;
-    int k = -1;
-    for (int j = 0; j < 2 && p && k < 0; j++)
-        if (l->ref_table[j] == t && l->ref_col[j] == c)
-            k = j;
-    *idx = k >= 0 ? p->idx[k] : ids_find(t, s, n);
+    *idx = ref_index(l, c, t, s, n);
     if (*idx < 0)
         return bad(l, c, "%.*s is not in %s", (int)n, s, file);
     return 0;
@@ -518,6 +524,139 @@ static int esp_history_row_cb(void *ctx, const csvr_row *row)
     return 0;
 }
 
+/* ---- withholding.csv (SPEC-withholding A.1; docs/formats.md) ---- */
+enum { WC_PROVIDER, WC_FROM, WC_FED_STATUS, WC_FED_W4, WC_FED_MULTIPLE_JOBS, WC_FED_DEPENDENTS, WC_FED_OTHER_INCOME,
+       WC_FED_DEDUCTIONS, WC_FED_EXTRA, WC_FED_ALLOWANCES, WC_CA_STATUS, WC_CA_ALLOWANCES, WC_CA_ADDITIONAL,
+       WC_CA_EXTRA, WC_N };
+static const csvr_column withholding_cols[WC_N] = {
+    {"provider_id", 1},       {"effective_from", 1}, {"fed_status", 1},       {"fed_w4", 1},
+    {"fed_multiple_jobs", 1}, {"fed_dependents", 1}, {"fed_other_income", 1}, {"fed_deductions", 1},
+    {"fed_extra", 1},         {"fed_allowances", 1}, {"ca_status", 1},        {"ca_allowances", 1},
+    {"ca_additional_allowances", 1},                 {"ca_extra", 1}};
+
+/* The fields of one withholding.csv row, by column. */
+typedef struct {
+    const char *s[WC_N];
+    size_t n[WC_N];
+} wh_fields;
+
+/* Whether column c is exactly word. */
+static int wh_is(const wh_fields *f, int c, const char *word)
+{
+    return f->n[c] == strlen(word) && memcmp(f->s[c], word, f->n[c]) == 0;
+}
+
+/* A filing status of column c (single, married, head, none) into *out. Fails with
+ * "must be single, married, head or none". */
+static int wh_status(loader *l, const wh_fields *f, int c, uint8_t *out)
+{
+    static const char *const words[] = {[WH_NONE] = "none", [WH_SINGLE] = "single", [WH_MARRIED] = "married",
+                                        [WH_HEAD] = "head"};
+    for (int k = 0; k < 4; k++)
+        if (wh_is(f, c, words[k])) {
+            *out = (uint8_t)k;
+            return 0;
+        }
+    return bad(l, c, "must be single, married, head or none");
+}
+
+/* An amount of column c (docs/formats.md "money"), empty = 0.00, into *out. Fails with
+ * "not an amount (at most 2 decimals, not negative)". */
+static int wh_amount(loader *l, const wh_fields *f, int c, money_cents *out)
+{
+    *out = 0;
+    if (f->n[c] > 0 && fld_money(f->s[c], f->n[c], out) != NULL)
+        return bad(l, c, "not an amount (at most 2 decimals, not negative)");
+    return 0;
+}
+
+/* A count of column c: a whole number 0-999, empty = 0, into *out. Fails with "must be a
+ * whole number 0-999". */
+static int wh_count(loader *l, const wh_fields *f, int c, int32_t *out)
+{
+    int64_t v = 0;
+    if (f->n[c] > 0 && (fld_count(f->s[c], f->n[c], &v) != NULL || v > 999))
+        return bad(l, c, "must be a whole number 0-999");
+    *out = (int32_t)v;
+    return 0;
+}
+
+/* Columns first .. last must be empty; fails on the first that is not, "must be empty
+ * when <why>". */
+static int wh_empty(loader *l, const wh_fields *f, int first, int last, const char *why)
+{
+    for (int c = first; c <= last; c++)
+        if (f->n[c] > 0)
+            return bad(l, c, "must be empty when %s", why);
+    return 0;
+}
+
+/* The fed_* columns after fed_status (A.1 checks 4 and 5, in that order) into w. Fails
+ * on the first check that fails, with its message. */
+static int wh_federal(loader *l, const wh_fields *f, master_withholding *w)
+{
+    if (w->fed_status == WH_NONE)
+        return wh_empty(l, f, WC_FED_W4, WC_FED_ALLOWANCES, "fed_status is none");
+    if (wh_is(f, WC_FED_W4, "pre2020"))
+        w->fed_pre2020 = 1;
+    else if (!wh_is(f, WC_FED_W4, "2020"))
+        return bad(l, WC_FED_W4, "must be 2020 or pre2020");
+    if (!w->fed_pre2020) {
+        int yn;
+        if (fld_yn(f->s[WC_FED_MULTIPLE_JOBS], f->n[WC_FED_MULTIPLE_JOBS], &yn) != NULL)
+            return bad(l, WC_FED_MULTIPLE_JOBS, "must be y or n");
+        w->fed_multiple_jobs = (uint8_t)yn;
+        if (wh_amount(l, f, WC_FED_DEPENDENTS, &w->fed_dependents) ||
+            wh_amount(l, f, WC_FED_OTHER_INCOME, &w->fed_other_income) ||
+            wh_amount(l, f, WC_FED_DEDUCTIONS, &w->fed_deductions) ||
+            wh_empty(l, f, WC_FED_ALLOWANCES, WC_FED_ALLOWANCES, "fed_w4 is 2020"))
+            return CSVR_ERROR;
+    } else {
+        if (w->fed_status == WH_HEAD)
+            return bad(l, WC_FED_STATUS, "head of household needs fed_w4=2020");
+        if (wh_empty(l, f, WC_FED_MULTIPLE_JOBS, WC_FED_DEDUCTIONS, "fed_w4 is pre2020"))
+            return CSVR_ERROR;
+        if (f->n[WC_FED_ALLOWANCES] == 0)
+            return bad(l, WC_FED_ALLOWANCES, "required when fed_w4 is pre2020");
+        if (wh_count(l, f, WC_FED_ALLOWANCES, &w->fed_allowances))
+            return CSVR_ERROR;
+    }
+    return wh_amount(l, f, WC_FED_EXTRA, &w->fed_extra);
+}
+
+/* One row of withholding.csv: a provider's W-4 and DE 4 from a date on. The checks run
+ * in the order of SPEC-withholding A.1 (docs/formats.md) and the first that fails is
+ * reported, "withholding.csv:LINE: COLUMN: what is wrong"; two rows of one provider and
+ * date are found by master_finish. */
+static int withholding_row_cb(void *ctx, const csvr_row *row)
+{
+    loader *l = ctx;
+    l->row = row;
+    if (check_shape(l))
+        return CSVR_ERROR;
+    wh_fields f;
+    for (int c = 0; c < WC_N; c++)
+        f.s[c] = csvr_get(row, c, &f.n[c]);
+    master_withholding *w = MASTER_PUSH(&l->m->withholding);
+    if (!w)
+        return OOM(l);
+    w->line = (int32_t)row->line;
+    w->provider = ref_index(l, WC_PROVIDER, &l->m->provider_ids, f.s[WC_PROVIDER], f.n[WC_PROVIDER]);
+    if (w->provider < 0)
+        return bad(l, WC_PROVIDER, "unknown provider");
+    if (fld_date(f.s[WC_FROM], f.n[WC_FROM], &w->from) != NULL)
+        return bad(l, WC_FROM, "not a date (YYYY-MM-DD)");
+    if (wh_status(l, &f, WC_FED_STATUS, &w->fed_status) || wh_federal(l, &f, w) ||
+        wh_status(l, &f, WC_CA_STATUS, &w->ca_status))
+        return CSVR_ERROR;
+    if (w->ca_status == WH_NONE)
+        return wh_empty(l, &f, WC_CA_ALLOWANCES, WC_CA_EXTRA, "ca_status is none");
+    if (wh_count(l, &f, WC_CA_ALLOWANCES, &w->ca_allowances) ||
+        wh_count(l, &f, WC_CA_ADDITIONAL, &w->ca_additional_allowances))
+        return CSVR_ERROR;
+    return wh_amount(l, &f, WC_CA_EXTRA, &w->ca_extra);
+}
+
 static const struct {
     const csvr_column *cols;
     int ncols;
@@ -533,6 +672,7 @@ static const struct {
     [LOAD_HOLIDAYS] = {holiday_cols, 2, holiday_row_cb, 1},
     [LOAD_WRIT_WORKSHEETS] = {writ_cols, 7, writ_row_cb, 1},
     [LOAD_ESP_HISTORY] = {esp_history_cols, 3, esp_history_row_cb, 1},
+    [LOAD_WITHHOLDING] = {withholding_cols, WC_N, withholding_row_cb, 1},
 };
 
 int load_file_columns(int which, const csvr_column **cols)
@@ -586,6 +726,9 @@ int load_masters_with(const char *dir, const char *params_path, load_file *extra
         if (f == LOAD_AUTHORIZATIONS || f == LOAD_ESP_HISTORY) {
             l.ref_col[0] = f == LOAD_AUTHORIZATIONS ? AU_RECIPIENT : EH_RECIPIENT;
             l.ref_table[0] = &m->recipient_ids;
+        } else if (f == LOAD_WITHHOLDING) {
+            l.ref_col[0] = WC_PROVIDER;
+            l.ref_table[0] = &m->provider_ids;
         } else if (f == LOAD_ASSIGNMENTS) {
             l.ref_col[0] = AS_PROVIDER;
             l.ref_table[0] = &m->provider_ids;

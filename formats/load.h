@@ -15,7 +15,7 @@ typedef struct {
 } load_file;
 
 enum { LOAD_PARAMETERS, LOAD_PROVIDERS, LOAD_RECIPIENTS, LOAD_AUTHORIZATIONS, LOAD_ASSIGNMENTS,
-       LOAD_OVERPAYMENTS, LOAD_HOLIDAYS, LOAD_WRIT_WORKSHEETS, LOAD_ESP_HISTORY, LOAD_NFILES };
+       LOAD_OVERPAYMENTS, LOAD_HOLIDAYS, LOAD_WRIT_WORKSHEETS, LOAD_ESP_HISTORY, LOAD_WITHHOLDING, LOAD_NFILES };
 
 /* Loads every file of the data directory dir into m (zeroed by the caller), checking
  * each row and the files as a whole (docs/formats.md "Data directory", docs/rules.md §4.1). Returns 0; -1 with "file:line: column:

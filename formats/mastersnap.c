@@ -1,4 +1,4 @@
-/* mastersnap.c — the masters snapshot (masters/<key>.bin version 1): raw arrays, block-checksummed, checked and mapped on load (docs/snapshot.md). */
+/* mastersnap.c — the masters snapshot (masters/<key>.bin version 2): raw arrays, block-checksummed, checked and mapped on load (docs/snapshot.md). */
 #define _GNU_SOURCE    /* madvise, CLOCK_REALTIME_COARSE, sync_file_range */
 #include "mastersnap.h"
 
@@ -21,7 +21,7 @@
 #include "state.h"
 
 #define MSNAP_MAGIC "PAYRUNMS"
-#define MSNAP_VERSION 1u
+#define MSNAP_VERSION 2u     /* 2: withholding.csv (its file entry, rows and wh_first) */
 #define BLOCK ((size_t)1 << 20)     /* the data is checksummed in blocks of 1 MiB */
 #define PAGE 4096u                  /* the data starts on a page of its own */
 #define ALIGN 64u                   /* each section starts on a cache line */
@@ -85,8 +85,8 @@ static const struct {
     SCALAR(params.text.len), SCALAR(params.text.cap), IDS_SCALARS(params.counties), IDS_SCALARS(provider_ids),
     IDS_SCALARS(recipient_ids), IDS_SCALARS(overpayment_ids), IDS_SCALARS(writ_ids), VEC_SCALARS(providers),
     VEC_SCALARS(recipients), VEC_SCALARS(authorizations), VEC_SCALARS(assignments), VEC_SCALARS(overpayments),
-    VEC_SCALARS(writs), VEC_SCALARS(holiday_dates), VEC_SCALARS(esp_changes), SCALAR(holidays.n), SCALAR(text.len),
-    SCALAR(text.cap),
+    VEC_SCALARS(writs), VEC_SCALARS(holiday_dates), VEC_SCALARS(esp_changes), VEC_SCALARS(withholding),
+    SCALAR(holidays.n), SCALAR(text.len), SCALAR(text.cap),
 };
 #define NSCALARS (sizeof scalars / sizeof *scalars)
 
@@ -115,6 +115,14 @@ static const uint32_t layout_words[] = {
     FIELD(master_writ, overtime_minutes), FIELD(master_writ, line),
     sizeof(master_esp_change), FIELD(master_esp_change, recipient), FIELD(master_esp_change, from),
     FIELD(master_esp_change, line), FIELD(master_esp_change, inactive), FIELD(master_esp_change, from_recipients),
+    sizeof(master_withholding), FIELD(master_withholding, provider), FIELD(master_withholding, from),
+    FIELD(master_withholding, fed_status), FIELD(master_withholding, fed_pre2020),
+    FIELD(master_withholding, fed_multiple_jobs), FIELD(master_withholding, ca_status),
+    FIELD(master_withholding, fed_dependents), FIELD(master_withholding, fed_other_income),
+    FIELD(master_withholding, fed_deductions), FIELD(master_withholding, fed_extra),
+    FIELD(master_withholding, fed_allowances), FIELD(master_withholding, ca_allowances),
+    FIELD(master_withholding, ca_additional_allowances), FIELD(master_withholding, ca_extra),
+    FIELD(master_withholding, line),
     sizeof(param_row), FIELD(param_row, id), FIELD(param_row, county), FIELD(param_row, from), FIELD(param_row, value),
     FIELD(param_row, present), FIELD(param_row, scale), FIELD(param_row, reference), FIELD(param_row, line),
     sizeof(param_scale), FIELD(param_scale, n), FIELD(param_scale, from_minutes), FIELD(param_scale, amount),
@@ -212,10 +220,12 @@ static int list_sections(masters *m, section_list *l)
     ADD_VEC(l, m->writs);
     ADD_VEC(l, m->holiday_dates);
     ADD_VEC(l, m->esp_changes);
+    ADD_VEC(l, m->withholding);
     add(l, &m->holiday_weekdays, m->holidays.n, sizeof *m->holiday_weekdays);
     add(l, &m->auth_first, m->auth_first ? (uint64_t)m->recipients.n + 1 : 0, sizeof *m->auth_first);
     add(l, &m->asg_first, m->asg_first ? (uint64_t)m->providers.n + 1 : 0, sizeof *m->asg_first);
     add(l, &m->esp_first, m->esp_first ? (uint64_t)m->recipients.n + 1 : 0, sizeof *m->esp_first);
+    add(l, &m->wh_first, m->wh_first ? (uint64_t)m->providers.n + 1 : 0, sizeof *m->wh_first);
     add(l, &m->first_overpayment, m->providers.n, sizeof *m->first_overpayment);
     add(l, &m->next_overpayment, m->overpayments.n, sizeof *m->next_overpayment);
     add(l, &m->text.buf, m->text.len, 1);

@@ -130,12 +130,13 @@ fi
 # 5. a snapshot of another format version is ignored (and skipped by verify), then written again
 cp -a "$S" "$tmp/V"
 vbin=$tmp/V/masters/$(basename "$bin")
-chmod u+w "$vbin"
-printf '\002' | dd of="$vbin" bs=1 seek=8 conv=notrunc 2>/dev/null
+# the version (a little-endian uint32 at offset 8) one more than this payrun's
+next_version=$(( $(od -An -tu1 -j 8 -N1 "$vbin" | tr -d ' ') + 1 ))
+flip "$vbin" 8
 reprocess "$tmp/V" 1 "$tmp/r-ver" "$demo" "$ts"
 "$PAYRUN" state verify --state "$tmp/V" > /dev/null 2>&1
 rc=$?
-if grep -q 'format version 2' "$tmp/r-ver.err" && same_outputs "$tmp/r-ver" "$tmp/r-csv" && [ $rc = 0 ]; then
+if grep -q "format version $next_version " "$tmp/r-ver.err" && same_outputs "$tmp/r-ver" "$tmp/r-csv" && [ $rc = 0 ]; then
     ok "a snapshot of another format version is ignored, and not called damaged"
 else
     fail "another format version (verify exit $rc)"; cat "$tmp/r-ver.err"
@@ -199,6 +200,32 @@ if [ $rc = 4 ] && [ "$left" = 0 ]; then
 else
     fail "a night stopped before its commit: exit $rc, masters/ holds $left files"; ls -la "$tmp/sf/masters"
 fi
+
+# 6b. withholding.csv (optional) is one of the master files of the key: the directory with it gets a
+# snapshot of its own (the one without it is not used), which the next night maps; state verify is content
+W=$tmp/W
+cp -a "$demo" "$tmp/wdata"
+cat > "$tmp/wdata/withholding.csv" <<'CSV'
+provider_id,effective_from,fed_status,fed_w4,fed_multiple_jobs,fed_dependents,fed_other_income,fed_deductions,fed_extra,fed_allowances,ca_status,ca_allowances,ca_additional_allowances,ca_extra
+P1001,2026-01-01,single,2020,n,,,,,,single,1,,
+P1002,2025-01-01,married,pre2020,,,,,10.00,2,none,,,
+P1001,2026-11-16,married,2020,y,4000.00,,,,,married,2,1,5.00
+CSV
+"$PAYRUN" state init --state "$W"
+"$PAYRUN" run --data "$demo" --state "$W" --out "$tmp/w1" --run-date 2026-12-04 --verbose "$ts" 2> "$tmp/w1.err"
+"$PAYRUN" run --data "$tmp/wdata" --state "$W" --out "$tmp/w2" --run-date 2026-12-05 --verbose "$ts" 2> "$tmp/w2.err"
+"$PAYRUN" run --data "$tmp/wdata" --state "$W" --out "$tmp/w3" --run-date 2026-12-06 --verbose "$ts" 2> "$tmp/w3.err"
+wbin=$(newest_bin "$W")
+if ! grep -q 'masters from snapshot' "$tmp/w2.err" && grep -q 'written' "$tmp/w2.err" && [ "$(bins "$W")" = 2 ] &&
+   grep -q "masters from snapshot masters/$(basename "$wbin")" "$tmp/w3.err" && ! grep -q written "$tmp/w3.err" &&
+   "$PAYRUN" state verify --state "$W" > /dev/null; then
+    ok "withholding.csv added: a snapshot of its own, mapped by the next night"
+else
+    fail "withholding.csv and the snapshot"; cat "$tmp/w2.err" "$tmp/w3.err"; ls -la "$W/masters"
+fi
+cp -a "$W" "$tmp/W-none"
+rm -rf "$tmp/W-none/masters"
+snap_vs_csv "$W" "$tmp/W-none" 2 w "$tmp/wdata" "$ts" "withholding.csv"
 
 # 7. generated data: night 2 committed on a state parsing the CSVs and on another mapping the snapshot its
 # night 1 wrote: the same outputs and the same

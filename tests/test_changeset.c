@@ -106,6 +106,28 @@ static void test_composite_keys(void)
     cs_free(&cs);
 }
 
+/* withholding.csv is keyed by provider and effective date: a new W-4 from a later date is a new row beside the
+ * old one, a corrected row of the same date a change of it. */
+static void test_withholding_keys(void)
+{
+    changeset cs = {0};
+    char err[512] = "";
+#define WH_COLUMNS "provider_id,effective_from,fed_status,fed_w4,fed_multiple_jobs,fed_dependents,fed_other_income," \
+                   "fed_deductions,fed_extra,fed_allowances,ca_status,ca_allowances,ca_additional_allowances,ca_extra\n"
+    const char *base = file("base.csv", WH_COLUMNS "P1,2026-01-01,single,2020,n,,,,,,single,1,,\n"
+                                                   "P2,2026-01-01,none,,,,,,,,none,,,\n");
+    const char *now = file("new.csv", WH_COLUMNS "P1,2026-01-01,single,2020,n,,,,,,single,2,,\n"
+                                                 "P2,2026-01-01,none,,,,,,,,none,,,\n"
+                                                 "P1,2026-03-01,married,2020,y,,,,,,married,2,,\n");
+#undef WH_COLUMNS
+    CU_ASSERT_EQUAL_FATAL(cs_diff_file(&cs, LOAD_WITHHOLDING, base, now, err, sizeof err), 0);
+    ASSERT_STR(cs_key_names(LOAD_WITHHOLDING), "provider_id, effective_from");
+    char *p = printed(&cs);
+    ASSERT_STR(p, "withholding.csv: changed P1 2026-01-01\nwithholding.csv: new P1 2026-03-01\n");
+    free(p);
+    cs_free(&cs);
+}
+
 /* Applied to a night: the changed row replaced in place, the gone row removed, the new row added at the end; a
  * changed row the night did not have is not added; the header is the columns of either file the loader knows. */
 static void test_apply(void)
@@ -203,6 +225,7 @@ int test_changeset_register(void)
         {"rows new, changed and gone by key", test_diff_by_key},
         {"same rows in another order: no change", test_no_change},
         {"keys of several columns; no base file", test_composite_keys},
+        {"withholding.csv: keyed by provider and effective date", test_withholding_keys},
         {"applied to a night", test_apply},
         {"groups of one key; absent optional file", test_groups_and_absent},
         {"--params rows join as new rows", test_add_rows},

@@ -123,6 +123,7 @@ static const fxt_file DEFAULTS[] = {
     {"parameters.csv", PARAMETERS},   {"providers.csv", PROVIDERS},     {"recipients.csv", RECIPIENTS},
     {"authorizations.csv", AUTHORIZATIONS}, {"assignments.csv", ASSIGNMENTS}, {"overpayments.csv", OVERPAYMENTS},
     {"holidays.csv", HOLIDAYS},       {"writ_worksheets.csv", WRITS},   {"esp_history.csv", ESP_HISTORY},
+    {"withholding.csv", NULL},      /* absent unless a test gives it: no provider has withholding */
 };
 
 const char *fxt_default(const char *name)

@@ -24,7 +24,8 @@ typedef struct {
     char err[1024];             /* load_masters' message */
 } fxt;
 
-/* The default text of a data file (NULL for a name it does not know). */
+/* The default text of a data file (NULL for a name it does not know, and for
+ * withholding.csv: absent unless a test gives it). */
 const char *fxt_default(const char *name);
 
 /* Writes the data directory (the defaults, each replaced by over[0..n) when named

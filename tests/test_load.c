@@ -1,10 +1,14 @@
 /* test_load.c — CUnit suite for loading the data directory (formats/load.h) and parsing timesheet rows (formats/tsread.h). */
 #include <CUnit/CUnit.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "load.h"
+#include "mastersnap.h"
 #include "test_util.h"
 #include "tsread.h"
 
@@ -188,8 +192,14 @@ static void test_valid(void)
         ASSERT_I64(files[LOAD_HOLIDAYS].present, 0);
         ASSERT_I64(files[LOAD_WRIT_WORKSHEETS].present, 0);
         ASSERT_I64(files[LOAD_ESP_HISTORY].present, 0);
+        ASSERT_I64(files[LOAD_WITHHOLDING].present, 0);
         ASSERT_STR(load_file_name(LOAD_ASSIGNMENTS), "assignments.csv");
         ASSERT_STR(load_file_name(LOAD_ESP_HISTORY), "esp_history.csv");
+
+        /* without withholding.csv no provider has withholding, on any day */
+        ASSERT_I64(m.withholding.n, 0);
+        CU_ASSERT_PTR_NULL(master_withholding_for(&m, p1, D(2026, 11, 1)));
+        CU_ASSERT_PTR_NULL(master_withholding_for(&m, p2, D(2099, 12, 31)));
 
         /* without esp_history.csv, esp_inactivated_on is the recipient's one ESP change */
         cal_date since;
@@ -283,18 +293,24 @@ static void test_optional_files(void)
 
 /* ---- esp_history.csv (SPEC §7c) ---- */
 
-/* Writes the valid data directory plus esp_history.csv holding content (gzip when asked)
- * into a new temp dir and loads it; returns load_masters' result. */
-static int load_with_esp(char *dir, size_t dirlen, const char *content, int gzip, masters *m, load_file *files,
-                         char *err, size_t errlen)
+/* Writes the valid data directory plus the optional file name holding content (gzip when
+ * asked) into a new temp dir and loads it; returns load_masters' result. */
+static int load_with_optional(char *dir, size_t dirlen, const char *name, const char *content, int gzip, masters *m,
+                              load_file *files, char *err, size_t errlen)
 {
     char p[256];
     memset(m, 0, sizeof *m);
     make_dir(dir, dirlen, -1, NULL);
-    tu_path(p, sizeof p, dir, "esp_history.csv");
+    tu_path(p, sizeof p, dir, name);
     int w = gzip ? tu_write_gzip(p, content, strlen(content)) : tu_write_str(p, content);
     CU_ASSERT_EQUAL_FATAL(w, 0);
     return load_masters(dir, m, files, err, errlen);
+}
+
+static int load_with_esp(char *dir, size_t dirlen, const char *content, int gzip, masters *m, load_file *files,
+                         char *err, size_t errlen)
+{
+    return load_with_optional(dir, dirlen, "esp_history.csv", content, gzip, m, files, err, errlen);
 }
 
 /* Asserts the status in force for recipient on day: inactive (1/0) and since (CAL_NONE or a date). */
@@ -490,6 +506,419 @@ static void test_esp_history_errors(void)
                      "line 4");
     EXPECT_ESP_ERROR("recipient_id,status\nR1,inactive\n", "esp_history.csv:1: missing required column from_date");
     EXPECT_ESP_ERROR(ESP_HEADER "R1,inactive\n", "esp_history.csv:2: row: has 2 fields, the header has 3");
+}
+
+/* ---- withholding.csv (SPEC-withholding A.1) ---- */
+
+#define WH_HEADER "provider_id,effective_from,fed_status,fed_w4,fed_multiple_jobs,fed_dependents,fed_other_income," \
+                  "fed_deductions,fed_extra,fed_allowances,ca_status,ca_allowances,ca_additional_allowances,ca_extra\n"
+
+/* Asserts every field of the row in force for provider on day; want_line 0: none is. */
+static void expect_wh(int line, const masters *m, int32_t provider, cal_date day, int32_t want_line)
+{
+    const master_withholding *w = master_withholding_for(m, provider, day);
+    tu_assert_i64(w ? w->line : 0, want_line, line, __FILE__, "master_withholding_for(...)->line");
+}
+
+#define EXPECT_WH(m, p, day, want_line) expect_wh(__LINE__, m, p, day, want_line)
+
+/* Rows of both providers out of date order, every form of row: a 2020 W-4 with nothing
+ * but the status; one with every amount, Step 2 ticked and both DE 4 counts; a pre-2020
+ * W-4 with head of household on the DE 4 and the largest counts; none for both taxes;
+ * zeros written out. The rows as read, sorted per provider by date, and the row in force
+ * before, on, between and after the effective dates. */
+static void test_withholding(void)
+{
+    char dir[64], err[1024] = "";
+    masters m;
+    load_file files[LOAD_NFILES];
+    static const char ROWS[] = WH_HEADER
+        "P1,2026-01-01,single,2020,n,,,,,,single,1,,\n"                                     /* line 2 */
+        "P2,2025-06-01,none,,,,,,,,none,,,\n"                                               /* line 3 */
+        "P1,2026-03-01,married,2020,y,4000.00,1200.5,800,25.00,,married,3,2,10.00\n"        /* line 4 */
+        "P1,2025-01-01,married,pre2020,,,,,12.34,7,head,0,999,0.01\n"                       /* line 5 */
+        "P2,2026-02-16,head,2020,n,0,0.00,0,0,,none,,,\n";                                  /* line 6 */
+    int rc = load_with_optional(dir, sizeof dir, "withholding.csv", ROWS, 0, &m, files, err, sizeof err);
+    ASSERT_I64(rc, 0);
+    ASSERT_STR(err, "");
+    if (rc == 0) {
+        ASSERT_I64(files[LOAD_WITHHOLDING].present, 1);
+        ASSERT_I64(files[LOAD_WITHHOLDING].info.rows, 5);
+        ASSERT_STR(load_file_name(LOAD_WITHHOLDING), "withholding.csv");
+        int32_t p1 = ids_find(&m.provider_ids, "P1", 2), p2 = ids_find(&m.provider_ids, "P2", 2);
+        ASSERT_I64(m.withholding.n, 5);
+        CU_ASSERT_FATAL(m.withholding.n == 5 && m.wh_first != NULL);
+        ASSERT_I64(m.wh_first[p1 + 1] - m.wh_first[p1], 3);
+        ASSERT_I64(m.wh_first[p2 + 1] - m.wh_first[p2], 2);
+        const master_withholding *w = &m.withholding.v[m.wh_first[p1]];
+        /* P1 by date: lines 5, 2, 4 */
+        ASSERT_I64(w[0].line, 5);
+        ASSERT_I64(w[0].provider, p1);
+        ASSERT_I64(w[0].from, D(2025, 1, 1));
+        ASSERT_I64(w[0].fed_status, WH_MARRIED);
+        ASSERT_I64(w[0].fed_pre2020, 1);
+        ASSERT_I64(w[0].fed_multiple_jobs, 0);
+        ASSERT_I64(w[0].fed_dependents, 0);
+        ASSERT_I64(w[0].fed_other_income, 0);
+        ASSERT_I64(w[0].fed_deductions, 0);
+        ASSERT_I64(w[0].fed_extra, 1234);
+        ASSERT_I64(w[0].fed_allowances, 7);
+        ASSERT_I64(w[0].ca_status, WH_HEAD);
+        ASSERT_I64(w[0].ca_allowances, 0);
+        ASSERT_I64(w[0].ca_additional_allowances, 999);
+        ASSERT_I64(w[0].ca_extra, 1);
+        ASSERT_I64(w[1].line, 2);
+        ASSERT_I64(w[1].from, D(2026, 1, 1));
+        ASSERT_I64(w[1].fed_status, WH_SINGLE);
+        ASSERT_I64(w[1].fed_pre2020, 0);
+        ASSERT_I64(w[1].fed_multiple_jobs, 0);
+        ASSERT_I64(w[1].fed_dependents + w[1].fed_other_income + w[1].fed_deductions + w[1].fed_extra, 0);
+        ASSERT_I64(w[1].fed_allowances, 0);
+        ASSERT_I64(w[1].ca_status, WH_SINGLE);
+        ASSERT_I64(w[1].ca_allowances, 1);
+        ASSERT_I64(w[1].ca_additional_allowances, 0);
+        ASSERT_I64(w[1].ca_extra, 0);
+        ASSERT_I64(w[2].line, 4);
+        ASSERT_I64(w[2].from, D(2026, 3, 1));
+        ASSERT_I64(w[2].fed_status, WH_MARRIED);
+        ASSERT_I64(w[2].fed_pre2020, 0);
+        ASSERT_I64(w[2].fed_multiple_jobs, 1);
+        ASSERT_I64(w[2].fed_dependents, 400000);
+        ASSERT_I64(w[2].fed_other_income, 120050);
+        ASSERT_I64(w[2].fed_deductions, 80000);
+        ASSERT_I64(w[2].fed_extra, 2500);
+        ASSERT_I64(w[2].fed_allowances, 0);
+        ASSERT_I64(w[2].ca_status, WH_MARRIED);
+        ASSERT_I64(w[2].ca_allowances, 3);
+        ASSERT_I64(w[2].ca_additional_allowances, 2);
+        ASSERT_I64(w[2].ca_extra, 1000);
+        /* P2 by date: lines 3, 6 */
+        w = &m.withholding.v[m.wh_first[p2]];
+        ASSERT_I64(w[0].line, 3);
+        ASSERT_I64(w[0].provider, p2);
+        ASSERT_I64(w[0].from, D(2025, 6, 1));
+        ASSERT_I64(w[0].fed_status, WH_NONE);
+        ASSERT_I64(w[0].ca_status, WH_NONE);
+        ASSERT_I64(w[1].line, 6);
+        ASSERT_I64(w[1].from, D(2026, 2, 16));
+        ASSERT_I64(w[1].fed_status, WH_HEAD);
+        ASSERT_I64(w[1].fed_dependents + w[1].fed_other_income + w[1].fed_deductions + w[1].fed_extra, 0);
+        ASSERT_I64(w[1].ca_status, WH_NONE);
+
+        /* P1: before the first row none; each row from its date to the day before the next */
+        EXPECT_WH(&m, p1, D(2024, 12, 31), 0);
+        EXPECT_WH(&m, p1, D(2025, 1, 1), 5);
+        EXPECT_WH(&m, p1, D(2025, 7, 15), 5);
+        EXPECT_WH(&m, p1, D(2025, 12, 31), 5);
+        EXPECT_WH(&m, p1, D(2026, 1, 1), 2);
+        EXPECT_WH(&m, p1, D(2026, 2, 28), 2);
+        EXPECT_WH(&m, p1, D(2026, 3, 1), 4);
+        EXPECT_WH(&m, p1, D(2026, 3, 2), 4);
+        EXPECT_WH(&m, p1, D(2030, 1, 1), 4);
+        /* P2: a none row is in force like any other (the rules withhold nothing for it) */
+        EXPECT_WH(&m, p2, D(2025, 5, 31), 0);
+        EXPECT_WH(&m, p2, D(2025, 6, 1), 3);
+        EXPECT_WH(&m, p2, D(2026, 2, 15), 3);
+        EXPECT_WH(&m, p2, D(2026, 2, 16), 6);
+        EXPECT_WH(&m, p2, D(2027, 1, 1), 6);
+        /* a provider index out of range has no row */
+        EXPECT_WH(&m, -1, D(2026, 3, 1), 0);
+        EXPECT_WH(&m, (int32_t)m.providers.n, D(2026, 3, 1), 0);
+    }
+    master_free(&m);
+    tu_rmtree(dir);
+
+    /* columns by name in another order, an extra column, gzip; only P2 has a row */
+    rc = load_with_optional(dir, sizeof dir, "withholding.csv",
+                            "ca_extra,note,ca_additional_allowances,ca_allowances,ca_status,fed_allowances,fed_extra,"
+                            "fed_deductions,fed_other_income,fed_dependents,fed_multiple_jobs,fed_w4,fed_status,"
+                            "effective_from,provider_id\n"
+                            "5.5,from the DE 4 of March,1,2,married,,3,,,,y,2020,single,2026-03-16,P2\n",
+                            1, &m, files, err, sizeof err);
+    ASSERT_I64(rc, 0);
+    ASSERT_STR(err, "");
+    if (rc == 0) {
+        ASSERT_I64(files[LOAD_WITHHOLDING].info.gzip, 1);
+        int32_t p1 = ids_find(&m.provider_ids, "P1", 2), p2 = ids_find(&m.provider_ids, "P2", 2);
+        EXPECT_WH(&m, p1, D(2026, 3, 16), 0);
+        EXPECT_WH(&m, p1, D(2030, 1, 1), 0);
+        EXPECT_WH(&m, p2, D(2026, 3, 15), 0);
+        const master_withholding *w = master_withholding_for(&m, p2, D(2026, 3, 16));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+        ASSERT_I64(w->fed_status, WH_SINGLE);
+        ASSERT_I64(w->fed_multiple_jobs, 1);
+        ASSERT_I64(w->fed_extra, 300);
+        ASSERT_I64(w->ca_status, WH_MARRIED);
+        ASSERT_I64(w->ca_allowances, 2);
+        ASSERT_I64(w->ca_additional_allowances, 1);
+        ASSERT_I64(w->ca_extra, 550);
+    }
+    master_free(&m);
+    tu_rmtree(dir);
+
+    /* a header only: the file is there, no provider has withholding */
+    rc = load_with_optional(dir, sizeof dir, "withholding.csv", WH_HEADER, 0, &m, files, err, sizeof err);
+    ASSERT_I64(rc, 0);
+    if (rc == 0) {
+        ASSERT_I64(files[LOAD_WITHHOLDING].present, 1);
+        ASSERT_I64(m.withholding.n, 0);
+        EXPECT_WH(&m, 0, D(2026, 3, 16), 0);
+        EXPECT_WH(&m, 1, D(2026, 3, 16), 0);
+    }
+    master_free(&m);
+    tu_rmtree(dir);
+}
+
+/* Removes the snapshot directory msnap wrote in state, its files, and state itself. */
+static void rm_state(const char *state)
+{
+    char p[256];
+    tu_path(p, sizeof p, state, "masters");
+    DIR *d = opendir(p);
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            unlinkat(dirfd(d), e->d_name, 0);
+    if (d)
+        closedir(d);
+    rmdir(p);
+    tu_rmtree(state);
+}
+
+/* The masters snapshot (docs/snapshot.md) keeps withholding.csv: written from the parsed
+ * masters and mapped back, the rows, their index and the row in force on each date are
+ * the same; once withholding.csv is gone, the snapshot is not of the files and is not used. */
+static void test_withholding_snapshot(void)
+{
+    char dir[64], state[64], err[1024] = "", note[512] = "";
+    masters m, back;
+    load_file files[LOAD_NFILES], again[LOAD_NFILES];
+    static const char ROWS[] = WH_HEADER "P2,2026-03-01,married,2020,y,4000,1200.5,800,25,,married,3,2,10\n"
+                                         "P1,2025-01-01,single,pre2020,,,,,12.34,7,head,0,999,0.01\n"
+                                         "P2,2026-01-01,none,,,,,,,,single,1,,\n";
+    int rc = load_with_optional(dir, sizeof dir, "withholding.csv", ROWS, 0, &m, files, err, sizeof err);
+    ASSERT_STR(err, "");
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL_FATAL(tu_mkdtemp(state, sizeof state), 0);
+    int sfd = open(state, O_RDONLY | O_DIRECTORY);
+    CU_ASSERT_FATAL(sfd >= 0);
+    ASSERT_I64(msnap_end(msnap_begin(sfd, &m, files), 1, note, sizeof note), 0);
+    ASSERT_I64(load_locate(dir, NULL, again, err, sizeof err), 0);
+    ASSERT_I64(msnap_load(sfd, again, &back, note, sizeof note), 1);
+    ASSERT_PREFIX(note, "masters from snapshot masters/");
+    if (back.borrowed) {
+        ASSERT_I64(again[LOAD_WITHHOLDING].present, 1);
+        ASSERT_I64(again[LOAD_WITHHOLDING].info.rows, 3);
+        ASSERT_I64(back.withholding.n, 3);
+        ASSERT_MEM(back.withholding.v, back.withholding.n * sizeof *back.withholding.v, m.withholding.v,
+                   m.withholding.n * sizeof *m.withholding.v);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(back.wh_first);
+        ASSERT_MEM(back.wh_first, (back.providers.n + 1) * sizeof *back.wh_first, m.wh_first,
+                   (m.providers.n + 1) * sizeof *m.wh_first);
+        int32_t p1 = ids_find(&back.provider_ids, "P1", 2), p2 = ids_find(&back.provider_ids, "P2", 2);
+        EXPECT_WH(&back, p1, D(2024, 12, 31), 0);
+        EXPECT_WH(&back, p1, D(2025, 1, 1), 3);
+        EXPECT_WH(&back, p2, D(2025, 12, 31), 0);
+        EXPECT_WH(&back, p2, D(2026, 1, 1), 4);
+        EXPECT_WH(&back, p2, D(2026, 3, 1), 2);
+        const master_withholding *w = master_withholding_for(&back, p2, D(2026, 3, 1));
+        if (w) {
+            ASSERT_I64(w->fed_other_income, 120050);
+            ASSERT_I64(w->ca_additional_allowances, 2);
+        }
+    }
+    master_free(&back);
+
+    char p[256];
+    tu_path(p, sizeof p, dir, "withholding.csv");
+    unlink(p);
+    ASSERT_I64(load_locate(dir, NULL, again, err, sizeof err), 0);
+    ASSERT_I64(again[LOAD_WITHHOLDING].present, 0);
+    ASSERT_I64(msnap_load(sfd, again, &back, note, sizeof note), 0);
+    CU_ASSERT_PTR_NULL(back.borrowed);
+    master_free(&back);
+    master_free(&m);
+    close(sfd);
+    rm_state(state);
+    tu_rmtree(dir);
+}
+
+/* Loads the valid directory plus withholding.csv = content; expects exit-2 failure with
+ * exactly "DIR/" + want. */
+static void expect_wh_error(int line, const char *content, const char *want)
+{
+    char dir[64], err[1024] = "", full[1200];
+    masters m;
+    load_file files[LOAD_NFILES];
+    int rc = load_with_optional(dir, sizeof dir, "withholding.csv", content, 0, &m, files, err, sizeof err);
+    tu_assert_i64(rc, -1, line, __FILE__, "load_masters(...)");
+    snprintf(full, sizeof full, "%s/%s", dir, want);
+    tu_assert_str(err, full, line, __FILE__, "err");
+    master_free(&m);
+    tu_rmtree(dir);
+}
+
+/* Line 2 is a good row; the row given is line 3. */
+#define WH_GOOD "P2,2026-01-01,none,,,,,,,,none,,,\n"
+#define EXPECT_WH_ROW_ERROR(row, what) expect_wh_error(__LINE__, WH_HEADER WH_GOOD row "\n", "withholding.csv:3: " what)
+#define EXPECT_WH_ERROR(content, want) expect_wh_error(__LINE__, content, want)
+
+/* Every message of A.1, one bad row each, in the order of its checks. */
+static void test_withholding_errors(void)
+{
+    /* 1. provider_id */
+    EXPECT_WH_ROW_ERROR("P9,2026-01-01,single,2020,n,,,,,,single,,,", "provider_id: unknown provider");
+    EXPECT_WH_ROW_ERROR("p1,2026-01-01,single,2020,n,,,,,,single,,,", "provider_id: unknown provider");
+    EXPECT_WH_ROW_ERROR("-P1,2026-01-01,single,2020,n,,,,,,single,,,", "provider_id: unknown provider");
+    EXPECT_WH_ROW_ERROR(",2026-01-01,single,2020,n,,,,,,single,,,", "provider_id: unknown provider");
+    /* 2. effective_from */
+    EXPECT_WH_ROW_ERROR("P1,01/01/2026,single,2020,n,,,,,,single,,,", "effective_from: not a date (YYYY-MM-DD)");
+    EXPECT_WH_ROW_ERROR("P1,2026-02-30,single,2020,n,,,,,,single,,,", "effective_from: not a date (YYYY-MM-DD)");
+    EXPECT_WH_ROW_ERROR("P1,,single,2020,n,,,,,,single,,,", "effective_from: not a date (YYYY-MM-DD)");
+    /* 3. fed_status */
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,Single,2020,n,,,,,,single,,,",
+                        "fed_status: must be single, married, head or none");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,exempt,,,,,,,,single,,,", "fed_status: must be single, married, head or none");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,,2020,n,,,,,,single,,,", "fed_status: must be single, married, head or none");
+    /* 4. fed_status none: every other fed_* column empty ("0" and "n" are not empty) */
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,2020,,,,,,,single,,,", "fed_w4: must be empty when fed_status is none");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,,n,,,,,,single,,,",
+                        "fed_multiple_jobs: must be empty when fed_status is none");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,,,0,,,,,single,,,",
+                        "fed_dependents: must be empty when fed_status is none");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,,,,0,,,,single,,,",
+                        "fed_other_income: must be empty when fed_status is none");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,,,,,0,,,single,,,",
+                        "fed_deductions: must be empty when fed_status is none");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,,,,,,10.00,,single,,,", "fed_extra: must be empty when fed_status is none");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,,,,,,,0,single,,,",
+                        "fed_allowances: must be empty when fed_status is none");
+    /* 5. fed_w4 */
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,2019,n,,,,,,single,,,", "fed_w4: must be 2020 or pre2020");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,PRE2020,,,,,,1,single,,,", "fed_w4: must be 2020 or pre2020");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,,n,,,,,,single,,,", "fed_w4: must be 2020 or pre2020");
+    /* 5, 2020 */
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,2020,,,,,,,single,,,", "fed_multiple_jobs: must be y or n");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,2020,Y,,,,,,single,,,", "fed_multiple_jobs: must be y or n");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,2020,yes,,,,,,single,,,", "fed_multiple_jobs: must be y or n");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,2020,n,-1.00,,,,,single,,,",
+                        "fed_dependents: not an amount (at most 2 decimals, not negative)");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,2020,n,\"4,000\",,,,,single,,,",
+                        "fed_dependents: not an amount (at most 2 decimals, not negative)");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,2020,n,,1.005,,,,single,,,",
+                        "fed_other_income: not an amount (at most 2 decimals, not negative)");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,2020,n,,,$800,,,single,,,",
+                        "fed_deductions: not an amount (at most 2 decimals, not negative)");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,2020,n,,,,,0,single,,,",
+                        "fed_allowances: must be empty when fed_w4 is 2020");
+    /* 5, pre2020 */
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,head,pre2020,,,,,,1,single,,,",
+                        "fed_status: head of household needs fed_w4=2020");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,pre2020,n,,,,,1,single,,,",
+                        "fed_multiple_jobs: must be empty when fed_w4 is pre2020");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,pre2020,,0,,,,1,single,,,",
+                        "fed_dependents: must be empty when fed_w4 is pre2020");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,pre2020,,,0,,,1,single,,,",
+                        "fed_other_income: must be empty when fed_w4 is pre2020");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,married,pre2020,,,,0,,1,single,,,",
+                        "fed_deductions: must be empty when fed_w4 is pre2020");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,pre2020,,,,,,,single,,,",
+                        "fed_allowances: required when fed_w4 is pre2020");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,pre2020,,,,,,1000,single,,,",
+                        "fed_allowances: must be a whole number 0-999");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,pre2020,,,,,,-1,single,,,",
+                        "fed_allowances: must be a whole number 0-999");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,pre2020,,,,,,1.5,single,,,",
+                        "fed_allowances: must be a whole number 0-999");
+    /* 5, fed_extra, after either form */
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,2020,n,,,,2.505,,single,,,",
+                        "fed_extra: not an amount (at most 2 decimals, not negative)");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,pre2020,,,,,-5,3,single,,,",
+                        "fed_extra: not an amount (at most 2 decimals, not negative)");
+    /* 6. ca_status and the ca_* columns */
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,,,,,,,,,,,", "ca_status: must be single, married, head or none");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,,,,,,,,Married,1,,", "ca_status: must be single, married, head or none");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,,,,,,,,none,0,,", "ca_allowances: must be empty when ca_status is none");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,,,,,,,,none,,1,",
+                        "ca_additional_allowances: must be empty when ca_status is none");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,,,,,,,,none,,,0.00", "ca_extra: must be empty when ca_status is none");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,,,,,,,,single,1000,,", "ca_allowances: must be a whole number 0-999");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,,,,,,,,head,,two,",
+                        "ca_additional_allowances: must be a whole number 0-999");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,,,,,,,,married,,,1.001",
+                        "ca_extra: not an amount (at most 2 decimals, not negative)");
+
+    /* the order: a row bad in two ways reports the check that comes first */
+    EXPECT_WH_ROW_ERROR("P9,2026-02-30,single,2020,n,,,,,,single,,,", "provider_id: unknown provider");
+    EXPECT_WH_ROW_ERROR("P1,2026-02-30,exempt,2020,n,,,,,,single,,,", "effective_from: not a date (YYYY-MM-DD)");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,exempt,2020,n,,,,,,exempt,,,",
+                        "fed_status: must be single, married, head or none");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,2020,,,,,,,exempt,,,", "fed_w4: must be empty when fed_status is none");
+    /* none: fed_extra is checked before fed_allowances (the order of the columns in A.1) */
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,,,,,,1,1,single,,,", "fed_extra: must be empty when fed_status is none");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,2019,yes,,,,,,single,,,", "fed_w4: must be 2020 or pre2020");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,2020,yes,-1,,,,,single,,,", "fed_multiple_jobs: must be y or n");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,2020,n,-1,-1,-1,,,single,,,",
+                        "fed_dependents: not an amount (at most 2 decimals, not negative)");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,2020,n,,-1,-1,,,single,,,",
+                        "fed_other_income: not an amount (at most 2 decimals, not negative)");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,2020,n,,,-1,,1,single,,,",
+                        "fed_deductions: not an amount (at most 2 decimals, not negative)");
+    /* 2020: fed_allowances before fed_extra, although its column comes after */
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,2020,n,,,,-1,1,single,,,",
+                        "fed_allowances: must be empty when fed_w4 is 2020");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,head,pre2020,y,1,,,,,single,,,",
+                        "fed_status: head of household needs fed_w4=2020");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,pre2020,y,1,,,,,single,,,",
+                        "fed_multiple_jobs: must be empty when fed_w4 is pre2020");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,pre2020,,,,,-1,,single,,,",
+                        "fed_allowances: required when fed_w4 is pre2020");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,pre2020,,,,,-1,1000,single,,,",
+                        "fed_allowances: must be a whole number 0-999");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,single,2020,n,,,,-1,,exempt,,,",
+                        "fed_extra: not an amount (at most 2 decimals, not negative)");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,,,,,,,,none,1,1,1", "ca_allowances: must be empty when ca_status is none");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,,,,,,,,none,,1,1",
+                        "ca_additional_allowances: must be empty when ca_status is none");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,,,,,,,,single,x,x,x", "ca_allowances: must be a whole number 0-999");
+    EXPECT_WH_ROW_ERROR("P1,2026-01-01,none,,,,,,,,single,,x,x",
+                        "ca_additional_allowances: must be a whole number 0-999");
+
+    /* 7. two rows of one provider and date: reported on the second, whatever they hold */
+    EXPECT_WH_ERROR(WH_HEADER "P1,2026-01-01,single,2020,n,,,,,,single,,,\n"
+                              "P2,2026-01-01,none,,,,,,,,none,,,\n"
+                              "P1,2026-01-01,none,,,,,,,,none,,,\n",
+                    "withholding.csv:4: effective_from: second row for this provider and date");
+    EXPECT_WH_ERROR(WH_HEADER "P1,2026-01-01,single,2020,n,,,,,,single,,,\n"
+                              "P1,2026-01-01,single,2020,n,,,,,,single,,,\n",
+                    "withholding.csv:3: effective_from: second row for this provider and date");
+    /* three rows: the second is named */
+    EXPECT_WH_ERROR(WH_HEADER "P1,2026-01-01,single,2020,n,,,,,,single,,,\n"
+                              "P1,2025-01-01,single,2020,n,,,,,,single,,,\n"
+                              "P1,2026-01-01,married,2020,n,,,,,,single,,,\n"
+                              "P1,2026-01-01,head,2020,n,,,,,,single,,,\n",
+                    "withholding.csv:4: effective_from: second row for this provider and date");
+    /* two such pairs: the one whose second row comes first in the file (P2's, though P1 sorts first) */
+    EXPECT_WH_ERROR(WH_HEADER "P1,2026-01-01,single,2020,n,,,,,,single,,,\n"
+                              "P2,2026-05-01,single,2020,n,,,,,,single,,,\n"
+                              "P2,2026-05-01,single,2020,n,,,,,,single,,,\n"
+                              "P1,2026-01-01,single,2020,n,,,,,,single,,,\n",
+                    "withholding.csv:4: effective_from: second row for this provider and date");
+    /* a bad row is reported before a pair that comes earlier in the file (check 7 is the last) */
+    EXPECT_WH_ERROR(WH_HEADER "P1,2026-01-01,single,2020,n,,,,,,single,,,\n"
+                              "P1,2026-01-01,single,2020,n,,,,,,single,,,\n"
+                              "P2,2026-01-01,none,,,,,,,,single,1000,,\n",
+                    "withholding.csv:4: ca_allowances: must be a whole number 0-999");
+
+    /* the file's shape: a missing column (every column is required once the file exists), a short row */
+    EXPECT_WH_ERROR("provider_id,effective_from,fed_status,fed_w4,fed_multiple_jobs,fed_dependents,fed_other_income,"
+                    "fed_deductions,fed_extra,fed_allowances,ca_status,ca_allowances,ca_additional_allowances\n"
+                    "P2,2026-01-01,none,,,,,,,,none,,\n",
+                    "withholding.csv:1: missing required column ca_extra");
+    EXPECT_WH_ERROR("provider_id,effective_from,fed_status,ca_status\nP2,2026-01-01,none,none\n",
+                    "withholding.csv:1: missing required column fed_w4");
+    EXPECT_WH_ERROR(WH_HEADER "P2,2026-01-01,none,,,,,,,,none,,\n",
+                    "withholding.csv:2: row: has 13 fields, the header has 14");
 }
 
 /* Loads a copy of the valid directory with file `which` replaced; expects failure with an
@@ -1172,6 +1601,9 @@ int test_load_register(void)
         {"load_masters: parameter errors", test_parameter_errors},
         {"load_masters: esp_history.csv", test_esp_history},
         {"load_masters: esp_history.csv errors", test_esp_history_errors},
+        {"load_masters: withholding.csv: rows, sorted, in force by date", test_withholding},
+        {"load_masters: withholding.csv: every message, in the order of the checks", test_withholding_errors},
+        {"masters snapshot: withholding.csv rows and index kept; not used once the file is gone", test_withholding_snapshot},
         {"tsread_parse: each exception in order", test_tsread},
         {"tsread_parse: columns by name", test_tsread_columns},
         {"master vectors: zeroed elements, capacity 64 then doubled", test_master_vec_push},

@@ -57,14 +57,19 @@ enum { SWEEP_MAX = 20000 };
 
 /* ---- loading the masters ---- */
 
-/* Each allocation of load_masters fails once: the load fails every time with
+/* Each allocation of load_masters (withholding.csv included) fails once: the load fails every time with
  * LOAD_NO_MEMORY (payrun's exit 4, never bad data: a failed intern in the header, and
  * param_finish's and master_finish's out of memory, were once reported as exit 2), and
  * loads once none fails. */
 static void test_load_masters(void)
 {
     char dir[64];
-    CU_ASSERT_EQUAL_FATAL(fxt_write_dir(dir, sizeof dir, NULL, 0), 0);
+    /* with a withholding.csv: its rows and their index allocate too */
+    const fxt_file wh = {"withholding.csv", "provider_id,effective_from,fed_status,fed_w4,fed_multiple_jobs,"
+                         "fed_dependents,fed_other_income,fed_deductions,fed_extra,fed_allowances,ca_status,"
+                         "ca_allowances,ca_additional_allowances,ca_extra\n"
+                         "PO,2026-01-01,single,2020,n,,,,,,single,1,,\nPS,2025-01-01,married,pre2020,,,,,,2,none,,,\n"};
+    CU_ASSERT_EQUAL_FATAL(fxt_write_dir(dir, sizeof dir, &wh, 1), 0);
     long k, loaded = 0, misreported = 0;
     int last_rc = -99;
     for (k = 0; k < SWEEP_MAX; k++) {

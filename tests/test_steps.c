@@ -427,7 +427,78 @@ static void test_master_bounds(void)
     CU_ASSERT_PTR_NULL(master_pair_assignments(&f.m, -1, 0, &n));
     CU_ASSERT_PTR_NULL(master_pair_assignments(&f.m, np, 0, &n));
     ASSERT_I64(n, 0);
+    CU_ASSERT_PTR_NULL(master_withholding_for(&f.m, -1, D(2026, 11, 20)));
+    CU_ASSERT_PTR_NULL(master_withholding_for(&f.m, np, D(2026, 11, 20)));
+    CU_ASSERT_PTR_NULL(master_withholding_for(&f.m, 0, D(2026, 11, 20)));   /* no withholding.csv: nobody */
     fxt_close(&f);
+}
+
+/* The withholding row in force (master_withholding_for), on masters built by hand: rows
+ * pushed out of order for providers 0 and 2, none for 1, sorted by master_finish into
+ * per-provider ranges; each row from its effective_from to the day before the next. Before
+ * master_finish (no index) nothing is found; two rows of one provider and date are
+ * refused on the one later in the file. */
+static void test_withholding_lookup(void)
+{
+    static const struct {
+        int32_t provider, line;
+        int y, mo, d;
+    } rows[] = {{2, 2, 2026, 3, 1}, {0, 3, 2026, 1, 1}, {2, 4, 2025, 1, 1}, {0, 5, 2026, 1, 16}, {2, 6, 2026, 3, 2}};
+    masters m;
+    const char *file;
+    int32_t line;
+    char msg[200];
+    memset(&m, 0, sizeof m);
+    for (int p = 0; p < 3; p++)
+        CU_ASSERT_PTR_NOT_NULL_FATAL(MASTER_PUSH(&m.providers));
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        master_withholding *w = MASTER_PUSH(&m.withholding);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+        w->provider = rows[i].provider;
+        w->line = rows[i].line;
+        w->from = D(rows[i].y, rows[i].mo, rows[i].d);
+    }
+    CU_ASSERT_PTR_NULL(master_withholding_for(&m, 0, D(2026, 1, 1)));  /* not indexed yet */
+    ASSERT_I64(master_finish(&m, &file, &line, msg, sizeof msg), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m.wh_first);
+    ASSERT_I64(m.wh_first[0], 0);
+    ASSERT_I64(m.wh_first[1], 2);
+    ASSERT_I64(m.wh_first[2], 2);
+    ASSERT_I64(m.wh_first[3], 5);
+#define WH_LINE(p, day) (master_withholding_for(&m, p, day) ? master_withholding_for(&m, p, day)->line : 0)
+    ASSERT_I64(WH_LINE(0, D(2025, 12, 31)), 0);
+    ASSERT_I64(WH_LINE(0, D(2026, 1, 1)), 3);
+    ASSERT_I64(WH_LINE(0, D(2026, 1, 15)), 3);
+    ASSERT_I64(WH_LINE(0, D(2026, 1, 16)), 5);
+    ASSERT_I64(WH_LINE(0, D(2099, 12, 31)), 5);
+    ASSERT_I64(WH_LINE(1, D(2026, 3, 1)), 0);      /* between two providers with rows: none of theirs */
+    ASSERT_I64(WH_LINE(1, D(2099, 12, 31)), 0);
+    ASSERT_I64(WH_LINE(2, D(2024, 12, 31)), 0);
+    ASSERT_I64(WH_LINE(2, D(2025, 1, 1)), 4);
+    ASSERT_I64(WH_LINE(2, D(2026, 2, 28)), 4);
+    ASSERT_I64(WH_LINE(2, D(2026, 3, 1)), 2);
+    ASSERT_I64(WH_LINE(2, D(2026, 3, 2)), 6);
+    ASSERT_I64(WH_LINE(2, D(2099, 12, 31)), 6);
+    ASSERT_I64(WH_LINE(-1, D(2026, 3, 2)), 0);
+    ASSERT_I64(WH_LINE(3, D(2026, 3, 2)), 0);
+#undef WH_LINE
+    master_free(&m);
+
+    /* provider 1's rows on 2026-02-01 at lines 7 and 4: line 7 is the second */
+    memset(&m, 0, sizeof m);
+    for (int p = 0; p < 2; p++)
+        CU_ASSERT_PTR_NOT_NULL_FATAL(MASTER_PUSH(&m.providers));
+    static const int32_t dup_lines[3] = {7, 9, 4};
+    for (int i = 0; i < 3; i++) {
+        master_withholding *w = MASTER_PUSH(&m.withholding);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+        *w = (master_withholding){.provider = 1, .line = dup_lines[i], .from = D(2026, 2, i == 1 ? 2 : 1)};
+    }
+    ASSERT_I64(master_finish(&m, &file, &line, msg, sizeof msg), -1);
+    ASSERT_STR(file, "withholding.csv");
+    ASSERT_I64(line, 7);
+    ASSERT_STR(msg, "effective_from: second row for this provider and date");
+    master_free(&m);
 }
 
 /* A parameter's value as explain writes it: the optional SDI ceiling set or not, a dues
@@ -511,6 +582,7 @@ static void test_empty_masters_and_counties(void)
     CU_ASSERT_PTR_NULL(master_esp_history(&m, 0, &n));
     CU_ASSERT_PTR_NULL(master_authorization_for(&m, 0, cal_month_key_ymd(2026, 11)));
     CU_ASSERT_PTR_NULL(master_pair_assignments(&m, 0, 0, &n));
+    CU_ASSERT_PTR_NULL(master_withholding_for(&m, 0, D(2026, 11, 1)));
     param_table t;
     int32_t line;
     char msg[100];
@@ -765,6 +837,7 @@ int test_steps_register(void)
         {"a pay date on day 0 of the calendar", test_pay_date_day_zero},
         {"ids resolved ahead, prefetch, unknown ids", test_resolve_and_prefetch},
         {"masters: look-ups outside the masters, another month", test_master_bounds},
+        {"withholding.csv rows: sorted per provider, the one in force by date, a second row of a date", test_withholding_lookup},
         {"parameter values as explain writes them", test_param_format},
         {"taxes past int64 cents: FICA and SDI", test_tax_overflow},
         {"overpayment recovery: nothing left touches nothing; the record's key", test_recovery_records},
