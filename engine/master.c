@@ -403,15 +403,3 @@ void master_free(masters *m)
     ids_pool_free(&m->text);
     memset(m, 0, sizeof *m);
 }
-
-/* TEMPORARY until withholding.csv is read (branch wh-master): a linear search. */
-const master_withholding *master_withholding_for(const masters *m, int32_t provider, cal_date day)
-{
-    const master_withholding *best = NULL;
-    for (size_t i = 0; i < m->withholding.n; i++) {
-        const master_withholding *w = &m->withholding.v[i];
-        if (w->provider == provider && w->from <= day && (!best || w->from > best->from))
-            best = w;
-    }
-    return best;
-}
