@@ -69,7 +69,7 @@ int state_open(state_dir *s, const char *dir, state_access access, char *err, si
 /* Fills lg (initialized from the masters) with generation gen (0 = empty state): the
  * newest checkpoint at or before gen, then the delta of each generation after it, in
  * order; then ledger_begin_night, so what the run changes can be saved as the next
- * delta. Binary segments (ledger.bin and delta.bin version 2) are opened, not read:
+ * delta. Binary segments (ledger.bin and delta.bin version 3, or 2) are opened, not read:
  * their id lists are read, and their records become lg's source, read a person at a
  * time as the night wants them (chain.h), unless the chain's indexes are not the
  * ledger's (the masters changed order): then they are read whole. Files of older
@@ -194,8 +194,8 @@ int state_is_published(const state_dir *s, int gen);
  * generation (STATE_ERROR, STATE_NO_MEMORY). */
 int state_verify(state_dir *s, int *checked, char *err, size_t errlen);
 
-/* Reads every block of generation gen's own binary segment (ledger.bin or delta.bin
- * version 2) and checks it against its CRC, and the order of its keys (state verify;
+/* Reads every block of generation gen's own binary segment (ledger.bin or delta.bin,
+ * version 3 or 2) and checks it against its CRC, and the order of its keys (state verify;
  * a load reads only the blocks a night wants). Returns 0 (also for files of older
  * payruns, which a load reads whole) or a STATE_* code with err set. */
 int state_verify_segment(const state_dir *s, int gen, char *err, size_t errlen);

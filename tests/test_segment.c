@@ -19,10 +19,15 @@
 #include "test_util.h"
 
 /* Table numbers (ledger_table_at order). */
-enum { T_PERIODS, T_PWEEK, T_RWEEK, T_PMONTH, T_RMONTH, T_BUPS, T_PYEAR, T_PQUARTER, T_RECOVERED, T_VIOLATIONS };
+enum { T_PERIODS, T_PWEEK, T_RWEEK, T_PMONTH, T_RMONTH, T_BUPS, T_PYEAR, T_PQUARTER, T_RECOVERED, T_VIOLATIONS,
+       T_PPERIOD, T_PW2 };
+_Static_assert(T_PW2 + 1 == LEDGER_TABLES && T_PPERIOD == LEDGER_TABLES_V1, "the withholding tables come last");
 
 /* The trailer's fields (docs/state.md "Segments": 72 bytes at the end of the file). */
-enum { TR_BYTES = 72, TR_VERSION = 8, TR_INDEX_OFFSET = 40, TR_CRC = 60 };
+enum { TR_BYTES = 72, TR_VERSION = 8, TR_NTABLES = 24, TR_INDEX_OFFSET = 40, TR_INDEX_BYTES = 48, TR_INDEX_CRC = 56,
+       TR_CRC = 60 };
+/* The index's head: 5 words for each id list, then 5 for the codes and for each table. */
+enum { HEAD_LIST_WORDS = 5 * SEG_NLISTS, PART_WORDS = 5 };
 
 /* ---- failures collected in loops: the first one's message is reported ---- */
 
@@ -174,7 +179,7 @@ static size_t expected(const model *m, int table, int64_t who, unsigned gen, int
 typedef struct {
     uint64_t key;
     uint32_t ordinal;
-    unsigned char rec[32];
+    unsigned char rec[64];      /* the largest record: ledger_provider_w2 */
 } grec;
 
 typedef struct {
@@ -207,7 +212,7 @@ static void compare_records(const char *what, const got *g, const mrec *exp, siz
         return;
     }
     for (size_t i = 0; i < ne; i++) {
-        unsigned char want[32];
+        unsigned char want[64];
         pattern(want, g->size, exp[i].table, exp[i].key, exp[i].val_at[gen]);
         if (g->g[i].key != exp[i].key)
             fail("%s: record %zu has key %llx, expected %llx", what, i, (unsigned long long)g->g[i].key,
@@ -410,7 +415,7 @@ static void check_segment_records(seg_file *f, ledger *lg, const model *m, unsig
 {
     char err[512], label[160];
     const ledger_ids *lists[3] = {&lg->providers, &lg->recipients, &lg->overpayments};
-    static const int who_list[LEDGER_TABLES] = {0, 0, 1, 0, 1, 1, 0, 0, 2, 0};
+    static const int who_list[LEDGER_TABLES] = {0, 0, 1, 0, 1, 1, 0, 0, 2, 0, 0, 0};
     for (int t = 0; t < LEDGER_TABLES; t++) {
         size_t size = ledger_table_at(lg, t)->size;
         int32_t people = ledger_ids_count(lists[who_list[t]]);
@@ -494,10 +499,21 @@ static void test_checkpoint_round_trip(void)
     keys[nk++] = (wkey){T_RECOVERED, 2, 0};
     keys[nk++] = (wkey){T_VIOLATIONS, 1, 0};
     keys[nk++] = (wkey){T_VIOLATIONS, 9, 0};
+    /* the withholding tables: pay periods of 2026 (provider 3: 24, two blocks' worth with
+     * the others), W-2 sums of two years */
+    for (int who = 0; who < 10; who++)
+        for (int p = 0; who != 5 && p < (who == 3 ? 24 : 6); p++)
+            keys[nk++] = (wkey){T_PPERIOD, who, cal_from_ymd(2026, p / 2 + 1, p % 2 ? 16 : 1)};
+    for (int who = 1; who < 10; who += 2) {
+        keys[nk++] = (wkey){T_PW2, who, 2026};
+        if (who != 7)
+            keys[nk++] = (wkey){T_PW2, who, 2025};
+    }
     shuffle(keys, nk, sizeof *keys, 12345);
     for (size_t i = 0; i < nk; i++)
         set_record(&lg, &m, keys[i].table, keys[i].who, keys[i].when);
     ASSERT_MSG(m.n > 3 * 64 && lg.provider_week.n == 169, "provider weeks span several blocks");
+    ASSERT_MSG(lg.provider_period.n == 72 && lg.provider_w2.n == 9, "pay periods span two blocks; W-2 sums");
     /* paid: 1,300 packed ids (three blocks of 512), spaced so there are codes between; two that do not pack */
     uint64_t *codes = malloc(1400 * sizeof *codes);
     size_t nc = add_codes(&lg, codes, 0, 0, 3900, 3);
@@ -687,6 +703,11 @@ static int build_chain(chainfx *c)
     keys[nk++] = (wkey){T_VIOLATIONS, 299, 0};
     for (int who = 0; who < 20; who += 4)
         keys[nk++] = (wkey){T_PERIODS, who, (3 << 22) | 5};
+    for (int who = 0; who < 60; who++)
+        for (int p = 0; who % 7 != 3 && p < 2; p++)
+            keys[nk++] = (wkey){T_PPERIOD, who, cal_from_ymd(2026, 11, p ? 16 : 1)};
+    for (int who = 0; who < CNP; who += 3)
+        keys[nk++] = (wkey){T_PW2, who, 2026};
     shuffle(keys, nk, sizeof *keys, 777);
     for (size_t i = 0; i < nk; i++)
         set_record(lg, m, keys[i].table, keys[i].who, keys[i].when);
@@ -719,6 +740,12 @@ static int build_chain(chainfx *c)
     set_record(lg, m, T_RMONTH, 3, 24301);
     set_record(lg, m, T_RMONTH, 3, 24303);
     touch_record(lg, m, T_RMONTH, 4, 24300);
+    for (int who = 0; who < 60; who += 5)
+        set_record(lg, m, T_PPERIOD, who, cal_from_ymd(2026, 12, 1));
+    set_record(lg, m, T_PPERIOD, 301, cal_from_ymd(2026, 12, 1));
+    set_record(lg, m, T_PW2, 3, 2026);
+    set_record(lg, m, T_PW2, 301, 2026);
+    touch_record(lg, m, T_PW2, 6, 2026);
     if (!ledger_peek(&lg->provider_week, ledger_key(30, 20000)))
         fail("peek of a generation 1 record");
     gen_codes(c, 2, 3001, 3201, 2);
@@ -743,6 +770,9 @@ static int build_chain(chainfx *c)
     set_record(lg, m, T_PYEAR, 301, 2025);
     set_record(lg, m, T_VIOLATIONS, 13, 0);
     set_record(lg, m, T_RECOVERED, 6, 0);
+    set_record(lg, m, T_PPERIOD, 10, cal_from_ymd(2026, 12, 1));
+    set_record(lg, m, T_PPERIOD, 302, cal_from_ymd(2026, 12, 16));
+    set_record(lg, m, T_PW2, 3, 2027);
     gen_codes(c, 3, 5001, 5021, 2);
     mark_other(lg, chain_other[3]);
     model_end_gen(m);
@@ -881,7 +911,7 @@ static void check_ledger_values(ledger *lg, const model *m, unsigned gen, const 
     for (size_t k = 0; k < m->n; k++) {
         const mrec *r = &m->r[order[k]];
         ledger_table *t = ledger_table_at(lg, r->table);
-        unsigned char want[32];
+        unsigned char want[64];
         if (r->val_at[gen] == 0)
             continue;
         pattern(want, t->size, r->table, r->key, r->val_at[gen]);
@@ -1337,24 +1367,27 @@ static void test_damage(void)
     /* a missing file */
     ASSERT_I64(open_seg(&fx, "none.bin", 1, &f, err, sizeof err), STATE_ERROR);
 
-    /* another version: a flipped version byte fails the trailer's CRC; a version 3
-     * trailer with its CRC right is refused as another version */
+    /* another version: a flipped version byte fails the trailer's CRC; a version 4
+     * trailer with its CRC right is refused as another version, and so is a version 2
+     * trailer (the version before the withholding tables) on this file of 12 tables */
     memcpy(bad, good, n);
     bad[n - TR_BYTES + TR_VERSION] ^= 0x01;
     ASSERT_I64(write_file(&fx, "bad.bin", bad, n), 0);
     ASSERT_I64(open_seg(&fx, "bad.bin", 1, &f, err, sizeof err), STATE_DAMAGED);
     ASSERT_CONTAINS(err, "trailer");
-    uint32_t v3 = 3, crc;
-    memcpy(bad, good, n);
+    uint32_t crc;
+    for (uint32_t v = 4; v >= 2; v -= 2) {
+        memcpy(bad, good, n);
+        memcpy(bad + n - TR_BYTES + TR_VERSION, &v, 4);
+        crc = (uint32_t)crc32(0L, bad + n - TR_BYTES, TR_CRC);
+        memcpy(bad + n - TR_BYTES + TR_CRC, &crc, 4);
+        ASSERT_I64(write_file(&fx, "bad.bin", bad, n), 0);
+        ASSERT_I64(open_seg(&fx, "bad.bin", 1, &f, err, sizeof err), STATE_DAMAGED);
+        ASSERT_CONTAINS(err, "another version");
+    }
+    /* the same patch with version 3 kept opens (the test's trailer arithmetic is right) */
+    uint32_t v3 = 3;
     memcpy(bad + n - TR_BYTES + TR_VERSION, &v3, 4);
-    crc = (uint32_t)crc32(0L, bad + n - TR_BYTES, TR_CRC);
-    memcpy(bad + n - TR_BYTES + TR_CRC, &crc, 4);
-    ASSERT_I64(write_file(&fx, "bad.bin", bad, n), 0);
-    ASSERT_I64(open_seg(&fx, "bad.bin", 1, &f, err, sizeof err), STATE_DAMAGED);
-    ASSERT_CONTAINS(err, "another version");
-    /* the same patch with version 2 kept opens (the test's trailer arithmetic is right) */
-    uint32_t v2 = 2;
-    memcpy(bad + n - TR_BYTES + TR_VERSION, &v2, 4);
     crc = (uint32_t)crc32(0L, bad + n - TR_BYTES, TR_CRC);
     memcpy(bad + n - TR_BYTES + TR_CRC, &crc, 4);
     ASSERT_I64(write_file(&fx, "bad.bin", bad, n), 0);
@@ -1370,7 +1403,175 @@ static void test_damage(void)
     fx_close(&fx);
 }
 
-/* ---- 5. ordinals ---- */
+/* ---- 5. the version before the withholding tables ---- */
+
+/* Rewrites segment `from` (version 3, its withholding tables empty) as `to`, the file
+ * payrun wrote before those tables (version 2, LEDGER_TABLES_V1 tables): the same
+ * bytes but the two tables' parts taken out of the index's head, and the trailer's
+ * version, table count, index size and CRCs. For the ledger of tests/state.sh's
+ * fixture the result is byte for byte what the build of commit a64db07 wrote. Returns
+ * 0, or -1 (a file unreadable, or a withholding table not empty). */
+static int to_version2(fixture *fx, const char *from, const char *to)
+{
+    size_t n;
+    unsigned char *b = read_file(fx, from, &n);
+    if (!b || n < TR_BYTES) {
+        free(b);
+        return -1;
+    }
+    unsigned char *tr = b + n - TR_BYTES;
+    uint64_t ioff, ibytes;
+    memcpy(&ioff, tr + TR_INDEX_OFFSET, 8);
+    memcpy(&ibytes, tr + TR_INDEX_BYTES, 8);
+    size_t cut = (HEAD_LIST_WORDS + (1 + LEDGER_TABLES_V1) * PART_WORDS) * 8, cut_bytes = 2 * PART_WORDS * 8;
+    uint64_t *parts = (uint64_t *)(void *)(b + ioff + cut);
+    if (parts[0] != 0 || parts[PART_WORDS] != 0) {   /* the counts of the two tables */
+        free(b);
+        return -1;
+    }
+    memmove(b + ioff + cut, b + ioff + cut + cut_bytes, n - (ioff + cut + cut_bytes));
+    n -= cut_bytes;
+    tr = b + n - TR_BYTES;
+    uint32_t version = 2, ntables = LEDGER_TABLES_V1;
+    uint64_t ib = ibytes - cut_bytes;
+    memcpy(tr + TR_VERSION, &version, 4);
+    memcpy(tr + TR_NTABLES, &ntables, 4);
+    memcpy(tr + TR_INDEX_BYTES, &ib, 8);
+    uint32_t crc = (uint32_t)crc32(0L, b + ioff, (uInt)ib);
+    memcpy(tr + TR_INDEX_CRC, &crc, 4);
+    crc = (uint32_t)crc32(0L, tr, TR_CRC);
+    memcpy(tr + TR_CRC, &crc, 4);
+    int rc = write_file(fx, to, b, n);
+    free(b);
+    return rc;
+}
+
+/* Sets the trailer's table count of file name to ntables (its CRC made right). 0 or -1. */
+static int patch_ntables(fixture *fx, const char *name, uint32_t ntables)
+{
+    size_t n;
+    unsigned char *b = read_file(fx, name, &n);
+    if (!b || n < TR_BYTES) {
+        free(b);
+        return -1;
+    }
+    memcpy(b + n - TR_BYTES + TR_NTABLES, &ntables, 4);
+    uint32_t crc = (uint32_t)crc32(0L, b + n - TR_BYTES, TR_CRC);
+    memcpy(b + n - TR_BYTES + TR_CRC, &crc, 4);
+    int rc = write_file(fx, name, b, n);
+    free(b);
+    return rc;
+}
+
+/* A state of the payrun before the withholding tables: a version 2 checkpoint and
+ * delta, then a version 3 delta whose night put records in those tables. The version 2
+ * files open with the two tables empty (next ordinal 0, nothing fetched or scanned) and
+ * verify; the chain of the three reads lazily and whole to what was written. A
+ * version 2 trailer claiming 12 tables, or a version 3 one claiming 10, is refused. */
+static void test_previous_version(void)
+{
+    fixture fx;
+    ASSERT_I64(fx_open(&fx, 20, 8, 2), 0);
+    reset_wrong();
+    ledger lg;
+    ASSERT_I64(ledger_init(&lg, &fx.p, &fx.r, &fx.o), 0);
+    model m = {.gen = 1};
+    for (int who = 0; who < 20; who++) {
+        for (int w = 0; w < 4; w++)
+            set_record(&lg, &m, T_PWEEK, who, 20000 + 7 * w);
+        set_record(&lg, &m, T_PYEAR, who, 2026);
+        set_record(&lg, &m, T_PQUARTER, who, 2026 * 4 + 3);
+    }
+    for (int who = 0; who < 8; who++)
+        set_record(&lg, &m, T_RMONTH, who, 24310);
+    set_record(&lg, &m, T_RECOVERED, 1, 0);
+    set_record(&lg, &m, T_VIOLATIONS, 4, 0);
+    uint64_t codes[64];
+    size_t nc = add_codes(&lg, codes, 0, 0, 40, 1);
+    model_end_gen(&m);
+    ASSERT_I64(write_seg(&fx, "n1.bin", &lg, 1, SEG_CHECKPOINT, NULL), 0);
+    ledger_begin_night(&lg);
+    m.gen = 2;
+    set_record(&lg, &m, T_PWEEK, 3, 20000 + 7 * 4);
+    set_record(&lg, &m, T_PYEAR, 3, 2026);
+    nc = add_codes(&lg, codes, nc, 40, 50, 1);
+    model_end_gen(&m);
+    int64_t base[3] = {20, 8, 2};
+    ASSERT_I64(write_seg(&fx, "n2.bin", &lg, 2, SEG_DELTA, base), 0);
+    ledger_begin_night(&lg);
+    m.gen = 3;
+    for (int who = 0; who < 20; who += 2) {
+        set_record(&lg, &m, T_PPERIOD, who, cal_from_ymd(2027, 1, 1));
+        set_record(&lg, &m, T_PW2, who, 2027);
+    }
+    set_record(&lg, &m, T_PYEAR, 2, 2027);
+    model_end_gen(&m);
+    ASSERT_I64(write_seg(&fx, "g3.bin", &lg, 3, SEG_DELTA, base), 0);
+    ASSERT_NONE_WRONG();
+    ASSERT_I64(to_version2(&fx, "n1.bin", "g1.bin"), 0);
+    ASSERT_I64(to_version2(&fx, "n2.bin", "g2.bin"), 0);
+    ASSERT_I64(to_version2(&fx, "g3.bin", "x3.bin"), -1);   /* its withholding tables hold records */
+
+    char err[512];
+    for (int g = 1; g <= 2; g++) {
+        seg_file *f;
+        char name[16];
+        snprintf(name, sizeof name, "g%d.bin", g);
+        int rc = open_seg(&fx, name, g, &f, err, sizeof err);
+        ASSERT_I64(rc, 0);
+        ASSERT_STR(rc ? err : "", "");
+        if (rc != 0)
+            continue;
+        uint8_t tr[TR_BYTES];
+        size_t n;
+        unsigned char *b = read_file(&fx, name, &n);
+        memcpy(tr, b + n - TR_BYTES, TR_BYTES);
+        free(b);
+        ASSERT_I64(tr[TR_VERSION], 2);
+        ASSERT_I64(tr[TR_NTABLES], LEDGER_TABLES_V1);
+        ASSERT_I64(seg_next_ordinal(f, T_PPERIOD), 0);
+        ASSERT_I64(seg_next_ordinal(f, T_PW2), 0);
+        ASSERT_I64(seg_next_ordinal(f, T_PWEEK), m.next[T_PWEEK] - (g == 1));
+        check_segment_records(f, &lg, &m, (unsigned)g, g == 2, name);
+        ASSERT_NONE_WRONG();
+        ASSERT_I64(seg_verify(f, err, sizeof err), 0);
+        seg_close(f);
+    }
+    static const char *const files[3] = {"g1.bin", "g2.bin", "g3.bin"};
+    seg_file *seg[3];
+    for (int whole = 0; whole <= 1; whole++) {
+        ledger back;
+        ASSERT_I64(ledger_init(&back, &fx.p, &fx.r, &fx.o), 0);
+        if (open_chain(&fx, &back, files, 3, 1, seg) == 0) {
+            int rc = whole ? chain_load_all(&back, seg, 3, NULL, 1, err, sizeof err)
+                           : chain_attach(&back, seg, 3, err, sizeof err);
+            ASSERT_I64(rc, 0);
+            ledger_begin_night(&back);
+            check_ledger_values(&back, &m, 3, whole ? "versions 2, 2, 3 read whole" : "versions 2, 2, 3 read lazily");
+            for (size_t i = 0; i < nc; i++) {
+                char id[18];
+                ledger_paid_id p = ledger_paid_id_of(id, ids_unpack(codes[i], id));
+                if (ledger_timesheet_paid(&back, &p) != 1)
+                    fail("%s not paid", id);
+            }
+        }
+        ASSERT_NONE_WRONG();
+        ledger_free(&back);
+    }
+    /* version and table count must agree */
+    seg_file *f = NULL;
+    ASSERT_I64(patch_ntables(&fx, "g1.bin", LEDGER_TABLES), 0);
+    ASSERT_I64(open_seg(&fx, "g1.bin", 1, &f, err, sizeof err), STATE_DAMAGED);
+    ASSERT_CONTAINS(err, "another version");
+    ASSERT_I64(patch_ntables(&fx, "g3.bin", LEDGER_TABLES_V1), 0);
+    ASSERT_I64(open_seg(&fx, "g3.bin", 3, &f, err, sizeof err), STATE_DAMAGED);
+    ASSERT_CONTAINS(err, "another version");
+    model_free(&m);
+    ledger_free(&lg);
+    fx_close(&fx);
+}
+
+/* ---- 6. ordinals ---- */
 
 /* Scans table T_PWEEK of segment name: every record, keys strictly rising (the scan
  * checks that), each record's value its key's low 32 bits. Returns how many. */
@@ -1536,6 +1737,7 @@ int test_segment_register(void)
         {"paid codes read whole after CHAIN_PAID_LOOKUPS lookups", test_paid_lookups_switch},
         {"damaged blocks, index, trailer, truncation; the source's failure", test_damage},
         {"records keep their creation ordinals", test_ordinals},
+        {"a segment of the version before the withholding tables reads with them empty", test_previous_version},
     };
     return tu_register("segment", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
