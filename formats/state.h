@@ -73,7 +73,7 @@ int state_open(state_dir *s, const char *dir, state_access access, char *err, si
  * their id lists are read, and their records become lg's source, read a person at a
  * time as the night wants them (chain.h), unless the chain's indexes are not the
  * ledger's (the masters changed order): then they are read whole. Files of older
- * payruns (ledger.txt, delta.txt, ledger.bin version 1) are read whole. Records in
+ * payruns (ledger.txt, delta.txt, ledger.bin versions 1 and 2) are read whole. Records in
  * s->loaded what was read. Returns 0; STATE_DAMAGED when a file is truncated, fails
  * its checksum or does not parse, or a generation of the chain has no file (err says
  * where); STATE_NO_MEMORY; STATE_ERROR when it cannot be read. */

@@ -2,6 +2,7 @@
  * person at a time (formats/chain.c, the ledger's source): round trips, deltas, lazy against whole
  * loads, damaged files, creation ordinals. Every expected value comes from a model the test keeps of
  * what it wrote, never from what the program read back. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,7 +14,9 @@
 
 #include "chain.h"
 #include "csvw.h"
+#include "fsafe.h"
 #include "ledger.h"
+#include "ledgerbin.h"
 #include "segment.h"
 #include "state.h"
 #include "test_util.h"
@@ -1723,6 +1726,220 @@ static void test_ordinals(void)
     fx_close(&fx);
 }
 
+/* ---- 7. ledger.bin and the text forms, through a state (state_load, state_dump) ---- */
+
+/* What a generation's file is written as. */
+typedef enum { F_TEXT, F_TEXT_DELTA, F_LBIN, F_SEG, F_SEG_DELTA } file_form;
+
+/* Makes fx's directory a state (state_init: the marker and the lock). 0 or -1. */
+static int fx_state(fixture *fx)
+{
+    int verified;
+    char err[512];
+    return state_init(fx->dir, &verified, err, sizeof err) == 0 ? 0 : -1;
+}
+
+/* Removes the generations put_gen made (fx_close removes the rest). */
+static void fx_state_close(fixture *fx)
+{
+    for (int g = 1; g <= 9; g++) {
+        char dir[32];
+        snprintf(dir, sizeof dir, "gen-%06d", g);
+        fsafe_remove_tree(fx->dfd, dir);
+    }
+    fx_close(fx);
+}
+
+/* Writes lg as generation gen's file `file` in form f; a delta stands on lists of
+ * base[k] ids. Returns 0, or -1. */
+static int put_gen(fixture *fx, int gen, const char *file, file_form f, const ledger *lg, const int64_t base[3])
+{
+    char dir[32], name[64];
+    snprintf(dir, sizeof dir, "gen-%06d", gen);
+    snprintf(name, sizeof name, "%s/%s", dir, file);
+    if (mkdirat(fx->dfd, dir, 0700) != 0 && errno != EEXIST)
+        return -1;
+    int fd = openat(fx->dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    csvw w;
+    if (fd < 0 || csvw_open_fd(&w, fd, 0) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    state_idmaps b = {.n = {base ? base[0] : 0, base ? base[1] : 0, base ? base[2] : 0}};
+    int rc = f == F_TEXT ? state_write_ledger(&w, lg, gen)
+           : f == F_TEXT_DELTA ? state_write_delta(&w, lg, gen, &b)
+           : f == F_LBIN ? lbin_write(&w, lg, gen)
+           : seg_write(&w, lg, gen, f == F_SEG ? SEG_CHECKPOINT : SEG_DELTA, base);
+    return csvw_close(&w) != 0 ? -1 : rc;
+}
+
+/* A whole file of fx into a malloc'd string ("" when unreadable). */
+static char *text_of(fixture *fx, const char *name)
+{
+    size_t n;
+    char *t = (char *)read_file(fx, name, &n);
+    return t ? t : calloc(1, 1);
+}
+
+/* The text form of lg as generation gen (state_write_ledger), malloc'd. */
+static char *ledger_text(fixture *fx, const ledger *lg, int gen)
+{
+    char path[256];
+    tu_path(path, sizeof path, fx->dir, "text.tmp");
+    csvw w;
+    if (csvw_open(&w, path, 0) != 0)
+        return calloc(1, 1);
+    int rc = state_write_ledger(&w, lg, gen);
+    if (csvw_close(&w) != 0 || rc != 0)
+        fail("writing the text of generation %d", gen);
+    char *t = text_of(fx, "text.tmp");
+    unlink(path);
+    return t;
+}
+
+/* `state dump` of generation gen, malloc'd; *rc gets state_dump's result (err its message). */
+static char *dump_gen(fixture *fx, int gen, int *rc, char *err, size_t errlen)
+{
+    state_dir s;
+    char path[256];
+    tu_path(path, sizeof path, fx->dir, "dump.tmp");
+    if ((*rc = state_open(&s, fx->dir, STATE_READ, err, errlen)) != 0)
+        return calloc(1, 1);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    *rc = fd < 0 ? STATE_ERROR : state_dump(&s, gen, fd, err, errlen);
+    if (fd >= 0)
+        close(fd);
+    state_close(&s);
+    char *t = text_of(fx, "dump.tmp");
+    unlink(path);
+    return t;
+}
+
+/* Loads generation gen whole into lg, initialized on masters p, r, o. Returns state_load_all's result. */
+static int load_gen(fixture *fx, int gen, const ids_table *p, const ids_table *r, const ids_table *o, ledger *lg,
+                    char *err, size_t errlen)
+{
+    state_dir s;
+    if (ledger_init(lg, p, r, o) != 0)
+        return STATE_NO_MEMORY;
+    int rc = state_open(&s, fx->dir, STATE_READ, err, errlen);
+    if (rc == 0) {
+        rc = state_load_all(&s, gen, lg, err, errlen);
+        state_close(&s);
+    }
+    return rc;
+}
+
+/* Puts a provider week, a recipient month and a violation into lg (valid values: the
+ * text form checks them). */
+static void put_usual(ledger *lg, int32_t p, cal_date week, int32_t minutes)
+{
+    ledger_provider_week *pw = ledger_get(&lg->provider_week, ledger_key(p, week));
+    ledger_recipient_month *rm = ledger_get(&lg->recipient_month, ledger_key(0, 2026 * 12 + 10));
+    int32_t *v = ledger_get(&lg->violations, ledger_key(p, 0));
+    if (!pw || !rm || !v) {
+        fail("put_usual: out of memory");
+        return;
+    }
+    pw->minutes += minutes;
+    pw->first_recipient = 1;
+    rm->minutes += minutes;
+    rm->soc_taken += 1234;
+    *v += 1;
+}
+
+/* Puts provider p's withholding of a pay period and its W-2 sums of a year into lg;
+ * the amounts derive from k (some negative: a correction's adjustment can make them so). */
+static void put_withholding(ledger *lg, int32_t p, cal_date period, int32_t year, int64_t k)
+{
+    ledger_provider_period *pp = ledger_get(&lg->provider_period, ledger_key(p, period));
+    ledger_provider_w2 *w2 = ledger_get(&lg->provider_w2, ledger_key(p, year));
+    if (!pp || !w2) {
+        fail("put_withholding: out of memory");
+        return;
+    }
+    *pp = (ledger_provider_period){152000 * k, 10000 + k, -2050 * k};
+    *w2 = (ledger_provider_w2){152000 * k, 10000, 152000 * k - 1, 9424, 152000, 2204 + k, 1824, -5 * k};
+}
+
+/* ledger.bin: version 1 (10 tables, payrun 0.10's file) while the withholding tables
+ * are empty, version 2 (12) once they hold a record; both load to the ledger written
+ * (its state dump the same text), also with the masters in another order (the keys'
+ * providers mapped by id). The same for a segment checkpoint. */
+static void test_ledgerbin_versions(void)
+{
+    fixture fx;
+    ASSERT_I64(fx_open(&fx, 3, 1, 0), 0);
+    ASSERT_I64(fx_state(&fx), 0);
+    reset_wrong();
+    ledger lg;
+    ASSERT_I64(ledger_init(&lg, &fx.p, &fx.r, &fx.o), 0);
+    cal_date week = cal_from_ymd(2026, 11, 15), period = cal_from_ymd(2026, 11, 16);
+    put_usual(&lg, 1, week, 600);
+    put_usual(&lg, 2, week, 480);
+    ASSERT_I64(put_gen(&fx, 1, "ledger.bin", F_LBIN, &lg, NULL), 0);
+    put_withholding(&lg, 1, period, 2026, 1);
+    put_withholding(&lg, 2, period, 2026, 3);
+    put_withholding(&lg, 2, cal_from_ymd(2026, 12, 1), 2027, 2);
+    ASSERT_I64(put_gen(&fx, 2, "ledger.bin", F_LBIN, &lg, NULL), 0);
+    ASSERT_I64(put_gen(&fx, 3, "ledger.bin", F_SEG, &lg, NULL), 0);
+    ASSERT_NONE_WRONG();
+    static const uint32_t want_version[3] = {1, 2, 3}, want_tables[3] = {LEDGER_TABLES_V1, LEDGER_TABLES, LEDGER_TABLES};
+    for (int g = 1; g <= 3; g++) {
+        char name[64], err[512];
+        snprintf(name, sizeof name, "gen-%06d/ledger.bin", g);
+        size_t n;
+        unsigned char *b = read_file(&fx, name, &n);
+        uint32_t version = 0, ntables = 0;
+        if (b && n > 72) {  /* ledger.bin: its header; a segment: its trailer */
+            memcpy(&version, g < 3 ? b + 8 : b + n - TR_BYTES + TR_VERSION, 4);
+            memcpy(&ntables, g < 3 ? b + 20 : b + n - TR_BYTES + TR_NTABLES, 4);
+        }
+        free(b);
+        ASSERT_I64(version, want_version[g - 1]);
+        ASSERT_I64(ntables, want_tables[g - 1]);
+        int rc;
+        char *dump = dump_gen(&fx, g, &rc, err, sizeof err);
+        ASSERT_I64(rc, 0);
+        char *want = ledger_text(&fx, &lg, g);
+        if (g == 1) {   /* generation 1 was written before the withholding records */
+            free(want);
+            ledger one;
+            ASSERT_I64(load_gen(&fx, 1, &fx.p, &fx.r, &fx.o, &one, err, sizeof err), 0);
+            ASSERT_I64(one.provider_period.n + one.provider_w2.n, 0);
+            want = ledger_text(&fx, &one, 1);
+            ledger_free(&one);
+            ASSERT_PREFIX(want, "payrun-ledger 1\n");
+        }
+        ASSERT_STR(dump, want);
+        free(dump);
+        free(want);
+    }
+    /* the masters in another order: P2, P0, P1 */
+    ids_table other = {0};
+    static const char *const order[3] = {"P2", "P0", "P1"};
+    for (int i = 0; i < 3; i++)
+        ids_intern(&other, order[i], 2, NULL);
+    for (int g = 2; g <= 3; g++) {
+        ledger back;
+        char err[512];
+        ASSERT_I64(load_gen(&fx, g, &other, &fx.r, &fx.o, &back, err, sizeof err), 0);
+        const ledger_provider_period *pp = ledger_peek(&back.provider_period, ledger_key(2, period));   /* P1 */
+        const ledger_provider_w2 *w2 = ledger_peek(&back.provider_w2, ledger_key(0, 2027));            /* P2 */
+        ASSERT_MSG(pp && pp->wages == 152000 && pp->fed_taken == 10001 && pp->state_taken == -2050,
+                   "P1's pay period, under its new index");
+        ASSERT_MSG(w2 && w2->gross == 304000 && w2->medicare_tax == 2206 && w2->state == -10, "P2's W-2 sums of 2027");
+        ASSERT_MSG(ledger_peek(&back.provider_period, ledger_key(1, period)) == NULL, "P0 has no pay period");
+        const ledger_provider_week *pw = ledger_peek(&back.provider_week, ledger_key(0, week));
+        ASSERT_MSG(pw && pw->minutes == 480, "P2's week");
+        ledger_free(&back);
+    }
+    ids_free(&other);
+    ledger_free(&lg);
+    fx_state_close(&fx);
+}
+
 int test_segment_register(void)
 {
     static const tu_test tests[] = {
@@ -1738,6 +1955,7 @@ int test_segment_register(void)
         {"damaged blocks, index, trailer, truncation; the source's failure", test_damage},
         {"records keep their creation ordinals", test_ordinals},
         {"a segment of the version before the withholding tables reads with them empty", test_previous_version},
+        {"ledger.bin version 1 while the withholding tables are empty, 2 after; both load", test_ledgerbin_versions},
     };
     return tu_register("segment", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
