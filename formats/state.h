@@ -200,8 +200,9 @@ int state_verify(state_dir *s, int *checked, char *err, size_t errlen);
  * payruns, which a load reads whole) or a STATE_* code with err set. */
 int state_verify_segment(const state_dir *s, int gen, char *err, size_t errlen);
 
-/* `payrun state dump`: the ledger of generation gen in its text form (ledger.txt
- * version 1) on descriptor fd. Returns 0 or a STATE_* code with err set. */
+/* `payrun state dump`: the ledger of generation gen in its text form (ledger.txt:
+ * version 1 while the withholding tables are empty, else 2; state_write_ledger) on
+ * descriptor fd. Returns 0 or a STATE_* code with err set. */
 int state_dump(state_dir *s, int gen, int fd, char *err, size_t errlen);
 
 /* Whether generation gen of the state at state_path committed the outputs in out_dir
@@ -241,12 +242,16 @@ void state_close(state_dir *s);
  * descriptor, never through a link), or NULL with errno. */
 FILE *state_manifest_open(const state_dir *s, int gen);
 
-/* The ledger text (ledger.txt version 1) of lg as generation gen. Returns 0, or -1 out of memory. */
+/* The ledger text (ledger.txt) of lg as generation gen: version 1, byte for byte what
+ * payrun wrote before the withholding tables, while they are empty; version 2 (the
+ * same, then provider_periods and provider_w2) once either holds a record. Returns 0,
+ * or -1 out of memory. */
 int state_write_ledger(csvw *w, const ledger *lg, int gen);
 
 /* The delta text (delta.txt) of generation gen: the ids added to the lists of the
  * generation before (base, as read by state_load), the timesheets it paid, and every
- * record it touched. Returns 0, or -1 out of memory. */
+ * record it touched; version 2 when it touched a withholding record, else 1 (as
+ * state_write_ledger). Returns 0, or -1 out of memory. */
 int state_write_delta(csvw *w, const ledger *lg, int gen, const state_idmaps *base);
 
 /* Whether lg's id lists are base's with ids added at their ends (a delta can say so). */

@@ -1,7 +1,8 @@
 /* test_segment.c — the ledger's binary segments (formats/segment.c) and the chain that reads them a
  * person at a time (formats/chain.c, the ledger's source): round trips, deltas, lazy against whole
- * loads, damaged files, creation ordinals. Every expected value comes from a model the test keeps of
- * what it wrote, never from what the program read back. */
+ * loads, damaged files, creation ordinals, the version before the withholding tables; and the other
+ * forms of a generation's ledger (ledger.bin, ledger.txt, delta.txt) in each version. Every expected
+ * value comes from a model the test keeps of what it wrote, never from what the program read back. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -1940,6 +1941,171 @@ static void test_ledgerbin_versions(void)
     fx_state_close(&fx);
 }
 
+/* body with its checksum line, as the text form ends (malloc'd). */
+static char *with_crc(const char *body)
+{
+    size_t n = strlen(body);
+    char *t = malloc(n + 16);
+    if (t)
+        snprintf(t, n + 16, "%scrc32 %08x\n", body, (unsigned)crc32(0L, (const Bytef *)body, (uInt)n));
+    return t;
+}
+
+/* Writes body (its checksum line added) as generation gen's file `file`. 0 or -1. */
+static int put_text_gen(fixture *fx, int gen, const char *file, const char *body)
+{
+    char dir[32], name[64], path[256];
+    snprintf(dir, sizeof dir, "gen-%06d", gen);
+    snprintf(name, sizeof name, "%s/%s", dir, file);
+    tu_path(path, sizeof path, fx->dir, name);
+    char *t = with_crc(body);
+    int rc = t && (mkdirat(fx->dfd, dir, 0700) == 0 || errno == EEXIST) ? tu_write_str(path, t) : -1;
+    free(t);
+    return rc;
+}
+
+/* The text form: version 1, byte for byte as documented (and as payrun wrote it
+ * before), while the withholding tables are empty; version 2 with provider_periods
+ * and provider_w2 after violations once they hold a record (negative amounts too);
+ * both read back (state_dump of each generation, the values exactly). A version 1
+ * file with those sections, a version 3, a pay period not starting on the 1st or 16th
+ * and "-0.00" are refused as damaged. */
+static void test_text_versions(void)
+{
+    static const char v1[] = "generation %d\nproviders 2\nP0\nP1\nrecipients 1\nR0\noverpayments 0\n"
+                             "paid_timesheets 0\npaid_periods 0\nprovider_weeks 1\n1 2026-11-15 600 0 0\n"
+                             "recipient_weeks 0\nprovider_months 0\nrecipient_months 1\n0 2026-11 600 12.34\n"
+                             "bups_years 0\nprovider_years 0\nprovider_quarters 0\nrecovered 0\nviolations 1\n1 1\n";
+    static const char wh[] = "provider_periods 1\n1 2026-11-16 1520.00 100.01 -20.50\n"
+                             "provider_w2 1\n1 2026 1520.00 100.00 1519.99 94.24 1520.00 22.05 18.24 -0.05\n";
+    fixture fx;
+    ASSERT_I64(fx_open(&fx, 2, 1, 0), 0);
+    ASSERT_I64(fx_state(&fx), 0);
+    reset_wrong();
+    ledger lg;
+    ASSERT_I64(ledger_init(&lg, &fx.p, &fx.r, &fx.o), 0);
+    put_usual(&lg, 1, cal_from_ymd(2026, 11, 15), 600);
+    char body[2048], err[512];
+    snprintf(body, sizeof body, "payrun-ledger 1\n");
+    snprintf(body + strlen(body), sizeof body - strlen(body), v1, 1);
+    strcat(body, "end\n");
+    char *want = with_crc(body), *got_text = ledger_text(&fx, &lg, 1);
+    ASSERT_STR(got_text, want);
+    free(got_text);
+    ASSERT_I64(put_gen(&fx, 1, "ledger.txt", F_TEXT, &lg, NULL), 0);
+    int rc;
+    char *dump = dump_gen(&fx, 1, &rc, err, sizeof err);
+    ASSERT_I64(rc, 0);
+    ASSERT_STR(dump, want);
+    free(dump);
+    free(want);
+
+    put_withholding(&lg, 1, cal_from_ymd(2026, 11, 16), 2026, 1);
+    snprintf(body, sizeof body, "payrun-ledger 2\n");
+    snprintf(body + strlen(body), sizeof body - strlen(body), v1, 2);
+    strcat(body, wh);
+    strcat(body, "end\n");
+    want = with_crc(body);
+    got_text = ledger_text(&fx, &lg, 2);
+    ASSERT_STR(got_text, want);
+    free(got_text);
+    ASSERT_I64(put_gen(&fx, 2, "ledger.txt", F_TEXT, &lg, NULL), 0);
+    dump = dump_gen(&fx, 2, &rc, err, sizeof err);
+    ASSERT_I64(rc, 0);
+    ASSERT_STR(dump, want);
+    free(dump);
+    free(want);
+    ledger back;
+    ASSERT_I64(load_gen(&fx, 2, &fx.p, &fx.r, &fx.o, &back, err, sizeof err), 0);
+    ASSERT_MEM(ledger_peek(&back.provider_period, ledger_key(1, cal_from_ymd(2026, 11, 16))),
+               sizeof(ledger_provider_period), ledger_peek(&lg.provider_period, ledger_key(1, cal_from_ymd(2026, 11, 16))),
+               sizeof(ledger_provider_period));
+    ASSERT_MEM(ledger_peek(&back.provider_w2, ledger_key(1, 2026)), sizeof(ledger_provider_w2),
+               ledger_peek(&lg.provider_w2, ledger_key(1, 2026)), sizeof(ledger_provider_w2));
+    ledger_free(&back);
+
+    /* refused: the new sections in a version 1 file, version 3, a period on the 2nd, "-0.00" */
+    static const char *const bad[4][3] = {
+        {"payrun-ledger 1\n", "", "expected end"},
+        {"payrun-ledger 3\n", "", "not a payrun ledger (version 1 or 2)"},
+        {"payrun-ledger 2\n", "2026-11-02", "provider_periods"},
+        {"payrun-ledger 2\n", "-0.00", "provider_w2"},
+    };
+    for (int k = 0; k < 4; k++) {
+        char whx[512];
+        snprintf(whx, sizeof whx, "%s", wh);
+        if (bad[k][1][0] == '2')
+            memcpy(strstr(whx, "2026-11-16"), bad[k][1], 10);
+        else if (bad[k][1][0] == '-')
+            memcpy(strstr(whx, "-0.05"), bad[k][1], 5);
+        snprintf(body, sizeof body, "%s", bad[k][0]);
+        snprintf(body + strlen(body), sizeof body - strlen(body), v1, 3);
+        strcat(body, whx);
+        strcat(body, "end\n");
+        ASSERT_I64(put_text_gen(&fx, 3, "ledger.txt", body), 0);
+        free(dump_gen(&fx, 3, &rc, err, sizeof err));
+        ASSERT_I64(rc, STATE_DAMAGED);
+        ASSERT_CONTAINS(err, bad[k][2]);
+    }
+    ASSERT_NONE_WRONG();
+    ledger_free(&lg);
+    fx_state_close(&fx);
+}
+
+/* delta.txt likewise: version 2 for a night that touched a withholding record, version
+ * 1 for one that did not (whatever the ledger holds); a chain of ledger.txt version 1,
+ * delta.txt 2 and 1 and a delta segment reads to the ledger of each night. */
+static void test_text_delta_versions(void)
+{
+    fixture fx;
+    ASSERT_I64(fx_open(&fx, 3, 1, 0), 0);
+    ASSERT_I64(fx_state(&fx), 0);
+    reset_wrong();
+    ledger lg;
+    ASSERT_I64(ledger_init(&lg, &fx.p, &fx.r, &fx.o), 0);
+    int64_t base[3] = {3, 1, 0};
+    char *want[5] = {NULL};
+    cal_date week = cal_from_ymd(2026, 11, 29);
+    put_usual(&lg, 0, week, 300);
+    ASSERT_I64(put_gen(&fx, 1, "ledger.txt", F_TEXT, &lg, NULL), 0);
+    want[1] = ledger_text(&fx, &lg, 1);
+    ledger_begin_night(&lg);    /* night 2: withholding */
+    put_usual(&lg, 1, week, 120);
+    put_withholding(&lg, 1, cal_from_ymd(2026, 12, 1), 2026, 2);
+    ASSERT_I64(put_gen(&fx, 2, "delta.txt", F_TEXT_DELTA, &lg, base), 0);
+    want[2] = ledger_text(&fx, &lg, 2);
+    ledger_begin_night(&lg);    /* night 3: none */
+    put_usual(&lg, 2, week, 60);
+    ASSERT_I64(put_gen(&fx, 3, "delta.txt", F_TEXT_DELTA, &lg, base), 0);
+    want[3] = ledger_text(&fx, &lg, 3);
+    ledger_begin_night(&lg);    /* night 4, a segment: withholding again */
+    put_withholding(&lg, 1, cal_from_ymd(2026, 12, 1), 2026, 5);
+    put_withholding(&lg, 0, cal_from_ymd(2026, 12, 16), 2027, 1);
+    ASSERT_I64(put_gen(&fx, 4, "delta.bin", F_SEG_DELTA, &lg, base), 0);
+    want[4] = ledger_text(&fx, &lg, 4);
+    ASSERT_NONE_WRONG();
+    ASSERT_PREFIX(want[1], "payrun-ledger 1\n");
+    ASSERT_PREFIX(want[2], "payrun-ledger 2\n");
+    char *d2 = text_of(&fx, "gen-000002/delta.txt"), *d3 = text_of(&fx, "gen-000003/delta.txt");
+    ASSERT_PREFIX(d2, "payrun-ledger-delta 2\ngeneration 2\nbase 1\n");
+    ASSERT_CONTAINS(d2, "\nviolations 1\n1 1\nprovider_periods 1\n1 2026-12-01 3040.00 100.02 -41.00\nprovider_w2 1\n");
+    ASSERT_PREFIX(d3, "payrun-ledger-delta 1\ngeneration 3\nbase 2\n");
+    ASSERT_MSG(strstr(d3, "provider_periods") == NULL, "a version 1 delta has no withholding sections");
+    free(d2);
+    free(d3);
+    for (int g = 1; g <= 4; g++) {
+        int rc;
+        char err[512];
+        char *dump = dump_gen(&fx, g, &rc, err, sizeof err);
+        ASSERT_I64(rc, 0);
+        ASSERT_STR(dump, want[g]);
+        free(dump);
+        free(want[g]);
+    }
+    ledger_free(&lg);
+    fx_state_close(&fx);
+}
+
 int test_segment_register(void)
 {
     static const tu_test tests[] = {
@@ -1956,6 +2122,8 @@ int test_segment_register(void)
         {"records keep their creation ordinals", test_ordinals},
         {"a segment of the version before the withholding tables reads with them empty", test_previous_version},
         {"ledger.bin version 1 while the withholding tables are empty, 2 after; both load", test_ledgerbin_versions},
+        {"ledger.txt version 1 unchanged while the withholding tables are empty, 2 after", test_text_versions},
+        {"delta.txt version 2 for a night that touched withholding, else 1; a mixed chain", test_text_delta_versions},
     };
     return tu_register("segment", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
