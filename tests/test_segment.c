@@ -1528,7 +1528,7 @@ static void test_previous_version(void)
     char err[512];
     for (int g = 1; g <= 2; g++) {
         seg_file *f;
-        char name[16];
+        char name[24];
         snprintf(name, sizeof name, "g%d.bin", g);
         int rc = open_seg(&fx, name, g, &f, err, sizeof err);
         ASSERT_I64(rc, 0);
