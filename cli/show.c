@@ -69,9 +69,75 @@ static int records_of(const ledger_table *t, int32_t who, int32_t **out)
     return n;
 }
 
+/* A provider's yearly and quarterly wage sums, withholding by pay period, W-2 sums
+ * by year of the pay date (none printed when the tables hold no record of the
+ * provider) and violation months. Returns 0, or -1 out of memory. */
+static int show_provider_sums(ledger *lg, int32_t who)
+{
+    char a[32], b[32], c[32], d[11];
+    int32_t *ix;
+    int n;
+    const ledger_table *t = &lg->provider_year;
+    if ((n = records_of(t, who, &ix)) < 0)
+        return -1;
+    for (int k = 0; k < n; k++) {
+        const ledger_provider_year *r = ledger_row(t, ix[k]);
+        money_format_cents(r->fica_wages, a);
+        money_format_cents(r->sdi_taxed, b);
+        printf("  year %d: FICA wages %s, SDI-taxed wages %s\n", key_when(ledger_key_at(t, (size_t)ix[k])), a, b);
+    }
+    free(ix);
+    t = &lg->provider_quarter;
+    if ((n = records_of(t, who, &ix)) < 0)
+        return -1;
+    for (int k = 0; k < n; k++) {
+        const ledger_provider_quarter *r = ledger_row(t, ix[k]);
+        int32_t q = key_when(ledger_key_at(t, (size_t)ix[k]));
+        money_format_cents(r->sdi_subject, a);
+        money_format_cents(r->sdi_taxed, b);
+        printf("  quarter %d-Q%d: SDI-subject wages %s, SDI-taxed %s\n", q / 4, q % 4 + 1, a, b);
+    }
+    free(ix);
+    t = &lg->provider_period;
+    if ((n = records_of(t, who, &ix)) < 0)
+        return -1;
+    for (int k = 0; k < n; k++) {
+        const ledger_provider_period *r = ledger_row(t, ix[k]);
+        cal_format(key_when(ledger_key_at(t, (size_t)ix[k])), d);
+        money_format_cents(r->wages, a);
+        money_format_cents(r->fed_taken, b);
+        money_format_cents(r->state_taken, c);
+        printf("  pay period %s: wages %s, federal income tax taken %s, California income tax taken %s\n", d, a, b, c);
+    }
+    free(ix);
+    t = &lg->provider_w2;
+    if ((n = records_of(t, who, &ix)) < 0)
+        return -1;
+    for (int k = 0; k < n; k++) {
+        const ledger_provider_w2 *r = ledger_row(t, ix[k]);
+        money_format_cents(r->gross, a);
+        money_format_cents(r->fed, b);
+        printf("  W-2 year %d (pay dates): wages %s, federal income tax %s", key_when(ledger_key_at(t, (size_t)ix[k])),
+               a, b);
+        money_format_cents(r->ss_wages, a);
+        money_format_cents(r->ss_tax, b);
+        printf(", social security wages %s, tax %s", a, b);
+        money_format_cents(r->medicare_wages, a);
+        money_format_cents(r->medicare_tax, b);
+        printf(", Medicare wages %s, tax %s", a, b);
+        money_format_cents(r->sdi, a);
+        money_format_cents(r->state, b);
+        printf(", CASDI %s, California income tax %s\n", a, b);
+    }
+    free(ix);
+    const int32_t *v = ledger_peek(&lg->violations, ledger_key(who, 0));
+    printf("  workweek violation months: %d\n", v ? *v : 0);
+    return 0;
+}
+
 int show_counters(int gen, ledger *lg, const char *provider, const char *recipient, char *err, size_t errlen)
 {
-    char d[11], a[32], b[32], hm[24];
+    char d[11], a[32], hm[24];
     const ledger_ids *ids = provider ? &lg->providers : &lg->recipients;
     const char *id = provider ? provider : recipient;
     int32_t who = ledger_ids_find(ids, id, strlen(id));
@@ -117,29 +183,8 @@ int show_counters(int gen, ledger *lg, const char *provider, const char *recipie
     }
     free(ix);
     if (provider) {
-        t = &lg->provider_year;
-        if ((n = records_of(t, who, &ix)) < 0)
+        if (show_provider_sums(lg, who) != 0)
             return errf(err, errlen, STATE_ERROR, "out of memory");
-        for (int k = 0; k < n; k++) {
-            const ledger_provider_year *r = ledger_row(t, ix[k]);
-            money_format_cents(r->fica_wages, a);
-            money_format_cents(r->sdi_taxed, b);
-            printf("  year %d: FICA wages %s, SDI-taxed wages %s\n", key_when(ledger_key_at(t, (size_t)ix[k])), a, b);
-        }
-        free(ix);
-        t = &lg->provider_quarter;
-        if ((n = records_of(t, who, &ix)) < 0)
-            return errf(err, errlen, STATE_ERROR, "out of memory");
-        for (int k = 0; k < n; k++) {
-            const ledger_provider_quarter *r = ledger_row(t, ix[k]);
-            int32_t q = key_when(ledger_key_at(t, (size_t)ix[k]));
-            money_format_cents(r->sdi_subject, a);
-            money_format_cents(r->sdi_taxed, b);
-            printf("  quarter %d-Q%d: SDI-subject wages %s, SDI-taxed %s\n", q / 4, q % 4 + 1, a, b);
-        }
-        free(ix);
-        const int32_t *v = ledger_peek(&lg->violations, ledger_key(who, 0));
-        printf("  workweek violation months: %d\n", v ? *v : 0);
     } else {
         t = &lg->bups_year;
         if ((n = records_of(t, who, &ix)) < 0)

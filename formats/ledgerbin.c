@@ -1,4 +1,4 @@
-/* ledgerbin.c — the ledger's binary checkpoint (ledger.bin version 1): id lists and raw counter records, mapped and checksummed. */
+/* ledgerbin.c — the ledger's binary checkpoint (ledger.bin versions 1 and 2): id lists and raw counter records, mapped and checksummed. */
 #define _DEFAULT_SOURCE    /* madvise */
 #include "ledgerbin.h"
 
@@ -13,7 +13,8 @@
 #include "fsafe.h"
 
 #define LBIN_MAGIC "PAYRUNLB"
-#define LBIN_VERSION 1u
+#define LBIN_VERSION_V1 1u      /* the first LEDGER_TABLES_V1 tables (payrun 0.10) */
+#define LBIN_VERSION 2u         /* every table: the withholding tables at the end */
 #define LBIN_ORDER 0x01020304u
 #define LBIN_END 0x21444E45u    /* "END!" */
 
@@ -30,8 +31,10 @@ static const struct {
     {offsetof(ledger, recipient_month), BY_RECIPIENT}, {offsetof(ledger, bups_year), BY_RECIPIENT},
     {offsetof(ledger, provider_year), BY_PROVIDER},    {offsetof(ledger, provider_quarter), BY_PROVIDER},
     {offsetof(ledger, recovered), BY_OVERPAYMENT},     {offsetof(ledger, violations), BY_PROVIDER},
+    {offsetof(ledger, provider_period), BY_PROVIDER},  {offsetof(ledger, provider_w2), BY_PROVIDER},
 };
 #define NTABLES (sizeof tables / sizeof *tables)
+_Static_assert(NTABLES == LEDGER_TABLES, "a key kind for every table, in LEDGER_TABLES order");
 
 static ledger_table *table_at(ledger *lg, size_t k) { return (ledger_table *)(void *)((char *)lg + tables[k].offset); }
 
@@ -71,13 +74,24 @@ static void put_names(csvw *w, uint32_t id, const ledger_ids *t)
     pad8(w, bytes);
 }
 
+/* The tables a checkpoint of lg holds: LEDGER_TABLES_V1 (version 1, as payrun 0.10
+ * wrote it) while the withholding tables after them are empty, else every one. */
+static size_t tables_to_write(const ledger *lg)
+{
+    for (size_t k = LEDGER_TABLES_V1; k < NTABLES; k++)
+        if (table_at((ledger *)(uintptr_t)lg, k)->n > 0)
+            return NTABLES;
+    return LEDGER_TABLES_V1;
+}
+
 int lbin_write(csvw *w, const ledger *lg, int gen)
 {
+    size_t ntables = tables_to_write(lg);
     csvw_raw(w, LBIN_MAGIC, 8);
-    put_u32(w, LBIN_VERSION);
+    put_u32(w, ntables == NTABLES ? LBIN_VERSION : LBIN_VERSION_V1);
     put_u32(w, (uint32_t)gen);
     put_u32(w, LBIN_ORDER);
-    put_u32(w, (uint32_t)NTABLES);
+    put_u32(w, (uint32_t)ntables);
     put_names(w, SEC_PROVIDERS, &lg->providers);
     put_names(w, SEC_RECIPIENTS, &lg->recipients);
     put_names(w, SEC_OVERPAYMENTS, &lg->overpayments);
@@ -105,7 +119,7 @@ int lbin_write(csvw *w, const ledger *lg, int gen)
     pad8(w, bytes);
     /* the counter tables: their records as they are in memory (key, then the record,
      * padded to 8), in the ledger's order; who in a key is an index into the lists above */
-    for (size_t k = 0; k < NTABLES; k++) {
+    for (size_t k = 0; k < ntables; k++) {
         const ledger_table *t = table_at((ledger *)(uintptr_t)lg, k);
         lbin_pair *order;
         size_t n;
@@ -335,7 +349,9 @@ static int is_identity(const int32_t *map, int64_t n)
     return 1;
 }
 
-/* Parses a checked file (the checksum held) into lg. */
+/* Parses a checked file (the checksum held) into lg: version 2 (every table) or
+ * version 1 (the first LEDGER_TABLES_V1). Returns 0, STATE_DAMAGED (c's message) or
+ * STATE_NO_MEMORY. */
 static int parse(cursor *c, ledger *lg, int gen, state_idmaps *maps)
 {
     uint32_t version, g, order, ntables;
@@ -346,7 +362,8 @@ static int parse(cursor *c, ledger *lg, int gen, state_idmaps *maps)
     memcpy(&order, c->p + 16, 4);
     memcpy(&ntables, c->p + 20, 4);
     c->p += 24;
-    if (version != LBIN_VERSION || order != LBIN_ORDER || ntables != NTABLES)
+    if (order != LBIN_ORDER || !((version == LBIN_VERSION && ntables == NTABLES) ||
+                                 (version == LBIN_VERSION_V1 && ntables == LEDGER_TABLES_V1)))
         return damaged(c, "a binary ledger of another version or byte order");
     if (g != (uint32_t)gen)
         return damaged(c, "generation number");
@@ -381,7 +398,7 @@ static int parse(cursor *c, ledger *lg, int gen, state_idmaps *maps)
     skip_payload(c, bytes);
     int identity = is_identity(maps->map[0], maps->n[0]) && is_identity(maps->map[1], maps->n[1]) &&
                    is_identity(maps->map[2], maps->n[2]);
-    for (size_t k = 0; k < NTABLES; k++) {
+    for (size_t k = 0; k < ntables; k++) {     /* a version 1 file: the withholding tables stay empty */
         release(c->base, (size_t)(c->p - c->base));
         if ((rc = read_table(c, lg, k, maps, identity)) != 0)
             return rc;

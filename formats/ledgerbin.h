@@ -1,4 +1,4 @@
-/* ledgerbin.h — the ledger's binary checkpoint, ledger.bin version 1 (docs/state.md). */
+/* ledgerbin.h — the ledger's binary checkpoint, ledger.bin versions 1 and 2 (docs/state.md). */
 #ifndef PAYRUN_LEDGERBIN_H
 #define PAYRUN_LEDGERBIN_H
 
@@ -10,13 +10,17 @@
 #include "state.h"
 
 /* Writes lg as the checkpoint of generation gen: the id lists, the paid timesheets
- * (packed codes sorted, then the others) and every counter table's records as they
- * are in memory, each section with its element size and count, then the CRC-32 of
- * every byte before and an end mark. Returns 0, or -1 out of memory. */
+ * (packed codes sorted, then the others) and the counter tables' records as they are
+ * in memory, each section with its element size and count, then the CRC-32 of every
+ * byte before and an end mark. Version 1 (the first LEDGER_TABLES_V1 tables, byte for
+ * byte what payrun 0.10 wrote) while the withholding tables are empty, else version 2
+ * (every table). Payrun writes it only for PAYRUN_LEDGER_FORMAT=v1 (tests). Returns 0,
+ * or -1 out of memory. */
 int lbin_write(csvw *w, const ledger *lg, int gen);
 
 /* Reads the checkpoint open on fd (path for messages) into lg, mapping its id lists
  * to lg's indexes (maps gets them); the checksum is checked before anything is read.
+ * Versions 1 (the withholding tables stay empty) and 2.
  * *size gets the file's size. Returns 0; STATE_DAMAGED (truncated, checksum, version,
  * byte order, generation, an index out of its list); STATE_NO_MEMORY; STATE_ERROR. */
 int lbin_read(int fd, const char *path, ledger *lg, int gen, state_idmaps *maps, uint64_t *size, char *err,

@@ -1,4 +1,4 @@
-/* segment.c — the ledger's binary segments (ledger.bin and delta.bin, version 2): sorted records in checksummed blocks, read one person at a time. */
+/* segment.c — the ledger's binary segments (ledger.bin and delta.bin, version 3; version 2 read): sorted records in checksummed blocks, read one person at a time. */
 #include "segment.h"
 
 #include <errno.h>
@@ -19,14 +19,17 @@
  * SEG_HEAD words (what each part holds and where), then the fences: for each block of
  * codes and of each table, its first key and the CRC-32 of its bytes. */
 #define SEG_MAGIC "PAYRUNLB"
-#define SEG_VERSION 2u
+#define SEG_VERSION 3u          /* LEDGER_TABLES tables: the withholding tables at the end */
+#define SEG_VERSION_V2 2u       /* what payrun wrote before them: LEDGER_TABLES_V1 tables, still read */
 #define SEG_ORDER 0x01020304u
 #define SEG_END 0x21444E45u     /* "END!" */
 #define BLOCK_RECORDS 64        /* records a block: about 1.5 KiB, one small read */
 #define BLOCK_CODES 512         /* paid codes a block: 4 KiB */
 #define LIST_WORDS 5            /* base, count, offset, bytes, crc */
 #define PART_WORDS 5            /* count, stride, offset, blocks, next ordinal */
-#define SEG_HEAD (SEG_NLISTS * LIST_WORDS + (1 + LEDGER_TABLES) * PART_WORDS)
+/* The index's head words of a file of ntables tables (the trailer's ntables). */
+#define SEG_HEAD_OF(ntables) (SEG_NLISTS * LIST_WORDS + (1 + (ntables)) * PART_WORDS)
+#define SEG_HEAD SEG_HEAD_OF(LEDGER_TABLES)
 #define SCAN_BYTES (1u << 20)   /* a scan reads about this much at a time */
 
 typedef struct {
@@ -54,6 +57,7 @@ static uint64_t block_bytes(const seg_part *q, uint64_t n) { return n * q->strid
 
 struct seg_file {
     int fd, gen, kind;
+    int ntables;            /* the tables the file holds; parts after them are empty */
     uint64_t size;
     char path[4200];
     const uint64_t *index;  /* in index_map: the file's index, mapped */
@@ -62,7 +66,7 @@ struct seg_file {
     struct {
         uint64_t base, count, offset, bytes, crc;
     } list[SEG_NLISTS];
-    seg_part part[1 + LEDGER_TABLES];
+    seg_part part[1 + LEDGER_TABLES];   /* every table: a version 2 file's last ones hold nothing */
     unsigned char *buf;     /* one block, or a scan's chunk */
     size_t cap;
     /* the last block of paid codes read, kept apart: a night's new timesheet ids are
@@ -457,10 +461,12 @@ static const unsigned char *map_range(const seg_file *f, uint64_t offset, size_t
 }
 
 /* Checks the index's head: every part within the file's body and its blocks
- * counted right; points each part at its fences. */
+ * counted right; points each part at its fences. The tables after the file's
+ * f->ntables (a version 2 file: the withholding tables) are empty parts. Returns 0, or
+ * STATE_DAMAGED with err set. */
 static int check_index(seg_file *f, const seg_trailer *t, char *err, size_t errlen)
 {
-    uint64_t body = t->index_offset, words = t->index_bytes / 8, fences = SEG_HEAD;
+    uint64_t body = t->index_offset, words = t->index_bytes / 8, fences = SEG_HEAD_OF(f->ntables);
     for (int k = 0; k < SEG_NLISTS; k++) {
         const uint64_t *l = f->index + k * LIST_WORDS;
         f->list[k].base = l[0];
@@ -472,16 +478,20 @@ static int check_index(seg_file *f, const seg_trailer *t, char *err, size_t errl
             return damaged(f, err, errlen, "a list lies outside the file");
     }
     for (int p = 0; p <= LEDGER_TABLES; p++) {
-        const uint64_t *h = f->index + SEG_NLISTS * LIST_WORDS + p * PART_WORDS;
         seg_part *q = &f->part[p];
+        uint64_t want = p == 0 ? 8 : ledger_table_stride(p - 1), per = p == 0 ? t->block_codes : t->block_records;
+        if (p > f->ntables) {
+            *q = (seg_part){.stride = want, .per = per, .ordinals = 1, .fence = f->index + fences};
+            continue;
+        }
+        const uint64_t *h = f->index + SEG_NLISTS * LIST_WORDS + p * PART_WORDS;
         q->count = h[0];
         q->stride = h[1];
         q->offset = h[2];
         q->blocks = h[3];
         q->next_ordinal = h[4];
         q->ordinals = p > 0;
-        q->per = p == 0 ? t->block_codes : t->block_records;
-        uint64_t want = p == 0 ? 8 : ledger_table_stride(p - 1);
+        q->per = per;
         if (q->stride != want || q->per == 0 || q->blocks != (q->count + q->per - 1) / q->per || q->offset > body ||
             q->count > (body - q->offset) / q->stride || block_bytes(q, q->count) > body - q->offset ||
             q->blocks > (words - fences) / 2 || q->next_ordinal > UINT32_MAX || (p > 0 && q->count > q->next_ordinal))
@@ -514,11 +524,15 @@ int seg_open(int dfd, const char *name, const char *path, int gen, seg_file **ou
     if (rc == 0 && (memcmp(t.magic, SEG_MAGIC, 8) != 0 || t.end != SEG_END ||
                     t.trailer_crc != crc_of(&t, offsetof(seg_trailer, trailer_crc))))
         rc = damaged(f, err, errlen, "truncated or damaged (no valid trailer)");
-    if (rc == 0 && (t.version != SEG_VERSION || t.order != SEG_ORDER || t.ntables != LEDGER_TABLES))
+    /* version 3 holds every table; version 2 (before withholding) the first LEDGER_TABLES_V1 */
+    if (rc == 0 && (t.order != SEG_ORDER || !((t.version == SEG_VERSION && t.ntables == LEDGER_TABLES) ||
+                                              (t.version == SEG_VERSION_V2 && t.ntables == LEDGER_TABLES_V1))))
         rc = damaged(f, err, errlen, "a binary ledger of another version or byte order");
     if (rc == 0 && (t.generation != (uint32_t)gen || (t.kind != SEG_CHECKPOINT && t.kind != SEG_DELTA)))
         rc = damaged(f, err, errlen, "generation number or kind");
-    if (rc == 0 && (t.index_bytes % 8 || t.index_bytes < SEG_HEAD * 8 || t.index_offset % 8 ||
+    if (rc == 0)
+        f->ntables = (int)t.ntables;
+    if (rc == 0 && (t.index_bytes % 8 || t.index_bytes < SEG_HEAD_OF(t.ntables) * 8 || t.index_offset % 8 ||
                     t.index_offset > f->size || t.index_bytes != f->size - sizeof t - t.index_offset))
         rc = damaged(f, err, errlen, "index");
     if (rc == 0 && !(f->index = (const uint64_t *)(const void *)map_range(f, t.index_offset, t.index_bytes,

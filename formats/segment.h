@@ -1,4 +1,4 @@
-/* segment.h — the ledger's binary segments (ledger.bin and delta.bin, version 2): sorted records in checksummed blocks, read one person at a time. */
+/* segment.h — the ledger's binary segments (ledger.bin and delta.bin, version 3; version 2 read): sorted records in checksummed blocks, read one person at a time. */
 #ifndef PAYRUN_SEGMENT_H
 #define PAYRUN_SEGMENT_H
 
@@ -18,9 +18,10 @@ enum { SEG_PROVIDERS, SEG_RECIPIENTS, SEG_OVERPAYMENTS, SEG_PAID_OTHER, SEG_NLIS
 
 typedef struct seg_file seg_file;
 
-/* Writes lg as a segment of generation gen on w. A checkpoint holds every record in
- * memory (the caller has put the earlier ones in first: state_load_all), every paid
- * id and the whole id lists; a delta the records touched since ledger_begin_night,
+/* Writes lg as a segment of generation gen on w, version 3: every one of the
+ * LEDGER_TABLES tables. A checkpoint holds every record in memory (the caller has put
+ * the earlier ones in first: state_load_all), every paid id and the whole id lists;
+ * a delta the records touched since ledger_begin_night,
  * the ids paid since then, and the ids after the first base[k] of each list. Records
  * are sorted by key, in blocks of 64 with the first key and a CRC-32 of each block in
  * the index at the end. Returns 0, or -1 out of memory. */
@@ -28,9 +29,11 @@ int seg_write(csvw *w, const ledger *lg, int gen, int kind, const int64_t base[3
 
 /* Opens segment file name (relative to the state directory dfd, O_NOFOLLOW) of
  * generation gen: checks its trailer and index (size, version, byte order,
- * checksums) and keeps the index in memory; the records stay on disk. path is the
- * name in messages. Returns 0 and *out, or STATE_DAMAGED / STATE_ERROR /
- * STATE_NO_MEMORY with err set. */
+ * checksums) and keeps the index in memory; the records stay on disk. Version 3
+ * (every table) and version 2 (written before the withholding tables: the first
+ * LEDGER_TABLES_V1, the others read as empty) are read. path is the name in messages.
+ * Returns 0 and *out, or STATE_DAMAGED (any other version, or version and table count
+ * not matching) / STATE_ERROR / STATE_NO_MEMORY with err set. */
 int seg_open(int dfd, const char *name, const char *path, int gen, seg_file **out, char *err, size_t errlen);
 void seg_close(seg_file *f);
 
@@ -62,7 +65,8 @@ int seg_scan_codes(seg_file *f, int (*fn)(void *ctx, uint64_t code), void *ctx, 
 /* Reads every block of the file and checks it against its CRC. Returns 0 or a STATE_* code with err set. */
 int seg_verify(seg_file *f, char *err, size_t errlen);
 
-/* Whether the file at dfd/name is a version 2 segment (by its trailer): 1, 0, or -1 when unreadable. */
+/* Whether the file at dfd/name is a segment, of any version (by its trailer's magic and end
+ * mark: seg_open checks the rest): 1, 0, or -1 when unreadable. */
 int seg_is_segment(int dfd, const char *name);
 
 #endif

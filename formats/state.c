@@ -1,4 +1,4 @@
-/* state.c — the ledger of a generation as a checksummed text file (ledger.txt version 1), and `state show`. */
+/* state.c — the ledger of a generation as a checksummed text file (ledger.txt and delta.txt, versions 1 and 2), and loading a generation's chain. */
 #include "state.h"
 
 #include <dirent.h>
@@ -23,16 +23,22 @@
 #include "ledgerbin.h"
 #include "segment.h"
 
-#define LEDGER_MAGIC "payrun-ledger 1"
-#define DELTA_MAGIC "payrun-ledger-delta 1"
+/* The first line: the magic, then the version. Version 1 holds the tables of
+ * LEDGER_TABLES_V1; version 2, written only when a withholding table has a record to
+ * list, adds provider_periods and provider_w2 (docs/state.md). */
+#define LEDGER_MAGIC "payrun-ledger"
+#define DELTA_MAGIC "payrun-ledger-delta"
 
 #define errf fsafe_errf
 
 /* ---- the counter tables, described once for writing and reading ---- */
 
 typedef enum { WHO_PROVIDER, WHO_RECIPIENT, WHO_OVERPAYMENT } who_kind;
-typedef enum { WHEN_NONE, WHEN_DATE, WHEN_MONTH, WHEN_YEAR, WHEN_QUARTER } when_kind;
-typedef enum { FIELD_I32, FIELD_I64, FIELD_CENTS, FIELD_FLAG, FIELD_RECIPIENT } field_kind;
+/* WHEN_PERIOD: a pay period's first day (a date, the 1st or the 16th) */
+typedef enum { WHEN_NONE, WHEN_DATE, WHEN_MONTH, WHEN_YEAR, WHEN_QUARTER, WHEN_PERIOD } when_kind;
+/* FIELD_CENTS is never negative; FIELD_SIGNED_CENTS may be (the withholding sums: a
+ * correction's negative adjustment may take a period's or a year's below zero) */
+typedef enum { FIELD_I32, FIELD_I64, FIELD_CENTS, FIELD_SIGNED_CENTS, FIELD_FLAG, FIELD_RECIPIENT } field_kind;
 
 typedef struct {
     field_kind kind;
@@ -46,7 +52,7 @@ typedef struct {
     who_kind who;
     when_kind when;
     int nfields;
-    field_desc fields[3];
+    field_desc fields[8];
 } table_desc;
 
 #define TABLE(l, f) offsetof(ledger, f)
@@ -72,8 +78,25 @@ static const table_desc tables[] = {
       {FIELD_CENTS, offsetof(ledger_provider_quarter, sdi_taxed)}}},
     {"recovered", TABLE(l, recovered), WHO_OVERPAYMENT, WHEN_NONE, 1, {{FIELD_CENTS, 0}}},
     {"violations", TABLE(l, violations), WHO_PROVIDER, WHEN_NONE, 1, {{FIELD_I32, 0}}},
+    /* version 2 only: the withholding tables */
+    {"provider_periods", TABLE(l, provider_period), WHO_PROVIDER, WHEN_PERIOD, 3,
+     {{FIELD_SIGNED_CENTS, offsetof(ledger_provider_period, wages)},
+      {FIELD_SIGNED_CENTS, offsetof(ledger_provider_period, fed_taken)},
+      {FIELD_SIGNED_CENTS, offsetof(ledger_provider_period, state_taken)}}},
+    {"provider_w2", TABLE(l, provider_w2), WHO_PROVIDER, WHEN_YEAR, 8,
+     {{FIELD_SIGNED_CENTS, offsetof(ledger_provider_w2, gross)},
+      {FIELD_SIGNED_CENTS, offsetof(ledger_provider_w2, fed)},
+      {FIELD_SIGNED_CENTS, offsetof(ledger_provider_w2, ss_wages)},
+      {FIELD_SIGNED_CENTS, offsetof(ledger_provider_w2, ss_tax)},
+      {FIELD_SIGNED_CENTS, offsetof(ledger_provider_w2, medicare_wages)},
+      {FIELD_SIGNED_CENTS, offsetof(ledger_provider_w2, medicare_tax)},
+      {FIELD_SIGNED_CENTS, offsetof(ledger_provider_w2, sdi)},
+      {FIELD_SIGNED_CENTS, offsetof(ledger_provider_w2, state)}}},
 };
 #define NTABLES (sizeof tables / sizeof *tables)
+/* every table but the paid-period bits (their own section), in LEDGER_TABLES order */
+_Static_assert(NTABLES == LEDGER_TABLES - 1, "a section for every counter table");
+#define NTABLES_V1 ((size_t)LEDGER_TABLES_V1 - 1)   /* the sections of version 1 */
 
 static const ledger_table *table_of(const ledger *lg, const table_desc *d)
 {
@@ -113,14 +136,17 @@ static void put_ids(csvw *w, const char *name, const ledger_ids *t)
 static int32_t key_who(uint64_t k) { return (int32_t)(k >> 32); }
 static int32_t key_when(uint64_t k) { return (int32_t)(uint32_t)k; }
 
-/* One record line of table d: who [when] fields. At most 160 bytes. */
+/* One record line of table d: who [when] fields. At most RECORD_LINE bytes (a who of
+ * 11, a date of 10 and 8 amounts of at most 21 characters each, spaced, fit). */
+#define RECORD_LINE 256
 static size_t fmt_record(char *p, const table_desc *d, uint64_t key, const char *row)
 {
     int32_t when = key_when(key);
     size_t k = fmt_int(p, key_who(key));
     switch (d->when) {
     case WHEN_NONE: break;
-    case WHEN_DATE: p[k++] = ' '; k += (size_t)cal_format(when, p + k); break;
+    case WHEN_DATE:
+    case WHEN_PERIOD: p[k++] = ' '; k += (size_t)cal_format(when, p + k); break;
     case WHEN_MONTH: p[k++] = ' '; k += fmt_month(p + k, when); break;
     case WHEN_YEAR: p[k++] = ' '; k += fmt_int(p + k, when); break;
     case WHEN_QUARTER:
@@ -137,7 +163,8 @@ static size_t fmt_record(char *p, const table_desc *d, uint64_t key, const char 
         switch (d->fields[f].kind) {
         case FIELD_I32: k += fmt_int(p + k, *(const int32_t *)v); break;
         case FIELD_I64: k += fmt_int(p + k, *(const int64_t *)v); break;
-        case FIELD_CENTS: k += (size_t)money_format_cents(*(const money_cents *)v, p + k); break;
+        case FIELD_CENTS:
+        case FIELD_SIGNED_CENTS: k += (size_t)money_format_cents(*(const money_cents *)v, p + k); break;
         case FIELD_FLAG: k += fmt_int(p + k, *(const uint8_t *)v); break;
         case FIELD_RECIPIENT: k += fmt_int(p + k, *(const int32_t *)v - 1); break;   /* stored + 1 */
         }
@@ -147,9 +174,23 @@ static size_t fmt_record(char *p, const table_desc *d, uint64_t key, const char 
 }
 
 
-/* The paid timesheets, periods and counter tables of lg: every record, or (touched)
- * those of this night only (ledger_begin_night). Returns 0, or -1 out of memory. */
-static int write_records(csvw *w, const ledger *lg, int touched)
+/* The text version that lists lg's records (all, or the touched ones): 2 when a
+ * withholding table has one to list, else 1 (the file payrun wrote before them). */
+static int text_version(const ledger *lg, int touched)
+{
+    for (size_t t = NTABLES_V1; t < NTABLES; t++) {
+        const ledger_table *tb = table_of(lg, &tables[t]);
+        for (size_t i = 0; i < tb->n; i++)
+            if (!touched || ledger_touched(tb, i))
+                return 2;
+    }
+    return 1;
+}
+
+/* The paid timesheets, periods and counter tables of lg (the first ntables sections:
+ * NTABLES_V1 for a version 1 file): every record, or (touched) those of this night only
+ * (ledger_begin_night). Returns 0, or -1 out of memory. */
+static int write_records(csvw *w, const ledger *lg, int touched, size_t ntables)
 {
     /* paid timesheets: the packed ids in the order of their codes, then the others.
      * Sorted, the file does not depend on the set's history, and reading it back adds
@@ -214,14 +255,14 @@ static int write_records(csvw *w, const ledger *lg, int touched)
         }
     }
     free(order);
-    for (size_t t = 0; t < NTABLES; t++) {
+    for (size_t t = 0; t < ntables; t++) {
         const table_desc *d = &tables[t];
         const ledger_table *tb = table_of(lg, d);
         if (lbin_table_order(tb, touched, &order, &n) != 0)
             return -1;
         csvw_printf(w, "%s %zu\n", d->name, n);
         for (size_t i = 0; i < n; i++)
-            csvw_wrote(w, fmt_record(csvw_reserve(w, 160), d, ledger_key_at(tb, order[i].at),
+            csvw_wrote(w, fmt_record(csvw_reserve(w, RECORD_LINE), d, ledger_key_at(tb, order[i].at),
                                      ledger_row(tb, (int32_t)order[i].at)));
         free(order);
     }
@@ -233,11 +274,12 @@ static int write_records(csvw *w, const ledger *lg, int touched)
 
 int state_write_ledger(csvw *w, const ledger *lg, int gen)
 {
-    csvw_printf(w, "%s\ngeneration %d\n", LEDGER_MAGIC, gen);
+    int version = text_version(lg, 0);
+    csvw_printf(w, "%s %d\ngeneration %d\n", LEDGER_MAGIC, version, gen);
     put_ids(w, "providers", &lg->providers);
     put_ids(w, "recipients", &lg->recipients);
     put_ids(w, "overpayments", &lg->overpayments);
-    return write_records(w, lg, 0);
+    return write_records(w, lg, 0, version == 1 ? NTABLES_V1 : NTABLES);
 }
 
 /* The ids a delta adds after the first keep of the list. */
@@ -253,11 +295,12 @@ static void put_added_ids(csvw *w, const char *name, const ledger_ids *t, int64_
 
 int state_write_delta(csvw *w, const ledger *lg, int gen, const state_idmaps *base)
 {
-    csvw_printf(w, "%s\ngeneration %d\nbase %d\n", DELTA_MAGIC, gen, gen - 1);
+    int version = text_version(lg, 1);
+    csvw_printf(w, "%s %d\ngeneration %d\nbase %d\n", DELTA_MAGIC, version, gen, gen - 1);
     put_added_ids(w, "providers", &lg->providers, base->n[0]);
     put_added_ids(w, "recipients", &lg->recipients, base->n[1]);
     put_added_ids(w, "overpayments", &lg->overpayments, base->n[2]);
-    return write_records(w, lg, 1);
+    return write_records(w, lg, 1, version == 1 ? NTABLES_V1 : NTABLES);
 }
 
 int state_delta_possible(const ledger *lg, const state_idmaps *base)
@@ -411,6 +454,18 @@ static int money_token(cursor *c, money_cents *v)
     return t && fld_money(t, strlen(t), v) == NULL ? 0 : -1;
 }
 
+/* An amount that may be negative: '-' and then what money_token reads (not "-0.00":
+ * the writer never writes it). */
+static int signed_money_token(cursor *c, money_cents *v)
+{
+    char *t = token(c);
+    int neg = t && *t == '-';
+    if (!t || fld_money(t + neg, strlen(t + neg), v) != NULL || (neg && *v == 0))
+        return -1;
+    *v = neg ? -*v : *v;
+    return 0;
+}
+
 static int date_token(cursor *c, cal_date *d)
 {
     char *t = token(c);
@@ -484,7 +539,8 @@ static int read_record(cursor *c, const table_desc *d, ledger_table *tb, const i
     switch (d->when) {
     case WHEN_NONE: break;
     case WHEN_DATE:
-        if (date_token(c, &when) != 0)
+    case WHEN_PERIOD:
+        if (date_token(c, &when) != 0 || (d->when == WHEN_PERIOD && !cal_is_period_start(when)))
             return -1;
         break;
     case WHEN_MONTH:
@@ -522,7 +578,8 @@ static int read_record(cursor *c, const table_desc *d, ledger_table *tb, const i
             *(int64_t *)dst = v;
             break;
         case FIELD_CENTS:
-            if (money_token(c, &cents) != 0)
+        case FIELD_SIGNED_CENTS:
+            if ((d->fields[f].kind == FIELD_CENTS ? money_token(c, &cents) : signed_money_token(c, &cents)) != 0)
                 return -1;
             *(money_cents *)dst = cents;
             break;
@@ -541,8 +598,19 @@ static int read_record(cursor *c, const table_desc *d, ledger_table *tb, const i
     return 0;
 }
 
-/* Parses a ledger (delta 0) or the delta of generation gen (delta 1) into lg; maps
- * holds the id lists of the generation before (for a delta) and gets those of gen. */
+/* The version a file's first line t names: "MAGIC 1" or "MAGIC 2"; 0 for anything else. */
+static int text_version_of(const char *t, const char *magic)
+{
+    size_t n = strlen(magic);
+    if (strncmp(t, magic, n) != 0 || t[n] != ' ' || (t[n + 1] != '1' && t[n + 1] != '2') || t[n + 2] != '\0')
+        return 0;
+    return t[n + 1] - '0';
+}
+
+/* Parses a ledger (delta 0) or the delta of generation gen (delta 1), version 1 or 2,
+ * into lg; maps holds the id lists of the generation before (for a delta) and gets
+ * those of gen. A version 1 file leaves the withholding tables as they were. Returns
+ * 0, STATE_DAMAGED (err names the line) or STATE_NO_MEMORY. */
 static int parse_ledger(cursor *c, ledger *lg, int gen, state_idmaps *maps, int delta)
 {
     int64_t n, v;
@@ -550,8 +618,10 @@ static int parse_ledger(cursor *c, ledger *lg, int gen, state_idmaps *maps, int 
     char line[64];
     size_t len;
     char *t = take_line(c, &len, line, sizeof line);
-    if (!t || strcmp(t, delta ? DELTA_MAGIC : LEDGER_MAGIC) != 0)
-        return damaged(c, delta ? "not a payrun ledger delta (version 1)" : "not a payrun ledger (version 1)");
+    int version = t ? text_version_of(t, delta ? DELTA_MAGIC : LEDGER_MAGIC) : 0;
+    if (version == 0)
+        return damaged(c, delta ? "not a payrun ledger delta (version 1 or 2)" : "not a payrun ledger (version 1 or 2)");
+    size_t ntables = version == 1 ? NTABLES_V1 : NTABLES;
     if (section(c, "generation", &v) != 0 || v != gen)
         return damaged(c, "generation number");
     if (delta && (section(c, "base", &v) != 0 || v != gen - 1))
@@ -585,7 +655,7 @@ static int parse_ledger(cursor *c, ledger *lg, int gen, state_idmaps *maps, int 
             goto out;
         }
     }
-    for (size_t k = 0; k < NTABLES; k++) {
+    for (size_t k = 0; k < ntables; k++) {
         const table_desc *d = &tables[k];
         ledger_table *tb = (ledger_table *)(void *)((char *)lg + d->table);
         const int32_t *map = d->who == WHO_PROVIDER ? pmap : d->who == WHO_RECIPIENT ? rmap : omap;

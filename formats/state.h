@@ -69,11 +69,11 @@ int state_open(state_dir *s, const char *dir, state_access access, char *err, si
 /* Fills lg (initialized from the masters) with generation gen (0 = empty state): the
  * newest checkpoint at or before gen, then the delta of each generation after it, in
  * order; then ledger_begin_night, so what the run changes can be saved as the next
- * delta. Binary segments (ledger.bin and delta.bin version 2) are opened, not read:
+ * delta. Binary segments (ledger.bin and delta.bin version 3, or 2) are opened, not read:
  * their id lists are read, and their records become lg's source, read a person at a
  * time as the night wants them (chain.h), unless the chain's indexes are not the
  * ledger's (the masters changed order): then they are read whole. Files of older
- * payruns (ledger.txt, delta.txt, ledger.bin version 1) are read whole. Records in
+ * payruns (ledger.txt, delta.txt, ledger.bin versions 1 and 2) are read whole. Records in
  * s->loaded what was read. Returns 0; STATE_DAMAGED when a file is truncated, fails
  * its checksum or does not parse, or a generation of the chain has no file (err says
  * where); STATE_NO_MEMORY; STATE_ERROR when it cannot be read. */
@@ -194,14 +194,15 @@ int state_is_published(const state_dir *s, int gen);
  * generation (STATE_ERROR, STATE_NO_MEMORY). */
 int state_verify(state_dir *s, int *checked, char *err, size_t errlen);
 
-/* Reads every block of generation gen's own binary segment (ledger.bin or delta.bin
- * version 2) and checks it against its CRC, and the order of its keys (state verify;
+/* Reads every block of generation gen's own binary segment (ledger.bin or delta.bin,
+ * version 3 or 2) and checks it against its CRC, and the order of its keys (state verify;
  * a load reads only the blocks a night wants). Returns 0 (also for files of older
  * payruns, which a load reads whole) or a STATE_* code with err set. */
 int state_verify_segment(const state_dir *s, int gen, char *err, size_t errlen);
 
-/* `payrun state dump`: the ledger of generation gen in its text form (ledger.txt
- * version 1) on descriptor fd. Returns 0 or a STATE_* code with err set. */
+/* `payrun state dump`: the ledger of generation gen in its text form (ledger.txt:
+ * version 1 while the withholding tables are empty, else 2; state_write_ledger) on
+ * descriptor fd. Returns 0 or a STATE_* code with err set. */
 int state_dump(state_dir *s, int gen, int fd, char *err, size_t errlen);
 
 /* Whether generation gen of the state at state_path committed the outputs in out_dir
@@ -241,12 +242,16 @@ void state_close(state_dir *s);
  * descriptor, never through a link), or NULL with errno. */
 FILE *state_manifest_open(const state_dir *s, int gen);
 
-/* The ledger text (ledger.txt version 1) of lg as generation gen. Returns 0, or -1 out of memory. */
+/* The ledger text (ledger.txt) of lg as generation gen: version 1, byte for byte what
+ * payrun wrote before the withholding tables, while they are empty; version 2 (the
+ * same, then provider_periods and provider_w2) once either holds a record. Returns 0,
+ * or -1 out of memory. */
 int state_write_ledger(csvw *w, const ledger *lg, int gen);
 
 /* The delta text (delta.txt) of generation gen: the ids added to the lists of the
  * generation before (base, as read by state_load), the timesheets it paid, and every
- * record it touched. Returns 0, or -1 out of memory. */
+ * record it touched; version 2 when it touched a withholding record, else 1 (as
+ * state_write_ledger). Returns 0, or -1 out of memory. */
 int state_write_delta(csvw *w, const ledger *lg, int gen, const state_idmaps *base);
 
 /* Whether lg's id lists are base's with ids added at their ends (a delta can say so). */

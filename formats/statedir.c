@@ -608,9 +608,10 @@ static int put_binary(csvw *w, const void *lg, int gen) { return seg_write(w, lg
 static int put_binary_v1(csvw *w, const void *lg, int gen) { return lbin_write(w, lg, gen); }
 
 /* The files a generation is written as: binary segments (ledger.bin and delta.bin
- * version 2); with PAYRUN_LEDGER_FORMAT=text the text files ledger.txt and delta.txt,
- * and with =v1 ledger.bin version 1 and delta.txt, as older payruns wrote them (for
- * comparisons, and to test that their states load). */
+ * version 3); with PAYRUN_LEDGER_FORMAT=text the text files ledger.txt and delta.txt,
+ * and with =v1 ledger.bin and delta.txt, as older payruns wrote them (for comparisons,
+ * and to test that their states load). Each of these is the version an older payrun
+ * wrote while the withholding tables are empty (docs/state.md). */
 typedef enum { FORMAT_SEGMENTS, FORMAT_TEXT, FORMAT_V1 } ledger_format;
 static ledger_format format_of_env(void)
 {

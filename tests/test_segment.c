@@ -1,7 +1,9 @@
 /* test_segment.c — the ledger's binary segments (formats/segment.c) and the chain that reads them a
  * person at a time (formats/chain.c, the ledger's source): round trips, deltas, lazy against whole
- * loads, damaged files, creation ordinals. Every expected value comes from a model the test keeps of
- * what it wrote, never from what the program read back. */
+ * loads, damaged files, creation ordinals, the version before the withholding tables; and the other
+ * forms of a generation's ledger (ledger.bin, ledger.txt, delta.txt) in each version. Every expected
+ * value comes from a model the test keeps of what it wrote, never from what the program read back. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,16 +15,23 @@
 
 #include "chain.h"
 #include "csvw.h"
+#include "fsafe.h"
 #include "ledger.h"
+#include "ledgerbin.h"
 #include "segment.h"
 #include "state.h"
 #include "test_util.h"
 
 /* Table numbers (ledger_table_at order). */
-enum { T_PERIODS, T_PWEEK, T_RWEEK, T_PMONTH, T_RMONTH, T_BUPS, T_PYEAR, T_PQUARTER, T_RECOVERED, T_VIOLATIONS };
+enum { T_PERIODS, T_PWEEK, T_RWEEK, T_PMONTH, T_RMONTH, T_BUPS, T_PYEAR, T_PQUARTER, T_RECOVERED, T_VIOLATIONS,
+       T_PPERIOD, T_PW2 };
+_Static_assert(T_PW2 + 1 == LEDGER_TABLES && T_PPERIOD == LEDGER_TABLES_V1, "the withholding tables come last");
 
 /* The trailer's fields (docs/state.md "Segments": 72 bytes at the end of the file). */
-enum { TR_BYTES = 72, TR_VERSION = 8, TR_INDEX_OFFSET = 40, TR_CRC = 60 };
+enum { TR_BYTES = 72, TR_VERSION = 8, TR_NTABLES = 24, TR_INDEX_OFFSET = 40, TR_INDEX_BYTES = 48, TR_INDEX_CRC = 56,
+       TR_CRC = 60 };
+/* The index's head: 5 words for each id list, then 5 for the codes and for each table. */
+enum { HEAD_LIST_WORDS = 5 * SEG_NLISTS, PART_WORDS = 5 };
 
 /* ---- failures collected in loops: the first one's message is reported ---- */
 
@@ -174,7 +183,7 @@ static size_t expected(const model *m, int table, int64_t who, unsigned gen, int
 typedef struct {
     uint64_t key;
     uint32_t ordinal;
-    unsigned char rec[32];
+    unsigned char rec[64];      /* the largest record: ledger_provider_w2 */
 } grec;
 
 typedef struct {
@@ -207,7 +216,7 @@ static void compare_records(const char *what, const got *g, const mrec *exp, siz
         return;
     }
     for (size_t i = 0; i < ne; i++) {
-        unsigned char want[32];
+        unsigned char want[64];
         pattern(want, g->size, exp[i].table, exp[i].key, exp[i].val_at[gen]);
         if (g->g[i].key != exp[i].key)
             fail("%s: record %zu has key %llx, expected %llx", what, i, (unsigned long long)g->g[i].key,
@@ -410,7 +419,7 @@ static void check_segment_records(seg_file *f, ledger *lg, const model *m, unsig
 {
     char err[512], label[160];
     const ledger_ids *lists[3] = {&lg->providers, &lg->recipients, &lg->overpayments};
-    static const int who_list[LEDGER_TABLES] = {0, 0, 1, 0, 1, 1, 0, 0, 2, 0};
+    static const int who_list[LEDGER_TABLES] = {0, 0, 1, 0, 1, 1, 0, 0, 2, 0, 0, 0};
     for (int t = 0; t < LEDGER_TABLES; t++) {
         size_t size = ledger_table_at(lg, t)->size;
         int32_t people = ledger_ids_count(lists[who_list[t]]);
@@ -462,6 +471,22 @@ static size_t add_codes(ledger *lg, uint64_t *codes, size_t n, int from, int to,
     return n;
 }
 
+/* The withholding tables' keys of the checkpoint round trip, after keys[0..nk): pay
+ * periods of 2026 (provider 3: 24, two blocks' worth with the others), W-2 sums of two
+ * years. Returns the new count. */
+static size_t withholding_keys(wkey *keys, size_t nk)
+{
+    for (int who = 0; who < 10; who++)
+        for (int p = 0; who != 5 && p < (who == 3 ? 24 : 6); p++)
+            keys[nk++] = (wkey){T_PPERIOD, who, cal_from_ymd(2026, p / 2 + 1, p % 2 ? 16 : 1)};
+    for (int who = 1; who < 10; who += 2) {
+        keys[nk++] = (wkey){T_PW2, who, 2026};
+        if (who != 7)
+            keys[nk++] = (wkey){T_PW2, who, 2025};
+    }
+    return nk;
+}
+
 static void test_checkpoint_round_trip(void)
 {
     fixture fx;
@@ -494,10 +519,12 @@ static void test_checkpoint_round_trip(void)
     keys[nk++] = (wkey){T_RECOVERED, 2, 0};
     keys[nk++] = (wkey){T_VIOLATIONS, 1, 0};
     keys[nk++] = (wkey){T_VIOLATIONS, 9, 0};
+    nk = withholding_keys(keys, nk);
     shuffle(keys, nk, sizeof *keys, 12345);
     for (size_t i = 0; i < nk; i++)
         set_record(&lg, &m, keys[i].table, keys[i].who, keys[i].when);
     ASSERT_MSG(m.n > 3 * 64 && lg.provider_week.n == 169, "provider weeks span several blocks");
+    ASSERT_MSG(lg.provider_period.n == 72 && lg.provider_w2.n == 9, "pay periods span two blocks; W-2 sums");
     /* paid: 1,300 packed ids (three blocks of 512), spaced so there are codes between; two that do not pack */
     uint64_t *codes = malloc(1400 * sizeof *codes);
     size_t nc = add_codes(&lg, codes, 0, 0, 3900, 3);
@@ -687,6 +714,11 @@ static int build_chain(chainfx *c)
     keys[nk++] = (wkey){T_VIOLATIONS, 299, 0};
     for (int who = 0; who < 20; who += 4)
         keys[nk++] = (wkey){T_PERIODS, who, (3 << 22) | 5};
+    for (int who = 0; who < 60; who++)
+        for (int p = 0; who % 7 != 3 && p < 2; p++)
+            keys[nk++] = (wkey){T_PPERIOD, who, cal_from_ymd(2026, 11, p ? 16 : 1)};
+    for (int who = 0; who < CNP; who += 3)
+        keys[nk++] = (wkey){T_PW2, who, 2026};
     shuffle(keys, nk, sizeof *keys, 777);
     for (size_t i = 0; i < nk; i++)
         set_record(lg, m, keys[i].table, keys[i].who, keys[i].when);
@@ -719,6 +751,12 @@ static int build_chain(chainfx *c)
     set_record(lg, m, T_RMONTH, 3, 24301);
     set_record(lg, m, T_RMONTH, 3, 24303);
     touch_record(lg, m, T_RMONTH, 4, 24300);
+    for (int who = 0; who < 60; who += 5)
+        set_record(lg, m, T_PPERIOD, who, cal_from_ymd(2026, 12, 1));
+    set_record(lg, m, T_PPERIOD, 301, cal_from_ymd(2026, 12, 1));
+    set_record(lg, m, T_PW2, 3, 2026);
+    set_record(lg, m, T_PW2, 301, 2026);
+    touch_record(lg, m, T_PW2, 6, 2026);
     if (!ledger_peek(&lg->provider_week, ledger_key(30, 20000)))
         fail("peek of a generation 1 record");
     gen_codes(c, 2, 3001, 3201, 2);
@@ -743,6 +781,9 @@ static int build_chain(chainfx *c)
     set_record(lg, m, T_PYEAR, 301, 2025);
     set_record(lg, m, T_VIOLATIONS, 13, 0);
     set_record(lg, m, T_RECOVERED, 6, 0);
+    set_record(lg, m, T_PPERIOD, 10, cal_from_ymd(2026, 12, 1));
+    set_record(lg, m, T_PPERIOD, 302, cal_from_ymd(2026, 12, 16));
+    set_record(lg, m, T_PW2, 3, 2027);
     gen_codes(c, 3, 5001, 5021, 2);
     mark_other(lg, chain_other[3]);
     model_end_gen(m);
@@ -881,7 +922,7 @@ static void check_ledger_values(ledger *lg, const model *m, unsigned gen, const 
     for (size_t k = 0; k < m->n; k++) {
         const mrec *r = &m->r[order[k]];
         ledger_table *t = ledger_table_at(lg, r->table);
-        unsigned char want[32];
+        unsigned char want[64];
         if (r->val_at[gen] == 0)
             continue;
         pattern(want, t->size, r->table, r->key, r->val_at[gen]);
@@ -1201,6 +1242,35 @@ static int build_small(fixture *fx, ledger *lg, model *m, uint64_t *codes, size_
     return write_seg(fx, "ledger.bin", lg, 1, SEG_CHECKPOINT, NULL);
 }
 
+/* Another version in the trailer of segment good (n bytes; bad: scratch as large): a
+ * flipped version byte fails the trailer's CRC; a version 4 trailer with its CRC right
+ * is refused as another version, and so is a version 2 one (the version before the
+ * withholding tables) on this file of 12 tables; version 3 kept opens (the test's
+ * trailer arithmetic is right). */
+static void check_versions(fixture *fx, const unsigned char *good, unsigned char *bad, size_t n)
+{
+    char err[512];
+    seg_file *f = NULL;
+    memcpy(bad, good, n);
+    bad[n - TR_BYTES + TR_VERSION] ^= 0x01;
+    ASSERT_I64(write_file(fx, "bad.bin", bad, n), 0);
+    ASSERT_I64(open_seg(fx, "bad.bin", 1, &f, err, sizeof err), STATE_DAMAGED);
+    ASSERT_CONTAINS(err, "trailer");
+    for (uint32_t v = 4; v >= 2; v--) {
+        memcpy(bad, good, n);
+        memcpy(bad + n - TR_BYTES + TR_VERSION, &v, 4);
+        uint32_t crc = (uint32_t)crc32(0L, bad + n - TR_BYTES, TR_CRC);
+        memcpy(bad + n - TR_BYTES + TR_CRC, &crc, 4);
+        ASSERT_I64(write_file(fx, "bad.bin", bad, n), 0);
+        int rc = open_seg(fx, "bad.bin", 1, &f, err, sizeof err);
+        ASSERT_I64(rc, v == 3 ? 0 : STATE_DAMAGED);
+        if (rc == 0)
+            seg_close(f);
+        else
+            ASSERT_CONTAINS(err, "another version");
+    }
+}
+
 static void test_damage(void)
 {
     fixture fx;
@@ -1337,31 +1407,7 @@ static void test_damage(void)
     /* a missing file */
     ASSERT_I64(open_seg(&fx, "none.bin", 1, &f, err, sizeof err), STATE_ERROR);
 
-    /* another version: a flipped version byte fails the trailer's CRC; a version 3
-     * trailer with its CRC right is refused as another version */
-    memcpy(bad, good, n);
-    bad[n - TR_BYTES + TR_VERSION] ^= 0x01;
-    ASSERT_I64(write_file(&fx, "bad.bin", bad, n), 0);
-    ASSERT_I64(open_seg(&fx, "bad.bin", 1, &f, err, sizeof err), STATE_DAMAGED);
-    ASSERT_CONTAINS(err, "trailer");
-    uint32_t v3 = 3, crc;
-    memcpy(bad, good, n);
-    memcpy(bad + n - TR_BYTES + TR_VERSION, &v3, 4);
-    crc = (uint32_t)crc32(0L, bad + n - TR_BYTES, TR_CRC);
-    memcpy(bad + n - TR_BYTES + TR_CRC, &crc, 4);
-    ASSERT_I64(write_file(&fx, "bad.bin", bad, n), 0);
-    ASSERT_I64(open_seg(&fx, "bad.bin", 1, &f, err, sizeof err), STATE_DAMAGED);
-    ASSERT_CONTAINS(err, "another version");
-    /* the same patch with version 2 kept opens (the test's trailer arithmetic is right) */
-    uint32_t v2 = 2;
-    memcpy(bad + n - TR_BYTES + TR_VERSION, &v2, 4);
-    crc = (uint32_t)crc32(0L, bad + n - TR_BYTES, TR_CRC);
-    memcpy(bad + n - TR_BYTES + TR_CRC, &crc, 4);
-    ASSERT_I64(write_file(&fx, "bad.bin", bad, n), 0);
-    rc = open_seg(&fx, "bad.bin", 1, &f, err, sizeof err);
-    ASSERT_I64(rc, 0);
-    if (rc == 0)
-        seg_close(f);
+    check_versions(&fx, good, bad, n);
 
     free(good);
     free(bad);
@@ -1370,7 +1416,175 @@ static void test_damage(void)
     fx_close(&fx);
 }
 
-/* ---- 5. ordinals ---- */
+/* ---- 5. the version before the withholding tables ---- */
+
+/* Rewrites segment `from` (version 3, its withholding tables empty) as `to`, the file
+ * payrun wrote before those tables (version 2, LEDGER_TABLES_V1 tables): the same
+ * bytes but the two tables' parts taken out of the index's head, and the trailer's
+ * version, table count, index size and CRCs. For the ledger of tests/state.sh's
+ * fixture the result is byte for byte what the build of commit a64db07 wrote. Returns
+ * 0, or -1 (a file unreadable, or a withholding table not empty). */
+static int to_version2(fixture *fx, const char *from, const char *to)
+{
+    size_t n;
+    unsigned char *b = read_file(fx, from, &n);
+    if (!b || n < TR_BYTES) {
+        free(b);
+        return -1;
+    }
+    unsigned char *tr = b + n - TR_BYTES;
+    uint64_t ioff, ibytes;
+    memcpy(&ioff, tr + TR_INDEX_OFFSET, 8);
+    memcpy(&ibytes, tr + TR_INDEX_BYTES, 8);
+    size_t cut = (HEAD_LIST_WORDS + (1 + LEDGER_TABLES_V1) * PART_WORDS) * 8, cut_bytes = 2 * PART_WORDS * 8;
+    uint64_t *parts = (uint64_t *)(void *)(b + ioff + cut);
+    if (parts[0] != 0 || parts[PART_WORDS] != 0) {   /* the counts of the two tables */
+        free(b);
+        return -1;
+    }
+    memmove(b + ioff + cut, b + ioff + cut + cut_bytes, n - (ioff + cut + cut_bytes));
+    n -= cut_bytes;
+    tr = b + n - TR_BYTES;
+    uint32_t version = 2, ntables = LEDGER_TABLES_V1;
+    uint64_t ib = ibytes - cut_bytes;
+    memcpy(tr + TR_VERSION, &version, 4);
+    memcpy(tr + TR_NTABLES, &ntables, 4);
+    memcpy(tr + TR_INDEX_BYTES, &ib, 8);
+    uint32_t crc = (uint32_t)crc32(0L, b + ioff, (uInt)ib);
+    memcpy(tr + TR_INDEX_CRC, &crc, 4);
+    crc = (uint32_t)crc32(0L, tr, TR_CRC);
+    memcpy(tr + TR_CRC, &crc, 4);
+    int rc = write_file(fx, to, b, n);
+    free(b);
+    return rc;
+}
+
+/* Sets the trailer's table count of file name to ntables (its CRC made right). 0 or -1. */
+static int patch_ntables(fixture *fx, const char *name, uint32_t ntables)
+{
+    size_t n;
+    unsigned char *b = read_file(fx, name, &n);
+    if (!b || n < TR_BYTES) {
+        free(b);
+        return -1;
+    }
+    memcpy(b + n - TR_BYTES + TR_NTABLES, &ntables, 4);
+    uint32_t crc = (uint32_t)crc32(0L, b + n - TR_BYTES, TR_CRC);
+    memcpy(b + n - TR_BYTES + TR_CRC, &crc, 4);
+    int rc = write_file(fx, name, b, n);
+    free(b);
+    return rc;
+}
+
+/* A state of the payrun before the withholding tables: a version 2 checkpoint and
+ * delta, then a version 3 delta whose night put records in those tables. The version 2
+ * files open with the two tables empty (next ordinal 0, nothing fetched or scanned) and
+ * verify; the chain of the three reads lazily and whole to what was written. A
+ * version 2 trailer claiming 12 tables, or a version 3 one claiming 10, is refused. */
+static void test_previous_version(void)
+{
+    fixture fx;
+    ASSERT_I64(fx_open(&fx, 20, 8, 2), 0);
+    reset_wrong();
+    ledger lg;
+    ASSERT_I64(ledger_init(&lg, &fx.p, &fx.r, &fx.o), 0);
+    model m = {.gen = 1};
+    for (int who = 0; who < 20; who++) {
+        for (int w = 0; w < 4; w++)
+            set_record(&lg, &m, T_PWEEK, who, 20000 + 7 * w);
+        set_record(&lg, &m, T_PYEAR, who, 2026);
+        set_record(&lg, &m, T_PQUARTER, who, 2026 * 4 + 3);
+    }
+    for (int who = 0; who < 8; who++)
+        set_record(&lg, &m, T_RMONTH, who, 24310);
+    set_record(&lg, &m, T_RECOVERED, 1, 0);
+    set_record(&lg, &m, T_VIOLATIONS, 4, 0);
+    uint64_t codes[64];
+    size_t nc = add_codes(&lg, codes, 0, 0, 40, 1);
+    model_end_gen(&m);
+    ASSERT_I64(write_seg(&fx, "n1.bin", &lg, 1, SEG_CHECKPOINT, NULL), 0);
+    ledger_begin_night(&lg);
+    m.gen = 2;
+    set_record(&lg, &m, T_PWEEK, 3, 20000 + 7 * 4);
+    set_record(&lg, &m, T_PYEAR, 3, 2026);
+    nc = add_codes(&lg, codes, nc, 40, 50, 1);
+    model_end_gen(&m);
+    int64_t base[3] = {20, 8, 2};
+    ASSERT_I64(write_seg(&fx, "n2.bin", &lg, 2, SEG_DELTA, base), 0);
+    ledger_begin_night(&lg);
+    m.gen = 3;
+    for (int who = 0; who < 20; who += 2) {
+        set_record(&lg, &m, T_PPERIOD, who, cal_from_ymd(2027, 1, 1));
+        set_record(&lg, &m, T_PW2, who, 2027);
+    }
+    set_record(&lg, &m, T_PYEAR, 2, 2027);
+    model_end_gen(&m);
+    ASSERT_I64(write_seg(&fx, "g3.bin", &lg, 3, SEG_DELTA, base), 0);
+    ASSERT_NONE_WRONG();
+    ASSERT_I64(to_version2(&fx, "n1.bin", "g1.bin"), 0);
+    ASSERT_I64(to_version2(&fx, "n2.bin", "g2.bin"), 0);
+    ASSERT_I64(to_version2(&fx, "g3.bin", "x3.bin"), -1);   /* its withholding tables hold records */
+
+    char err[512];
+    for (int g = 1; g <= 2; g++) {
+        seg_file *f;
+        char name[24];
+        snprintf(name, sizeof name, "g%d.bin", g);
+        int rc = open_seg(&fx, name, g, &f, err, sizeof err);
+        ASSERT_I64(rc, 0);
+        ASSERT_STR(rc ? err : "", "");
+        if (rc != 0)
+            continue;
+        uint8_t tr[TR_BYTES];
+        size_t n;
+        unsigned char *b = read_file(&fx, name, &n);
+        memcpy(tr, b + n - TR_BYTES, TR_BYTES);
+        free(b);
+        ASSERT_I64(tr[TR_VERSION], 2);
+        ASSERT_I64(tr[TR_NTABLES], LEDGER_TABLES_V1);
+        ASSERT_I64(seg_next_ordinal(f, T_PPERIOD), 0);
+        ASSERT_I64(seg_next_ordinal(f, T_PW2), 0);
+        ASSERT_I64(seg_next_ordinal(f, T_PWEEK), m.next[T_PWEEK] - (g == 1));
+        check_segment_records(f, &lg, &m, (unsigned)g, g == 2, name);
+        ASSERT_NONE_WRONG();
+        ASSERT_I64(seg_verify(f, err, sizeof err), 0);
+        seg_close(f);
+    }
+    static const char *const files[3] = {"g1.bin", "g2.bin", "g3.bin"};
+    seg_file *seg[3];
+    for (int whole = 0; whole <= 1; whole++) {
+        ledger back;
+        ASSERT_I64(ledger_init(&back, &fx.p, &fx.r, &fx.o), 0);
+        if (open_chain(&fx, &back, files, 3, 1, seg) == 0) {
+            int rc = whole ? chain_load_all(&back, seg, 3, NULL, 1, err, sizeof err)
+                           : chain_attach(&back, seg, 3, err, sizeof err);
+            ASSERT_I64(rc, 0);
+            ledger_begin_night(&back);
+            check_ledger_values(&back, &m, 3, whole ? "versions 2, 2, 3 read whole" : "versions 2, 2, 3 read lazily");
+            for (size_t i = 0; i < nc; i++) {
+                char id[18];
+                ledger_paid_id p = ledger_paid_id_of(id, ids_unpack(codes[i], id));
+                if (ledger_timesheet_paid(&back, &p) != 1)
+                    fail("%s not paid", id);
+            }
+        }
+        ASSERT_NONE_WRONG();
+        ledger_free(&back);
+    }
+    /* version and table count must agree */
+    seg_file *f = NULL;
+    ASSERT_I64(patch_ntables(&fx, "g1.bin", LEDGER_TABLES), 0);
+    ASSERT_I64(open_seg(&fx, "g1.bin", 1, &f, err, sizeof err), STATE_DAMAGED);
+    ASSERT_CONTAINS(err, "another version");
+    ASSERT_I64(patch_ntables(&fx, "g3.bin", LEDGER_TABLES_V1), 0);
+    ASSERT_I64(open_seg(&fx, "g3.bin", 3, &f, err, sizeof err), STATE_DAMAGED);
+    ASSERT_CONTAINS(err, "another version");
+    model_free(&m);
+    ledger_free(&lg);
+    fx_close(&fx);
+}
+
+/* ---- 6. ordinals ---- */
 
 /* Scans table T_PWEEK of segment name: every record, keys strictly rising (the scan
  * checks that), each record's value its key's low 32 bits. Returns how many. */
@@ -1522,6 +1736,385 @@ static void test_ordinals(void)
     fx_close(&fx);
 }
 
+/* ---- 7. ledger.bin and the text forms, through a state (state_load, state_dump) ---- */
+
+/* What a generation's file is written as. */
+typedef enum { F_TEXT, F_TEXT_DELTA, F_LBIN, F_SEG, F_SEG_DELTA } file_form;
+
+/* Makes fx's directory a state (state_init: the marker and the lock). 0 or -1. */
+static int fx_state(fixture *fx)
+{
+    int verified;
+    char err[512];
+    return state_init(fx->dir, &verified, err, sizeof err) == 0 ? 0 : -1;
+}
+
+/* Removes the generations put_gen made (fx_close removes the rest). */
+static void fx_state_close(fixture *fx)
+{
+    for (int g = 1; g <= 9; g++) {
+        char dir[32];
+        snprintf(dir, sizeof dir, "gen-%06d", g);
+        fsafe_remove_tree(fx->dfd, dir);
+    }
+    fx_close(fx);
+}
+
+/* Writes lg as generation gen's file `file` in form f; a delta stands on lists of
+ * base[k] ids. Returns 0, or -1. */
+static int put_gen(fixture *fx, int gen, const char *file, file_form f, const ledger *lg, const int64_t base[3])
+{
+    char dir[32], name[64];
+    snprintf(dir, sizeof dir, "gen-%06d", gen);
+    snprintf(name, sizeof name, "%s/%s", dir, file);
+    if (mkdirat(fx->dfd, dir, 0700) != 0 && errno != EEXIST)
+        return -1;
+    int fd = openat(fx->dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    csvw w;
+    if (fd < 0 || csvw_open_fd(&w, fd, 0) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    state_idmaps b = {.n = {base ? base[0] : 0, base ? base[1] : 0, base ? base[2] : 0}};
+    int rc = f == F_TEXT ? state_write_ledger(&w, lg, gen)
+           : f == F_TEXT_DELTA ? state_write_delta(&w, lg, gen, &b)
+           : f == F_LBIN ? lbin_write(&w, lg, gen)
+           : seg_write(&w, lg, gen, f == F_SEG ? SEG_CHECKPOINT : SEG_DELTA, base);
+    return csvw_close(&w) != 0 ? -1 : rc;
+}
+
+/* A whole file of fx into a malloc'd string ("" when unreadable). */
+static char *text_of(fixture *fx, const char *name)
+{
+    size_t n;
+    char *t = (char *)read_file(fx, name, &n);
+    return t ? t : calloc(1, 1);
+}
+
+/* The text form of lg as generation gen (state_write_ledger), malloc'd. */
+static char *ledger_text(fixture *fx, const ledger *lg, int gen)
+{
+    char path[256];
+    tu_path(path, sizeof path, fx->dir, "text.tmp");
+    csvw w;
+    if (csvw_open(&w, path, 0) != 0)
+        return calloc(1, 1);
+    int rc = state_write_ledger(&w, lg, gen);
+    if (csvw_close(&w) != 0 || rc != 0)
+        fail("writing the text of generation %d", gen);
+    char *t = text_of(fx, "text.tmp");
+    unlink(path);
+    return t;
+}
+
+/* `state dump` of generation gen, malloc'd; *rc gets state_dump's result (err its message). */
+static char *dump_gen(fixture *fx, int gen, int *rc, char *err, size_t errlen)
+{
+    state_dir s;
+    char path[256];
+    tu_path(path, sizeof path, fx->dir, "dump.tmp");
+    if ((*rc = state_open(&s, fx->dir, STATE_READ, err, errlen)) != 0)
+        return calloc(1, 1);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    *rc = fd < 0 ? STATE_ERROR : state_dump(&s, gen, fd, err, errlen);
+    if (fd >= 0)
+        close(fd);
+    state_close(&s);
+    char *t = text_of(fx, "dump.tmp");
+    unlink(path);
+    return t;
+}
+
+/* Loads generation gen whole into lg, initialized on masters p, r, o. Returns state_load_all's result. */
+static int load_gen(fixture *fx, int gen, const ids_table *p, const ids_table *r, const ids_table *o, ledger *lg,
+                    char *err, size_t errlen)
+{
+    state_dir s;
+    if (ledger_init(lg, p, r, o) != 0)
+        return STATE_NO_MEMORY;
+    int rc = state_open(&s, fx->dir, STATE_READ, err, errlen);
+    if (rc == 0) {
+        rc = state_load_all(&s, gen, lg, err, errlen);
+        state_close(&s);
+    }
+    return rc;
+}
+
+/* Puts a provider week, a recipient month and a violation into lg (valid values: the
+ * text form checks them). */
+static void put_usual(ledger *lg, int32_t p, cal_date week, int32_t minutes)
+{
+    ledger_provider_week *pw = ledger_get(&lg->provider_week, ledger_key(p, week));
+    ledger_recipient_month *rm = ledger_get(&lg->recipient_month, ledger_key(0, 2026 * 12 + 10));
+    int32_t *v = ledger_get(&lg->violations, ledger_key(p, 0));
+    if (!pw || !rm || !v) {
+        fail("put_usual: out of memory");
+        return;
+    }
+    pw->minutes += minutes;
+    pw->first_recipient = 1;
+    rm->minutes += minutes;
+    rm->soc_taken += 1234;
+    *v += 1;
+}
+
+/* Puts provider p's withholding of a pay period and its W-2 sums of a year into lg;
+ * the amounts derive from k (some negative: a correction's adjustment can make them so). */
+static void put_withholding(ledger *lg, int32_t p, cal_date period, int32_t year, int64_t k)
+{
+    ledger_provider_period *pp = ledger_get(&lg->provider_period, ledger_key(p, period));
+    ledger_provider_w2 *w2 = ledger_get(&lg->provider_w2, ledger_key(p, year));
+    if (!pp || !w2) {
+        fail("put_withholding: out of memory");
+        return;
+    }
+    *pp = (ledger_provider_period){152000 * k, 10000 + k, -2050 * k};
+    *w2 = (ledger_provider_w2){152000 * k, 10000, 152000 * k - 1, 9424, 152000, 2204 + k, 1824, -5 * k};
+}
+
+/* ledger.bin: version 1 (10 tables, payrun 0.10's file) while the withholding tables
+ * are empty, version 2 (12) once they hold a record; both load to the ledger written
+ * (its state dump the same text), also with the masters in another order (the keys'
+ * providers mapped by id). The same for a segment checkpoint. */
+static void test_ledgerbin_versions(void)
+{
+    fixture fx;
+    ASSERT_I64(fx_open(&fx, 3, 1, 0), 0);
+    ASSERT_I64(fx_state(&fx), 0);
+    reset_wrong();
+    ledger lg;
+    ASSERT_I64(ledger_init(&lg, &fx.p, &fx.r, &fx.o), 0);
+    cal_date week = cal_from_ymd(2026, 11, 15), period = cal_from_ymd(2026, 11, 16);
+    put_usual(&lg, 1, week, 600);
+    put_usual(&lg, 2, week, 480);
+    ASSERT_I64(put_gen(&fx, 1, "ledger.bin", F_LBIN, &lg, NULL), 0);
+    put_withholding(&lg, 1, period, 2026, 1);
+    put_withholding(&lg, 2, period, 2026, 3);
+    put_withholding(&lg, 2, cal_from_ymd(2026, 12, 1), 2027, 2);
+    ASSERT_I64(put_gen(&fx, 2, "ledger.bin", F_LBIN, &lg, NULL), 0);
+    ASSERT_I64(put_gen(&fx, 3, "ledger.bin", F_SEG, &lg, NULL), 0);
+    ASSERT_NONE_WRONG();
+    static const uint32_t want_version[3] = {1, 2, 3}, want_tables[3] = {LEDGER_TABLES_V1, LEDGER_TABLES, LEDGER_TABLES};
+    for (int g = 1; g <= 3; g++) {
+        char name[64], err[512];
+        snprintf(name, sizeof name, "gen-%06d/ledger.bin", g);
+        size_t n;
+        unsigned char *b = read_file(&fx, name, &n);
+        uint32_t version = 0, ntables = 0;
+        if (b && n > 72) {  /* ledger.bin: its header; a segment: its trailer */
+            memcpy(&version, g < 3 ? b + 8 : b + n - TR_BYTES + TR_VERSION, 4);
+            memcpy(&ntables, g < 3 ? b + 20 : b + n - TR_BYTES + TR_NTABLES, 4);
+        }
+        free(b);
+        ASSERT_I64(version, want_version[g - 1]);
+        ASSERT_I64(ntables, want_tables[g - 1]);
+        int rc;
+        char *dump = dump_gen(&fx, g, &rc, err, sizeof err);
+        ASSERT_I64(rc, 0);
+        char *want = ledger_text(&fx, &lg, g);
+        if (g == 1) {   /* generation 1 was written before the withholding records */
+            free(want);
+            ledger one;
+            ASSERT_I64(load_gen(&fx, 1, &fx.p, &fx.r, &fx.o, &one, err, sizeof err), 0);
+            ASSERT_I64(one.provider_period.n + one.provider_w2.n, 0);
+            want = ledger_text(&fx, &one, 1);
+            ledger_free(&one);
+            ASSERT_PREFIX(want, "payrun-ledger 1\n");
+        }
+        ASSERT_STR(dump, want);
+        free(dump);
+        free(want);
+    }
+    /* the masters in another order: P2, P0, P1 */
+    ids_table other = {0};
+    static const char *const order[3] = {"P2", "P0", "P1"};
+    for (int i = 0; i < 3; i++)
+        ids_intern(&other, order[i], 2, NULL);
+    for (int g = 2; g <= 3; g++) {
+        ledger back;
+        char err[512];
+        ASSERT_I64(load_gen(&fx, g, &other, &fx.r, &fx.o, &back, err, sizeof err), 0);
+        const ledger_provider_period *pp = ledger_peek(&back.provider_period, ledger_key(2, period));   /* P1 */
+        const ledger_provider_w2 *w2 = ledger_peek(&back.provider_w2, ledger_key(0, 2027));            /* P2 */
+        ASSERT_MSG(pp && pp->wages == 152000 && pp->fed_taken == 10001 && pp->state_taken == -2050,
+                   "P1's pay period, under its new index");
+        ASSERT_MSG(w2 && w2->gross == 304000 && w2->medicare_tax == 2206 && w2->state == -10, "P2's W-2 sums of 2027");
+        ASSERT_MSG(ledger_peek(&back.provider_period, ledger_key(1, period)) == NULL, "P0 has no pay period");
+        const ledger_provider_week *pw = ledger_peek(&back.provider_week, ledger_key(0, week));
+        ASSERT_MSG(pw && pw->minutes == 480, "P2's week");
+        ledger_free(&back);
+    }
+    ids_free(&other);
+    ledger_free(&lg);
+    fx_state_close(&fx);
+}
+
+/* body with its checksum line, as the text form ends (malloc'd). */
+static char *with_crc(const char *body)
+{
+    size_t n = strlen(body);
+    char *t = malloc(n + 16);
+    if (t)
+        snprintf(t, n + 16, "%scrc32 %08x\n", body, (unsigned)crc32(0L, (const Bytef *)body, (uInt)n));
+    return t;
+}
+
+/* Writes body (its checksum line added) as generation gen's file `file`. 0 or -1. */
+static int put_text_gen(fixture *fx, int gen, const char *file, const char *body)
+{
+    char dir[32], name[64], path[256];
+    snprintf(dir, sizeof dir, "gen-%06d", gen);
+    snprintf(name, sizeof name, "%s/%s", dir, file);
+    tu_path(path, sizeof path, fx->dir, name);
+    char *t = with_crc(body);
+    int rc = t && (mkdirat(fx->dfd, dir, 0700) == 0 || errno == EEXIST) ? tu_write_str(path, t) : -1;
+    free(t);
+    return rc;
+}
+
+/* The text form: version 1, byte for byte as documented (and as payrun wrote it
+ * before), while the withholding tables are empty; version 2 with provider_periods
+ * and provider_w2 after violations once they hold a record (negative amounts too);
+ * both read back (state_dump of each generation, the values exactly). A version 1
+ * file with those sections, a version 3, a pay period not starting on the 1st or 16th
+ * and "-0.00" are refused as damaged. */
+static void test_text_versions(void)
+{
+    static const char v1[] = "generation %d\nproviders 2\nP0\nP1\nrecipients 1\nR0\noverpayments 0\n"
+                             "paid_timesheets 0\npaid_periods 0\nprovider_weeks 1\n1 2026-11-15 600 0 0\n"
+                             "recipient_weeks 0\nprovider_months 0\nrecipient_months 1\n0 2026-11 600 12.34\n"
+                             "bups_years 0\nprovider_years 0\nprovider_quarters 0\nrecovered 0\nviolations 1\n1 1\n";
+    static const char wh[] = "provider_periods 1\n1 2026-11-16 1520.00 100.01 -20.50\n"
+                             "provider_w2 1\n1 2026 1520.00 100.00 1519.99 94.24 1520.00 22.05 18.24 -0.05\n";
+    fixture fx;
+    ASSERT_I64(fx_open(&fx, 2, 1, 0), 0);
+    ASSERT_I64(fx_state(&fx), 0);
+    reset_wrong();
+    ledger lg;
+    ASSERT_I64(ledger_init(&lg, &fx.p, &fx.r, &fx.o), 0);
+    put_usual(&lg, 1, cal_from_ymd(2026, 11, 15), 600);
+    char body[2048], err[512];
+    snprintf(body, sizeof body, "payrun-ledger 1\n");
+    snprintf(body + strlen(body), sizeof body - strlen(body), v1, 1);
+    strcat(body, "end\n");
+    char *want = with_crc(body), *got_text = ledger_text(&fx, &lg, 1);
+    ASSERT_STR(got_text, want);
+    free(got_text);
+    ASSERT_I64(put_gen(&fx, 1, "ledger.txt", F_TEXT, &lg, NULL), 0);
+    int rc;
+    char *dump = dump_gen(&fx, 1, &rc, err, sizeof err);
+    ASSERT_I64(rc, 0);
+    ASSERT_STR(dump, want);
+    free(dump);
+    free(want);
+
+    put_withholding(&lg, 1, cal_from_ymd(2026, 11, 16), 2026, 1);
+    snprintf(body, sizeof body, "payrun-ledger 2\n");
+    snprintf(body + strlen(body), sizeof body - strlen(body), v1, 2);
+    strcat(body, wh);
+    strcat(body, "end\n");
+    want = with_crc(body);
+    got_text = ledger_text(&fx, &lg, 2);
+    ASSERT_STR(got_text, want);
+    free(got_text);
+    ASSERT_I64(put_gen(&fx, 2, "ledger.txt", F_TEXT, &lg, NULL), 0);
+    dump = dump_gen(&fx, 2, &rc, err, sizeof err);
+    ASSERT_I64(rc, 0);
+    ASSERT_STR(dump, want);
+    free(dump);
+    free(want);
+    ledger back;
+    ASSERT_I64(load_gen(&fx, 2, &fx.p, &fx.r, &fx.o, &back, err, sizeof err), 0);
+    ASSERT_MEM(ledger_peek(&back.provider_period, ledger_key(1, cal_from_ymd(2026, 11, 16))),
+               sizeof(ledger_provider_period), ledger_peek(&lg.provider_period, ledger_key(1, cal_from_ymd(2026, 11, 16))),
+               sizeof(ledger_provider_period));
+    ASSERT_MEM(ledger_peek(&back.provider_w2, ledger_key(1, 2026)), sizeof(ledger_provider_w2),
+               ledger_peek(&lg.provider_w2, ledger_key(1, 2026)), sizeof(ledger_provider_w2));
+    ledger_free(&back);
+
+    /* refused: the new sections in a version 1 file, version 3, a period on the 2nd, "-0.00" */
+    static const char *const bad[4][3] = {
+        {"payrun-ledger 1\n", "", "expected end"},
+        {"payrun-ledger 3\n", "", "not a payrun ledger (version 1 or 2)"},
+        {"payrun-ledger 2\n", "2026-11-02", "provider_periods"},
+        {"payrun-ledger 2\n", "-0.00", "provider_w2"},
+    };
+    for (int k = 0; k < 4; k++) {
+        char whx[512];
+        snprintf(whx, sizeof whx, "%s", wh);
+        if (bad[k][1][0] == '2')
+            memcpy(strstr(whx, "2026-11-16"), bad[k][1], 10);
+        else if (bad[k][1][0] == '-')
+            memcpy(strstr(whx, "-0.05"), bad[k][1], 5);
+        snprintf(body, sizeof body, "%s", bad[k][0]);
+        snprintf(body + strlen(body), sizeof body - strlen(body), v1, 3);
+        strcat(body, whx);
+        strcat(body, "end\n");
+        ASSERT_I64(put_text_gen(&fx, 3, "ledger.txt", body), 0);
+        free(dump_gen(&fx, 3, &rc, err, sizeof err));
+        ASSERT_I64(rc, STATE_DAMAGED);
+        ASSERT_CONTAINS(err, bad[k][2]);
+    }
+    ASSERT_NONE_WRONG();
+    ledger_free(&lg);
+    fx_state_close(&fx);
+}
+
+/* delta.txt likewise: version 2 for a night that touched a withholding record, version
+ * 1 for one that did not (whatever the ledger holds); a chain of ledger.txt version 1,
+ * delta.txt 2 and 1 and a delta segment reads to the ledger of each night. */
+static void test_text_delta_versions(void)
+{
+    fixture fx;
+    ASSERT_I64(fx_open(&fx, 3, 1, 0), 0);
+    ASSERT_I64(fx_state(&fx), 0);
+    reset_wrong();
+    ledger lg;
+    ASSERT_I64(ledger_init(&lg, &fx.p, &fx.r, &fx.o), 0);
+    int64_t base[3] = {3, 1, 0};
+    char *want[5] = {NULL};
+    cal_date week = cal_from_ymd(2026, 11, 29);
+    put_usual(&lg, 0, week, 300);
+    ASSERT_I64(put_gen(&fx, 1, "ledger.txt", F_TEXT, &lg, NULL), 0);
+    want[1] = ledger_text(&fx, &lg, 1);
+    ledger_begin_night(&lg);    /* night 2: withholding */
+    put_usual(&lg, 1, week, 120);
+    put_withholding(&lg, 1, cal_from_ymd(2026, 12, 1), 2026, 2);
+    ASSERT_I64(put_gen(&fx, 2, "delta.txt", F_TEXT_DELTA, &lg, base), 0);
+    want[2] = ledger_text(&fx, &lg, 2);
+    ledger_begin_night(&lg);    /* night 3: none */
+    put_usual(&lg, 2, week, 60);
+    ASSERT_I64(put_gen(&fx, 3, "delta.txt", F_TEXT_DELTA, &lg, base), 0);
+    want[3] = ledger_text(&fx, &lg, 3);
+    ledger_begin_night(&lg);    /* night 4, a segment: withholding again */
+    put_withholding(&lg, 1, cal_from_ymd(2026, 12, 1), 2026, 5);
+    put_withholding(&lg, 0, cal_from_ymd(2026, 12, 16), 2027, 1);
+    ASSERT_I64(put_gen(&fx, 4, "delta.bin", F_SEG_DELTA, &lg, base), 0);
+    want[4] = ledger_text(&fx, &lg, 4);
+    ASSERT_NONE_WRONG();
+    ASSERT_PREFIX(want[1], "payrun-ledger 1\n");
+    ASSERT_PREFIX(want[2], "payrun-ledger 2\n");
+    char *d2 = text_of(&fx, "gen-000002/delta.txt"), *d3 = text_of(&fx, "gen-000003/delta.txt");
+    ASSERT_PREFIX(d2, "payrun-ledger-delta 2\ngeneration 2\nbase 1\n");
+    ASSERT_CONTAINS(d2, "\nviolations 1\n1 1\nprovider_periods 1\n1 2026-12-01 3040.00 100.02 -41.00\nprovider_w2 1\n");
+    ASSERT_PREFIX(d3, "payrun-ledger-delta 1\ngeneration 3\nbase 2\n");
+    ASSERT_MSG(strstr(d3, "provider_periods") == NULL, "a version 1 delta has no withholding sections");
+    free(d2);
+    free(d3);
+    for (int g = 1; g <= 4; g++) {
+        int rc;
+        char err[512];
+        char *dump = dump_gen(&fx, g, &rc, err, sizeof err);
+        ASSERT_I64(rc, 0);
+        ASSERT_STR(dump, want[g]);
+        free(dump);
+        free(want[g]);
+    }
+    ledger_free(&lg);
+    fx_state_close(&fx);
+}
+
 int test_segment_register(void)
 {
     static const tu_test tests[] = {
@@ -1536,6 +2129,10 @@ int test_segment_register(void)
         {"paid codes read whole after CHAIN_PAID_LOOKUPS lookups", test_paid_lookups_switch},
         {"damaged blocks, index, trailer, truncation; the source's failure", test_damage},
         {"records keep their creation ordinals", test_ordinals},
+        {"a segment of the version before the withholding tables reads with them empty", test_previous_version},
+        {"ledger.bin version 1 while the withholding tables are empty, 2 after; both load", test_ledgerbin_versions},
+        {"ledger.txt version 1 unchanged while the withholding tables are empty, 2 after", test_text_versions},
+        {"delta.txt version 2 for a night that touched withholding, else 1; a mixed chain", test_text_delta_versions},
     };
     return tu_register("segment", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
