@@ -1870,7 +1870,7 @@ static void put_withholding(ledger *lg, int32_t p, cal_date period, int32_t year
         return;
     }
     *pp = (ledger_provider_period){152000 * k, 10000 + k, -2050 * k};
-    *w2 = (ledger_provider_w2){152000 * k, 10000, 152000 * k - 1, 9424, 152000, 2204 + k, 1824, -5 * k};
+    *w2 = (ledger_provider_w2){152000 * k, 10000, 152000 * k - 1, 9424, 152000, 2204 + k, 1824, -5 * k, 0};
 }
 
 /* ledger.bin: version 1 (10 tables, payrun 0.10's file) while the withholding tables
