@@ -52,6 +52,68 @@ static const char *const counties[] = {"alameda", "fresno", "los_angeles", "sacr
 static const char *const wages[] = {"19.00", "17.25", "20.15", "19.60", "18.75"};
 #define NCOUNTIES 5
 
+/* The 2026 withholding rows of SPEC-withholding A.2, byte for byte as in fixtures/demo/parameters.csv
+ * (docs/formats.md: the IRS Pub 15-T and EDD Method B tables). */
+static const char withholding_2026[] =
+    "fit.standard_adjustment_married,*,2026-01-01,12900.00,\"IRS Pub 15-T (2026) Worksheet 1A line 1g: $12,900 "
+        "if married filing jointly (box in Step 2 not checked)\"\n"
+    "fit.standard_adjustment_other,*,2026-01-01,8600.00,\"IRS Pub 15-T (2026) Worksheet 1A line 1g: $8,600 "
+        "otherwise\"\n"
+    "fit.pre2020_allowance,*,2026-01-01,4300.00,\"IRS Pub 15-T (2026) Worksheet 1A line 1k: allowances on a "
+        "2019-or-earlier Form W-4 x $4,300\"\n"
+    "fit.schedule_single,*,2026-01-01,0=0+0; 7500=0+0.10; 19900=1240+0.12; 57900=5800+0.22; 113200=17966+0.24; "
+        "209275=41024+0.32; 263725=58448+0.35; 648100=192979.25+0.37,\"IRS Pub 15-T (2026) Annual Percentage Method "
+        "Tables for Automated Payroll Systems, STANDARD schedule, Single or Married Filing Separately\"\n"
+    "fit.schedule_married,*,2026-01-01,0=0+0; 19300=0+0.10; 44100=2480+0.12; 120100=11600+0.22; "
+        "230700=35932+0.24; 422850=82048+0.32; 531750=116896+0.35; 788000=206583.50+0.37,\"IRS Pub 15-T (2026) "
+        "Annual Percentage Method Tables for Automated Payroll Systems, STANDARD schedule, Married Filing Jointly\"\n"
+    "fit.schedule_head,*,2026-01-01,0=0+0; 15550=0+0.10; 33250=1770+0.12; 83000=7740+0.22; 121250=16155+0.24; "
+        "217300=39207+0.32; 271750=56631+0.35; 656150=191171+0.37,\"IRS Pub 15-T (2026) Annual Percentage Method "
+        "Tables for Automated Payroll Systems, STANDARD schedule, Head of Household\"\n"
+    "fit.schedule_step2_single,*,2026-01-01,0=0+0; 8050=0+0.10; 14250=620+0.12; 33250=2900+0.22; "
+        "60900=8983+0.24; 108938=20512+0.32; 136163=29224+0.35; 328350=96489.63+0.37,\"IRS Pub 15-T (2026) Annual "
+        "Percentage Method Tables for Automated Payroll Systems, Form W-4 Step 2 Checkbox schedule, Single or "
+        "Married Filing Separately\"\n"
+    "fit.schedule_step2_married,*,2026-01-01,0=0+0; 16100=0+0.10; 28500=1240+0.12; 66500=5800+0.22; "
+        "121800=17966+0.24; 217875=41024+0.32; 272325=58448+0.35; 400450=103291.75+0.37,\"IRS Pub 15-T (2026) Annual "
+        "Percentage Method Tables for Automated Payroll Systems, Form W-4 Step 2 Checkbox schedule, Married Filing "
+        "Jointly\"\n"
+    "fit.schedule_step2_head,*,2026-01-01,0=0+0; 12075=0+0.10; 20925=885+0.12; 45800=3870+0.22; "
+        "64925=8077.50+0.24; 112950=19603.50+0.32; 140175=28315.50+0.35; 332375=95585.50+0.37,\"IRS Pub 15-T (2026) "
+        "Annual Percentage Method Tables for Automated Payroll Systems, Form W-4 Step 2 Checkbox schedule, Head of "
+        "Household\"\n"
+    "sit.low_income_single,*,2026-01-01,787,\"EDD California Withholding Schedules for 2026, Method B, Table 1 "
+        "Low Income Exemption, semi-monthly, Single/Dual Income Married/Married with Multiple Employers\"\n"
+    "sit.low_income_married_0_1,*,2026-01-01,787,\"EDD 2026 Method B Table 1, semi-monthly, Married, allowances "
+        "0 or 1\"\n"
+    "sit.low_income_married_2,*,2026-01-01,1575,\"EDD 2026 Method B Table 1, semi-monthly, Married, allowances 2 "
+        "or more\"\n"
+    "sit.low_income_head,*,2026-01-01,1575,\"EDD 2026 Method B Table 1, semi-monthly, Unmarried Head of "
+        "Household\"\n"
+    "sit.standard_deduction_single,*,2026-01-01,238,\"EDD 2026 Method B Table 3 Standard Deduction, "
+        "semi-monthly, Single/Dual Income Married/Married with Multiple Employers\"\n"
+    "sit.standard_deduction_married_0_1,*,2026-01-01,238,\"EDD 2026 Method B Table 3, semi-monthly, Married, "
+        "allowances 0 or 1\"\n"
+    "sit.standard_deduction_married_2,*,2026-01-01,476,\"EDD 2026 Method B Table 3, semi-monthly, Married, "
+        "allowances 2 or more\"\n"
+    "sit.standard_deduction_head,*,2026-01-01,476,\"EDD 2026 Method B Table 3, semi-monthly, Unmarried Head of "
+        "Household\"\n"
+    "sit.estimated_deduction,*,2026-01-01,1=42; 2=83; 3=125; 4=167; 5=208; 6=250; 7=292; 8=333; 9=375; "
+        "10=417,\"EDD 2026 Method B Table 2 Estimated Deduction, semi-monthly (over 10: count x the amount for 1)\"\n"
+    "sit.exemption_allowance,*,2026-01-01,1=7.01; 2=14.03; 3=21.04; 4=28.05; 5=35.06; 6=42.08; 7=49.09; 8=56.10; "
+        "9=63.11; 10=70.13,\"EDD 2026 Method B Table 4 Exemption Allowance (tax credit), semi-monthly (over 10: "
+        "count x the amount for 1)\"\n"
+    "sit.schedule_single,*,2026-01-01,0=0+0.011; 462=5.08+0.022; 1094=18.98+0.044; 1727=46.83+0.066; "
+        "2398=91.12+0.088; 3030=146.74+0.1023; 15478=1420.17+0.1133; 18574=1770.95+0.1243; 30956=3310.03+0.1353; "
+        "41667=4759.23+0.1463,\"EDD 2026 Method B Table 17 Semi-monthly, Single/Dual Income Married/Married with "
+        "Multiple Employers\"\n"
+    "sit.schedule_married,*,2026-01-01,0=0+0.011; 924=10.16+0.022; 2188=37.97+0.044; 3454=93.67+0.066; "
+        "4796=182.24+0.088; 6060=293.47+0.1023; 30956=2840.33+0.1133; 37148=3541.88+0.1243; 41667=4103.59+0.1353; "
+        "61913=6842.87+0.1463,\"EDD 2026 Method B Table 18 Semi-monthly, Married\"\n"
+    "sit.schedule_head,*,2026-01-01,0=0+0.011; 924=10.16+0.022; 2189=37.99+0.044; 2822=65.84+0.066; "
+        "3492=110.06+0.088; 4125=165.76+0.1023; 21050=1897.19+0.1133; 25260=2374.18+0.1243; 41667=4413.57+0.1353; "
+        "42101=4472.29+0.1463,\"EDD 2026 Method B Table 19 Semi-monthly, Unmarried Head of Household\"\n";
+
 static void write_parameters(const char *dir, int fixed_holidays)
 {
     FILE *f = open_out(dir, "parameters.csv");
@@ -80,6 +142,7 @@ static void write_parameters(const char *dir, int fixed_holidays)
           "payment.business_days,*,2025-01-01,10,seed 003\n"
           "correction.per_check_max,*,2025-01-01,50.00,illustrative\n",
           f);
+    fputs(withholding_2026, f);
     fclose(f);
     if (!fixed_holidays)
         return;

@@ -69,6 +69,9 @@ typedef enum {
     P_COUNT
 } param_id;
 
+/* rules_engine.traced_params keeps one bit a parameter. */
+_Static_assert(P_COUNT <= 64, "traced_params holds a bit for each parameter");
+
 #define PARAM_SCALE_MAX 16
 #define PARAM_STATEWIDE (-1)
 

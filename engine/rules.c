@@ -99,7 +99,7 @@ static int32_t param_set_of(rules_engine *e, uint64_t key)
 RULES_TRACE_FN trace_param(rules_engine *e, param_id id, const param_row *r, cal_date on)
 {
     char v[256], d[11], from[11];
-    e->traced_params |= 1u << id;
+    e->traced_params |= (uint64_t)1 << id;
     param_format_value(&e->m->params, r, v, sizeof v);
     cal_format(on, d);
     cal_format(r->from, from);
@@ -135,7 +135,7 @@ const param_row *rules_param(rules_engine *e, param_id id, int32_t county, cal_d
         cal_format(on, d);
         rules_fail(e, "parameters.csv: no value of %s in force for %s on %s", param_name(id),
                    county >= 0 ? ids_name(&e->m->params.counties, county) : "the state (*)", d);
-    } else if (e->tracing && !(e->traced_params & (1u << id)))
+    } else if (e->tracing && !(e->traced_params & ((uint64_t)1 << id)))
         trace_param(e, id, ps->row[id], on);
     return ps->row[id];
 }

@@ -84,7 +84,7 @@ typedef struct rules_engine {
     rules_trace_fn trace;           /* where explanations go while tracing is set */
     void *trace_ctx;
     int tracing;
-    uint32_t traced_params;         /* parameters already explained for this timesheet */
+    uint64_t traced_params;         /* parameters already explained for this timesheet (a bit a param_id) */
     cal_date run_date;
     int64_t next_seq;
     rules_totals totals;

@@ -362,14 +362,132 @@ int fld_unescape_path(const char *s, char *out, size_t cap)
     return 0;
 }
 
-const char *fld_tax_table(const char *s, size_t n, param_scale *out)
+/* The messages below name PARAM_SCALE_MAX as a number. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* An amount inside a table value (a threshold, a base, an allowance): NULL after storing
+ * it in *out, else `negative` when it starts with '-' or `bad` for anything else that is
+ * not money (empty, not a number, more than 2 decimals); *out untouched then. */
+static const char *table_amount(const char *s, size_t n, money_cents *out, const char *negative, const char *bad)
 {
-    (void)s, (void)n, (void)out;
-    return "tax tables are not read yet";   /* PLACEHOLDER: being written */
+    if (n > 0 && s[0] == '-')
+        return negative;
+    return fld_money(s, n, out) ? bad : NULL;
 }
 
+/* The end of the row that starts at s[*i] (spaces there skipped, as fld_scale does after
+ * each ';'): the index of the next ';', or n. *i is moved past the spaces. */
+static size_t table_row(const char *s, size_t n, size_t *i)
+{
+    while (*i < n && s[*i] == ' ')
+        (*i)++;
+    size_t end = *i;
+    while (end < n && s[end] != ';')
+        end++;
+    return end;
+}
+
+#define TAX_EXPECTED " (expected threshold=base+rate; ...)"
+
+/* Returns NULL with the table in *out, or the first fault found (field.h lists the
+ * checks in order) with *out untouched. */
+const char *fld_tax_table(const char *s, size_t n, param_scale *out)
+{
+    static const char too_many_decimals[] = "tax table rate takes at most 6 decimals";
+    param_scale sc = {0};
+    size_t i = 0;
+    if (n == 0)
+        return "empty value" TAX_EXPECTED;
+    for (;;) {
+        size_t end = table_row(s, n, &i);
+        if (end == i)
+            return "tax table has an empty row" TAX_EXPECTED;
+        if (sc.n == PARAM_SCALE_MAX)
+            return "tax table has more than " STR(PARAM_SCALE_MAX) " rows";
+        size_t eq = i;
+        while (eq < end && s[eq] != '=')
+            eq++;
+        if (eq == end)
+            return "tax table row without '='" TAX_EXPECTED;
+        size_t plus = eq + 1;
+        while (plus < end && s[plus] != '+')
+            plus++;
+        if (plus == end)
+            return "tax table row without '+'" TAX_EXPECTED;
+        money_cents threshold, base;
+        money_frac rate;
+        const char *e = table_amount(s + i, eq - i, &threshold, "tax table threshold is negative",
+                                     "tax table threshold is not money (at most 2 decimals)");
+        if (e)
+            return e;
+        if (sc.n == 0 && threshold != 0)
+            return "tax table must start at threshold 0";
+        if (sc.n > 0 && threshold <= sc.threshold[sc.n - 1])
+            return "tax table thresholds must go up (each larger than the one before)";
+        e = table_amount(s + eq + 1, plus - eq - 1, &base, "tax table base is negative",
+                         "tax table base is not money (at most 2 decimals)");
+        if (e)
+            return e;
+        if (plus + 1 < end && s[plus + 1] == '-')
+            return "tax table rate is negative";
+        e = decimal(s + plus + 1, end - plus - 1, 6, 6, 9, &rate, too_many_decimals);
+        if (e == too_many_decimals)
+            return e;
+        if (e)
+            return "tax table rate is not a decimal (like 0.12)";
+        if (rate >= 1000000)
+            return "tax table rate must be less than 1";
+        sc.threshold[sc.n] = threshold;
+        sc.amount[sc.n] = base;
+        sc.rate[sc.n] = (int32_t)rate;
+        sc.n++;
+        if (end == n)
+            break;
+        i = end + 1;
+    }
+    *out = sc;
+    return NULL;
+}
+
+#define ALLOWANCE_EXPECTED " (expected 1=amount; 2=amount; ...)"
+
+/* Returns NULL with the table in *out, or the first fault found with *out untouched. */
 const char *fld_allowance_table(const char *s, size_t n, param_scale *out)
 {
-    (void)s, (void)n, (void)out;
-    return "allowance tables are not read yet";   /* PLACEHOLDER: being written */
+    param_scale sc = {0};
+    size_t i = 0;
+    if (n == 0)
+        return "empty value" ALLOWANCE_EXPECTED;
+    for (;;) {
+        size_t end = table_row(s, n, &i);
+        if (end == i)
+            return "allowance table has an empty entry" ALLOWANCE_EXPECTED;
+        if (sc.n == PARAM_SCALE_MAX)
+            return "allowance table has more than " STR(PARAM_SCALE_MAX) " counts";
+        size_t eq = i;
+        while (eq < end && s[eq] != '=')
+            eq++;
+        if (eq == end)
+            return "allowance table entry without '='" ALLOWANCE_EXPECTED;
+        int64_t count;
+        money_cents amount;
+        if (fld_count(s + i, eq - i, &count) != NULL)
+            return "allowance table count is not a whole number";
+        if (count == 0)
+            return "allowance table count 0: the counts start at 1 (a count of 0 gives 0.00)";
+        if (count != sc.n + 1)
+            return "allowance table counts must be 1, 2, 3, ... in order";
+        const char *e = table_amount(s + eq + 1, end - eq - 1, &amount, "allowance table amount is negative",
+                                     "allowance table amount is not money (at most 2 decimals)");
+        if (e)
+            return e;
+        sc.amount[sc.n] = amount;
+        sc.n++;
+        if (end == n)
+            break;
+        i = end + 1;
+    }
+    *out = sc;
+    return NULL;
 }

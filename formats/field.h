@@ -45,12 +45,18 @@ const char *fld_yn(const char *s, size_t n, int *out);
 const char *fld_count(const char *s, size_t n, int64_t *out);
 /* A dues scale: "0:00=10.30; 25:01=15.90; ..." brackets in ascending hours. */
 const char *fld_scale(const char *s, size_t n, param_scale *out);
-/* A tax table (SPEC-withholding A.2): "0=0+0; 7500=0+0.10; ..." rows threshold=base+rate,
- * thresholds amounts from 0 up, strictly increasing; base an amount; 0 <= rate < 1 with at
- * most 6 decimals. Fills threshold, amount and rate of out. */
+/* A tax table (SPEC-withholding A.2): "0=0+0; 7500=0+0.10; ..." rows threshold=base+rate
+ * separated by ';' (spaces after a ';' allowed, as in a scale), at most PARAM_SCALE_MAX
+ * rows; thresholds money, the first 0, each larger than the one before; base money;
+ * 0 <= rate < 1 with at most 6 decimals. Fills n, threshold (cents), amount (the base,
+ * cents) and rate (10^-6 units) of out, every other member 0. The first fault found,
+ * row by row, is returned: empty value or row, too many rows, no '=' or '+', then the
+ * threshold, its order, the base, the rate. */
 const char *fld_tax_table(const char *s, size_t n, param_scale *out);
-/* An allowance table: "1=42; 2=83; ..." the counts 1, 2, 3, ... in order, each an amount.
- * Fills amount[count - 1] of out. */
+/* An allowance table: "1=42; 2=83; ..." the counts 1, 2, 3, ... in order (at most
+ * PARAM_SCALE_MAX), each with money. Fills n and amount[count - 1] of out, every other
+ * member 0. Refused: an empty value or entry, no '=', a count that is not the next one
+ * (0 among them), an amount that is not money. */
 const char *fld_allowance_table(const char *s, size_t n, param_scale *out);
 
 /* Length (1-4) of the valid UTF-8 sequence at s[0..n), or 0 when s starts with a byte

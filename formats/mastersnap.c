@@ -21,7 +21,8 @@
 #include "state.h"
 
 #define MSNAP_MAGIC "PAYRUNMS"
-#define MSNAP_VERSION 2u     /* 2: withholding.csv (its file entry, rows and wh_first) */
+#define MSNAP_VERSION 3u    /* 3: withholding.csv (its file entry, rows and wh_first), and param_scale's
+                               threshold and rate (tax and allowance tables) */
 #define BLOCK ((size_t)1 << 20)     /* the data is checksummed in blocks of 1 MiB */
 #define PAGE 4096u                  /* the data starts on a page of its own */
 #define ALIGN 64u                   /* each section starts on a cache line */
@@ -126,6 +127,7 @@ static const uint32_t layout_words[] = {
     sizeof(param_row), FIELD(param_row, id), FIELD(param_row, county), FIELD(param_row, from), FIELD(param_row, value),
     FIELD(param_row, present), FIELD(param_row, scale), FIELD(param_row, reference), FIELD(param_row, line),
     sizeof(param_scale), FIELD(param_scale, n), FIELD(param_scale, from_minutes), FIELD(param_scale, amount),
+    FIELD(param_scale, threshold), FIELD(param_scale, rate),
     sizeof(ids_slot), FIELD(ids_slot, code), FIELD(ids_slot, hash), FIELD(ids_slot, idx),
     sizeof(cal_date), sizeof(money_rate), sizeof(size_t), P_COUNT,
 };

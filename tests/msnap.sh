@@ -130,13 +130,12 @@ fi
 # 5. a snapshot of another format version is ignored (and skipped by verify), then written again
 cp -a "$S" "$tmp/V"
 vbin=$tmp/V/masters/$(basename "$bin")
-# the version (a little-endian uint32 at offset 8) one more than this payrun's
-next_version=$(( $(od -An -tu1 -j 8 -N1 "$vbin" | tr -d ' ') + 1 ))
-flip "$vbin" 8
+chmod u+w "$vbin"
+printf '\377' | dd of="$vbin" bs=1 seek=8 conv=notrunc 2>/dev/null    # version 255: not this payrun's
 reprocess "$tmp/V" 1 "$tmp/r-ver" "$demo" "$ts"
 "$PAYRUN" state verify --state "$tmp/V" > /dev/null 2>&1
 rc=$?
-if grep -q "format version $next_version " "$tmp/r-ver.err" && same_outputs "$tmp/r-ver" "$tmp/r-csv" && [ $rc = 0 ]; then
+if grep -q 'format version 255' "$tmp/r-ver.err" && same_outputs "$tmp/r-ver" "$tmp/r-csv" && [ $rc = 0 ]; then
     ok "a snapshot of another format version is ignored, and not called damaged"
 else
     fail "another format version (verify exit $rc)"; cat "$tmp/r-ver.err"

@@ -355,6 +355,205 @@ static void test_scale_amount(void)
     ASSERT_I64(param_scale_amount(&s, 120), 600);
 }
 
+/* The 2026 values of SPEC-withholding A.2, as they are in parameters.csv. */
+#define FIT_SINGLE_2026                                                                                         \
+    "0=0+0; 7500=0+0.10; 19900=1240+0.12; 57900=5800+0.22; 113200=17966+0.24; 209275=41024+0.32; "              \
+    "263725=58448+0.35; 648100=192979.25+0.37"
+#define FIT_STEP2_HEAD_2026                                                                                     \
+    "0=0+0; 12075=0+0.10; 20925=885+0.12; 45800=3870+0.22; 64925=8077.50+0.24; 112950=19603.50+0.32; "          \
+    "140175=28315.50+0.35; 332375=95585.50+0.37"
+#define SIT_SINGLE_2026                                                                                         \
+    "0=0+0.011; 462=5.08+0.022; 1094=18.98+0.044; 1727=46.83+0.066; 2398=91.12+0.088; 3030=146.74+0.1023; "     \
+    "15478=1420.17+0.1133; 18574=1770.95+0.1243; 30956=3310.03+0.1353; 41667=4759.23+0.1463"
+#define SIT_ESTIMATED_2026 "1=42; 2=83; 3=125; 4=167; 5=208; 6=250; 7=292; 8=333; 9=375; 10=417"
+#define SIT_EXEMPTION_2026 "1=7.01; 2=14.03; 3=21.04; 4=28.05; 5=35.06; 6=42.08; 7=49.09; 8=56.10; 9=63.11; 10=70.13"
+
+/* Checks every row of a parsed tax table against the expected cents and 10^-6 rates,
+ * and that the members a tax table does not use are 0. */
+static void check_tax_table(const param_scale *s, int n, const money_cents *threshold, const money_cents *base,
+                            const int32_t *rate, int line)
+{
+    int bad = s->n != n;
+    for (int i = 0; i < n && !bad; i++)
+        bad = s->threshold[i] != threshold[i] || s->amount[i] != base[i] || s->rate[i] != rate[i] ||
+              s->from_minutes[i] != 0;
+    for (int i = n; i < PARAM_SCALE_MAX && !bad; i++)
+        bad = s->threshold[i] != 0 || s->amount[i] != 0 || s->rate[i] != 0 || s->from_minutes[i] != 0;
+    tu_assert_msg(!bad, "the tax table parsed to other rows than expected", line, __FILE__);
+}
+
+static void test_tax_table(void)
+{
+    param_scale s;
+    memset(&s, 0x5a, sizeof s);
+    /* the A.2 example */
+    ASSERT_STR(fld_tax_table(L("0=0+0; 7500=0+0.10; 19900=1240+0.12"), &s), NULL);
+    {
+        static const money_cents th[] = {0, 750000, 1990000}, base[] = {0, 0, 124000};
+        static const int32_t rate[] = {0, 100000, 120000};
+        check_tax_table(&s, 3, th, base, rate, __LINE__);
+    }
+    /* fit.schedule_single 2026 */
+    ASSERT_STR(fld_tax_table(L(FIT_SINGLE_2026), &s), NULL);
+    {
+        static const money_cents th[] = {0, 750000, 1990000, 5790000, 11320000, 20927500, 26372500, 64810000};
+        static const money_cents base[] = {0, 0, 124000, 580000, 1796600, 4102400, 5844800, 19297925};
+        static const int32_t rate[] = {0, 100000, 120000, 220000, 240000, 320000, 350000, 370000};
+        check_tax_table(&s, 8, th, base, rate, __LINE__);
+    }
+    /* fit.schedule_step2_head 2026: bases with cents */
+    ASSERT_STR(fld_tax_table(L(FIT_STEP2_HEAD_2026), &s), NULL);
+    {
+        static const money_cents th[] = {0, 1207500, 2092500, 4580000, 6492500, 11295000, 14017500, 33237500};
+        static const money_cents base[] = {0, 0, 88500, 387000, 807750, 1960350, 2831550, 9558550};
+        static const int32_t rate[] = {0, 100000, 120000, 220000, 240000, 320000, 350000, 370000};
+        check_tax_table(&s, 8, th, base, rate, __LINE__);
+    }
+    /* sit.schedule_single 2026: ten rows, rates of 3 and 4 decimals */
+    ASSERT_STR(fld_tax_table(L(SIT_SINGLE_2026), &s), NULL);
+    {
+        static const money_cents th[] = {0, 46200, 109400, 172700, 239800, 303000, 1547800, 1857400, 3095600, 4166700};
+        static const money_cents base[] = {0, 508, 1898, 4683, 9112, 14674, 142017, 177095, 331003, 475923};
+        static const int32_t rate[] = {11000, 22000, 44000, 66000, 88000, 102300, 113300, 124300, 135300, 146300};
+        check_tax_table(&s, 10, th, base, rate, __LINE__);
+    }
+    /* one row; no spaces after ';'; a first threshold written 0.00; a rate of 6 decimals */
+    ASSERT_STR(fld_tax_table(L("0=12.5+0.999999"), &s), NULL);
+    {
+        static const money_cents th[] = {0}, base[] = {1250};
+        static const int32_t rate[] = {999999};
+        check_tax_table(&s, 1, th, base, rate, __LINE__);
+    }
+    ASSERT_STR(fld_tax_table(L("0.00=0+0;0.01=0.5+0.000001"), &s), NULL);
+    {
+        static const money_cents th[] = {0, 1}, base[] = {0, 50};
+        static const int32_t rate[] = {0, 1};
+        check_tax_table(&s, 2, th, base, rate, __LINE__);
+    }
+    /* 16 rows is the most and is fine */
+    ASSERT_STR(fld_tax_table(L("0=0+0; 1=0+0; 2=0+0; 3=0+0; 4=0+0; 5=0+0; 6=0+0; 7=0+0; 8=0+0; 9=0+0; 10=0+0; "
+                               "11=0+0; 12=0+0; 13=0+0; 14=0+0; 15=1+0.5"),
+                             &s),
+               NULL);
+    ASSERT_I64(s.n, 16);
+    ASSERT_I64(s.threshold[15], 1500);
+    ASSERT_I64(s.amount[15], 100);
+    ASSERT_I64(s.rate[15], 500000);
+
+    /* every refusal leaves *out untouched */
+    param_scale keep;
+    memset(&keep, 0x33, sizeof keep);
+    s = keep;
+    ASSERT_STR(fld_tax_table(L("7500=0+0.10; 19900=1240+0.12"), &s), "tax table must start at threshold 0");
+    ASSERT_STR(fld_tax_table(L("0.01=0+0"), &s), "tax table must start at threshold 0");
+    ASSERT_STR(fld_tax_table(L("0=0+0; 7500=0+0.10; 7500=1240+0.12"), &s),
+               "tax table thresholds must go up (each larger than the one before)");
+    ASSERT_STR(fld_tax_table(L("0=0+0; 19900=0+0.10; 7500=1240+0.12"), &s),
+               "tax table thresholds must go up (each larger than the one before)");
+    ASSERT_STR(fld_tax_table(L("0=0+0; 0=0+0.10"), &s),
+               "tax table thresholds must go up (each larger than the one before)");
+    ASSERT_STR(fld_tax_table(L("0=0+0; 7500=0+1"), &s), "tax table rate must be less than 1");
+    ASSERT_STR(fld_tax_table(L("0=0+0; 7500=0+1.000000"), &s), "tax table rate must be less than 1");
+    ASSERT_STR(fld_tax_table(L("0=0+1.5"), &s), "tax table rate must be less than 1");
+    ASSERT_STR(fld_tax_table(L("0=0+0; 7500=0+0.1000001"), &s), "tax table rate takes at most 6 decimals");
+    ASSERT_STR(fld_tax_table(L("0=0+0; 7500=0+-0.10"), &s), "tax table rate is negative");
+    ASSERT_STR(fld_tax_table(L("0=0+0; 7500=0+10%"), &s), "tax table rate is not a decimal (like 0.12)");
+    ASSERT_STR(fld_tax_table(L("0=0+0; 7500=0+"), &s), "tax table rate is not a decimal (like 0.12)");
+    ASSERT_STR(fld_tax_table(L("0=0+0.10 "), &s), "tax table rate is not a decimal (like 0.12)");
+    ASSERT_STR(fld_tax_table(L("0=0+0; 7500=-5+0.10"), &s), "tax table base is negative");
+    ASSERT_STR(fld_tax_table(L("0=-0+0"), &s), "tax table base is negative");
+    ASSERT_STR(fld_tax_table(L("0=0+0; 7500=1.234+0.10"), &s), "tax table base is not money (at most 2 decimals)");
+    ASSERT_STR(fld_tax_table(L("0=0+0; 7500=+0.10"), &s), "tax table base is not money (at most 2 decimals)");
+    ASSERT_STR(fld_tax_table(L("0=0+0; 7,500=0+0.10"), &s), "tax table threshold is not money (at most 2 decimals)");
+    ASSERT_STR(fld_tax_table(L("0=0+0; 7500.001=0+0.10"), &s),
+               "tax table threshold is not money (at most 2 decimals)");
+    ASSERT_STR(fld_tax_table(L("=0+0"), &s), "tax table threshold is not money (at most 2 decimals)");
+    ASSERT_STR(fld_tax_table(L("-1=0+0"), &s), "tax table threshold is negative");
+    ASSERT_STR(fld_tax_table(L("0=0+0; 7500 0+0.10"), &s),
+               "tax table row without '=' (expected threshold=base+rate; ...)");
+    ASSERT_STR(fld_tax_table(L("0+0"), &s), "tax table row without '=' (expected threshold=base+rate; ...)");
+    ASSERT_STR(fld_tax_table(L("0=0+0; 7500=0.10"), &s),
+               "tax table row without '+' (expected threshold=base+rate; ...)");
+    /* a '+' or '=' of the next row does not count for this one */
+    ASSERT_STR(fld_tax_table(L("0=0; 7500=0+0.10"), &s),
+               "tax table row without '+' (expected threshold=base+rate; ...)");
+    ASSERT_STR(fld_tax_table(L("0; 7500=0+0.10"), &s),
+               "tax table row without '=' (expected threshold=base+rate; ...)");
+    ASSERT_STR(fld_tax_table(L(""), &s), "empty value (expected threshold=base+rate; ...)");
+    ASSERT_STR(fld_tax_table(L(" "), &s), "tax table has an empty row (expected threshold=base+rate; ...)");
+    ASSERT_STR(fld_tax_table(L("0=0+0;"), &s), "tax table has an empty row (expected threshold=base+rate; ...)");
+    ASSERT_STR(fld_tax_table(L("0=0+0; ; 1=0+0"), &s),
+               "tax table has an empty row (expected threshold=base+rate; ...)");
+    ASSERT_STR(fld_tax_table(L("0=0+0; 1=0+0; 2=0+0; 3=0+0; 4=0+0; 5=0+0; 6=0+0; 7=0+0; 8=0+0; 9=0+0; 10=0+0; "
+                               "11=0+0; 12=0+0; 13=0+0; 14=0+0; 15=0+0; 16=0+0"),
+                             &s),
+               "tax table has more than 16 rows");
+    ASSERT_MSG(memcmp(&s, &keep, sizeof s) == 0, "fld_tax_table leaves *out untouched on error");
+}
+
+static void test_allowance_table(void)
+{
+    param_scale s;
+    memset(&s, 0x5a, sizeof s);
+    /* sit.estimated_deduction and sit.exemption_allowance 2026 */
+    static const money_cents estimated[] = {4200, 8300, 12500, 16700, 20800, 25000, 29200, 33300, 37500, 41700};
+    static const money_cents exemption[] = {701, 1403, 2104, 2805, 3506, 4208, 4909, 5610, 6311, 7013};
+    ASSERT_STR(fld_allowance_table(L(SIT_ESTIMATED_2026), &s), NULL);
+    ASSERT_I64(s.n, 10);
+    int bad = 0;
+    for (int i = 0; i < PARAM_SCALE_MAX; i++)
+        bad += s.amount[i] != (i < 10 ? estimated[i] : 0) || s.threshold[i] != 0 || s.rate[i] != 0 ||
+               s.from_minutes[i] != 0;
+    ASSERT_I64(bad, 0);
+    ASSERT_STR(fld_allowance_table(L(SIT_EXEMPTION_2026), &s), NULL);
+    ASSERT_I64(s.n, 10);
+    bad = 0;
+    for (int i = 0; i < 10; i++)
+        bad += s.amount[i] != exemption[i];
+    ASSERT_I64(bad, 0);
+    /* one count; no spaces */
+    ASSERT_STR(fld_allowance_table(L("1=0.5"), &s), NULL);
+    ASSERT_I64(s.n, 1);
+    ASSERT_I64(s.amount[0], 50);
+    ASSERT_STR(fld_allowance_table(L("1=1;2=0"), &s), NULL);
+    ASSERT_I64(s.n, 2);
+    ASSERT_I64(s.amount[1], 0);
+    ASSERT_STR(fld_allowance_table(L("1=1; 2=2; 3=3; 4=4; 5=5; 6=6; 7=7; 8=8; 9=9; 10=10; 11=11; 12=12; 13=13; "
+                                     "14=14; 15=15; 16=16"),
+                                   &s),
+               NULL);
+    ASSERT_I64(s.n, 16);
+    ASSERT_I64(s.amount[15], 1600);
+
+    param_scale keep;
+    memset(&keep, 0x33, sizeof keep);
+    s = keep;
+    ASSERT_STR(fld_allowance_table(L("1=42; 3=125"), &s), "allowance table counts must be 1, 2, 3, ... in order");
+    ASSERT_STR(fld_allowance_table(L("2=83"), &s), "allowance table counts must be 1, 2, 3, ... in order");
+    ASSERT_STR(fld_allowance_table(L("1=42; 1=83"), &s), "allowance table counts must be 1, 2, 3, ... in order");
+    ASSERT_STR(fld_allowance_table(L("0=0; 1=42"), &s),
+               "allowance table count 0: the counts start at 1 (a count of 0 gives 0.00)");
+    ASSERT_STR(fld_allowance_table(L("1=42; 0=0"), &s),
+               "allowance table count 0: the counts start at 1 (a count of 0 gives 0.00)");
+    ASSERT_STR(fld_allowance_table(L("one=42"), &s), "allowance table count is not a whole number");
+    ASSERT_STR(fld_allowance_table(L("-1=42"), &s), "allowance table count is not a whole number");
+    ASSERT_STR(fld_allowance_table(L("=42"), &s), "allowance table count is not a whole number");
+    ASSERT_STR(fld_allowance_table(L("1=-7.01"), &s), "allowance table amount is negative");
+    ASSERT_STR(fld_allowance_table(L("1=7.011"), &s), "allowance table amount is not money (at most 2 decimals)");
+    ASSERT_STR(fld_allowance_table(L("1="), &s), "allowance table amount is not money (at most 2 decimals)");
+    ASSERT_STR(fld_allowance_table(L("1=42 "), &s), "allowance table amount is not money (at most 2 decimals)");
+    ASSERT_STR(fld_allowance_table(L("1=42; 2"), &s),
+               "allowance table entry without '=' (expected 1=amount; 2=amount; ...)");
+    ASSERT_STR(fld_allowance_table(L(""), &s), "empty value (expected 1=amount; 2=amount; ...)");
+    ASSERT_STR(fld_allowance_table(L("1=42;"), &s),
+               "allowance table has an empty entry (expected 1=amount; 2=amount; ...)");
+    ASSERT_STR(fld_allowance_table(L("1=1; 2=2; 3=3; 4=4; 5=5; 6=6; 7=7; 8=8; 9=9; 10=10; 11=11; 12=12; 13=13; "
+                                     "14=14; 15=15; 16=16; 17=17"),
+                                   &s),
+               "allowance table has more than 16 counts");
+    ASSERT_MSG(memcmp(&s, &keep, sizeof s) == 0, "fld_allowance_table leaves *out untouched on error");
+}
+
 int test_field_register(void)
 {
     static const tu_test tests[] = {
@@ -370,6 +569,8 @@ int test_field_register(void)
         {"fld_count", test_count},
         {"fld_scale", test_scale},
         {"param_scale_amount at bracket boundaries", test_scale_amount},
+        {"fld_tax_table: the A.2 values, each refusal", test_tax_table},
+        {"fld_allowance_table: the A.2 values, each refusal", test_allowance_table},
     };
     return tu_register("field", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }

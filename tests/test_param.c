@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "field.h"
 #include "param.h"
 #include "test_util.h"
 
@@ -415,6 +416,143 @@ static void test_format_stays_in_out(void)
     param_free(&t);
 }
 
+/* The eleven table values of SPEC-withholding A.2 (2026), as in parameters.csv. */
+static const struct {
+    param_id id;
+    const char *value;
+} a2_tables[] = {
+    {P_FIT_SCHEDULE_SINGLE,
+     "0=0+0; 7500=0+0.10; 19900=1240+0.12; 57900=5800+0.22; 113200=17966+0.24; 209275=41024+0.32; "
+     "263725=58448+0.35; 648100=192979.25+0.37"},
+    {P_FIT_SCHEDULE_MARRIED,
+     "0=0+0; 19300=0+0.10; 44100=2480+0.12; 120100=11600+0.22; 230700=35932+0.24; 422850=82048+0.32; "
+     "531750=116896+0.35; 788000=206583.50+0.37"},
+    {P_FIT_SCHEDULE_HEAD,
+     "0=0+0; 15550=0+0.10; 33250=1770+0.12; 83000=7740+0.22; 121250=16155+0.24; 217300=39207+0.32; "
+     "271750=56631+0.35; 656150=191171+0.37"},
+    {P_FIT_SCHEDULE_STEP2_SINGLE,
+     "0=0+0; 8050=0+0.10; 14250=620+0.12; 33250=2900+0.22; 60900=8983+0.24; 108938=20512+0.32; "
+     "136163=29224+0.35; 328350=96489.63+0.37"},
+    {P_FIT_SCHEDULE_STEP2_MARRIED,
+     "0=0+0; 16100=0+0.10; 28500=1240+0.12; 66500=5800+0.22; 121800=17966+0.24; 217875=41024+0.32; "
+     "272325=58448+0.35; 400450=103291.75+0.37"},
+    {P_FIT_SCHEDULE_STEP2_HEAD,
+     "0=0+0; 12075=0+0.10; 20925=885+0.12; 45800=3870+0.22; 64925=8077.50+0.24; 112950=19603.50+0.32; "
+     "140175=28315.50+0.35; 332375=95585.50+0.37"},
+    {P_SIT_ESTIMATED_DEDUCTION,
+     "1=42; 2=83; 3=125; 4=167; 5=208; 6=250; 7=292; 8=333; 9=375; 10=417"},
+    {P_SIT_EXEMPTION_ALLOWANCE,
+     "1=7.01; 2=14.03; 3=21.04; 4=28.05; 5=35.06; 6=42.08; 7=49.09; 8=56.10; 9=63.11; 10=70.13"},
+    {P_SIT_SCHEDULE_SINGLE,
+     "0=0+0.011; 462=5.08+0.022; 1094=18.98+0.044; 1727=46.83+0.066; 2398=91.12+0.088; "
+     "3030=146.74+0.1023; 15478=1420.17+0.1133; 18574=1770.95+0.1243; 30956=3310.03+0.1353; "
+     "41667=4759.23+0.1463"},
+    {P_SIT_SCHEDULE_MARRIED,
+     "0=0+0.011; 924=10.16+0.022; 2188=37.97+0.044; 3454=93.67+0.066; 4796=182.24+0.088; "
+     "6060=293.47+0.1023; 30956=2840.33+0.1133; 37148=3541.88+0.1243; 41667=4103.59+0.1353; "
+     "61913=6842.87+0.1463"},
+    {P_SIT_SCHEDULE_HEAD,
+     "0=0+0.011; 924=10.16+0.022; 2189=37.99+0.044; 2822=65.84+0.066; 3492=110.06+0.088; "
+     "4125=165.76+0.1023; 21050=1897.19+0.1133; 25260=2374.18+0.1243; 41667=4413.57+0.1353; "
+     "42101=4472.29+0.1463"},
+};
+
+/* Parses value as param_type_of(id) reads it: 0, or -1 when refused. */
+static int parse_table(param_id id, const char *value, param_scale *s)
+{
+    const char *e = param_type_of(id) == PT_TAX_TABLE ? fld_tax_table(value, strlen(value), s)
+                                                      : fld_allowance_table(value, strlen(value), s);
+    return e ? -1 : 0;
+}
+
+/* The members of two table scales are the same (member by member: padding may differ). */
+static int same_table(const param_scale *a, const param_scale *b)
+{
+    if (a->n != b->n)
+        return 0;
+    for (int i = 0; i < PARAM_SCALE_MAX; i++)
+        if (a->from_minutes[i] != b->from_minutes[i] || a->amount[i] != b->amount[i] ||
+            a->threshold[i] != b->threshold[i] || a->rate[i] != b->rate[i])
+            return 0;
+    return 1;
+}
+
+/* Each A.2 table goes into the table as load.c puts it there; param_format_value writes it
+ * back in a form that parses to the same rows, and formatting that again gives the same text. */
+static void test_format_tables_round_trip(void)
+{
+    param_table t;
+    int32_t line;
+    char msg[300];
+    size_t n = sizeof a2_tables / sizeof a2_tables[0];
+    memset(&t, 0, sizeof t);
+    add(&t, P_WAGE_HOURLY, NULL, D(2025, 1, 1), 1600, 2);
+    for (size_t k = 0; k < n; k++) {
+        param_scale s;
+        CU_ASSERT_EQUAL_FATAL(parse_table(a2_tables[k].id, a2_tables[k].value, &s), 0);
+        param_row r = {.id = a2_tables[k].id, .county = PARAM_STATEWIDE, .from = D(2026, 1, 1), .present = 1,
+                       .scale = -1, .line = 3 + (int32_t)k};
+        CU_ASSERT_EQUAL_FATAL(param_add(&t, &r, &s, "A.2", 3), 0);
+    }
+    CU_ASSERT_EQUAL_FATAL(param_finish(&t, &line, msg, sizeof msg), 0);
+    int bad = 0;
+    for (size_t k = 0; k < n; k++) {
+        char out[1024], again[1024];
+        param_scale first, second;
+        const param_row *r = param_in_force(&t, a2_tables[k].id, PARAM_STATEWIDE, D(2026, 3, 10));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+        parse_table(a2_tables[k].id, a2_tables[k].value, &first);
+        param_format_value(&t, r, out, sizeof out);
+        if (parse_table(a2_tables[k].id, out, &second) != 0 || !same_table(&first, &second) ||
+            !same_table(&first, param_scale_of(&t, r))) {
+            printf("\n    %s: written as [%s], which does not read back the same", param_name(a2_tables[k].id), out);
+            bad++;
+            continue;
+        }
+        /* the written form is stable */
+        param_table t2;
+        memset(&t2, 0, sizeof t2);
+        param_row r2 = *r;
+        r2.scale = -1;
+        CU_ASSERT_EQUAL_FATAL(param_add(&t2, &r2, &second, "A.2", 3), 0);
+        param_format_value(&t2, &t2.rows[0], again, sizeof again);
+        bad += strcmp(out, again) != 0;
+        param_free(&t2);
+    }
+    ASSERT_I64(bad, 0);
+
+    /* the written form, by hand: amounts with 2 decimals, rates without trailing zeros */
+    char out[1024];
+    param_format_value(&t, param_in_force(&t, P_FIT_SCHEDULE_STEP2_HEAD, PARAM_STATEWIDE, D(2026, 3, 10)), out,
+                       sizeof out);
+    ASSERT_STR(out, "0.00=0.00+0; 12075.00=0.00+0.1; 20925.00=885.00+0.12; 45800.00=3870.00+0.22; "
+                    "64925.00=8077.50+0.24; 112950.00=19603.50+0.32; 140175.00=28315.50+0.35; "
+                    "332375.00=95585.50+0.37");
+    param_format_value(&t, param_in_force(&t, P_SIT_SCHEDULE_HEAD, PARAM_STATEWIDE, D(2026, 3, 10)), out, sizeof out);
+    ASSERT_STR(out, "0.00=0.00+0.011; 924.00=10.16+0.022; 2189.00=37.99+0.044; 2822.00=65.84+0.066; "
+                    "3492.00=110.06+0.088; 4125.00=165.76+0.1023; 21050.00=1897.19+0.1133; "
+                    "25260.00=2374.18+0.1243; 41667.00=4413.57+0.1353; 42101.00=4472.29+0.1463");
+    param_format_value(&t, param_in_force(&t, P_SIT_EXEMPTION_ALLOWANCE, PARAM_STATEWIDE, D(2026, 3, 10)), out,
+                       sizeof out);
+    ASSERT_STR(out, "1=7.01; 2=14.03; 3=21.04; 4=28.05; 5=35.06; 6=42.08; 7=49.09; 8=56.10; 9=63.11; 10=70.13");
+    param_format_value(&t, param_in_force(&t, P_SIT_ESTIMATED_DEDUCTION, PARAM_STATEWIDE, D(2026, 3, 10)), out,
+                       sizeof out);
+    ASSERT_STR(out, "1=42.00; 2=83.00; 3=125.00; 4=167.00; 5=208.00; 6=250.00; 7=292.00; 8=333.00; 9=375.00; "
+                    "10=417.00");
+    param_free(&t);
+
+    /* the A.2 example itself */
+    param_scale s;
+    memset(&t, 0, sizeof t);
+    CU_ASSERT_EQUAL_FATAL(parse_table(P_FIT_SCHEDULE_SINGLE, "0=0+0; 7500=0+0.10; 19900=1240+0.12", &s), 0);
+    param_row r = {.id = P_FIT_SCHEDULE_SINGLE, .county = PARAM_STATEWIDE, .from = D(2026, 1, 1), .present = 1,
+                   .scale = -1, .line = 2};
+    CU_ASSERT_EQUAL_FATAL(param_add(&t, &r, &s, "A.2", 3), 0);
+    param_format_value(&t, &t.rows[0], out, sizeof out);
+    ASSERT_STR(out, "0.00=0.00+0; 7500.00=0.00+0.1; 19900.00=1240.00+0.12");
+    param_free(&t);
+}
+
 int test_param_register(void)
 {
     static const tu_test tests[] = {
@@ -432,6 +570,7 @@ int test_param_register(void)
         {"param_add: more scales than the first array holds", test_many_scales},
         {"param_format_value: a scale of three brackets", test_format_three_brackets},
         {"param_format_value: writes only into out", test_format_stays_in_out},
+        {"param_format_value: the A.2 tax and allowance tables round-trip", test_format_tables_round_trip},
     };
     return tu_register("param", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
