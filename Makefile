@@ -35,7 +35,7 @@ MAIN_OBJ    := $(BUILD)/cli/main.o
 TEST_SRC    := $(wildcard tests/test_*.c)
 TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC) tests/unit_main.c)
 
-.PHONY: all bench run test unit scenarios generated state-tests operate-tests cron-tests command-tests msnap-tests archive-tests correct-tests fixtures-check demo-snapshot clean install deps
+.PHONY: all bench run test unit scenarios generated state-tests operate-tests cron-tests command-tests msnap-tests archive-tests correct-tests withholding-tests fixtures-check demo-snapshot clean install deps
 
 all: payrun
 
@@ -151,6 +151,10 @@ archive-tests: payrun $(BUILD)/gen
 correct-tests: payrun $(BUILD)/gen
 	sh tests/correct.sh
 
+# voluntary income-tax withholding across nights, explain's worksheet lines, payrun year-end (tests/withholding.sh)
+withholding-tests: payrun
+	sh tests/withholding.sh
+
 # docs/payrun.cron: a valid /etc/cron.d file whose command, run as cron runs it, is silent twice.
 cron-tests: payrun
 	sh tests/cron.sh
@@ -181,7 +185,7 @@ demo-snapshot: payrun
 	mkdir -p fixtures/demo/expected
 	cp $(BUILD)/demo-snap/paychecks.csv $(BUILD)/demo-snap/exceptions.csv fixtures/demo/expected/
 
-test: unit scenarios generated state-tests operate-tests cron-tests command-tests msnap-tests archive-tests correct-tests bench-year-test hardening-tests
+test: unit scenarios generated state-tests operate-tests cron-tests command-tests msnap-tests archive-tests correct-tests withholding-tests bench-year-test hardening-tests
 
 install: payrun
 	install -d $(DESTDIR)$(PREFIX)/bin

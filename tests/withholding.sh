@@ -1,0 +1,88 @@
+#!/bin/sh
+# withholding.sh — voluntary income-tax withholding across runs (docs/rules.md §5.14.4-5): the period's carry
+# from one night to the next, payrun explain's worksheet lines, payrun year-end's boxes against the paychecks,
+# and a correction carrying the two columns.
+set -u
+suite=withholding
+. "$(dirname "$0")/shlib.sh"
+sc=$top/fixtures/scenarios/withholding
+data=$tmp/data
+mkdir "$data"
+cp "$top/fixtures/scenarios/_common/holidays.csv" "$sc/data/"*.csv "$data/"
+hdr=$(head -1 "$sc/timesheets.csv")
+# the timesheets $2... of the scenario (by id) as file $1
+sheets() {
+    f=$1
+    shift
+    echo "$hdr" > "$f"
+    for id in "$@"; do grep "^$id," "$sc/timesheets.csv" >> "$f"; done
+}
+# column $2 (by header name) of the paycheck of timesheet $3 in paychecks.csv $1
+col() { awk -F, -v c="$2" -v t="$3" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } $2 == t { print $k }' "$1"; }
+
+# 1. the carry crosses nights: W6A alone one night owes 60.00 + 15.00 and takes 57.00 + 0.00 (WITHHOLDING_SHORT);
+# W6B the next night, same period, takes the rest: 3.00 and 15.00 (SPEC-withholding Example 6), net 332.93
+S=$tmp/S
+"$PAYRUN" state init --state "$S"
+sheets "$tmp/n1.csv" W6A W1 W4 W7A
+sheets "$tmp/n2.csv" W6B W3 W5 W7B W8 W9
+"$PAYRUN" run --data "$data" --state "$S" --out "$tmp/o1" --run-date 2026-03-10 "$tmp/n1.csv" 2> "$tmp/err1" &&
+    "$PAYRUN" run --data "$data" --state "$S" --out "$tmp/o2" --run-date 2026-03-10 "$tmp/n2.csv" 2> "$tmp/err2" ||
+    fail "two nights: $(cat "$tmp/err1" "$tmp/err2")"
+got="$(col "$tmp/o1/paychecks.csv" federal_income_tax W6A) $(col "$tmp/o1/paychecks.csv" state_income_tax W6A) $(col "$tmp/o2/paychecks.csv" federal_income_tax W6B) $(col "$tmp/o2/paychecks.csv" state_income_tax W6B) $(col "$tmp/o2/paychecks.csv" net W6B)"
+[ "$got" = "57.00 0.00 3.00 15.00 332.93" ] && grep -q '^W6A,.*WITHHOLDING_SHORT,warning,0,federal_income_tax 57.00 of 60.00; state_income_tax 0.00 of 15.00; the rest carries to later paychecks of 2026-02-16$' "$tmp/o1/exceptions.csv" &&
+    ok "Example 6 over two nights: 57.00 + 0.00 short, then 3.00 + 15.00 from the ledger's period counters, net 332.93" ||
+    fail "Example 6 over two nights: $got"
+# W7A and W7B on two nights aggregate as on one (Example 7): 8.92, then 91.57 - 8.92 = 82.65 and 20.24
+got="$(col "$tmp/o1/paychecks.csv" federal_income_tax W7A) $(col "$tmp/o2/paychecks.csv" federal_income_tax W7B) $(col "$tmp/o2/paychecks.csv" state_income_tax W7B)"
+[ "$got" = "8.92 82.65 20.24" ] && ok "Example 7 over two nights: 8.92, then 82.65 and 20.24" ||
+    fail "Example 7 over two nights: $got"
+# the two nights pay what the one-night scenario pays, column for column
+cat "$tmp/o1/paychecks.csv" > "$tmp/both.csv"
+tail -n +2 "$tmp/o2/paychecks.csv" >> "$tmp/both.csv"
+cut -d, -f2- "$tmp/both.csv" | sort > "$tmp/both.sorted"
+cut -d, -f2- "$sc/expected/paychecks.csv" | sed 's/,2026-03-10,/,2026-03-10,/' | sort > "$tmp/one.sorted"
+cmp -s "$tmp/both.sorted" "$tmp/one.sorted" && ok "two nights pay what one night pays (the scenario's expected paychecks)" ||
+    fail "two nights differ from one: $(diff "$tmp/one.sorted" "$tmp/both.sorted" | head -4 | tr '\n' ' ')"
+
+# 2. explain prints the worksheet and Method B lines
+"$PAYRUN" explain --data "$data" --run-date 2026-03-10 --timesheet W7B "$sc/timesheets.csv" > "$tmp/ex.txt" 2>&1
+grep -q '^14.4 federal_income_tax (Pub 15-T Worksheet 1A): period wages 1520.00; 1c 1520.00 x 24 = 36480.00; 1e 36480.00; 1g 8600.00; 1h 8600.00; 1i 27880.00$' "$tmp/ex.txt" &&
+    grep -q '2g 2197.60 (the row from 19900.00); 3a 0.00; 3c max(0, 2g - 3a) / 24 = 2197.60 / 24; 4b round(3c) 91.57 + extra = 91.57$' "$tmp/ex.txt" &&
+    grep -q '^14.5 state_income_tax (DE 44 Method B, column single): 1. period wages 1520.00 > 787.00; 2. less estimated deduction 0.00 = 1520.00; 3. taxable 1282.00; 4. tax 27.252 (the row from 1094.00); 5. less credit 7.01 = 20.242; round 20.24 + extra = 20.24$' "$tmp/ex.txt" &&
+    grep -q 'federal 82.65, taken 82.65; California 20.24, taken 20.24$' "$tmp/ex.txt" &&
+    ok "explain W7B: worksheet 1A lines 1c-4b and Method B steps 1-5 (Example 1's figures on the period's wages)" ||
+    fail "explain W7B: $(grep '^14\.[45]' "$tmp/ex.txt")"
+"$PAYRUN" explain --data "$data" --run-date 2026-03-10 --timesheet W5 "$sc/timesheets.csv" > "$tmp/ex5.txt" 2>&1
+grep -q '^14.4 federal_income_tax (Pub 15-T Worksheet 1A, W-4 before 2020): period wages 1520.00; 1c 1520.00 x 24 = 36480.00; 1k 4300.00; 1l 32180.00$' "$tmp/ex5.txt" &&
+    ok "explain W5: the pre-2020 lines 1k and 1l" || fail "explain W5: $(grep '^14\.4' "$tmp/ex5.txt")"
+
+# 3. year-end: one row per provider paid in 2026, each box the sum of the paychecks' columns (computed here from
+# paychecks.csv, not by payrun); a FICA-exempt paycheck (W6A, spouse) adds nothing to boxes 3 and 5
+"$PAYRUN" year-end --state "$S" --year 2026 --out "$tmp/w2" 2> "$tmp/yerr" || fail "year-end: $(cat "$tmp/yerr")"
+awk -F, 'NR > 1 && $2 != "timesheet_id" { p = $3; n[p] = 1; g[p] += $16 * 100; ss[p] += $17 * 100; md[p] += $18 * 100; sd[p] += $19 * 100
+        f[p] += $23 * 100; st[p] += $24 * 100; if ($17 + $18 > 0) { fw[p] += $16 * 100 } }
+    END { for (p in n) printf "%s,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f\n", p, g[p] / 100, f[p] / 100, fw[p] / 100,
+          ss[p] / 100, fw[p] / 100, md[p] / 100, sd[p] / 100, g[p] / 100, st[p] / 100 }' "$tmp/both.csv" | sort > "$tmp/w2.want"
+tail -n +2 "$tmp/w2/w2.csv" | cut -d, -f1,3- > "$tmp/w2.got"
+[ "$(head -1 "$tmp/w2/w2.csv")" = "provider_id,county,box1_wages,box2_federal_income_tax,box3_social_security_wages,box4_social_security_tax,box5_medicare_wages,box6_medicare_tax,box14_casdi,box16_state_wages,box17_state_income_tax" ] &&
+    cmp -s "$tmp/w2.want" "$tmp/w2.got" && [ "$(wc -l < "$tmp/w2.got")" = 8 ] &&
+    ok "year-end 2026: 8 providers, every box the sum of their paychecks (P6: box 3 and 5 without the spouse's 57.00)" ||
+    fail "year-end boxes: $(diff "$tmp/w2.want" "$tmp/w2.got" | head -6 | tr '\n' ' ')"
+crc=$(python3 -c 'import sys,zlib; print("%08x" % zlib.crc32(open(sys.argv[1],"rb").read()))' "$tmp/w2/w2.csv" 2>/dev/null ||
+      gzip -c "$tmp/w2/w2.csv" | tail -c 8 | od -An -tx4 -N4 | tr -d ' ')
+grep -q "\"statements\": 8," "$tmp/w2/w2-totals.json" && grep -q "\"crc32\": \"$crc\"" "$tmp/w2/w2-totals.json" &&
+    grep -q '"box2_federal_income_tax": "545.57"' "$tmp/w2/w2-totals.json" &&
+    ok "w2-totals.json: 8 statements, box 2 545.57 (91.57 + 175.44 + 8.92 + 118.07 + 57.00 + 3.00 + 8.92 + 82.65, the scenario's federal column), the CRC-32 of w2.csv" ||
+    fail "w2-totals.json: $(cat "$tmp/w2/w2-totals.json")"
+# a year without pay: no rows; an --out that holds anything is refused, nothing overwritten
+"$PAYRUN" year-end --state "$S" --year 2025 --out "$tmp/w2-2025" 2> /dev/null
+[ "$(wc -l < "$tmp/w2-2025/w2.csv")" = 1 ] && ok "year-end 2025: the header only" || fail "year-end 2025: $(wc -l < "$tmp/w2-2025/w2.csv") lines"
+before=$(sha256sum "$tmp/w2/w2.csv")
+"$PAYRUN" year-end --state "$S" --year 2026 --out "$tmp/w2" 2> "$tmp/err"
+rc=$?
+[ $rc = 2 ] && [ "$(sha256sum "$tmp/w2/w2.csv")" = "$before" ] && ok "year-end into a published directory: exit 2, nothing overwritten" ||
+    fail "year-end into a published directory: exit $rc: $(cat "$tmp/err")"
+"$PAYRUN" year-end --state "$S" --year 26 --out "$tmp/w2x" 2> /dev/null
+[ $? = 1 ] && ok "year-end --year 26: usage error" || fail "year-end --year 26 was accepted"
+finish
