@@ -113,6 +113,88 @@ static size_t count_overpaid(const corrector *k)
     return n;
 }
 
+/* The W-2 sums of one record as an array, in ledger_provider_w2 order. */
+#define W2_SUMS 8
+static money_cents *w2_sums(ledger_provider_w2 *y) { return &y->gross; }
+
+/* docs/corrections.md "Wage statements": the replayed ledger's W-2 sums put each replayed
+ * paycheck in the year of its night's pay date; what the provider was paid stays in the
+ * years it was paid (generation M's sums), and the correction's difference, per provider,
+ * counts in the year of the correction's own pay date (SPEC-withholding A.7). Loads
+ * generation M's ledger whole for its sums. Returns 0 or an exit code. */
+static int redate_wage_statements(corrector *k, ledger *lg)
+{
+    char err[1024];
+    static const ids_table none;
+    ledger m;
+    if (ledger_init(&m, &none, &none, &none) != 0)
+        return EXIT_INTERNAL;
+    int r = state_load_all(&k->st, k->newest, &m, err, sizeof err);
+    if (r != 0) {
+        fprintf(stderr, "payrun correct: generation %d: %s\n", k->newest, err);
+        ledger_free(&m);
+        return exit_of_state(r);
+    }
+    /* every provider generation M paid gets an index first (one the correction's masters no
+     * longer have comes after theirs), so that delta can be sized once */
+    int rc = EXIT_OK;
+    for (size_t i = 0; rc == EXIT_OK && i < m.provider_w2.n; i++) {
+        const char *pid = ledger_ids_name(&m.providers, (int32_t)(ledger_key_at(&m.provider_w2, i) >> 32));
+        if (ledger_ids_add(&lg->providers, pid, strlen(pid)) < 0)
+            rc = EXIT_INTERNAL;
+    }
+    int32_t np = ledger_ids_count(&lg->providers);
+    money_cents(*delta)[W2_SUMS] = rc == EXIT_OK ? calloc((size_t)(np > 0 ? np : 1), sizeof *delta) : NULL;
+    if (!delta)
+        rc = EXIT_INTERNAL;
+    ledger_table *t = &lg->provider_w2;
+    /* the replay's sums out, generation M's back in: delta = replayed - paid */
+    for (size_t i = 0; rc == EXIT_OK && i < t->n; i++) {
+        ledger_provider_w2 *y = ledger_row(t, (int32_t)i);
+        int32_t p = (int32_t)(ledger_key_at(t, i) >> 32);
+        for (int f = 0; f < W2_SUMS; f++) {
+            delta[p][f] += w2_sums(y)[f];
+            w2_sums(y)[f] = 0;
+        }
+    }
+    for (size_t i = 0; rc == EXIT_OK && i < m.provider_w2.n; i++) {
+        ledger_provider_w2 *paid = ledger_row(&m.provider_w2, (int32_t)i);
+        uint64_t key = ledger_key_at(&m.provider_w2, i);
+        const char *pid = ledger_ids_name(&m.providers, (int32_t)(key >> 32));
+        int32_t p = ledger_ids_find(&lg->providers, pid, strlen(pid));
+        ledger_provider_w2 *y = p < 0 ? NULL : ledger_get(t, ledger_key(p, (int32_t)(uint32_t)key));
+        if (!y) {
+            rc = EXIT_INTERNAL;
+            break;
+        }
+        for (int f = 0; f < W2_SUMS; f++) {
+            w2_sums(y)[f] = w2_sums(paid)[f];
+            delta[p][f] -= w2_sums(paid)[f];
+        }
+        if (paid->county > 0 && paid->county <= ledger_ids_count(&m.counties)) {
+            const char *c = ledger_ids_name(&m.counties, paid->county - 1);
+            int32_t ci = ledger_ids_add(&lg->counties, c, strlen(c));
+            y->county = ci < 0 ? y->county : ci + 1;
+        }
+    }
+    int32_t year = cal_year(k->o->run_date);
+    for (int32_t p = 0; rc == EXIT_OK && p < np; p++) {
+        int any = 0;
+        for (int f = 0; f < W2_SUMS; f++)
+            any |= delta[p][f] != 0;
+        ledger_provider_w2 *y = any ? ledger_get(t, ledger_key(p, year)) : NULL;
+        if (any && !y)
+            rc = EXIT_INTERNAL;
+        for (int f = 0; y && f < W2_SUMS; f++)
+            w2_sums(y)[f] += delta[p][f];
+    }
+    if (rc != EXIT_OK)
+        fprintf(stderr, "payrun correct: out of memory\n");
+    free(delta);
+    ledger_free(&m);
+    return rc;
+}
+
 /* Step 14.6 on each adjustment paid (net zero or more), in adjustment order, against
  * the replayed ledger (the scratch state's newest generation) with the overpayments of
  * every correction, the new ones last; s keeps the masters and that ledger for the
@@ -150,6 +232,8 @@ static int settle(corrector *k, settlement *s, money_cents *per_check_max)
         fprintf(stderr, "payrun correct: the replayed ledger: %s\n", err);
         return exit_of_state(r);
     }
+    if (rc == EXIT_OK)
+        rc = redate_wage_statements(k, &s->lg);
     for (size_t i = 0; rc == EXIT_OK && i < k->nadj; i++) {
         adjustment *j = &k->adj[i];
         const char *pid = corr_text(k, j->provider);

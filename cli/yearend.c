@@ -53,9 +53,18 @@ static int statements_of(const ledger *lg, int year, statement_set *s)
     s->rows = malloc((t->n ? t->n : 1) * sizeof *s->rows);
     if (!s->rows)
         return -1;
-    for (size_t i = 0; i < t->n; i++)
-        if ((int32_t)(uint32_t)ledger_key_at(t, i) == year)
+    for (size_t i = 0; i < t->n; i++) {
+        ledger_provider_w2 *y = ledger_row(t, (int32_t)i);
+        money_cents b[NBOXES];
+        int any = 0;
+        boxes_of(y, b);
+        for (int k = 0; k < NBOXES; k++)
+            any |= b[k] != 0;
+        /* a record all zero holds no pay of the year (a correction moved its replayed sums
+         * to the year of its own pay date: docs/corrections.md "Wage statements") */
+        if ((int32_t)(uint32_t)ledger_key_at(t, i) == year && any)
             s->rows[s->n++] = (uint32_t)i;
+    }
     sort_lg = lg;
     qsort(s->rows, s->n, sizeof *s->rows, by_provider);
     return 0;

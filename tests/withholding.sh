@@ -85,4 +85,29 @@ rc=$?
     fail "year-end into a published directory: exit $rc: $(cat "$tmp/err")"
 "$PAYRUN" year-end --state "$S" --year 26 --out "$tmp/w2x" 2> /dev/null
 [ $? = 1 ] && ok "year-end --year 26: usage error" || fail "year-end --year 26 was accepted"
+
+# 4. a correction carries the two columns: alameda's wage 19.00 -> 19.50 from 2026-01-01, both nights replayed.
+# W1 (P1, 80:00): 1,560.00; 1i 37,440 - 8,600 = 28,840; 2g 1,240 + 0.12 x 8,940 = 2,312.80; / 24 = 96.3666... ->
+# 96.37, adjustment 96.37 - 91.57 = 4.80; California T 1,560 - 238 = 1,322, C 18.98 + 0.044 x 228 = 29.012,
+# X 22.002 -> 22.00, adjustment 22.00 - 20.24 = 1.76
+cp -r "$data" "$tmp/fix"
+sed -i 's/^wage.hourly,alameda,2026-01-01,19.00,/wage.hourly,alameda,2026-01-01,19.50,/' "$tmp/fix/parameters.csv"
+"$PAYRUN" correct --data "$tmp/fix" --state "$S" --from-generation 0 --out "$tmp/c1" --run-date 2026-03-20 \
+    --reason "alameda wage 19.50" 2> "$tmp/err" || fail "correct: $(cat "$tmp/err")"
+got=$(awk -F, '$2 == "W1" { print $13, $20, $21 }' "$tmp/c1/adjustments.csv")
+[ "$got" = "40.00 4.80 1.76" ] && ok "correction: W1's adjustment gross 40.00, federal 4.80, California 1.76 (by hand)" ||
+    fail "correction: W1's adjustment: $got"
+# the year's statements after it are the ones before plus each provider's adjustments (column sums of
+# adjustments.csv; every one of these providers is subject to FICA, so boxes 3 and 5 move with gross too, but
+# P6's spouse paycheck W6A, which stays out of them)
+"$PAYRUN" year-end --state "$S" --year 2026 --out "$tmp/w2b" 2> /dev/null
+awk -F, 'FNR == 1 { next } FILENAME ~ /adjustments/ { p = $4; g[p] += $13 * 100; f[p] += $20 * 100; ss[p] += $14 * 100
+        md[p] += $15 * 100; sd[p] += $16 * 100; st[p] += $21 * 100; fw[p] += ($2 == "W6A" ? 0 : $13 * 100); next }
+    { p = $1; printf "%s,%s,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f\n", p, $2, ($3 * 100 + g[p]) / 100,
+      ($4 * 100 + f[p]) / 100, ($5 * 100 + fw[p]) / 100, ($6 * 100 + ss[p]) / 100, ($7 * 100 + fw[p]) / 100,
+      ($8 * 100 + md[p]) / 100, ($9 * 100 + sd[p]) / 100, ($10 * 100 + g[p]) / 100, ($11 * 100 + st[p]) / 100 }' \
+    "$tmp/c1/adjustments.csv" "$tmp/w2/w2.csv" > "$tmp/w2b.want"
+tail -n +2 "$tmp/w2b/w2.csv" > "$tmp/w2b.got"
+cmp -s "$tmp/w2b.want" "$tmp/w2b.got" && ok "year-end after the correction: each box the one before plus the provider's adjustments" ||
+    fail "year-end after the correction: $(diff "$tmp/w2b.want" "$tmp/w2b.got" | head -6 | tr '\n' ' ')"
 finish
