@@ -86,6 +86,18 @@ rc=$?
 "$PAYRUN" year-end --state "$S" --year 26 --out "$tmp/w2x" 2> /dev/null
 [ $? = 1 ] && ok "year-end --year 26: usage error" || fail "year-end --year 26 was accepted"
 
+# 3b. whatif carries the two columns: fit.standard_adjustment_other 8,600 -> 9,000 lowers each 2020 non-Step-2
+# single row's AAWA by 400: W1 1i 27,480, 2g 1,240 + 0.12 x 7,580 = 2,149.60 / 24 -> 89.57 (-2.00); W4 and W7A
+# 0.10 x 1,740 = 174.00 / 24 = 7.25 (-1.67 each); W7B 89.57 - 7.25 = 82.32 (-0.33); W3 (Step 2 box), W5 (pre-2020)
+# and W6 (AAWA 0) unchanged: 4 paychecks, federal -5.67, net +5.67
+sed 's/^fit.standard_adjustment_other,\*,2026-01-01,8600.00,/fit.standard_adjustment_other,*,2026-01-01,9000.00,/' \
+    "$data/parameters.csv" > "$tmp/changed.csv"
+"$PAYRUN" whatif --data "$data" --params "$tmp/changed.csv" --run-date 2026-03-10 "$sc/timesheets.csv" > "$tmp/wi.txt" 2>&1
+grep -q '^impact: 4 paychecks changed, 0 added, 0 removed, 6 unchanged$' "$tmp/wi.txt" &&
+    grep -Eq '^  total( +0\.00){10} +-5\.67 +0\.00 +\+5\.67$' "$tmp/wi.txt" &&
+    ok "whatif: the standard adjustment 9,000.00 moves 4 paychecks, federal -5.67 and net +5.67 (by hand)" ||
+    fail "whatif: $(cat "$tmp/wi.txt")"
+
 # 4. a correction carries the two columns: alameda's wage 19.00 -> 19.50 from 2026-01-01, both nights replayed.
 # W1 (P1, 80:00): 1,560.00; 1i 37,440 - 8,600 = 28,840; 2g 1,240 + 0.12 x 8,940 = 2,312.80; / 24 = 96.3666... ->
 # 96.37, adjustment 96.37 - 91.57 = 4.80; California T 1,560 - 238 = 1,322, C 18.98 + 0.044 x 228 = 29.012,
