@@ -129,7 +129,13 @@ static int redate_wage_statements(corrector *k, ledger *lg)
     ledger m;
     if (ledger_init(&m, &none, &none, &none) != 0)
         return EXIT_INTERNAL;
-    int r = state_load_all(&k->st, k->newest, &m, err, sizeof err);
+    /* through a handle of its own: a load records what it read in the state_dir (the
+     * base of the next delta), and k->st must keep the commit's */
+    state_dir own = {.lock_fd = -1, .dfd = -1};
+    int r = state_open(&own, k->o->state, STATE_READ, err, sizeof err);
+    if (r == 0)
+        r = state_load_all(&own, k->newest, &m, err, sizeof err);
+    state_close(&own);
     if (r != 0) {
         fprintf(stderr, "payrun correct: generation %d: %s\n", k->newest, err);
         ledger_free(&m);
