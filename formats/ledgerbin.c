@@ -328,7 +328,7 @@ static int read_table(cursor *c, ledger *lg, size_t k, const state_idmaps *m, in
         if ((i & 0xFFFF) == 0)
             release(c->base, (size_t)(row - c->base));
         uint64_t key;
-        char rec[64];
+        _Alignas(8) char rec[LEDGER_RECORD_MAX];     /* aligned: lbin_map_record reads its fields */
         memcpy(&key, row, 8);
         memcpy(rec, row + 8, t->size);
         if (!identity && lbin_map_record((int)k, m, &key, rec) != 0)

@@ -183,7 +183,7 @@ static size_t expected(const model *m, int table, int64_t who, unsigned gen, int
 typedef struct {
     uint64_t key;
     uint32_t ordinal;
-    unsigned char rec[64];      /* the largest record: ledger_provider_w2 */
+    unsigned char rec[LEDGER_RECORD_MAX];
 } grec;
 
 typedef struct {
@@ -216,7 +216,7 @@ static void compare_records(const char *what, const got *g, const mrec *exp, siz
         return;
     }
     for (size_t i = 0; i < ne; i++) {
-        unsigned char want[64];
+        unsigned char want[LEDGER_RECORD_MAX];
         pattern(want, g->size, exp[i].table, exp[i].key, exp[i].val_at[gen]);
         if (g->g[i].key != exp[i].key)
             fail("%s: record %zu has key %llx, expected %llx", what, i, (unsigned long long)g->g[i].key,
@@ -922,7 +922,7 @@ static void check_ledger_values(ledger *lg, const model *m, unsigned gen, const 
     for (size_t k = 0; k < m->n; k++) {
         const mrec *r = &m->r[order[k]];
         ledger_table *t = ledger_table_at(lg, r->table);
-        unsigned char want[64];
+        unsigned char want[LEDGER_RECORD_MAX];
         if (r->val_at[gen] == 0)
             continue;
         pattern(want, t->size, r->table, r->key, r->val_at[gen]);
