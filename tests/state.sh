@@ -317,10 +317,11 @@ for point in outputs-written state-written committed mid-publish published; do
     fi
 done
 
-# 7c. a ledger holding withholding records (provider_periods, provider_w2), made by hand as a
-# ledger.txt version 2 (payrun fills those tables only with the withholding rules): state verify and
-# state show read it, a next night carries the records into its delta segment, and compact into a
-# checkpoint, unchanged (state dump). They are of December 2025, which these nights do not pay.
+# 7c. a ledger holding withholding records (provider_periods, provider_w2 naming county 1 of the
+# ledger's list), made by hand in the ledger.txt version 2 of a night of the demo: state verify and
+# state show read it, a next night carries the records into its delta segment,
+# and compact into a checkpoint, unchanged (state dump). They are of December 2025, which these
+# nights do not pay.
 demo=$top/fixtures/demo
 with_crc() {  # $1: a text ledger without its checksum line; adds "crc32 XXXXXXXX" (zlib's, as gzip's)
     printf 'crc32 %s\n' "$(gzip -c "$1" | tail -c 8 | od -An -tx4 -N4 | tr -d ' \n')" >> "$1"
@@ -332,16 +333,18 @@ sed -n '31,$p' "$demo/timesheets-2026-11.csv" >> "$tmp/w2.csv"
 PAYRUN_LEDGER_FORMAT=text "$PAYRUN" run --data "$demo" --out "$tmp/sW-out1" --state "$tmp/sW" --run-date 2026-12-04 "$tmp/w1.csv"
 l=$tmp/sW/gen-000001/ledger.txt
 first=$(sed -n 4p "$l")     # provider 0 of the ledger's list (the line after "providers N")
-{ sed -e '1s/^payrun-ledger [12]$/payrun-ledger 2/' -e '/^provider_periods /,$d' -e '/^end$/,$d' "$l"   # its own withholding sections, if any, replaced
+county1=$(sed -n '/^counties /{n;n;p;q}' "$l")    # county 1 of the ledger's list (the night's paychecks made it version 2)
+{ sed -e '/^provider_periods /,$d' -e '/^end$/,$d' "$l"   # its own withholding sections replaced
   printf 'provider_periods 2\n0 2025-12-01 1520.00 100.00 20.50\n0 2025-12-16 760.00 0.00 -1.25\n'
-  printf 'provider_w2 1\n0 2025 2280.00 100.00 2280.00 141.36 2280.00 33.06 27.36 19.25\nend\n'; } > "$tmp/v2.txt"
+  printf 'provider_w2 1\n0 2025 2280.00 100.00 2280.00 141.36 2280.00 33.06 27.36 19.25 1\nend\n'; } > "$tmp/v2.txt"
 with_crc "$tmp/v2.txt"
 cp "$tmp/v2.txt" "$l"
 "$PAYRUN" state dump --state "$tmp/sW" > "$tmp/sW.dump1"
 "$PAYRUN" state show --state "$tmp/sW" --provider "$first" > "$tmp/sW.show"
-if head -1 "$tmp/v2.txt" | grep -qx 'payrun-ledger 2' && cmp -s "$tmp/sW.dump1" "$l" && "$PAYRUN" state verify --state "$tmp/sW" > /dev/null &&
+if head -1 "$tmp/v2.txt" | grep -qx 'payrun-ledger 2' && [ -n "$county1" ] && cmp -s "$tmp/sW.dump1" "$l" &&
+   "$PAYRUN" state verify --state "$tmp/sW" > /dev/null &&
    grep -qx '  pay period 2025-12-16: wages 760.00, federal income tax taken 0.00, California income tax taken -1.25' "$tmp/sW.show" &&
-   grep -qx '  W-2 year 2025 (pay dates): wages 2280.00, federal income tax 100.00, social security wages 2280.00, tax 141.36, Medicare wages 2280.00, tax 33.06, CASDI 27.36, California income tax 19.25' "$tmp/sW.show"; then
+   grep -qx "  W-2 year 2025 (pay dates): wages 2280.00, federal income tax 100.00, social security wages 2280.00, tax 141.36, Medicare wages 2280.00, tax 33.06, CASDI 27.36, California income tax 19.25" "$tmp/sW.show"; then
     ok "a ledger.txt version 2 with withholding records: state dump gives it back, verify healthy, state show lists them"
 else
     fail "a ledger.txt version 2 with withholding records"; cat "$tmp/sW.show"
@@ -365,7 +368,7 @@ fi
 # fixtures/state-segments-v2, two nights of the demo made by the build of commit a64db07 (its
 # README.md gives the commands). It verifies, its generations dump byte for byte as a64db07 dumped
 # them, its third night pays as on a state this payrun wrote from the first night, and it verifies
-# after that night (a version 3 delta on version 2 segments) and after compact.
+# after that night (a version 4 delta on version 2 segments) and after compact.
 old=$top/fixtures/state-segments-v2
 cp -R "$old/state" "$tmp/sV" && chmod -R go-rwx "$tmp/sV"
 bad=""
