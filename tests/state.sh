@@ -319,7 +319,7 @@ done
 
 # 7c. a ledger holding withholding records (provider_periods, provider_w2 naming county 1 of the
 # ledger's list), made by hand in the ledger.txt version 2 of a night of the demo: state verify and
-# state show read it, a next night carries the records into its delta segment,
+# state show read it (the county by name), a next night carries the records into its delta segment,
 # and compact into a checkpoint, unchanged (state dump). They are of December 2025, which these
 # nights do not pay.
 demo=$top/fixtures/demo
@@ -344,7 +344,7 @@ cp "$tmp/v2.txt" "$l"
 if head -1 "$tmp/v2.txt" | grep -qx 'payrun-ledger 2' && [ -n "$county1" ] && cmp -s "$tmp/sW.dump1" "$l" &&
    "$PAYRUN" state verify --state "$tmp/sW" > /dev/null &&
    grep -qx '  pay period 2025-12-16: wages 760.00, federal income tax taken 0.00, California income tax taken -1.25' "$tmp/sW.show" &&
-   grep -qx "  W-2 year 2025 (pay dates): wages 2280.00, federal income tax 100.00, social security wages 2280.00, tax 141.36, Medicare wages 2280.00, tax 33.06, CASDI 27.36, California income tax 19.25" "$tmp/sW.show"; then
+   grep -qx "  W-2 year 2025 (pay dates): wages 2280.00, federal income tax 100.00, social security wages 2280.00, tax 141.36, Medicare wages 2280.00, tax 33.06, CASDI 27.36, California income tax 19.25, county $county1" "$tmp/sW.show"; then
     ok "a ledger.txt version 2 with withholding records: state dump gives it back, verify healthy, state show lists them"
 else
     fail "a ledger.txt version 2 with withholding records"; cat "$tmp/sW.show"
