@@ -2159,6 +2159,161 @@ static void test_text_delta_versions(void)
     fx_state_close(&fx);
 }
 
+/* ---- 8. the W-2 sums' counties in every form ---- */
+
+/* Sets provider p's W-2 sums of year: an amount from p and year, and county (a
+ * ledger.counties index + 1, 0 none). */
+static void set_w2(ledger *lg, int32_t p, int32_t year, int32_t county)
+{
+    ledger_provider_w2 *w2 = ledger_get(&lg->provider_w2, ledger_key(p, year));
+    if (!w2) {
+        fail("set_w2: out of memory");
+        return;
+    }
+    w2->gross = 100000 * (p + 1) + year;
+    w2->county = county;
+}
+
+/* The index + 1 of county name in lg's list (0 when not there). */
+static int32_t county_of(const ledger *lg, const char *name)
+{
+    return ledger_ids_find(&lg->counties, name, strlen(name)) + 1;
+}
+
+/* A W-2 record a test expects: its provider, year and county (NULL: none). */
+typedef struct {
+    const char *provider;
+    int32_t year;
+    const char *county;
+} want_w2;
+
+/* Each record of want in lg (peeked: read from the source when lazy) names its county. */
+static void check_w2_counties(ledger *lg, const want_w2 *want, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n; i++) {
+        int32_t who = ledger_ids_find(&lg->providers, want[i].provider, strlen(want[i].provider));
+        const ledger_provider_w2 *w2 = who < 0 ? NULL : ledger_peek(&lg->provider_w2, ledger_key(who, want[i].year));
+        if (!w2 || w2->gross != 100000 * (want[i].provider[1] - '0' + 1) + want[i].year) {   /* set_w2's, of "P<p>" */
+            fail("%s: %s %d: no W-2 record, or another's", what, want[i].provider, want[i].year);
+            continue;
+        }
+        const char *got_name = w2->county > 0 && w2->county <= ledger_ids_count(&lg->counties)
+                                   ? ledger_ids_name(&lg->counties, w2->county - 1) : NULL;
+        if (w2->county < 0 || w2->county > ledger_ids_count(&lg->counties) ||
+            (got_name == NULL) != (want[i].county == NULL) || (got_name && strcmp(got_name, want[i].county) != 0))
+            fail("%s: %s %d: county %s (%d), expected %s", what, want[i].provider, want[i].year,
+                 got_name ? got_name : "none", (int)w2->county, want[i].county ? want[i].county : "none");
+    }
+}
+
+/* Loads generation gen of fx's state into lg as a night would (state_load, lazily
+ * when the chain allows) on masters p, r, o (NULL: none, as payrun year-end loads) and
+ * the masters' counties (NULL: none). *delta_ok: whether the next generation could be
+ * a delta of it (state_delta_possible). Returns state_load's result (err its message). */
+static int load_counties(fixture *fx, int gen, int masters, const ids_table *counties, ledger *lg, int *delta_ok,
+                         char *err, size_t errlen)
+{
+    static const ids_table none;
+    state_dir s;
+    if (ledger_init(lg, masters ? &fx->p : &none, masters ? &fx->r : &none, masters ? &fx->o : &none) != 0)
+        return STATE_NO_MEMORY;
+    if (counties)
+        ledger_set_counties(lg, counties);
+    int rc = state_open(&s, fx->dir, STATE_READ, err, errlen);
+    if (rc == 0) {
+        rc = state_load(&s, gen, lg, err, errlen);
+        *delta_ok = state_delta_possible(lg, &s.loaded);
+        state_close(&s);
+    }
+    return rc;
+}
+
+/* The county list of each form (ledger.txt, ledger.bin with delta.txt, segments) and the
+ * W-2 sums' county: generation 1 a checkpoint (the masters' counties A, then one only
+ * an earlier ledger knew), 2 a delta adding a county; loaded as payrun year-end loads
+ * (no masters: the files' list, in order), on masters A (the same order: a segment chain
+ * read lazily, a delta possible) and on counties B in another order (remapped by name,
+ * no delta possible); generation 3, a night on B saved as a checkpoint, loaded on no
+ * masters and on A. Every W-2 record names its county each time. */
+static void test_counties_every_form(void)
+{
+    static const char *const a_names[3] = {"alameda", "fresno", "los_angeles"};
+    static const char *const b_names[4] = {"sacramento", "los_angeles", "kern", "alameda"};
+    static const char *const list2[5] = {"alameda", "fresno", "los_angeles", "yolo", "kern"};
+    static const want_w2 want2[5] = {{"P0", 2026, "fresno"}, {"P1", 2026, "yolo"}, {"P2", 2026, "kern"},
+                                     {"P1", 2027, "alameda"}, {"P0", 2027, "los_angeles"}};
+    static const want_w2 want3[6] = {{"P0", 2026, "fresno"}, {"P1", 2026, "yolo"},  {"P2", 2026, "kern"},
+                                     {"P1", 2027, "alameda"}, {"P0", 2027, "los_angeles"}, {"P2", 2027, "sacramento"}};
+    static const file_form ck[3] = {F_TEXT, F_LBIN, F_SEG}, dl[3] = {F_TEXT_DELTA, F_TEXT_DELTA, F_SEG_DELTA};
+    static const char *const ck_name[3] = {"ledger.txt", "ledger.bin", "ledger.bin"};
+    static const char *const dl_name[3] = {"delta.txt", "delta.txt", "delta.bin"};
+    ids_table A = {0}, B = {0};
+    for (int i = 0; i < 3; i++)
+        ids_intern(&A, a_names[i], strlen(a_names[i]), NULL);
+    for (int i = 0; i < 4; i++)
+        ids_intern(&B, b_names[i], strlen(b_names[i]), NULL);
+    for (int form = 0; form < 3; form++) {
+        fixture fx;
+        char err[512], what[96];
+        int delta_ok = -1;
+        ASSERT_I64(fx_open(&fx, 3, 1, 0), 0);
+        ASSERT_I64(fx_state(&fx), 0);
+        reset_wrong();
+        ledger lg;
+        ASSERT_I64(ledger_init(&lg, &fx.p, &fx.r, &fx.o), 0);
+        ledger_set_counties(&lg, &A);
+        ASSERT_I64(ledger_ids_add(&lg.counties, "yolo", 4), 3);     /* known only to an earlier ledger */
+        set_w2(&lg, 0, 2026, county_of(&lg, "fresno"));
+        set_w2(&lg, 1, 2026, county_of(&lg, "yolo"));
+        set_w2(&lg, 2, 2026, 0);
+        set_w2(&lg, 1, 2027, county_of(&lg, "alameda"));
+        ASSERT_I64(put_gen(&fx, 1, ck_name[form], ck[form], &lg, NULL), 0);
+        ledger_begin_night(&lg);
+        int64_t base[IDS_LISTS];
+        for (int k = 0; k < IDS_LISTS; k++)
+            base[k] = ledger_ids_count(state_ids_list(&lg, k));
+        ASSERT_I64(ledger_ids_add(&lg.counties, "kern", 4), 4);
+        set_w2(&lg, 2, 2026, county_of(&lg, "kern"));
+        set_w2(&lg, 0, 2027, county_of(&lg, "los_angeles"));
+        ASSERT_I64(put_gen(&fx, 2, dl_name[form], dl[form], &lg, base), 0);
+        ledger_free(&lg);
+
+        ledger back;    /* as payrun year-end: the files' list, in its order */
+        snprintf(what, sizeof what, "%s, generation 2 on no masters", ck_name[form]);
+        ASSERT_I64(load_counties(&fx, 2, 0, NULL, &back, &delta_ok, err, sizeof err), 0);
+        ASSERT_I64(ledger_ids_count(&back.counties), 5);
+        for (int i = 0; i < 5 && i < ledger_ids_count(&back.counties); i++)
+            ASSERT_STR(ledger_ids_name(&back.counties, i), list2[i]);
+        check_w2_counties(&back, want2, 5, what);
+        ledger_free(&back);
+        snprintf(what, sizeof what, "%s, generation 2 on counties A", ck_name[form]);
+        ASSERT_I64(load_counties(&fx, 2, 1, &A, &back, &delta_ok, err, sizeof err), 0);
+        ASSERT_I64(delta_ok, 1);
+        ASSERT_I64(back.source.release != NULL, form == 2);     /* segments: read lazily */
+        check_w2_counties(&back, want2, 5, what);
+        ledger_free(&back);
+        snprintf(what, sizeof what, "%s, generation 2 on counties B", ck_name[form]);
+        ASSERT_I64(load_counties(&fx, 2, 1, &B, &back, &delta_ok, err, sizeof err), 0);
+        ASSERT_I64(delta_ok, 0);
+        ASSERT_I64(back.source.release != NULL, 0);              /* remapped: read whole */
+        ASSERT_I64(county_of(&back, "sacramento"), 1);
+        check_w2_counties(&back, want2, 5, what);
+        set_w2(&back, 2, 2027, county_of(&back, "sacramento"));  /* night 3 on B, a checkpoint */
+        ASSERT_I64(put_gen(&fx, 3, ck_name[form], ck[form], &back, NULL), 0);
+        ledger_free(&back);
+        for (int m = 0; m < 2; m++) {
+            snprintf(what, sizeof what, "%s, generation 3 on %s", ck_name[form], m ? "counties A" : "no masters");
+            ASSERT_I64(load_counties(&fx, 3, m, m ? &A : NULL, &back, &delta_ok, err, sizeof err), 0);
+            check_w2_counties(&back, want3, 6, what);
+            ledger_free(&back);
+        }
+        ASSERT_NONE_WRONG();
+        fx_state_close(&fx);
+    }
+    ids_free(&A);
+    ids_free(&B);
+}
+
 int test_segment_register(void)
 {
     static const tu_test tests[] = {
@@ -2177,6 +2332,8 @@ int test_segment_register(void)
         {"ledger.bin version 1 while the withholding tables are empty, 2 after; both load", test_ledgerbin_versions},
         {"ledger.txt version 1 unchanged while the withholding tables are empty, 2 after", test_text_versions},
         {"delta.txt version 2 for a night that touched withholding, else 1; a mixed chain", test_text_delta_versions},
+        {"the W-2 sums' county list and county in every form, remapped when the masters' order differs",
+         test_counties_every_form},
     };
     return tu_register("segment", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
