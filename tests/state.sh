@@ -390,6 +390,47 @@ for f in paychecks.csv exceptions.csv summary.json; do cmp -s "$tmp/sV-out3/$f" 
 [ -z "$bad" ] && ok "a state of segments version 2 (a64db07): verify exit 0, dumps as a64db07's, its next night pays as on a new state, verify exit 0 after it and after compact" ||
     fail "the state of segments version 2:$bad"
 
+# 7e. payrun year-end names each provider's county, from the ledger alone: two nights of the demo
+# (a) on the same data (generation 2 a delta segment, read lazily), (b) with the second night's
+# parameters.csv listing the counties in another order (its ledger remapped by name: a
+# checkpoint), (c) as (b) with text ledgers (PAYRUN_LEDGER_FORMAT=text); every row of w2.csv
+# names the county providers.csv gives its provider (awk, quoted names with commas skipped),
+# and the same after state compact.
+mkdir -p "$tmp/demo-rev"
+cp "$demo/"*.csv "$tmp/demo-rev/"
+{ head -1 "$demo/parameters.csv"; tail -n +2 "$demo/parameters.csv" | tac; } > "$tmp/demo-rev/parameters.csv"
+awk -F, 'NR > 1 { line = $0; gsub(/"[^"]*"/, "", line); split(line, f, ","); print $1 "," f[3] }' "$demo/providers.csv" |
+    LC_ALL=C sort > "$tmp/want-county.csv"
+w2_counties_ok() {  # $1 state, $2 label: year-end's w2.csv of 2026 against providers.csv
+    rm -rf "$tmp/ye"
+    "$PAYRUN" year-end --state "$1" --year 2026 --out "$tmp/ye" 2> /dev/null || { echo "$2: year-end failed"; return 1; }
+    tail -n +2 "$tmp/ye/w2.csv" | cut -d, -f1,2 | LC_ALL=C sort > "$tmp/got-county.csv"
+    rows=$(wc -l < "$tmp/got-county.csv")
+    wrong=$(LC_ALL=C comm -23 "$tmp/got-county.csv" "$tmp/want-county.csv" | head -3 | tr '\n' ' ')
+    [ "$rows" -gt 20 ] && [ -z "$wrong" ] || { echo "$2: $rows rows; not as providers.csv: $wrong"; return 1; }
+}
+bad=""
+for v in a b c; do
+    st=$tmp/yc-$v fmt=
+    [ $v = c ] && fmt=text
+    data2=$demo
+    [ $v != a ] && data2=$tmp/demo-rev
+    "$PAYRUN" state init --state "$st"
+    PAYRUN_LEDGER_FORMAT=$fmt "$PAYRUN" run --data "$demo" --out "$st-out1" --state "$st" --run-date 2026-12-04 "$tmp/w1.csv" &&
+        PAYRUN_LEDGER_FORMAT=$fmt "$PAYRUN" run --data "$data2" --out "$st-out2" --state "$st" --run-date 2026-12-05 "$tmp/w2.csv" ||
+        bad="$bad $v:runs"
+    case $v in     # generation 2: a delta on the same counties, a checkpoint on reordered ones
+    a) [ -f "$st/gen-000002/delta.bin" ] || bad="$bad a:no-delta" ;;
+    b) [ -f "$st/gen-000002/ledger.bin" ] || bad="$bad b:no-checkpoint" ;;
+    c) [ -f "$st/gen-000002/ledger.txt" ] || bad="$bad c:no-checkpoint" ;;
+    esac
+    why=$(w2_counties_ok "$st" "$v") || bad="$bad $why"
+    "$PAYRUN" state compact --state "$st" || bad="$bad $v:compact"
+    why=$(w2_counties_ok "$st" "$v after compact") || bad="$bad $why"
+done
+[ -z "$bad" ] && ok "year-end after two demo nights names each provider's county as providers.csv does: a delta read lazily, masters' counties reordered (segments and text), and after compact" ||
+    fail "year-end counties:$bad"
+
 # 8. a nightly sequence of three runs over the demo data = one run over the three files
 demo=$top/fixtures/demo
 ts=$demo/timesheets-2026-11.csv
