@@ -172,7 +172,8 @@ static void put_list(sink *s, int k, const char *(*name)(const void *, int32_t),
 static const char *ledger_id_name(const void *t, int32_t i) { return ledger_ids_name(t, i); }
 static const char *other_id_name(const void *t, int32_t i) { return ids_name(t, i); }
 
-/* The ledger's list k (IDS_* order) from index from on, as the segment's list seg_list_of(k). */
+/* The ledger's list k (IDS_* order) from index from on, as the segment's list
+ * seg_list_of(k). Never fails (the writer reports a write error when it is closed). */
 static void put_ledger_list(sink *s, const ledger *lg, int k, int64_t from)
 {
     const ledger_ids *l = state_ids_list_c(lg, k);
