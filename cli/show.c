@@ -70,8 +70,8 @@ static int records_of(const ledger_table *t, int32_t who, int32_t **out)
 }
 
 /* A provider's yearly and quarterly wage sums, withholding by pay period, W-2 sums
- * by year of the pay date (none printed when the tables hold no record of the
- * provider) and violation months. Returns 0, or -1 out of memory. */
+ * by year of the pay date with the county they name (none printed when the tables
+ * hold no record of the provider) and violation months. Returns 0, or -1 out of memory. */
 static int show_provider_sums(ledger *lg, int32_t who)
 {
     char a[32], b[32], c[32], d[11];
@@ -127,7 +127,9 @@ static int show_provider_sums(ledger *lg, int32_t who)
         printf(", Medicare wages %s, tax %s", a, b);
         money_format_cents(r->sdi, a);
         money_format_cents(r->state, b);
-        printf(", CASDI %s, California income tax %s\n", a, b);
+        printf(", CASDI %s, California income tax %s, county %s\n", a, b,
+               r->county > 0 && r->county <= ledger_ids_count(&lg->counties) ? ledger_ids_name(&lg->counties, r->county - 1)
+                                                                           : "(none)");
     }
     free(ix);
     const int32_t *v = ledger_peek(&lg->violations, ledger_key(who, 0));

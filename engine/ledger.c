@@ -12,6 +12,12 @@ static const size_t record_size[LEDGER_TABLES] = {
     sizeof(money_cents), sizeof(int32_t), sizeof(ledger_provider_period), sizeof(ledger_provider_w2),
 };
 
+_Static_assert(sizeof(ledger_provider_week) <= LEDGER_RECORD_MAX && sizeof(ledger_provider_month) <= LEDGER_RECORD_MAX &&
+                   sizeof(ledger_recipient_month) <= LEDGER_RECORD_MAX && sizeof(ledger_provider_year) <= LEDGER_RECORD_MAX &&
+                   sizeof(ledger_provider_quarter) <= LEDGER_RECORD_MAX &&
+                   sizeof(ledger_provider_period) <= LEDGER_RECORD_MAX && sizeof(uint64_t) <= LEDGER_RECORD_MAX,
+               "LEDGER_RECORD_MAX holds a record of any table");
+
 size_t ledger_table_stride(int no) { return 8 + (record_size[no] + 7) / 8 * 8; }
 
 static void table_init(ledger_table *t, size_t size)

@@ -77,6 +77,10 @@ typedef struct {
                                    last paycheck; 0 none */
 } ledger_provider_w2;
 
+/* The bytes of the largest record of any table (sizeof, its padding included): a
+ * buffer of this size holds a record of any table (ledger_table.size). */
+#define LEDGER_RECORD_MAX sizeof(ledger_provider_w2)
+
 /* A table of counter records of one kind, found by a 64-bit key (who, when): a dense
  * array of records, each stored right after its key (one cache line holds both).
  *

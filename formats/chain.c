@@ -53,7 +53,7 @@ typedef struct {
 static int put_scanned(void *ctx, uint64_t key, const void *record, uint32_t ordinal)
 {
     const scan_into *s = ctx;
-    char rec[64];
+    _Alignas(8) char rec[LEDGER_RECORD_MAX];     /* aligned: lbin_map_record reads its fields */
     memcpy(rec, record, s->t->size);
     if (s->maps && lbin_map_record(s->t->no, s->maps, &key, rec) != 0)
         return STATE_DAMAGED;

@@ -18,7 +18,9 @@
 #define LBIN_ORDER 0x01020304u
 #define LBIN_END 0x21444E45u    /* "END!" */
 
-enum { SEC_PROVIDERS = 1, SEC_RECIPIENTS, SEC_OVERPAYMENTS, SEC_PAID_CODES, SEC_PAID_OTHER, SEC_TABLES };
+/* Section ids; version 2 has SEC_COUNTIES (the number after the last table's) after SEC_OVERPAYMENTS. */
+enum { SEC_PROVIDERS = 1, SEC_RECIPIENTS, SEC_OVERPAYMENTS, SEC_PAID_CODES, SEC_PAID_OTHER, SEC_TABLES,
+       SEC_COUNTIES = SEC_TABLES + LEDGER_TABLES };
 
 /* The counter tables in file order, and whose index their keys hold. */
 typedef enum { BY_PROVIDER, BY_RECIPIENT, BY_OVERPAYMENT, BY_PERIOD } key_kind;
@@ -95,6 +97,8 @@ int lbin_write(csvw *w, const ledger *lg, int gen)
     put_names(w, SEC_PROVIDERS, &lg->providers);
     put_names(w, SEC_RECIPIENTS, &lg->recipients);
     put_names(w, SEC_OVERPAYMENTS, &lg->overpayments);
+    if (ntables == NTABLES)
+        put_names(w, SEC_COUNTIES, &lg->counties);
     /* paid timesheets: the packed codes, sorted (the file does not depend on the set's history) */
     uint64_t *codes = malloc((lg->paid_ids.n ? lg->paid_ids.n : 1) * sizeof *codes);
     if (!codes)
@@ -300,17 +304,30 @@ static void release(const unsigned char *map, size_t upto)
         madvise((void *)(uintptr_t)map, upto / page * page, MADV_DONTNEED);   /* glibc's posix_madvise ignores DONTNEED */
 }
 
+/* The index + 1 (0: none) stored at `at` in a record, mapped by list k of m. Returns 0,
+ * or -1 when it is outside the list. */
+static int map_plus_one(const state_idmaps *m, int k, unsigned char *at)
+{
+    int32_t v;
+    memcpy(&v, at, sizeof v);
+    if (v == 0)
+        return 0;
+    int64_t x = v > 0 ? mapped(m->map[k], m->n[k], (uint32_t)v - 1) : -1;
+    if (x < 0)
+        return -1;
+    v = (int32_t)x + 1;
+    memcpy(at, &v, sizeof v);
+    return 0;
+}
+
 int lbin_map_record(int k, const state_idmaps *m, uint64_t *key, void *record)
 {
     if (map_key(tables[k].who, m, *key, key) != 0)
         return -1;
-    if (tables[k].offset == offsetof(ledger, provider_week)) {
-        ledger_provider_week *pw = record;
-        int64_t x = pw->first_recipient ? mapped(m->map[1], m->n[1], (uint32_t)pw->first_recipient - 1) : -1;
-        if (pw->first_recipient && x < 0)
-            return -1;
-        pw->first_recipient = pw->first_recipient ? (int32_t)x + 1 : 0;
-    }
+    if (tables[k].offset == offsetof(ledger, provider_week))
+        return map_plus_one(m, IDS_RECIPIENTS, (unsigned char *)record + offsetof(ledger_provider_week, first_recipient));
+    if (tables[k].offset == offsetof(ledger, provider_w2))
+        return map_plus_one(m, IDS_COUNTIES, (unsigned char *)record + offsetof(ledger_provider_w2, county));
     return 0;
 }
 
@@ -328,7 +345,7 @@ static int read_table(cursor *c, ledger *lg, size_t k, const state_idmaps *m, in
         if ((i & 0xFFFF) == 0)
             release(c->base, (size_t)(row - c->base));
         uint64_t key;
-        char rec[64];
+        _Alignas(8) char rec[LEDGER_RECORD_MAX];     /* aligned: lbin_map_record reads its fields */
         memcpy(&key, row, 8);
         memcpy(rec, row + 8, t->size);
         if (!identity && lbin_map_record((int)k, m, &key, rec) != 0)
@@ -349,9 +366,9 @@ static int is_identity(const int32_t *map, int64_t n)
     return 1;
 }
 
-/* Parses a checked file (the checksum held) into lg: version 2 (every table) or
- * version 1 (the first LEDGER_TABLES_V1). Returns 0, STATE_DAMAGED (c's message) or
- * STATE_NO_MEMORY. */
+/* Parses a checked file (the checksum held) into lg: version 2 (every table, and the
+ * county list) or version 1 (the first LEDGER_TABLES_V1, no county list). Returns 0,
+ * STATE_DAMAGED (c's message) or STATE_NO_MEMORY. */
 static int parse(cursor *c, ledger *lg, int gen, state_idmaps *maps)
 {
     uint32_t version, g, order, ntables;
@@ -368,9 +385,12 @@ static int parse(cursor *c, ledger *lg, int gen, state_idmaps *maps)
     if (g != (uint32_t)gen)
         return damaged(c, "generation number");
     int rc;
+    maps->n[IDS_COUNTIES] = 0;     /* version 1: no county list */
     if ((rc = read_names(c, SEC_PROVIDERS, &lg->providers, &maps->map[0], &maps->n[0], "providers")) != 0 ||
         (rc = read_names(c, SEC_RECIPIENTS, &lg->recipients, &maps->map[1], &maps->n[1], "recipients")) != 0 ||
-        (rc = read_names(c, SEC_OVERPAYMENTS, &lg->overpayments, &maps->map[2], &maps->n[2], "overpayments")) != 0)
+        (rc = read_names(c, SEC_OVERPAYMENTS, &lg->overpayments, &maps->map[2], &maps->n[2], "overpayments")) != 0 ||
+        (version == LBIN_VERSION && (rc = read_names(c, SEC_COUNTIES, &lg->counties, &maps->map[IDS_COUNTIES],
+                                                     &maps->n[IDS_COUNTIES], "counties")) != 0))
         return rc;
     uint32_t elem;
     uint64_t n, bytes;
@@ -396,8 +416,9 @@ static int parse(cursor *c, ledger *lg, int gen, state_idmaps *maps)
         s = nul + 1;
     }
     skip_payload(c, bytes);
-    int identity = is_identity(maps->map[0], maps->n[0]) && is_identity(maps->map[1], maps->n[1]) &&
-                   is_identity(maps->map[2], maps->n[2]);
+    int identity = 1;
+    for (int k = 0; k < IDS_LISTS; k++)
+        identity = identity && is_identity(maps->map[k], maps->n[k]);
     for (size_t k = 0; k < ntables; k++) {     /* a version 1 file: the withholding tables stay empty */
         release(c->base, (size_t)(c->p - c->base));
         if ((rc = read_table(c, lg, k, maps, identity)) != 0)

@@ -1,4 +1,4 @@
-/* segment.c — the ledger's binary segments (ledger.bin and delta.bin, version 3; version 2 read): sorted records in checksummed blocks, read one person at a time. */
+/* segment.c — the ledger's binary segments (ledger.bin and delta.bin, version 4; version 2 read): sorted records in checksummed blocks, read one person at a time. */
 #include "segment.h"
 
 #include <errno.h>
@@ -19,17 +19,19 @@
  * SEG_HEAD words (what each part holds and where), then the fences: for each block of
  * codes and of each table, its first key and the CRC-32 of its bytes. */
 #define SEG_MAGIC "PAYRUNLB"
-#define SEG_VERSION 3u          /* LEDGER_TABLES tables: the withholding tables at the end */
-#define SEG_VERSION_V2 2u       /* what payrun wrote before them: LEDGER_TABLES_V1 tables, still read */
+#define SEG_VERSION 4u          /* LEDGER_TABLES tables (the withholding tables at the end), SEG_NLISTS lists */
+#define SEG_VERSION_V3 3u       /* a development build's: W-2 sums without their county list; refused */
+#define SEG_VERSION_V2 2u       /* what payrun wrote before the withholding tables: LEDGER_TABLES_V1
+                                   tables, SEG_NLISTS_V2 lists; still read */
 #define SEG_ORDER 0x01020304u
 #define SEG_END 0x21444E45u     /* "END!" */
 #define BLOCK_RECORDS 64        /* records a block: about 1.5 KiB, one small read */
 #define BLOCK_CODES 512         /* paid codes a block: 4 KiB */
 #define LIST_WORDS 5            /* base, count, offset, bytes, crc */
 #define PART_WORDS 5            /* count, stride, offset, blocks, next ordinal */
-/* The index's head words of a file of ntables tables (the trailer's ntables). */
-#define SEG_HEAD_OF(ntables) (SEG_NLISTS * LIST_WORDS + (1 + (ntables)) * PART_WORDS)
-#define SEG_HEAD SEG_HEAD_OF(LEDGER_TABLES)
+/* The index's head words of a file of nlists lists and ntables tables (the trailer's ntables). */
+#define SEG_HEAD_OF(nlists, ntables) ((nlists) * LIST_WORDS + (1 + (ntables)) * PART_WORDS)
+#define SEG_HEAD SEG_HEAD_OF(SEG_NLISTS, LEDGER_TABLES)
 #define SCAN_BYTES (1u << 20)   /* a scan reads about this much at a time */
 
 typedef struct {
@@ -58,6 +60,7 @@ static uint64_t block_bytes(const seg_part *q, uint64_t n) { return n * q->strid
 struct seg_file {
     int fd, gen, kind;
     int ntables;            /* the tables the file holds; parts after them are empty */
+    int nlists;             /* the lists it holds (SEG_NLISTS_V2 in version 2); lists after them are empty */
     uint64_t size;
     char path[4200];
     const uint64_t *index;  /* in index_map: the file's index, mapped */
@@ -168,6 +171,14 @@ static void put_list(sink *s, int k, const char *(*name)(const void *, int32_t),
 }
 static const char *ledger_id_name(const void *t, int32_t i) { return ledger_ids_name(t, i); }
 static const char *other_id_name(const void *t, int32_t i) { return ids_name(t, i); }
+
+/* The ledger's list k (IDS_* order) from index from on, as the segment's list
+ * seg_list_of(k). Never fails (the writer reports a write error when it is closed). */
+static void put_ledger_list(sink *s, const ledger *lg, int k, int64_t from)
+{
+    const ledger_ids *l = state_ids_list_c(lg, k);
+    put_list(s, seg_list_of(k), ledger_id_name, l, (int32_t)from, ledger_ids_count(l));
+}
 
 /* Part p's words of the index: count elements of stride bytes from here, per a block. */
 static void part_head(sink *s, int p, uint64_t count, uint64_t stride, uint64_t per, uint32_t next_ordinal)
@@ -366,7 +377,7 @@ static int put_codes(sink *s, const ledger *lg, int delta)
     return s->nomem ? -1 : 0;
 }
 
-int seg_write(csvw *w, const ledger *lg, int gen, int kind, const int64_t base[3])
+int seg_write(csvw *w, const ledger *lg, int gen, int kind, const int64_t base[IDS_LISTS])
 {
     sink s = {.w = w};
     csvw_without_crc(w);    /* every block, list and the index carry their own CRC-32 */
@@ -375,10 +386,10 @@ int seg_write(csvw *w, const ledger *lg, int gen, int kind, const int64_t base[3
     if (s.nomem)
         return -1;
     int delta = kind == SEG_DELTA;
-    const ledger_ids *lists[3] = {&lg->providers, &lg->recipients, &lg->overpayments};
-    for (int k = 0; k < 3; k++)
-        put_list(&s, k, ledger_id_name, lists[k], delta ? (int32_t)base[k] : 0, ledger_ids_count(lists[k]));
+    for (int k = IDS_PROVIDERS; k <= IDS_OVERPAYMENTS; k++)
+        put_ledger_list(&s, lg, k, delta ? base[k] : 0);
     put_list(&s, SEG_PAID_OTHER, other_id_name, &lg->paid_other, delta ? lg->paid_other_mark : 0, lg->paid_other.n);
+    put_ledger_list(&s, lg, IDS_COUNTIES, delta ? base[IDS_COUNTIES] : 0);
     int rc = put_codes(&s, lg, delta);
     for (int k = 0; rc == 0 && k < LEDGER_TABLES; k++)
         rc = put_table(&s, ledger_table_at((ledger *)(uintptr_t)lg, k), k, delta);
@@ -462,13 +473,14 @@ static const unsigned char *map_range(const seg_file *f, uint64_t offset, size_t
 
 /* Checks the index's head: every part within the file's body and its blocks
  * counted right; points each part at its fences. The tables after the file's
- * f->ntables (a version 2 file: the withholding tables) are empty parts. Returns 0, or
- * STATE_DAMAGED with err set. */
+ * f->ntables and the lists after its f->nlists (a version 2 file: the withholding
+ * tables, the county list) are empty. Returns 0, or STATE_DAMAGED with err set. */
 static int check_index(seg_file *f, const seg_trailer *t, char *err, size_t errlen)
 {
-    uint64_t body = t->index_offset, words = t->index_bytes / 8, fences = SEG_HEAD_OF(f->ntables);
+    uint64_t body = t->index_offset, words = t->index_bytes / 8, fences = SEG_HEAD_OF(f->nlists, f->ntables);
     for (int k = 0; k < SEG_NLISTS; k++) {
-        const uint64_t *l = f->index + k * LIST_WORDS;
+        static const uint64_t none[LIST_WORDS];     /* no ids: the CRC-32 of no bytes is 0 */
+        const uint64_t *l = k < f->nlists ? f->index + k * LIST_WORDS : none;
         f->list[k].base = l[0];
         f->list[k].count = l[1];
         f->list[k].offset = l[2];
@@ -484,7 +496,7 @@ static int check_index(seg_file *f, const seg_trailer *t, char *err, size_t errl
             *q = (seg_part){.stride = want, .per = per, .ordinals = 1, .fence = f->index + fences};
             continue;
         }
-        const uint64_t *h = f->index + SEG_NLISTS * LIST_WORDS + p * PART_WORDS;
+        const uint64_t *h = f->index + f->nlists * LIST_WORDS + p * PART_WORDS;
         q->count = h[0];
         q->stride = h[1];
         q->offset = h[2];
@@ -524,15 +536,20 @@ int seg_open(int dfd, const char *name, const char *path, int gen, seg_file **ou
     if (rc == 0 && (memcmp(t.magic, SEG_MAGIC, 8) != 0 || t.end != SEG_END ||
                     t.trailer_crc != crc_of(&t, offsetof(seg_trailer, trailer_crc))))
         rc = damaged(f, err, errlen, "truncated or damaged (no valid trailer)");
-    /* version 3 holds every table; version 2 (before withholding) the first LEDGER_TABLES_V1 */
+    if (rc == 0 && t.order == SEG_ORDER && t.version == SEG_VERSION_V3)
+        rc = damaged(f, err, errlen, "a segment of version 3, written by a development build whose W-2 sums had no "
+                     "county list: not read");
+    /* version 4 holds every table; version 2 (before withholding) the first LEDGER_TABLES_V1 */
     if (rc == 0 && (t.order != SEG_ORDER || !((t.version == SEG_VERSION && t.ntables == LEDGER_TABLES) ||
                                               (t.version == SEG_VERSION_V2 && t.ntables == LEDGER_TABLES_V1))))
         rc = damaged(f, err, errlen, "a binary ledger of another version or byte order");
     if (rc == 0 && (t.generation != (uint32_t)gen || (t.kind != SEG_CHECKPOINT && t.kind != SEG_DELTA)))
         rc = damaged(f, err, errlen, "generation number or kind");
-    if (rc == 0)
+    if (rc == 0) {
         f->ntables = (int)t.ntables;
-    if (rc == 0 && (t.index_bytes % 8 || t.index_bytes < SEG_HEAD_OF(t.ntables) * 8 || t.index_offset % 8 ||
+        f->nlists = t.version == SEG_VERSION ? SEG_NLISTS : SEG_NLISTS_V2;
+    }
+    if (rc == 0 && (t.index_bytes % 8 || t.index_bytes < (uint64_t)SEG_HEAD_OF(f->nlists, f->ntables) * 8 || t.index_offset % 8 ||
                     t.index_offset > f->size || t.index_bytes != f->size - sizeof t - t.index_offset))
         rc = damaged(f, err, errlen, "index");
     if (rc == 0 && !(f->index = (const uint64_t *)(const void *)map_range(f, t.index_offset, t.index_bytes,
@@ -571,6 +588,7 @@ uint32_t seg_next_ordinal(const seg_file *f, int table) { return (uint32_t)f->pa
 uint64_t seg_size(const seg_file *f) { return f->size; }
 int64_t seg_list_base(const seg_file *f, int k) { return (int64_t)f->list[k].base; }
 int64_t seg_list_count(const seg_file *f, int k) { return (int64_t)f->list[k].count; }
+int seg_has_list(const seg_file *f, int k) { return k < f->nlists; }
 
 int seg_names(seg_file *f, int k, int (*fn)(void *ctx, const char *id, size_t n), void *ctx, char *err, size_t errlen)
 {

@@ -1,4 +1,4 @@
-/* segment.h — the ledger's binary segments (ledger.bin and delta.bin, version 3; version 2 read): sorted records in checksummed blocks, read one person at a time. */
+/* segment.h — the ledger's binary segments (ledger.bin and delta.bin, version 4; version 2 read): sorted records in checksummed blocks, read one person at a time. */
 #ifndef PAYRUN_SEGMENT_H
 #define PAYRUN_SEGMENT_H
 
@@ -7,33 +7,44 @@
 
 #include "csvw.h"
 #include "ledger.h"
+#include "state.h"
 
 /* What a segment holds: a checkpoint (every record of a generation) or a delta (the
  * records one generation touched, on top of the generation before). */
 enum { SEG_CHECKPOINT = 1, SEG_DELTA = 2 };
 
-/* The name lists of a segment: ids of the three kinds its keys index, and the
- * timesheet ids paid that do not pack into a code. */
-enum { SEG_PROVIDERS, SEG_RECIPIENTS, SEG_OVERPAYMENTS, SEG_PAID_OTHER, SEG_NLISTS };
+/* The name lists of a segment: ids of the three kinds its keys index, the timesheet
+ * ids paid that do not pack into a code, and (version 4) the counties the W-2 sums
+ * name. A version 2 file has the first four; its county list reads as empty. */
+enum { SEG_PROVIDERS, SEG_RECIPIENTS, SEG_OVERPAYMENTS, SEG_PAID_OTHER, SEG_COUNTIES, SEG_NLISTS };
+#define SEG_NLISTS_V2 4
+
+_Static_assert((int)SEG_PROVIDERS == (int)IDS_PROVIDERS && (int)SEG_RECIPIENTS == (int)IDS_RECIPIENTS &&
+                   (int)SEG_OVERPAYMENTS == (int)IDS_OVERPAYMENTS,
+               "the first three lists in the same order");
+/* The segment list that holds the ledger's list k (IDS_* order, state.h). */
+static inline int seg_list_of(int k) { return k == IDS_COUNTIES ? SEG_COUNTIES : k; }
 
 typedef struct seg_file seg_file;
 
-/* Writes lg as a segment of generation gen on w, version 3: every one of the
- * LEDGER_TABLES tables. A checkpoint holds every record in memory (the caller has put
- * the earlier ones in first: state_load_all), every paid id and the whole id lists;
- * a delta the records touched since ledger_begin_night,
- * the ids paid since then, and the ids after the first base[k] of each list. Records
+/* Writes lg as a segment of generation gen on w, version 4: every one of the
+ * LEDGER_TABLES tables and the county list. A checkpoint holds every record in memory
+ * (the caller has put the earlier ones in first: state_load_all), every paid id and the
+ * whole id lists; a delta the records touched since ledger_begin_night, the ids paid
+ * since then, and the ids after the first base[k] of each list k (IDS_* order). Records
  * are sorted by key, in blocks of 64 with the first key and a CRC-32 of each block in
  * the index at the end. Returns 0, or -1 out of memory. */
-int seg_write(csvw *w, const ledger *lg, int gen, int kind, const int64_t base[3]);
+int seg_write(csvw *w, const ledger *lg, int gen, int kind, const int64_t base[IDS_LISTS]);
 
 /* Opens segment file name (relative to the state directory dfd, O_NOFOLLOW) of
  * generation gen: checks its trailer and index (size, version, byte order,
- * checksums) and keeps the index in memory; the records stay on disk. Version 3
- * (every table) and version 2 (written before the withholding tables: the first
- * LEDGER_TABLES_V1, the others read as empty) are read. path is the name in messages.
- * Returns 0 and *out, or STATE_DAMAGED (any other version, or version and table count
- * not matching) / STATE_ERROR / STATE_NO_MEMORY with err set. */
+ * checksums) and keeps the index in memory; the records stay on disk. Version 4
+ * (every table, the county list) and version 2 (written before the withholding
+ * tables: the first LEDGER_TABLES_V1, the others and the county list read as empty)
+ * are read. path is the name in messages. Returns 0 and *out, or STATE_DAMAGED (any
+ * other version, version 3 included — a development build's, its W-2 sums without a
+ * county list —, or version and table count not matching) / STATE_ERROR /
+ * STATE_NO_MEMORY with err set. */
 int seg_open(int dfd, const char *name, const char *path, int gen, seg_file **out, char *err, size_t errlen);
 void seg_close(seg_file *f);
 
@@ -45,6 +56,8 @@ uint64_t seg_size(const seg_file *f);
 /* List k: the ids before this file's (a delta's base; 0 in a checkpoint) and this file's. */
 int64_t seg_list_base(const seg_file *f, int k);
 int64_t seg_list_count(const seg_file *f, int k);
+/* Whether the file holds list k (a version 2 file has no county list). */
+int seg_has_list(const seg_file *f, int k);
 
 /* Calls fn on each id of list k, in order (checked against its CRC first). Returns 0,
  * fn's nonzero result, or a STATE_* code with err set. */

@@ -38,7 +38,9 @@ typedef enum { WHO_PROVIDER, WHO_RECIPIENT, WHO_OVERPAYMENT } who_kind;
 typedef enum { WHEN_NONE, WHEN_DATE, WHEN_MONTH, WHEN_YEAR, WHEN_QUARTER, WHEN_PERIOD } when_kind;
 /* FIELD_CENTS is never negative; FIELD_SIGNED_CENTS may be (the withholding sums: a
  * correction's negative adjustment may take a period's or a year's below zero) */
-typedef enum { FIELD_I32, FIELD_I64, FIELD_CENTS, FIELD_SIGNED_CENTS, FIELD_FLAG, FIELD_RECIPIENT } field_kind;
+/* FIELD_RECIPIENT and FIELD_COUNTY: an index into the recipient or county list, stored
+ * + 1 (0 none), written as the index (-1 none) */
+typedef enum { FIELD_I32, FIELD_I64, FIELD_CENTS, FIELD_SIGNED_CENTS, FIELD_FLAG, FIELD_RECIPIENT, FIELD_COUNTY } field_kind;
 
 typedef struct {
     field_kind kind;
@@ -52,7 +54,7 @@ typedef struct {
     who_kind who;
     when_kind when;
     int nfields;
-    field_desc fields[8];
+    field_desc fields[9];
 } table_desc;
 
 #define TABLE(l, f) offsetof(ledger, f)
@@ -83,7 +85,7 @@ static const table_desc tables[] = {
      {{FIELD_SIGNED_CENTS, offsetof(ledger_provider_period, wages)},
       {FIELD_SIGNED_CENTS, offsetof(ledger_provider_period, fed_taken)},
       {FIELD_SIGNED_CENTS, offsetof(ledger_provider_period, state_taken)}}},
-    {"provider_w2", TABLE(l, provider_w2), WHO_PROVIDER, WHEN_YEAR, 8,
+    {"provider_w2", TABLE(l, provider_w2), WHO_PROVIDER, WHEN_YEAR, 9,
      {{FIELD_SIGNED_CENTS, offsetof(ledger_provider_w2, gross)},
       {FIELD_SIGNED_CENTS, offsetof(ledger_provider_w2, fed)},
       {FIELD_SIGNED_CENTS, offsetof(ledger_provider_w2, ss_wages)},
@@ -91,7 +93,8 @@ static const table_desc tables[] = {
       {FIELD_SIGNED_CENTS, offsetof(ledger_provider_w2, medicare_wages)},
       {FIELD_SIGNED_CENTS, offsetof(ledger_provider_w2, medicare_tax)},
       {FIELD_SIGNED_CENTS, offsetof(ledger_provider_w2, sdi)},
-      {FIELD_SIGNED_CENTS, offsetof(ledger_provider_w2, state)}}},
+      {FIELD_SIGNED_CENTS, offsetof(ledger_provider_w2, state)},
+      {FIELD_COUNTY, offsetof(ledger_provider_w2, county)}}},
 };
 #define NTABLES (sizeof tables / sizeof *tables)
 /* every table but the paid-period bits (their own section), in LEDGER_TABLES order */
@@ -137,7 +140,7 @@ static int32_t key_who(uint64_t k) { return (int32_t)(k >> 32); }
 static int32_t key_when(uint64_t k) { return (int32_t)(uint32_t)k; }
 
 /* One record line of table d: who [when] fields. At most RECORD_LINE bytes (a who of
- * 11, a date of 10 and 8 amounts of at most 21 characters each, spaced, fit). */
+ * 11, a date of 10, 8 amounts of at most 21 characters each and an index of 11, spaced, fit). */
 #define RECORD_LINE 256
 static size_t fmt_record(char *p, const table_desc *d, uint64_t key, const char *row)
 {
@@ -166,7 +169,8 @@ static size_t fmt_record(char *p, const table_desc *d, uint64_t key, const char 
         case FIELD_CENTS:
         case FIELD_SIGNED_CENTS: k += (size_t)money_format_cents(*(const money_cents *)v, p + k); break;
         case FIELD_FLAG: k += fmt_int(p + k, *(const uint8_t *)v); break;
-        case FIELD_RECIPIENT: k += fmt_int(p + k, *(const int32_t *)v - 1); break;   /* stored + 1 */
+        case FIELD_RECIPIENT:
+        case FIELD_COUNTY: k += fmt_int(p + k, *(const int32_t *)v - 1); break;   /* stored + 1 */
         }
     }
     p[k++] = '\n';
@@ -279,6 +283,8 @@ int state_write_ledger(csvw *w, const ledger *lg, int gen)
     put_ids(w, "providers", &lg->providers);
     put_ids(w, "recipients", &lg->recipients);
     put_ids(w, "overpayments", &lg->overpayments);
+    if (version == 2)
+        put_ids(w, "counties", &lg->counties);
     return write_records(w, lg, 0, version == 1 ? NTABLES_V1 : NTABLES);
 }
 
@@ -300,16 +306,17 @@ int state_write_delta(csvw *w, const ledger *lg, int gen, const state_idmaps *ba
     put_added_ids(w, "providers", &lg->providers, base->n[0]);
     put_added_ids(w, "recipients", &lg->recipients, base->n[1]);
     put_added_ids(w, "overpayments", &lg->overpayments, base->n[2]);
+    if (version == 2)
+        put_added_ids(w, "counties", &lg->counties, base->n[IDS_COUNTIES]);
     return write_records(w, lg, 1, version == 1 ? NTABLES_V1 : NTABLES);
 }
 
 int state_delta_possible(const ledger *lg, const state_idmaps *base)
 {
-    const ledger_ids *lists[3] = {&lg->providers, &lg->recipients, &lg->overpayments};
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < IDS_LISTS; k++) {
         if (!base->map[k] && base->n[k] > 0)
             return 0;
-        if (ledger_ids_count(lists[k]) < base->n[k])
+        if (ledger_ids_count(state_ids_list_c(lg, k)) < base->n[k])
             return 0;
         for (int64_t i = 0; i < base->n[k]; i++)
             if (base->map[k][i] != (int32_t)i)
@@ -526,15 +533,16 @@ static int index_token(cursor *c, const int32_t *map, int64_t count, int32_t *ou
 }
 
 /* Reads one record of table d: who (an index into the file's id list), when, the
- * fields; every value range-checked. Returns 0, or -1 when the line is damaged. */
-static int read_record(cursor *c, const table_desc *d, ledger_table *tb, const int32_t *map, int64_t count,
-                       const int32_t *rmap, int64_t nr)
+ * fields; every value range-checked, every index mapped by m (file -> ledger). Returns
+ * 0, or -1 when the line is damaged (or out of memory: c->nomem). */
+static int read_record(cursor *c, const table_desc *d, ledger_table *tb, const state_idmaps *m)
 {
     int32_t who, when = 0;
     int64_t v;
     char *t, extra;
     int y, q;
-    if (index_token(c, map, count, &who) != 0)
+    int list = d->who == WHO_PROVIDER ? IDS_PROVIDERS : d->who == WHO_RECIPIENT ? IDS_RECIPIENTS : IDS_OVERPAYMENTS;
+    if (index_token(c, m->map[list], m->n[list], &who) != 0)
         return -1;
     switch (d->when) {
     case WHEN_NONE: break;
@@ -589,9 +597,11 @@ static int read_record(cursor *c, const table_desc *d, ledger_table *tb, const i
             *(uint8_t *)dst = (uint8_t)v;
             break;
         case FIELD_RECIPIENT:
-            if (int_token(c, &v) != 0 || v < -1 || v >= nr)
+        case FIELD_COUNTY:
+            list = d->fields[f].kind == FIELD_RECIPIENT ? IDS_RECIPIENTS : IDS_COUNTIES;
+            if (int_token(c, &v) != 0 || v < -1 || v >= m->n[list])
                 return -1;
-            *(int32_t *)dst = v < 0 ? 0 : rmap[v] + 1;
+            *(int32_t *)dst = v < 0 ? 0 : m->map[list][v] + 1;
             break;
         }
     }
@@ -609,8 +619,9 @@ static int text_version_of(const char *t, const char *magic)
 
 /* Parses a ledger (delta 0) or the delta of generation gen (delta 1), version 1 or 2,
  * into lg; maps holds the id lists of the generation before (for a delta) and gets
- * those of gen. A version 1 file leaves the withholding tables as they were. Returns
- * 0, STATE_DAMAGED (err names the line) or STATE_NO_MEMORY. */
+ * those of gen. A version 1 file leaves the withholding tables as they were, and has no
+ * county list (a ledger: none; a delta: the one before, unchanged). Returns 0,
+ * STATE_DAMAGED (err names the line) or STATE_NO_MEMORY. */
 static int parse_ledger(cursor *c, ledger *lg, int gen, state_idmaps *maps, int delta)
 {
     int64_t n, v;
@@ -627,13 +638,15 @@ static int parse_ledger(cursor *c, ledger *lg, int gen, state_idmaps *maps, int 
     if (delta && (section(c, "base", &v) != 0 || v != gen - 1))
         return damaged(c, "base generation");
     if (!delta)
-        maps->n[0] = maps->n[1] = maps->n[2] = 0;
+        memset(maps->n, 0, sizeof maps->n);
     if (read_ids(c, "providers", &lg->providers, &maps->map[0], &maps->n[0], delta) ||
         read_ids(c, "recipients", &lg->recipients, &maps->map[1], &maps->n[1], delta) ||
-        read_ids(c, "overpayments", &lg->overpayments, &maps->map[2], &maps->n[2], delta))
+        read_ids(c, "overpayments", &lg->overpayments, &maps->map[2], &maps->n[2], delta) ||
+        (version == 2 && read_ids(c, "counties", &lg->counties, &maps->map[IDS_COUNTIES], &maps->n[IDS_COUNTIES],
+                                  delta)))
         return c->nomem ? STATE_NO_MEMORY : STATE_DAMAGED;
-    const int32_t *pmap = maps->map[0], *rmap = maps->map[1], *omap = maps->map[2];
-    int64_t np = maps->n[0], nr = maps->n[1], no = maps->n[2];
+    const int32_t *pmap = maps->map[0], *rmap = maps->map[1];
+    int64_t np = maps->n[0], nr = maps->n[1];
 #define LINE_OK(cond, what) do { if (!(cond) || end_line(c) != 0) { damaged(c, what); goto out; } } while (0)
     if (section(c, "paid_timesheets", &n) != 0) { damaged(c, "paid_timesheets"); goto out; }
     for (int64_t i = 0; i < n; i++) {
@@ -658,14 +671,12 @@ static int parse_ledger(cursor *c, ledger *lg, int gen, state_idmaps *maps, int 
     for (size_t k = 0; k < ntables; k++) {
         const table_desc *d = &tables[k];
         ledger_table *tb = (ledger_table *)(void *)((char *)lg + d->table);
-        const int32_t *map = d->who == WHO_PROVIDER ? pmap : d->who == WHO_RECIPIENT ? rmap : omap;
-        int64_t count = d->who == WHO_PROVIDER ? np : d->who == WHO_RECIPIENT ? nr : no;
         if (section(c, d->name, &n) != 0) {
             damaged(c, d->name);
             goto out;
         }
         for (int64_t i = 0; i < n; i++)
-            LINE_OK(read_record(c, d, tb, map, count, rmap, nr) == 0, d->name);
+            LINE_OK(read_record(c, d, tb, maps) == 0, d->name);
     }
 #undef LINE_OK
     t = take_line(c, &len, line, sizeof line);
@@ -768,7 +779,7 @@ int state_is_checkpoint(const state_dir *s, int gen)
 
 void state_idmaps_free(state_idmaps *m)
 {
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < IDS_LISTS; k++)
         free(m->map[k]);
     memset(m, 0, sizeof *m);
 }
@@ -806,12 +817,19 @@ static int add_paid_other(void *ctx, const char *id, size_t n)
 }
 
 /* Reads the id lists of segment f into lg and the maps (a checkpoint starts them, a
- * delta extends them: its base must be their length), and its other paid ids. */
+ * delta extends them: its base must be their length), and its other paid ids. A
+ * version 2 file has no county list: a checkpoint's is empty, a delta's adds nothing.
+ * Returns 0, or STATE_DAMAGED / STATE_NO_MEMORY / STATE_ERROR with err set. */
 static int read_segment_ids(seg_file *f, const char *path, ledger *lg, state_idmaps *maps, char *err, size_t errlen)
 {
-    ledger_ids *lists[3] = {&lg->providers, &lg->recipients, &lg->overpayments};
-    for (int k = 0; k < 3; k++) {
-        int64_t base = seg_list_base(f, k), count = seg_list_count(f, k);
+    for (int k = 0; k < IDS_LISTS; k++) {
+        int sk = seg_list_of(k);
+        if (!seg_has_list(f, sk)) {
+            if (seg_kind(f) == SEG_CHECKPOINT)
+                maps->n[k] = 0;
+            continue;
+        }
+        int64_t base = seg_list_base(f, sk), count = seg_list_count(f, sk);
         if (seg_kind(f) == SEG_CHECKPOINT ? base != 0 : base != maps->n[k])
             return errf(err, errlen, STATE_DAMAGED, "%s: its id lists do not continue those of the generation "
                         "before: the state is damaged", path);
@@ -819,9 +837,9 @@ static int read_segment_ids(seg_file *f, const char *path, ledger *lg, state_idm
         if (!m)
             return errf(err, errlen, STATE_NO_MEMORY, "out of memory while loading %s", path);
         maps->map[k] = m;
-        names_into x = {lists[k], m, base, 0};
+        names_into x = {state_ids_list(lg, k), m, base, 0};
         err[0] = '\0';
-        int rc = seg_names(f, k, add_name, &x, err, errlen);
+        int rc = seg_names(f, sk, add_name, &x, err, errlen);
         maps->n[k] = x.n;
         if (rc != 0)
             return err[0] ? rc : errf(err, errlen, rc, rc == STATE_NO_MEMORY ? "out of memory while loading %s"
@@ -835,7 +853,7 @@ static int read_segment_ids(seg_file *f, const char *path, ledger *lg, state_idm
 /* Whether every file index of the chain is the same ledger index. */
 static int maps_identity(const state_idmaps *m)
 {
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < IDS_LISTS; k++)
         for (int64_t i = 0; i < m->n[k]; i++)
             if (m->map[k][i] != (int32_t)i)
                 return 0;

@@ -28,12 +28,28 @@ enum {
  * (the exclusive lock, and recovery of a stopped run). */
 typedef enum { STATE_READ, STATE_COMMIT } state_access;
 
-/* The id lists of a generation as read: file index -> ledger index, per kind
- * (providers, recipients, overpayments). */
+/* The id lists a ledger's records index, in this order wherever a file lists them:
+ * providers, recipients, overpayments (the keys' who, a workweek's first recipient) and
+ * the counties of the W-2 sums (ledger.counties: ledger_provider_w2.county). */
+enum { IDS_PROVIDERS, IDS_RECIPIENTS, IDS_OVERPAYMENTS, IDS_COUNTIES, IDS_LISTS };
+
+/* The id lists of a generation as read: file index -> ledger index, per list (IDS_*
+ * order); n[k] ids in list k. */
 typedef struct {
-    int32_t *map[3];
-    int64_t n[3];
+    int32_t *map[IDS_LISTS];
+    int64_t n[IDS_LISTS];
 } state_idmaps;
+
+/* The ledger's list k (IDS_* order). */
+static inline ledger_ids *state_ids_list(ledger *lg, int k)
+{
+    return k == IDS_PROVIDERS ? &lg->providers : k == IDS_RECIPIENTS ? &lg->recipients
+         : k == IDS_OVERPAYMENTS ? &lg->overpayments : &lg->counties;
+}
+static inline const ledger_ids *state_ids_list_c(const ledger *lg, int k)
+{
+    return state_ids_list((ledger *)(uintptr_t)lg, k);
+}
 
 typedef struct {
     char dir[4096];

@@ -317,10 +317,11 @@ for point in outputs-written state-written committed mid-publish published; do
     fi
 done
 
-# 7c. a ledger holding withholding records (provider_periods, provider_w2), made by hand as a
-# ledger.txt version 2 (payrun fills those tables only with the withholding rules): state verify and
-# state show read it, a next night carries the records into its delta segment, and compact into a
-# checkpoint, unchanged (state dump). They are of December 2025, which these nights do not pay.
+# 7c. a ledger holding withholding records (provider_periods, provider_w2 naming county 1 of the
+# ledger's list), made by hand in the ledger.txt version 2 of a night of the demo: state verify and
+# state show read it (the county by name), a next night carries the records into its delta segment,
+# and compact into a checkpoint, unchanged (state dump). They are of December 2025, which these
+# nights do not pay.
 demo=$top/fixtures/demo
 with_crc() {  # $1: a text ledger without its checksum line; adds "crc32 XXXXXXXX" (zlib's, as gzip's)
     printf 'crc32 %s\n' "$(gzip -c "$1" | tail -c 8 | od -An -tx4 -N4 | tr -d ' \n')" >> "$1"
@@ -332,16 +333,18 @@ sed -n '31,$p' "$demo/timesheets-2026-11.csv" >> "$tmp/w2.csv"
 PAYRUN_LEDGER_FORMAT=text "$PAYRUN" run --data "$demo" --out "$tmp/sW-out1" --state "$tmp/sW" --run-date 2026-12-04 "$tmp/w1.csv"
 l=$tmp/sW/gen-000001/ledger.txt
 first=$(sed -n 4p "$l")     # provider 0 of the ledger's list (the line after "providers N")
-{ sed -e '1s/^payrun-ledger [12]$/payrun-ledger 2/' -e '/^provider_periods /,$d' -e '/^end$/,$d' "$l"   # its own withholding sections, if any, replaced
+county1=$(sed -n '/^counties /{n;n;p;q}' "$l")    # county 1 of the ledger's list (the night's paychecks made it version 2)
+{ sed -e '/^provider_periods /,$d' -e '/^end$/,$d' "$l"   # its own withholding sections replaced
   printf 'provider_periods 2\n0 2025-12-01 1520.00 100.00 20.50\n0 2025-12-16 760.00 0.00 -1.25\n'
-  printf 'provider_w2 1\n0 2025 2280.00 100.00 2280.00 141.36 2280.00 33.06 27.36 19.25\nend\n'; } > "$tmp/v2.txt"
+  printf 'provider_w2 1\n0 2025 2280.00 100.00 2280.00 141.36 2280.00 33.06 27.36 19.25 1\nend\n'; } > "$tmp/v2.txt"
 with_crc "$tmp/v2.txt"
 cp "$tmp/v2.txt" "$l"
 "$PAYRUN" state dump --state "$tmp/sW" > "$tmp/sW.dump1"
 "$PAYRUN" state show --state "$tmp/sW" --provider "$first" > "$tmp/sW.show"
-if head -1 "$tmp/v2.txt" | grep -qx 'payrun-ledger 2' && cmp -s "$tmp/sW.dump1" "$l" && "$PAYRUN" state verify --state "$tmp/sW" > /dev/null &&
+if head -1 "$tmp/v2.txt" | grep -qx 'payrun-ledger 2' && [ -n "$county1" ] && cmp -s "$tmp/sW.dump1" "$l" &&
+   "$PAYRUN" state verify --state "$tmp/sW" > /dev/null &&
    grep -qx '  pay period 2025-12-16: wages 760.00, federal income tax taken 0.00, California income tax taken -1.25' "$tmp/sW.show" &&
-   grep -qx '  W-2 year 2025 (pay dates): wages 2280.00, federal income tax 100.00, social security wages 2280.00, tax 141.36, Medicare wages 2280.00, tax 33.06, CASDI 27.36, California income tax 19.25' "$tmp/sW.show"; then
+   grep -qx "  W-2 year 2025 (pay dates): wages 2280.00, federal income tax 100.00, social security wages 2280.00, tax 141.36, Medicare wages 2280.00, tax 33.06, CASDI 27.36, California income tax 19.25, county $county1" "$tmp/sW.show"; then
     ok "a ledger.txt version 2 with withholding records: state dump gives it back, verify healthy, state show lists them"
 else
     fail "a ledger.txt version 2 with withholding records"; cat "$tmp/sW.show"
@@ -365,7 +368,7 @@ fi
 # fixtures/state-segments-v2, two nights of the demo made by the build of commit a64db07 (its
 # README.md gives the commands). It verifies, its generations dump byte for byte as a64db07 dumped
 # them, its third night pays as on a state this payrun wrote from the first night, and it verifies
-# after that night (a version 3 delta on version 2 segments) and after compact.
+# after that night (a version 4 delta on version 2 segments) and after compact.
 old=$top/fixtures/state-segments-v2
 cp -R "$old/state" "$tmp/sV" && chmod -R go-rwx "$tmp/sV"
 bad=""
@@ -386,6 +389,47 @@ for f in paychecks.csv exceptions.csv summary.json; do cmp -s "$tmp/sV-out3/$f" 
 "$PAYRUN" state verify --state "$tmp/sV" > /dev/null 2> "$tmp/sV.err" || bad="$bad verify-compacted:$(cat "$tmp/sV.err")"
 [ -z "$bad" ] && ok "a state of segments version 2 (a64db07): verify exit 0, dumps as a64db07's, its next night pays as on a new state, verify exit 0 after it and after compact" ||
     fail "the state of segments version 2:$bad"
+
+# 7e. payrun year-end names each provider's county, from the ledger alone: two nights of the demo
+# (a) on the same data (generation 2 a delta segment, read lazily), (b) with the second night's
+# parameters.csv listing the counties in another order (its ledger remapped by name: a
+# checkpoint), (c) as (b) with text ledgers (PAYRUN_LEDGER_FORMAT=text); every row of w2.csv
+# names the county providers.csv gives its provider (awk, quoted names with commas skipped),
+# and the same after state compact.
+mkdir -p "$tmp/demo-rev"
+cp "$demo/"*.csv "$tmp/demo-rev/"
+{ head -1 "$demo/parameters.csv"; tail -n +2 "$demo/parameters.csv" | tac; } > "$tmp/demo-rev/parameters.csv"
+awk -F, 'NR > 1 { line = $0; gsub(/"[^"]*"/, "", line); split(line, f, ","); print $1 "," f[3] }' "$demo/providers.csv" |
+    LC_ALL=C sort > "$tmp/want-county.csv"
+w2_counties_ok() {  # $1 state, $2 label: year-end's w2.csv of 2026 against providers.csv
+    rm -rf "$tmp/ye"
+    "$PAYRUN" year-end --state "$1" --year 2026 --out "$tmp/ye" 2> /dev/null || { echo "$2: year-end failed"; return 1; }
+    tail -n +2 "$tmp/ye/w2.csv" | cut -d, -f1,2 | LC_ALL=C sort > "$tmp/got-county.csv"
+    rows=$(wc -l < "$tmp/got-county.csv")
+    wrong=$(LC_ALL=C comm -23 "$tmp/got-county.csv" "$tmp/want-county.csv" | head -3 | tr '\n' ' ')
+    [ "$rows" -gt 20 ] && [ -z "$wrong" ] || { echo "$2: $rows rows; not as providers.csv: $wrong"; return 1; }
+}
+bad=""
+for v in a b c; do
+    st=$tmp/yc-$v fmt=
+    [ $v = c ] && fmt=text
+    data2=$demo
+    [ $v != a ] && data2=$tmp/demo-rev
+    "$PAYRUN" state init --state "$st"
+    PAYRUN_LEDGER_FORMAT=$fmt "$PAYRUN" run --data "$demo" --out "$st-out1" --state "$st" --run-date 2026-12-04 "$tmp/w1.csv" &&
+        PAYRUN_LEDGER_FORMAT=$fmt "$PAYRUN" run --data "$data2" --out "$st-out2" --state "$st" --run-date 2026-12-05 "$tmp/w2.csv" ||
+        bad="$bad $v:runs"
+    case $v in     # generation 2: a delta on the same counties, a checkpoint on reordered ones
+    a) [ -f "$st/gen-000002/delta.bin" ] || bad="$bad a:no-delta" ;;
+    b) [ -f "$st/gen-000002/ledger.bin" ] || bad="$bad b:no-checkpoint" ;;
+    c) [ -f "$st/gen-000002/ledger.txt" ] || bad="$bad c:no-checkpoint" ;;
+    esac
+    why=$(w2_counties_ok "$st" "$v") || bad="$bad $why"
+    "$PAYRUN" state compact --state "$st" || bad="$bad $v:compact"
+    why=$(w2_counties_ok "$st" "$v after compact") || bad="$bad $why"
+done
+[ -z "$bad" ] && ok "year-end after two demo nights names each provider's county as providers.csv does: a delta read lazily, masters' counties reordered (segments and text), and after compact" ||
+    fail "year-end counties:$bad"
 
 # 8. a nightly sequence of three runs over the demo data = one run over the three files
 demo=$top/fixtures/demo

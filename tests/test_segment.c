@@ -31,7 +31,7 @@ _Static_assert(T_PW2 + 1 == LEDGER_TABLES && T_PPERIOD == LEDGER_TABLES_V1, "the
 enum { TR_BYTES = 72, TR_VERSION = 8, TR_NTABLES = 24, TR_INDEX_OFFSET = 40, TR_INDEX_BYTES = 48, TR_INDEX_CRC = 56,
        TR_CRC = 60 };
 /* The index's head: 5 words for each id list, then 5 for the codes and for each table. */
-enum { HEAD_LIST_WORDS = 5 * SEG_NLISTS, PART_WORDS = 5 };
+enum { LIST_WORDS = 5, HEAD_LIST_WORDS = LIST_WORDS * SEG_NLISTS, PART_WORDS = 5 };
 
 /* ---- failures collected in loops: the first one's message is reported ---- */
 
@@ -183,7 +183,7 @@ static size_t expected(const model *m, int table, int64_t who, unsigned gen, int
 typedef struct {
     uint64_t key;
     uint32_t ordinal;
-    unsigned char rec[64];      /* the largest record: ledger_provider_w2 */
+    unsigned char rec[LEDGER_RECORD_MAX];
 } grec;
 
 typedef struct {
@@ -216,7 +216,7 @@ static void compare_records(const char *what, const got *g, const mrec *exp, siz
         return;
     }
     for (size_t i = 0; i < ne; i++) {
-        unsigned char want[64];
+        unsigned char want[LEDGER_RECORD_MAX];
         pattern(want, g->size, exp[i].table, exp[i].key, exp[i].val_at[gen]);
         if (g->g[i].key != exp[i].key)
             fail("%s: record %zu has key %llx, expected %llx", what, i, (unsigned long long)g->g[i].key,
@@ -265,7 +265,7 @@ static void fx_close(fixture *fx)
     ids_free(&fx->o);
 }
 
-static int write_seg(fixture *fx, const char *name, const ledger *lg, int gen, int kind, const int64_t base[3])
+static int write_seg(fixture *fx, const char *name, const ledger *lg, int gen, int kind, const int64_t base[IDS_LISTS])
 {
     int fd = openat(fx->dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
@@ -355,7 +355,6 @@ static int add_other_id(void *ctx, const char *id, size_t n) { return ids_intern
 static int open_chain(fixture *fx, ledger *lg, const char *const *files, int n, int first_gen, seg_file **seg)
 {
     char err[512];
-    ledger_ids *lists[3] = {&lg->providers, &lg->recipients, &lg->overpayments};
     for (int i = 0; i < n; i++) {
         int rc = open_seg(fx, files[i], first_gen + i, &seg[i], err, sizeof err);
         if (rc != 0) {
@@ -364,14 +363,18 @@ static int open_chain(fixture *fx, ledger *lg, const char *const *files, int n, 
                 seg_close(seg[j]);
             return -1;
         }
-        for (int k = 0; k < 3; k++) {
-            int64_t before = i == 0 ? 0 : ledger_ids_count(lists[k]);
-            if (seg_list_base(seg[i], k) != before)
-                fail("%s list %d: base %lld, expected %lld", files[i], k, (long long)seg_list_base(seg[i], k),
+        for (int k = 0; k < IDS_LISTS; k++) {
+            ledger_ids *l = state_ids_list(lg, k);
+            int sk = seg_list_of(k);
+            int64_t before = i == 0 ? 0 : ledger_ids_count(l);
+            if (!seg_has_list(seg[i], sk))
+                continue;   /* a version 2 file's county list */
+            if (seg_list_base(seg[i], sk) != before)
+                fail("%s list %d: base %lld, expected %lld", files[i], k, (long long)seg_list_base(seg[i], sk),
                      (long long)before);
-            if (seg_names(seg[i], k, add_list_id, lists[k], err, sizeof err) != 0)
+            if (seg_names(seg[i], sk, add_list_id, l, err, sizeof err) != 0)
                 fail("%s list %d: %s", files[i], k, err);
-            if (ledger_ids_count(lists[k]) != seg_list_base(seg[i], k) + seg_list_count(seg[i], k))
+            if (ledger_ids_count(l) != seg_list_base(seg[i], sk) + seg_list_count(seg[i], sk))
                 fail("%s list %d: the ids do not continue the list before", files[i], k);
         }
         if (seg_names(seg[i], SEG_PAID_OTHER, add_other_id, &lg->paid_other, err, sizeof err) != 0)
@@ -656,7 +659,7 @@ typedef struct {
     size_t nc;
     uint64_t gen_codes[4][2000];
     size_t gen_nc[4];
-    int64_t base[4][3];     /* the list counts before generation g */
+    int64_t base[4][IDS_LISTS];     /* the list counts before generation g */
 } chainfx;
 
 static const char *const chain_other[4] = {NULL, "t-other-1", "t-other-2", "t-other-3"};
@@ -686,7 +689,6 @@ static int build_chain(chainfx *c)
         return -1;
     ledger *lg = &c->lg;
     model *m = &c->m;
-    const ledger_ids *lists[3] = {&lg->providers, &lg->recipients, &lg->overpayments};
 
     /* generation 1 */
     m->gen = 1;
@@ -732,8 +734,8 @@ static int build_chain(chainfx *c)
     /* generation 2: changes, new records, new ids, one record only peeked, one only reached */
     ledger_begin_night(lg);
     m->gen = 2;
-    for (int k = 0; k < 3; k++)
-        c->base[2][k] = ledger_ids_count(lists[k]);
+    for (int k = 0; k < IDS_LISTS; k++)
+        c->base[2][k] = ledger_ids_count(state_ids_list(lg, k));
     ledger_ids_add(&lg->providers, "PX-B", 4);      /* 301 */
     ledger_ids_add(&lg->recipients, "RX-B", 4);     /* 41 */
     ledger_ids_add(&lg->overpayments, "OX-B", 4);   /* 6 */
@@ -768,8 +770,8 @@ static int build_chain(chainfx *c)
     /* generation 3 */
     ledger_begin_night(lg);
     m->gen = 3;
-    for (int k = 0; k < 3; k++)
-        c->base[3][k] = ledger_ids_count(lists[k]);
+    for (int k = 0; k < IDS_LISTS; k++)
+        c->base[3][k] = ledger_ids_count(state_ids_list(lg, k));
     ledger_ids_add(&lg->providers, "PX-C", 4);      /* 302 */
     set_record(lg, m, T_PWEEK, 301, 20007);
     set_record(lg, m, T_PWEEK, 5, 20000 + 7 * 12);
@@ -888,7 +890,7 @@ static void test_delta_paying_nothing(void)
     ledger_begin_night(&lg);
     ASSERT_MSG(lg.paid_log == NULL && lg.npaid_log == 0, "no paid log yet");
     ASSERT_I64(ledger_index(&lg.provider_week, ledger_key(0, 20000)), 1);
-    int64_t base[3] = {2, 2, 0};
+    int64_t base[IDS_LISTS] = {2, 2, 0};
     ASSERT_I64(write_seg(&fx, "g2.bin", &lg, 2, SEG_DELTA, base), 0);
     char err[512];
     seg_file *f;
@@ -922,7 +924,7 @@ static void check_ledger_values(ledger *lg, const model *m, unsigned gen, const 
     for (size_t k = 0; k < m->n; k++) {
         const mrec *r = &m->r[order[k]];
         ledger_table *t = ledger_table_at(lg, r->table);
-        unsigned char want[64];
+        unsigned char want[LEDGER_RECORD_MAX];
         if (r->val_at[gen] == 0)
             continue;
         pattern(want, t->size, r->table, r->key, r->val_at[gen]);
@@ -1058,7 +1060,7 @@ static void test_night_on_lazy_ledger(void)
     ledger_begin_night(&lz);
     model *m = &c.m;
     m->gen = 4;
-    int64_t base[3] = {ledger_ids_count(&lz.providers), ledger_ids_count(&lz.recipients),
+    int64_t base[IDS_LISTS] = {ledger_ids_count(&lz.providers), ledger_ids_count(&lz.recipients),
                        ledger_ids_count(&lz.overpayments)};
     ASSERT_I64(base[0], CNP + 3);
     ASSERT_I64(ledger_ids_add(&lz.providers, "PX-D", 4), CNP + 3);
@@ -1243,9 +1245,10 @@ static int build_small(fixture *fx, ledger *lg, model *m, uint64_t *codes, size_
 }
 
 /* Another version in the trailer of segment good (n bytes; bad: scratch as large): a
- * flipped version byte fails the trailer's CRC; a version 4 trailer with its CRC right
+ * flipped version byte fails the trailer's CRC; a version 5 trailer with its CRC right
  * is refused as another version, and so is a version 2 one (the version before the
- * withholding tables) on this file of 12 tables; version 3 kept opens (the test's
+ * withholding tables) on this file of 12 tables; version 3 (a development build's W-2
+ * sums without their county list) is refused as such; version 4 kept opens (the test's
  * trailer arithmetic is right). */
 static void check_versions(fixture *fx, const unsigned char *good, unsigned char *bad, size_t n)
 {
@@ -1256,18 +1259,18 @@ static void check_versions(fixture *fx, const unsigned char *good, unsigned char
     ASSERT_I64(write_file(fx, "bad.bin", bad, n), 0);
     ASSERT_I64(open_seg(fx, "bad.bin", 1, &f, err, sizeof err), STATE_DAMAGED);
     ASSERT_CONTAINS(err, "trailer");
-    for (uint32_t v = 4; v >= 2; v--) {
+    for (uint32_t v = 5; v >= 2; v--) {
         memcpy(bad, good, n);
         memcpy(bad + n - TR_BYTES + TR_VERSION, &v, 4);
         uint32_t crc = (uint32_t)crc32(0L, bad + n - TR_BYTES, TR_CRC);
         memcpy(bad + n - TR_BYTES + TR_CRC, &crc, 4);
         ASSERT_I64(write_file(fx, "bad.bin", bad, n), 0);
         int rc = open_seg(fx, "bad.bin", 1, &f, err, sizeof err);
-        ASSERT_I64(rc, v == 3 ? 0 : STATE_DAMAGED);
+        ASSERT_I64(rc, v == 4 ? 0 : STATE_DAMAGED);
         if (rc == 0)
             seg_close(f);
         else
-            ASSERT_CONTAINS(err, "another version");
+            ASSERT_CONTAINS(err, v == 3 ? "version 3, written by a development build" : "another version");
     }
 }
 
@@ -1418,12 +1421,20 @@ static void test_damage(void)
 
 /* ---- 5. the version before the withholding tables ---- */
 
-/* Rewrites segment `from` (version 3, its withholding tables empty) as `to`, the file
- * payrun wrote before those tables (version 2, LEDGER_TABLES_V1 tables): the same
- * bytes but the two tables' parts taken out of the index's head, and the trailer's
- * version, table count, index size and CRCs. For the ledger of tests/state.sh's
- * fixture the result is byte for byte what the build of commit a64db07 wrote. Returns
- * 0, or -1 (a file unreadable, or a withholding table not empty). */
+/* Takes the bytes [at, at + len) out of b (*n bytes). */
+static void cut_bytes(unsigned char *b, size_t *n, size_t at, size_t len)
+{
+    memmove(b + at, b + at + len, *n - (at + len));
+    *n -= len;
+}
+
+/* Rewrites segment `from` (version 4, its withholding tables and county list empty) as
+ * `to`, the file payrun wrote before those tables (version 2, LEDGER_TABLES_V1 tables,
+ * SEG_NLISTS_V2 lists): the same bytes but the county list's words and the two tables'
+ * parts taken out of the index's head, and the trailer's version, table count, index
+ * size and CRCs. For the ledger of tests/state.sh's fixture the result is byte for byte
+ * what the build of commit a64db07 wrote (an empty list takes no bytes in the body).
+ * Returns 0, or -1 (a file unreadable, a withholding table or the county list not empty). */
 static int to_version2(fixture *fx, const char *from, const char *to)
 {
     size_t n;
@@ -1436,17 +1447,19 @@ static int to_version2(fixture *fx, const char *from, const char *to)
     uint64_t ioff, ibytes;
     memcpy(&ioff, tr + TR_INDEX_OFFSET, 8);
     memcpy(&ibytes, tr + TR_INDEX_BYTES, 8);
-    size_t cut = (HEAD_LIST_WORDS + (1 + LEDGER_TABLES_V1) * PART_WORDS) * 8, cut_bytes = 2 * PART_WORDS * 8;
-    uint64_t *parts = (uint64_t *)(void *)(b + ioff + cut);
-    if (parts[0] != 0 || parts[PART_WORDS] != 0) {   /* the counts of the two tables */
+    const uint64_t *head = (const uint64_t *)(const void *)(b + ioff);
+    size_t tables = HEAD_LIST_WORDS + (1 + LEDGER_TABLES_V1) * PART_WORDS, counties = SEG_COUNTIES * LIST_WORDS;
+    /* the counts of the two tables, the county list's count and bytes */
+    if (head[tables] != 0 || head[tables + PART_WORDS] != 0 || head[counties + 1] != 0 || head[counties + 3] != 0) {
         free(b);
         return -1;
     }
-    memmove(b + ioff + cut, b + ioff + cut + cut_bytes, n - (ioff + cut + cut_bytes));
-    n -= cut_bytes;
+    cut_bytes(b, &n, (size_t)ioff + tables * 8, 2 * PART_WORDS * 8);
+    cut_bytes(b, &n, (size_t)ioff + counties * 8, LIST_WORDS * 8);
+    size_t cut = (2 * PART_WORDS + LIST_WORDS) * 8;
     tr = b + n - TR_BYTES;
     uint32_t version = 2, ntables = LEDGER_TABLES_V1;
-    uint64_t ib = ibytes - cut_bytes;
+    uint64_t ib = ibytes - cut;
     memcpy(tr + TR_VERSION, &version, 4);
     memcpy(tr + TR_NTABLES, &ntables, 4);
     memcpy(tr + TR_INDEX_BYTES, &ib, 8);
@@ -1477,10 +1490,10 @@ static int patch_ntables(fixture *fx, const char *name, uint32_t ntables)
 }
 
 /* A state of the payrun before the withholding tables: a version 2 checkpoint and
- * delta, then a version 3 delta whose night put records in those tables. The version 2
+ * delta, then a version 4 delta whose night put records in those tables. The version 2
  * files open with the two tables empty (next ordinal 0, nothing fetched or scanned) and
  * verify; the chain of the three reads lazily and whole to what was written. A
- * version 2 trailer claiming 12 tables, or a version 3 one claiming 10, is refused. */
+ * version 2 trailer claiming 12 tables, or a version 4 one claiming 10, is refused. */
 static void test_previous_version(void)
 {
     fixture fx;
@@ -1509,7 +1522,7 @@ static void test_previous_version(void)
     set_record(&lg, &m, T_PYEAR, 3, 2026);
     nc = add_codes(&lg, codes, nc, 40, 50, 1);
     model_end_gen(&m);
-    int64_t base[3] = {20, 8, 2};
+    int64_t base[IDS_LISTS] = {20, 8, 2};
     ASSERT_I64(write_seg(&fx, "n2.bin", &lg, 2, SEG_DELTA, base), 0);
     ledger_begin_night(&lg);
     m.gen = 3;
@@ -1560,7 +1573,7 @@ static void test_previous_version(void)
                            : chain_attach(&back, seg, 3, err, sizeof err);
             ASSERT_I64(rc, 0);
             ledger_begin_night(&back);
-            check_ledger_values(&back, &m, 3, whole ? "versions 2, 2, 3 read whole" : "versions 2, 2, 3 read lazily");
+            check_ledger_values(&back, &m, 3, whole ? "versions 2, 2, 4 read whole" : "versions 2, 2, 4 read lazily");
             for (size_t i = 0; i < nc; i++) {
                 char id[18];
                 ledger_paid_id p = ledger_paid_id_of(id, ids_unpack(codes[i], id));
@@ -1640,7 +1653,7 @@ static void test_large_table_order(void)
     size_t touched = 0;
     for (size_t i = 0; i < t->n; i += 7, touched++)
         ledger_index(t, ledger_key_at(t, i));
-    int64_t base[3] = {8, 2, 0};
+    int64_t base[IDS_LISTS] = {8, 2, 0};
     ASSERT_I64(write_seg(&fx, "bigdelta.bin", &lg, 2, SEG_DELTA, base), 0);
     ASSERT_I64(scan_checked(&fx, "bigdelta.bin", 2), touched);
     ASSERT_NONE_WRONG();
@@ -1670,7 +1683,7 @@ static void test_ordinals(void)
     int32_t d = ledger_index(t, D);
     ASSERT_I64(d, 3);
     *(int32_t *)ledger_row(t, d) = 400;
-    int64_t base[3] = {8, 2, 0};
+    int64_t base[IDS_LISTS] = {8, 2, 0};
     ASSERT_I64(write_seg(&fx, "g2.bin", &lg, 2, SEG_DELTA, base), 0);
 
     char err[512];
@@ -1762,7 +1775,7 @@ static void fx_state_close(fixture *fx)
 
 /* Writes lg as generation gen's file `file` in form f; a delta stands on lists of
  * base[k] ids. Returns 0, or -1. */
-static int put_gen(fixture *fx, int gen, const char *file, file_form f, const ledger *lg, const int64_t base[3])
+static int put_gen(fixture *fx, int gen, const char *file, file_form f, const ledger *lg, const int64_t base[IDS_LISTS])
 {
     char dir[32], name[64];
     snprintf(dir, sizeof dir, "gen-%06d", gen);
@@ -1776,7 +1789,9 @@ static int put_gen(fixture *fx, int gen, const char *file, file_form f, const le
             close(fd);
         return -1;
     }
-    state_idmaps b = {.n = {base ? base[0] : 0, base ? base[1] : 0, base ? base[2] : 0}};
+    state_idmaps b = {.n = {0}};
+    for (int k = 0; base && k < IDS_LISTS; k++)
+        b.n[k] = base[k];
     int rc = f == F_TEXT ? state_write_ledger(&w, lg, gen)
            : f == F_TEXT_DELTA ? state_write_delta(&w, lg, gen, &b)
            : f == F_LBIN ? lbin_write(&w, lg, gen)
@@ -1870,7 +1885,10 @@ static void put_withholding(ledger *lg, int32_t p, cal_date period, int32_t year
         return;
     }
     *pp = (ledger_provider_period){152000 * k, 10000 + k, -2050 * k};
-    *w2 = (ledger_provider_w2){152000 * k, 10000, 152000 * k - 1, 9424, 152000, 2204 + k, 1824, -5 * k, 0};
+    /* field by field: the record's padding stays as ledger_get made it (zero), and the
+     * tests compare whole records */
+    w2->gross = 152000 * k, w2->fed = 10000, w2->ss_wages = 152000 * k - 1, w2->ss_tax = 9424;
+    w2->medicare_wages = 152000, w2->medicare_tax = 2204 + k, w2->sdi = 1824, w2->state = -5 * k, w2->county = 0;
 }
 
 /* ledger.bin: version 1 (10 tables, payrun 0.10's file) while the withholding tables
@@ -1895,7 +1913,7 @@ static void test_ledgerbin_versions(void)
     ASSERT_I64(put_gen(&fx, 2, "ledger.bin", F_LBIN, &lg, NULL), 0);
     ASSERT_I64(put_gen(&fx, 3, "ledger.bin", F_SEG, &lg, NULL), 0);
     ASSERT_NONE_WRONG();
-    static const uint32_t want_version[3] = {1, 2, 3}, want_tables[3] = {LEDGER_TABLES_V1, LEDGER_TABLES, LEDGER_TABLES};
+    static const uint32_t want_version[3] = {1, 2, 4}, want_tables[3] = {LEDGER_TABLES_V1, LEDGER_TABLES, LEDGER_TABLES};
     for (int g = 1; g <= 3; g++) {
         char name[64], err[512];
         snprintf(name, sizeof name, "gen-%06d/ledger.bin", g);
@@ -1973,31 +1991,58 @@ static int put_text_gen(fixture *fx, int gen, const char *file, const char *body
     return rc;
 }
 
-/* The text form: version 1, byte for byte as documented (and as payrun wrote it
- * before), while the withholding tables are empty; version 2 with provider_periods
- * and provider_w2 after violations once they hold a record (negative amounts too);
- * both read back (state_dump of each generation, the values exactly). A version 1
- * file with those sections, a version 3, a pay period not starting on the 1st or 16th
- * and "-0.00" are refused as damaged. */
-static void test_text_versions(void)
+/* s (of cap bytes) with its first `from` replaced by `to`. */
+static void replace_once(char *s, size_t cap, const char *from, const char *to)
 {
-    static const char v1[] = "generation %d\nproviders 2\nP0\nP1\nrecipients 1\nR0\noverpayments 0\n"
-                             "paid_timesheets 0\npaid_periods 0\nprovider_weeks 1\n1 2026-11-15 600 0 0\n"
+    char *at = strstr(s, from);
+    size_t nf = strlen(from), nt = strlen(to);
+    if (!at || strlen(s) - nf + nt >= cap) {
+        fail("replace_once: no room, or no %s", from);
+        return;
+    }
+    memmove(at + nt, at + nf, strlen(at + nf) + 1);
+    memcpy(at, to, nt);
+}
+
+/* The text of a ledger of the test below, without its checksum line: the version line
+ * `head`, generation gen's id lists, then `counties` (a county section or ""), the
+ * records of version 1, then `more` (the withholding sections or "") and "end". */
+static void text_body(char *body, size_t cap, const char *head, int gen, const char *counties, const char *more)
+{
+    static const char ids[] = "generation %d\nproviders 2\nP0\nP1\nrecipients 1\nR0\noverpayments 0\n";
+    static const char v1[] = "paid_timesheets 0\npaid_periods 0\nprovider_weeks 1\n1 2026-11-15 600 0 0\n"
                              "recipient_weeks 0\nprovider_months 0\nrecipient_months 1\n0 2026-11 600 12.34\n"
                              "bups_years 0\nprovider_years 0\nprovider_quarters 0\nrecovered 0\nviolations 1\n1 1\n";
+    snprintf(body, cap, "%s", head);
+    snprintf(body + strlen(body), cap - strlen(body), ids, gen);
+    snprintf(body + strlen(body), cap - strlen(body), "%s%s%send\n", counties, v1, more);
+}
+
+/* The text form: version 1, byte for byte as documented (and as payrun wrote it
+ * before), while the withholding tables are empty; version 2 with the county list
+ * after the overpayments and provider_periods and provider_w2 (its last field the
+ * county's index) after violations once they hold a record (negative amounts too);
+ * both read back (state_dump of each generation, the values exactly). A version 1
+ * file with those sections, a version 3, a version 2 without its county list, a pay
+ * period not starting on the 1st or 16th, "-0.00" and a county outside the list are
+ * refused as damaged. */
+static void test_text_versions(void)
+{
     static const char wh[] = "provider_periods 1\n1 2026-11-16 1520.00 100.01 -20.50\n"
-                             "provider_w2 1\n1 2026 1520.00 100.00 1519.99 94.24 1520.00 22.05 18.24 -0.05\n";
+                             "provider_w2 1\n1 2026 1520.00 100.00 1519.99 94.24 1520.00 22.05 18.24 -0.05 0\n";
+    static const char counties[] = "counties 1\nalameda\n";
     fixture fx;
     ASSERT_I64(fx_open(&fx, 2, 1, 0), 0);
     ASSERT_I64(fx_state(&fx), 0);
     reset_wrong();
+    ids_table cty = {0};
+    ASSERT_I64(ids_intern(&cty, "alameda", 7, NULL), 0);
     ledger lg;
     ASSERT_I64(ledger_init(&lg, &fx.p, &fx.r, &fx.o), 0);
+    ledger_set_counties(&lg, &cty);
     put_usual(&lg, 1, cal_from_ymd(2026, 11, 15), 600);
     char body[2048], err[512];
-    snprintf(body, sizeof body, "payrun-ledger 1\n");
-    snprintf(body + strlen(body), sizeof body - strlen(body), v1, 1);
-    strcat(body, "end\n");
+    text_body(body, sizeof body, "payrun-ledger 1\n", 1, "", "");
     char *want = with_crc(body), *got_text = ledger_text(&fx, &lg, 1);
     ASSERT_STR(got_text, want);
     free(got_text);
@@ -2010,10 +2055,8 @@ static void test_text_versions(void)
     free(want);
 
     put_withholding(&lg, 1, cal_from_ymd(2026, 11, 16), 2026, 1);
-    snprintf(body, sizeof body, "payrun-ledger 2\n");
-    snprintf(body + strlen(body), sizeof body - strlen(body), v1, 2);
-    strcat(body, wh);
-    strcat(body, "end\n");
+    ((ledger_provider_w2 *)ledger_get(&lg.provider_w2, ledger_key(1, 2026)))->county = 1;    /* alameda */
+    text_body(body, sizeof body, "payrun-ledger 2\n", 2, counties, wh);
     want = with_crc(body);
     got_text = ledger_text(&fx, &lg, 2);
     ASSERT_STR(got_text, want);
@@ -2031,33 +2074,34 @@ static void test_text_versions(void)
                sizeof(ledger_provider_period));
     ASSERT_MEM(ledger_peek(&back.provider_w2, ledger_key(1, 2026)), sizeof(ledger_provider_w2),
                ledger_peek(&lg.provider_w2, ledger_key(1, 2026)), sizeof(ledger_provider_w2));
+    ASSERT_I64(ledger_ids_count(&back.counties), 1);
     ledger_free(&back);
 
-    /* refused: the new sections in a version 1 file, version 3, a period on the 2nd, "-0.00" */
-    static const char *const bad[4][3] = {
-        {"payrun-ledger 1\n", "", "expected end"},
-        {"payrun-ledger 3\n", "", "not a payrun ledger (version 1 or 2)"},
-        {"payrun-ledger 2\n", "2026-11-02", "provider_periods"},
-        {"payrun-ledger 2\n", "-0.00", "provider_w2"},
+    /* refused: the new sections in a version 1 file, version 3, no county list, a period on
+     * the 2nd, "-0.00", a county index past the list and below -1 */
+    static const char *const bad[7][5] = {
+        {"payrun-ledger 1\n", "", "", "", "expected end"},
+        {"payrun-ledger 3\n", counties, "", "", "not a payrun ledger (version 1 or 2)"},
+        {"payrun-ledger 2\n", "", "", "", "counties"},
+        {"payrun-ledger 2\n", counties, "2026-11-16", "2026-11-02", "provider_periods"},
+        {"payrun-ledger 2\n", counties, "-0.05", "-0.00", "provider_w2"},
+        {"payrun-ledger 2\n", counties, "-0.05 0", "-0.05 1", "provider_w2"},
+        {"payrun-ledger 2\n", counties, "-0.05 0", "-0.05 -2", "provider_w2"},
     };
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 7; k++) {
         char whx[512];
         snprintf(whx, sizeof whx, "%s", wh);
-        if (bad[k][1][0] == '2')
-            memcpy(strstr(whx, "2026-11-16"), bad[k][1], 10);
-        else if (bad[k][1][0] == '-')
-            memcpy(strstr(whx, "-0.05"), bad[k][1], 5);
-        snprintf(body, sizeof body, "%s", bad[k][0]);
-        snprintf(body + strlen(body), sizeof body - strlen(body), v1, 3);
-        strcat(body, whx);
-        strcat(body, "end\n");
+        if (bad[k][2][0])
+            replace_once(whx, sizeof whx, bad[k][2], bad[k][3]);
+        text_body(body, sizeof body, bad[k][0], 3, bad[k][1], whx);
         ASSERT_I64(put_text_gen(&fx, 3, "ledger.txt", body), 0);
         free(dump_gen(&fx, 3, &rc, err, sizeof err));
         ASSERT_I64(rc, STATE_DAMAGED);
-        ASSERT_CONTAINS(err, bad[k][2]);
+        ASSERT_CONTAINS(err, bad[k][4]);
     }
     ASSERT_NONE_WRONG();
     ledger_free(&lg);
+    ids_free(&cty);
     fx_state_close(&fx);
 }
 
@@ -2072,7 +2116,7 @@ static void test_text_delta_versions(void)
     reset_wrong();
     ledger lg;
     ASSERT_I64(ledger_init(&lg, &fx.p, &fx.r, &fx.o), 0);
-    int64_t base[3] = {3, 1, 0};
+    int64_t base[IDS_LISTS] = {3, 1, 0};
     char *want[5] = {NULL};
     cal_date week = cal_from_ymd(2026, 11, 29);
     put_usual(&lg, 0, week, 300);
@@ -2115,6 +2159,161 @@ static void test_text_delta_versions(void)
     fx_state_close(&fx);
 }
 
+/* ---- 8. the W-2 sums' counties in every form ---- */
+
+/* Sets provider p's W-2 sums of year: an amount from p and year, and county (a
+ * ledger.counties index + 1, 0 none). */
+static void set_w2(ledger *lg, int32_t p, int32_t year, int32_t county)
+{
+    ledger_provider_w2 *w2 = ledger_get(&lg->provider_w2, ledger_key(p, year));
+    if (!w2) {
+        fail("set_w2: out of memory");
+        return;
+    }
+    w2->gross = 100000 * (p + 1) + year;
+    w2->county = county;
+}
+
+/* The index + 1 of county name in lg's list (0 when not there). */
+static int32_t county_of(const ledger *lg, const char *name)
+{
+    return ledger_ids_find(&lg->counties, name, strlen(name)) + 1;
+}
+
+/* A W-2 record a test expects: its provider, year and county (NULL: none). */
+typedef struct {
+    const char *provider;
+    int32_t year;
+    const char *county;
+} want_w2;
+
+/* Each record of want in lg (peeked: read from the source when lazy) names its county. */
+static void check_w2_counties(ledger *lg, const want_w2 *want, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n; i++) {
+        int32_t who = ledger_ids_find(&lg->providers, want[i].provider, strlen(want[i].provider));
+        const ledger_provider_w2 *w2 = who < 0 ? NULL : ledger_peek(&lg->provider_w2, ledger_key(who, want[i].year));
+        if (!w2 || w2->gross != 100000 * (want[i].provider[1] - '0' + 1) + want[i].year) {   /* set_w2's, of "P<p>" */
+            fail("%s: %s %d: no W-2 record, or another's", what, want[i].provider, want[i].year);
+            continue;
+        }
+        const char *got_name = w2->county > 0 && w2->county <= ledger_ids_count(&lg->counties)
+                                   ? ledger_ids_name(&lg->counties, w2->county - 1) : NULL;
+        if (w2->county < 0 || w2->county > ledger_ids_count(&lg->counties) ||
+            (got_name == NULL) != (want[i].county == NULL) || (got_name && strcmp(got_name, want[i].county) != 0))
+            fail("%s: %s %d: county %s (%d), expected %s", what, want[i].provider, want[i].year,
+                 got_name ? got_name : "none", (int)w2->county, want[i].county ? want[i].county : "none");
+    }
+}
+
+/* Loads generation gen of fx's state into lg as a night would (state_load, lazily
+ * when the chain allows) on masters p, r, o (NULL: none, as payrun year-end loads) and
+ * the masters' counties (NULL: none). *delta_ok: whether the next generation could be
+ * a delta of it (state_delta_possible). Returns state_load's result (err its message). */
+static int load_counties(fixture *fx, int gen, int masters, const ids_table *counties, ledger *lg, int *delta_ok,
+                         char *err, size_t errlen)
+{
+    static const ids_table none;
+    state_dir s;
+    if (ledger_init(lg, masters ? &fx->p : &none, masters ? &fx->r : &none, masters ? &fx->o : &none) != 0)
+        return STATE_NO_MEMORY;
+    if (counties)
+        ledger_set_counties(lg, counties);
+    int rc = state_open(&s, fx->dir, STATE_READ, err, errlen);
+    if (rc == 0) {
+        rc = state_load(&s, gen, lg, err, errlen);
+        *delta_ok = state_delta_possible(lg, &s.loaded);
+        state_close(&s);
+    }
+    return rc;
+}
+
+/* The county list of each form (ledger.txt, ledger.bin with delta.txt, segments) and the
+ * W-2 sums' county: generation 1 a checkpoint (the masters' counties A, then one only
+ * an earlier ledger knew), 2 a delta adding a county; loaded as payrun year-end loads
+ * (no masters: the files' list, in order), on masters A (the same order: a segment chain
+ * read lazily, a delta possible) and on counties B in another order (remapped by name,
+ * no delta possible); generation 3, a night on B saved as a checkpoint, loaded on no
+ * masters and on A. Every W-2 record names its county each time. */
+static void test_counties_every_form(void)
+{
+    static const char *const a_names[3] = {"alameda", "fresno", "los_angeles"};
+    static const char *const b_names[4] = {"sacramento", "los_angeles", "kern", "alameda"};
+    static const char *const list2[5] = {"alameda", "fresno", "los_angeles", "yolo", "kern"};
+    static const want_w2 want2[5] = {{"P0", 2026, "fresno"}, {"P1", 2026, "yolo"}, {"P2", 2026, "kern"},
+                                     {"P1", 2027, "alameda"}, {"P0", 2027, "los_angeles"}};
+    static const want_w2 want3[6] = {{"P0", 2026, "fresno"}, {"P1", 2026, "yolo"},  {"P2", 2026, "kern"},
+                                     {"P1", 2027, "alameda"}, {"P0", 2027, "los_angeles"}, {"P2", 2027, "sacramento"}};
+    static const file_form ck[3] = {F_TEXT, F_LBIN, F_SEG}, dl[3] = {F_TEXT_DELTA, F_TEXT_DELTA, F_SEG_DELTA};
+    static const char *const ck_name[3] = {"ledger.txt", "ledger.bin", "ledger.bin"};
+    static const char *const dl_name[3] = {"delta.txt", "delta.txt", "delta.bin"};
+    ids_table A = {0}, B = {0};
+    for (int i = 0; i < 3; i++)
+        ids_intern(&A, a_names[i], strlen(a_names[i]), NULL);
+    for (int i = 0; i < 4; i++)
+        ids_intern(&B, b_names[i], strlen(b_names[i]), NULL);
+    for (int form = 0; form < 3; form++) {
+        fixture fx;
+        char err[512], what[96];
+        int delta_ok = -1;
+        ASSERT_I64(fx_open(&fx, 3, 1, 0), 0);
+        ASSERT_I64(fx_state(&fx), 0);
+        reset_wrong();
+        ledger lg;
+        ASSERT_I64(ledger_init(&lg, &fx.p, &fx.r, &fx.o), 0);
+        ledger_set_counties(&lg, &A);
+        ASSERT_I64(ledger_ids_add(&lg.counties, "yolo", 4), 3);     /* known only to an earlier ledger */
+        set_w2(&lg, 0, 2026, county_of(&lg, "fresno"));
+        set_w2(&lg, 1, 2026, county_of(&lg, "yolo"));
+        set_w2(&lg, 2, 2026, 0);
+        set_w2(&lg, 1, 2027, county_of(&lg, "alameda"));
+        ASSERT_I64(put_gen(&fx, 1, ck_name[form], ck[form], &lg, NULL), 0);
+        ledger_begin_night(&lg);
+        int64_t base[IDS_LISTS];
+        for (int k = 0; k < IDS_LISTS; k++)
+            base[k] = ledger_ids_count(state_ids_list(&lg, k));
+        ASSERT_I64(ledger_ids_add(&lg.counties, "kern", 4), 4);
+        set_w2(&lg, 2, 2026, county_of(&lg, "kern"));
+        set_w2(&lg, 0, 2027, county_of(&lg, "los_angeles"));
+        ASSERT_I64(put_gen(&fx, 2, dl_name[form], dl[form], &lg, base), 0);
+        ledger_free(&lg);
+
+        ledger back;    /* as payrun year-end: the files' list, in its order */
+        snprintf(what, sizeof what, "%s, generation 2 on no masters", ck_name[form]);
+        ASSERT_I64(load_counties(&fx, 2, 0, NULL, &back, &delta_ok, err, sizeof err), 0);
+        ASSERT_I64(ledger_ids_count(&back.counties), 5);
+        for (int i = 0; i < 5 && i < ledger_ids_count(&back.counties); i++)
+            ASSERT_STR(ledger_ids_name(&back.counties, i), list2[i]);
+        check_w2_counties(&back, want2, 5, what);
+        ledger_free(&back);
+        snprintf(what, sizeof what, "%s, generation 2 on counties A", ck_name[form]);
+        ASSERT_I64(load_counties(&fx, 2, 1, &A, &back, &delta_ok, err, sizeof err), 0);
+        ASSERT_I64(delta_ok, 1);
+        ASSERT_I64(back.source.release != NULL, form == 2);     /* segments: read lazily */
+        check_w2_counties(&back, want2, 5, what);
+        ledger_free(&back);
+        snprintf(what, sizeof what, "%s, generation 2 on counties B", ck_name[form]);
+        ASSERT_I64(load_counties(&fx, 2, 1, &B, &back, &delta_ok, err, sizeof err), 0);
+        ASSERT_I64(delta_ok, 0);
+        ASSERT_I64(back.source.release != NULL, 0);              /* remapped: read whole */
+        ASSERT_I64(county_of(&back, "sacramento"), 1);
+        check_w2_counties(&back, want2, 5, what);
+        set_w2(&back, 2, 2027, county_of(&back, "sacramento"));  /* night 3 on B, a checkpoint */
+        ASSERT_I64(put_gen(&fx, 3, ck_name[form], ck[form], &back, NULL), 0);
+        ledger_free(&back);
+        for (int m = 0; m < 2; m++) {
+            snprintf(what, sizeof what, "%s, generation 3 on %s", ck_name[form], m ? "counties A" : "no masters");
+            ASSERT_I64(load_counties(&fx, 3, m, m ? &A : NULL, &back, &delta_ok, err, sizeof err), 0);
+            check_w2_counties(&back, want3, 6, what);
+            ledger_free(&back);
+        }
+        ASSERT_NONE_WRONG();
+        fx_state_close(&fx);
+    }
+    ids_free(&A);
+    ids_free(&B);
+}
+
 int test_segment_register(void)
 {
     static const tu_test tests[] = {
@@ -2133,6 +2332,8 @@ int test_segment_register(void)
         {"ledger.bin version 1 while the withholding tables are empty, 2 after; both load", test_ledgerbin_versions},
         {"ledger.txt version 1 unchanged while the withholding tables are empty, 2 after", test_text_versions},
         {"delta.txt version 2 for a night that touched withholding, else 1; a mixed chain", test_text_delta_versions},
+        {"the W-2 sums' county list and county in every form, remapped when the masters' order differs",
+         test_counties_every_form},
     };
     return tu_register("segment", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
