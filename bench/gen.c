@@ -10,10 +10,10 @@
 
 /* usage: gen --out DIR [--providers N] [--rows M] [--seed S]
  * Writes the CSV files of DIR/data (parameters, providers, recipients, authorizations,
- * assignments, overpayments, holidays) and DIR/timesheets.csv. Most pairs are 1:1;
- * every 10th recipient has a second provider, every 7th provider a second
- * recipient; every 20th assignment is BUPS; family relationships, SOC and union
- * members are spread over the set. Rows cycle over the pairs and the six pay
+ * assignments, overpayments, holidays, withholding: see write_withholding) and
+ * DIR/timesheets.csv. Most pairs are 1:1; every 10th recipient has a second provider,
+ * every 7th provider a second recipient; every 20th assignment is BUPS; family
+ * relationships, SOC and union members are spread over the set. Rows cycle over the pairs and the six pay
  * periods 2026-09-01 .. 2026-11-16, so ids and periods stay distinct, all received
  * 2026-12-01..03 (a nightly drop paid on 2026-12-04); about 1% of rows carry each
  * kind of error. The same arguments always give the same bytes.
@@ -194,6 +194,192 @@ static void day_cells(FILE *f, int ndays, long lo, long hi, int of, int chance, 
         fputs(",\n", f);
 }
 
+/* ---- withholding.csv (docs/formats.md; SPEC-withholding A.1) ----
+ *
+ * About 8% of providers have filed a Form W-4 and/or a DE 4. Their rows come from a stream of
+ * their own (wh_rnd), seeded from --seed and the provider's number, never from rnd(): every
+ * other file keeps the bytes it had before withholding.csv was written, and the year mode
+ * writes the same rows for a provider every night without keeping them. Of those providers:
+ *  - 80%: one row in force on the run dates; 12%: two rows, the second taking effect within
+ *    the data's range (the row in force changes); 4%: a row in force and a second taking
+ *    effect after every run date; 4%: one row only, after every run date (nothing withheld);
+ *  - each row: 8% `fed_status=none` with a California row, 10% the reverse, 2% none at all;
+ *  - a W-4 (one in five from 2019 or earlier: single or married, 0-5 allowances, one in ten
+ *    with a line 6 extra; otherwise single 50%, married 35%, head 15%, the Step 2 box 15%,
+ *    Step 3 dependents in 2,200.00 a child (head 80%, married 40%, single 10%), 4(a) 10%,
+ *    4(b) 8%, 4(c) 15%);
+ *  - a DE 4 (mostly the W-4's status; 0-12 regular allowances, most 0-2; 0-3 additional
+ *    ones in one row of five; a line 2 extra in one of ten). A zero count is written empty
+ *    or `0`, a whole amount now and then without decimals (`4400`), as a county keys them. */
+
+static long days_from_civil(long y, int m, int d);
+static char *day_str(long day, char buf[16]);
+
+static uint64_t wh_state;
+
+static uint64_t wh_mix(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* splitmix64, on its own state */
+static uint64_t wh_rnd(void) { return wh_mix(wh_state += 0x9E3779B97F4A7C15ULL); }
+
+static int wh_below(int n) { return (int)(wh_rnd() % (uint64_t)n); }
+
+/* the stream of provider p under --seed: a start of its own, unrelated to p-1's or p+1's */
+static void wh_seed(unsigned long long seed, long p)
+{
+    wh_state = wh_mix(wh_mix(seed ^ 0x57483432ULL) ^ wh_mix((uint64_t)p + 1));
+}
+
+static const char wh_header[] = "provider_id,effective_from,fed_status,fed_w4,fed_multiple_jobs,fed_dependents,"
+                                "fed_other_income,fed_deductions,fed_extra,fed_allowances,ca_status,ca_allowances,"
+                                "ca_additional_allowances,ca_extra\n";
+static const char *const wh_status_names[] = {"none", "single", "married", "head"};
+
+/* An amount cell (docs/formats.md "money") of `cents` into buf, or empty for 0 when
+ * `chance` in 100 says none is given: "25.00", a whole one in four as "4400". Cannot fail. */
+static char *wh_money(char buf[24], int chance, long cents)
+{
+    if (wh_below(100) >= chance)
+        buf[0] = '\0';
+    else if (cents % 100 == 0 && wh_below(4) == 0)
+        snprintf(buf, 24, "%ld", cents / 100);
+    else
+        snprintf(buf, 24, "%ld.%02ld", cents / 100, cents % 100);
+    return buf;
+}
+
+/* A count cell: n, with 0 written empty half the time. Cannot fail. */
+static char *wh_count(char buf[8], int n)
+{
+    if (n == 0 && wh_below(2))
+        buf[0] = '\0';
+    else
+        snprintf(buf, 8, "%d", n);
+    return buf;
+}
+
+/* The 8 cells fed_status .. fed_allowances of one W-4 (none when `none`) into out (at least
+ * 160 bytes); returns the status (0 none, 1 single, 2 married, 3 head). Cannot fail. */
+static int wh_federal(char *out, size_t size, int none)
+{
+    char dep[24], oth[24], ded[24], extra[24];
+    if (none) {
+        snprintf(out, size, "none,,,,,,,");
+        return 0;
+    }
+    if (wh_below(5) == 0) { /* a W-4 of 2019 or earlier: no head of household, no Steps 2-4 */
+        int st = 1 + wh_below(2), allowances = wh_below(6);
+        wh_money(extra, 10, 500L * (1 + wh_below(10)));
+        snprintf(out, size, "%s,pre2020,,,,,%s,%d", wh_status_names[st], extra, allowances);
+        return st;
+    }
+    int r = wh_below(100), st = r < 50 ? 1 : r < 85 ? 2 : 3;
+    char step2 = wh_below(100) < 15 ? 'y' : 'n';
+    /* one draw per statement: the order of two in one expression is the compiler's */
+    long children = 1 + wh_below(3), others = wh_below(2);
+    wh_money(dep, st == 3 ? 80 : st == 2 ? 40 : 10, 100L * (2200 * children + 500 * others));
+    wh_money(oth, 10, 10000L * (10 + wh_below(240)));
+    wh_money(ded, 8, 10000L * (20 + wh_below(180)));
+    long dollars = 5 + wh_below(96), cents = wh_below(4) == 0 ? 50 : 0;
+    wh_money(extra, 15, 100L * dollars + cents);
+    snprintf(out, size, "%s,2020,%c,%s,%s,%s,%s,", wh_status_names[st], step2, dep, oth, ded, extra);
+    return st;
+}
+
+/* The 4 cells ca_status .. ca_extra of one DE 4 (none when `none`; mostly the W-4's status
+ * `fed`, 0 = none) into out (at least 64 bytes). Cannot fail. */
+static void wh_california(char *out, size_t size, int none, int fed)
+{
+    char reg[8], add[8], extra[24];
+    if (none) {
+        snprintf(out, size, "none,,,");
+        return;
+    }
+    int r = wh_below(100), st = r < 55 ? 1 : r < 85 ? 2 : 3;
+    if (fed && wh_below(10) < 7)
+        st = fed;
+    int a = wh_below(100);
+    int n = a < 25 ? 0 : a < 55 ? 1 : a < 75 ? 2 : a < 90 ? 3 + wh_below(3) : 6 + wh_below(7);
+    wh_count(reg, n);
+    wh_count(add, wh_below(5) == 0 ? 1 + wh_below(3) : 0);
+    wh_money(extra, 10, 100L * (5 + wh_below(36)));
+    snprintf(out, size, "%s,%s,%s,%s", wh_status_names[st], reg, add, extra);
+}
+
+/* The days a provider's rows take effect (days since 1970-01-01): a first row from first_lo to
+ * first_hi, a second one that replaces it from change_lo to hi (the last run date), and rows
+ * that are not in force yet from `after` (past every run date) to after + 180. */
+typedef struct {
+    long first_lo, first_hi, change_lo, hi, after;
+} wh_span;
+
+static long wh_day(long lo, long hi) { return hi <= lo ? lo : lo + wh_below((int)(hi - lo + 1)); }
+
+/* One row: provider p from `day` on, a new W-4 and DE 4. Cannot fail (write errors show at fclose). */
+static void wh_row(FILE *f, long p, long day)
+{
+    char date[16], fed[160], ca[64];
+    int k = wh_below(100);
+    int st = wh_federal(fed, sizeof fed, k < 8 || k >= 98);
+    wh_california(ca, sizeof ca, k >= 8 && k < 18 ? 1 : k >= 98, st);
+    fprintf(f, "P%07ld,%s,%s,%s\n", p, day_str(day, date), fed, ca);
+}
+
+/* The rows of provider p under --seed (none for about 92% of providers), in date order; two
+ * rows never share a date. Cannot fail. */
+static void wh_provider(FILE *f, unsigned long long seed, long p, const wh_span *s)
+{
+    wh_seed(seed, p);
+    if (wh_below(1000) >= 80)
+        return;
+    int u = wh_below(100);
+    if (u >= 96) { /* filed, not in force yet */
+        wh_row(f, p, wh_day(s->after, s->after + 180));
+        return;
+    }
+    if (u >= 80 && u < 92) { /* a form, then a new one within the data's range */
+        long first = wh_day(s->first_lo, s->first_hi < s->change_lo ? s->first_hi : s->change_lo - 1);
+        long second = wh_day(first + 1 > s->change_lo ? first + 1 : s->change_lo, s->hi);
+        wh_row(f, p, first);
+        wh_row(f, p, second);
+        return;
+    }
+    long first = wh_day(s->first_lo, s->first_hi), later = first + 1 > s->after ? first + 1 : s->after;
+    wh_row(f, p, first);
+    if (u >= 92) /* and a new form from after the run dates */
+        wh_row(f, p, wh_day(later, later + 180));
+}
+
+/* Closes f, a file of dir; exits 1 (gen's failure) when a write to it failed. */
+static void close_out(FILE *f, const char *dir, const char *name)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        fprintf(stderr, "gen: %s/%s: %s\n", dir, name, strerror(errno));
+        exit(1);
+    }
+}
+
+/* withholding.csv of the mode below into dir: providers 0..n-1; first forms from 2025-01-01
+ * to 2026-11-30, changes from 2026-09-01 (the first period) to the run date 2026-12-04, rows
+ * not in force yet from 2027-01-01 (after every run date the tests use). Exits 1 when the
+ * file cannot be written. */
+static void write_withholding(const char *dir, unsigned long long seed, long providers)
+{
+    wh_span s = {days_from_civil(2025, 1, 1), days_from_civil(2026, 11, 30), days_from_civil(2026, 9, 1),
+                 days_from_civil(2026, 12, 4), days_from_civil(2027, 1, 1)};
+    FILE *f = open_out(dir, "withholding.csv");
+    fputs(wh_header, f);
+    for (long p = 0; p < providers; p++)
+        wh_provider(f, seed, p, &s);
+    close_out(f, dir, "withholding.csv");
+}
+
 static int year_main(int argc, char **argv);
 
 int main(int argc, char **argv)
@@ -281,6 +467,7 @@ int main(int argc, char **argv)
     for (long p = 0; p < providers; p += 50)
         fprintf(f, "P%07ld,OP%07ld,%d.00,50.00\n", p, p, 100 + (int)(p % 400));
     fclose(f);
+    write_withholding(data, seed, providers);
 
     f = open_out(out, "timesheets.csv");
     fputs("timesheet_id,provider_id,recipient_id,period_start,kind,channel,provider_signed_on,recipient_signed_on,"
@@ -335,6 +522,9 @@ int main(int argc, char **argv)
  *  - N/500 assignments ended (end_date a day of the period); N/5000 new overpayments;
  *  - re-assessments: recipients whose authorized hours change from the next month on,
  *    as many as make up the 0.5%.
+ * Each night's data/ also holds withholding.csv, the rows of that night's providers (the
+ * first ones: those of the mode above, on other dates; see write_year_withholding): not
+ * counted in the 0.5%, a row takes effect on its date, not on a night.
  * A night's timesheets: the late ones of the previous period, the catch_up ones, then
  * one regular timesheet for each assignment covering a day of the period (hours on the
  * days it covers only; a BUPS assignment in one period of four, a day in five), of
@@ -444,6 +634,10 @@ static struct {
     long *opp, *opid; /* opid < 0: the -opid-th new overpayment */
     int *opbal;
     long seq; /* the next timesheet id */
+    int32_t *since; /* withholding.csv: the day the provider's first assignment starts */
+    long capp3, n0; /* n0: the providers of the first masters */
+    unsigned long long seed;
+    long last_run; /* the run date of the night after the last (DIR/last) */
 } Y;
 
 static void *grow(void *p, long *cap, long need, size_t size)
@@ -484,12 +678,14 @@ static yperiod period_of(int j)
 
 static int covers(const ypair *a, const yperiod *pd) { return a->start <= pd->pe && a->end >= pd->ps; }
 
-static long add_provider(int county, int pending)
+static long add_provider(int county, int pending, long since)
 {
     Y.pcounty = grow(Y.pcounty, &Y.capp, Y.np + 1, sizeof *Y.pcounty);
     Y.pending = grow(Y.pending, &Y.capp2, Y.np + 1, sizeof *Y.pending);
+    Y.since = grow(Y.since, &Y.capp3, Y.np + 1, sizeof *Y.since);
     Y.pcounty[Y.np] = (uint8_t)county;
     Y.pending[Y.np] = (int16_t)pending;
+    Y.since[Y.np] = (int32_t)since;
     return Y.np++;
 }
 
@@ -525,6 +721,26 @@ static long master_rows(void) { return Y.np + Y.nr + Y.npairs + Y.auth_rows + Y.
 
 static const char *const relationships[] = {"other", "other", "other", "other", "parent", "spouse", "child", "other"};
 static const char *const rel_names[] = {"parent", "spouse", "child", "other"};
+
+/* withholding.csv of a night into dir: the rows of every provider there is that night, the
+ * same rows every night (wh_provider), so the row in force changes as the run dates pass it.
+ * A provider of the first masters filed from a year before --start to the last run date,
+ * changes from a month after --start; a new provider from the day its assignment starts to 45
+ * days after, a change after that; rows not in force yet after the last run date (DIR/last).
+ * Exits 1 when the file cannot be written. */
+static void write_year_withholding(const char *dir)
+{
+    FILE *f = open_out(dir, "withholding.csv");
+    fputs(wh_header, f);
+    long start = days_from_civil(Y.y0, Y.m0, 1);
+    for (long p = 0; p < Y.np; p++) {
+        wh_span s = {start - 365, Y.last_run, start + 31, Y.last_run, Y.last_run + 1};
+        if (p >= Y.n0)
+            s = (wh_span){Y.since[p], Y.since[p] + 45, Y.since[p] + 46, Y.last_run, Y.last_run + 1};
+        wh_provider(f, Y.seed, p, &s);
+    }
+    close_out(f, dir, "withholding.csv");
+}
 
 static void write_year_masters(const char *dir, int night)
 {
@@ -577,6 +793,7 @@ static void write_year_masters(const char *dir, int night)
         fprintf(f, "P%07ld,%s%07ld,%d.00,50.00\n", Y.opp[i], Y.opid[i] < 0 ? "OPN" : "OP",
                 Y.opid[i] < 0 ? -Y.opid[i] : Y.opid[i], Y.opbal[i]);
     fclose(f);
+    write_year_withholding(dir);
 }
 
 static int rel_index(const char *name)
@@ -647,6 +864,8 @@ static int year_main(int argc, char **argv)
     Y.y0 = sy;
     Y.m0 = sm;
     Y.months = nights / 2 + 1; /* the months of the nights and of the next one */
+    Y.seed = seed;
+    Y.last_run = period_of(nights).run;
     if (mkdir(out, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "gen: %s: %s\n", out, strerror(errno));
         return 1;
@@ -656,11 +875,12 @@ static int year_main(int argc, char **argv)
     unlink(path); /* written last: present only when the year is complete */
 
     /* the first masters: the pairs of the mode above, open */
+    long start0 = days_from_civil(2025, 1, 1);
     for (long p = 0; p < providers; p++)
-        add_provider((int)(p % NCOUNTIES), p % 101 == 5 ? -1 : 0);
+        add_provider((int)(p % NCOUNTIES), p % 101 == 5 ? -1 : 0, start0);
+    Y.n0 = providers;
     for (long r = 0; r < providers; r++)
         add_recipient(0);
-    long start0 = days_from_civil(2025, 1, 1);
     for (long p = 0; p < providers; p++) {
         add_pair(p, p, start0, OPEN_END, rel_index(relationships[p % 8]), p % 20 == 0);
         if (p % 10 == 0 && p + 1 < providers)
@@ -739,7 +959,7 @@ static int year_main(int argc, char **argv)
                 start = pd.ps + below(pd.ndays);
             }
             int pending = below(4) == 0 ? night + 2 : 0;
-            long p = add_provider((int)(r % NCOUNTIES), pending);
+            long p = add_provider((int)(r % NCOUNTIES), pending, start);
             long pair = add_pair(p, r, start, OPEN_END, rel_index(relationships[p % 8]), 0);
             if (pending) {
                 pend = grow(pend, &cappend, npend + 1, sizeof *pend);

@@ -2,7 +2,9 @@
 # gen_year_test.sh — `make bench-year-test`: bench/gen.c --year on a small year. The same seed gives
 # the same bytes; every night's data is valid (payrun check, exit 0); consecutive nights' masters
 # differ by about 0.5% of their rows; the nights paid in order on one state all exit 0, pay most
-# rows, pay every catch_up timesheet and never see a period paid twice; the last night is 1,000 rows.
+# rows, pay every catch_up timesheet and never see a period paid twice; the last night is 1,000 rows;
+# every night withholds only for the providers whose withholding.csv row in force asks for it, and the
+# year withholds both taxes.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 PAYRUN=${PAYRUN:-$top/payrun}
@@ -29,7 +31,7 @@ cd "$tmp/a"
 [ "$(($(wc -l < last/timesheets.csv) - 1))" = 1000 ] || fail "last/timesheets.csv is not 1,000 rows"
 
 masters="providers recipients authorizations assignments overpayments"
-prev=""
+prev="" fed=0 state=0 wh_nights=""
 "$PAYRUN" state init --state st
 while read -r name date data ts; do
     "$PAYRUN" check --data "$data" --run-date "$date" "$ts" > check.out 2>&1 ||
@@ -59,7 +61,17 @@ while read -r name date data ts; do
     cu=$(grep -c ',catch_up,' "$ts" || true)
     cu_paid=$(grep -c ',catch_up,' "out-$name/paychecks.csv" || true)
     [ "$cu_paid" -ge $((cu * 9 / 10)) ] || fail "$name: $cu_paid of $cu catch_up timesheets paid"
+    # withholding.csv: only a provider whose row in force on the night's run date asks for it has tax withheld
+    wh=$(awk -f "$top/tests/withholding_in_force.awk" "$data/withholding.csv" "out-$name/paychecks.csv") ||
+        fail "$name: $wh"
+    wh=$(echo "$wh" | tail -1)
+    f=$(echo "$wh" | sed -n 's/.* \([0-9]*\) with federal_income_tax.*/\1/p')
+    s=$(echo "$wh" | sed -n 's/.* \([0-9]*\) with state_income_tax.*/\1/p')
+    f=${f:-0} s=${s:-0}
+    fed=$((fed + f)) state=$((state + s)) wh_nights="$wh_nights $((f + s))"
 done < nights.txt
+[ "$fed" -gt 0 ] && [ "$state" -gt 0 ] || fail "the year withheld on $fed paychecks federal, $state state"
 [ "$(ls -d st/gen-* | wc -l)" = 25 ] || fail "not 25 generations"
 echo "gen_year_test: $providers providers: 24 nights and the last: the same bytes for one seed, valid data," \
-    "about 0.5% of the masters changed a night, paid in order on one state (most rows paid, catch_up ones too)"
+    "about 0.5% of the masters changed a night, paid in order on one state (most rows paid, catch_up ones too);" \
+    "$fed paychecks withheld federal and $state state tax, only under a row in force (by night:$wh_nights)"

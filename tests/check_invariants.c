@@ -133,6 +133,12 @@ static int on_input(void *ctx, const csvr_row *row)
 
 enum { PC_ID, PC_TIMESHEET, PC_REG_H, PC_OT_H, PC_FIRST_AMOUNT, PC_NCOLS = PC_FIRST_AMOUNT + AMT_COUNT };
 
+/* Invariant 3 sums the columns AMT_FICA_SS .. AMT_LAST_DEDUCTION: the eight deductions of
+ * docs/rules.md §5.14, the two income taxes (§5.14.4-5) among them, and net right after. */
+_Static_assert(AMT_LAST_DEDUCTION - AMT_FICA_SS + 1 == 8 && AMT_FEDERAL_INCOME_TAX >= AMT_FICA_SS &&
+                   AMT_STATE_INCOME_TAX <= AMT_LAST_DEDUCTION && AMT_NET == AMT_LAST_DEDUCTION + 1,
+               "invariant 3 must sum all eight deductions");
+
 typedef struct {
     long rows;
     int64_t minutes;

@@ -1,5 +1,6 @@
 #!/bin/sh
-# generated.sh — SPEC §8 invariants 1-5 on generated data: N rows, run twice, outputs compared, invariants checked.
+# generated.sh — SPEC §8 invariants 1-5 on generated data: N rows, run twice, outputs compared, invariants checked;
+# income-tax withholding happens, and only under a withholding.csv row in force (tests/withholding_in_force.awk).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 rows=${1:-100000}
@@ -16,6 +17,29 @@ for f in paychecks.csv exceptions.csv summary.json; do
     cmp -s "out1/$f" "out2/$f" || { echo "generated: invariant 5: $f differs between two runs" >&2; exit 1; }
 done
 "$CHECK" out1 timesheets.csv
+# voluntary withholding (docs/rules.md §5.14.4-5): the generator's withholding.csv makes the night
+# withhold both taxes, and only for providers whose row in force on the pay date asks for it
+# (checked by an awk of its own over withholding.csv and paychecks.csv, not by payrun)
+wh=$(awk -f "$top/tests/withholding_in_force.awk" data/withholding.csv out1/paychecks.csv) ||
+    { echo "generated: $wh" >&2; exit 1; }
+wh=$(echo "$wh" | tail -1)
+nfed=$(echo "$wh" | sed -n 's/.* \([0-9]*\) with federal_income_tax.*/\1/p')
+nstate=$(echo "$wh" | sed -n 's/.* \([0-9]*\) with state_income_tax.*/\1/p')
+[ "${nfed:-0}" -gt 0 ] && [ "${nstate:-0}" -gt 0 ] ||
+    { echo "generated: the night withholds too little: $wh" >&2; exit 1; }
+# invariant 3 (net = gross - the eight deductions) sees the two income-tax columns: a cent more
+# withheld on one paycheck, net unchanged, is reported
+for col in federal_income_tax state_income_tax; do
+    rm -rf outT
+    cp -r out1 outT
+    awk -F, -v OFS=, -v col="$col" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) k = i }
+        NR > 1 && !done && $k + 0 > 0 { $k = sprintf("%.2f", $k + 0.01); done = 1 } { print }' \
+        out1/paychecks.csv > outT/paychecks.csv
+    if "$CHECK" outT timesheets.csv 2> inv.err || ! grep -q 'net != gross - deductions' inv.err; then
+        echo "generated: invariant 3 does not see a cent more of $col: $(head -3 inv.err)" >&2
+        exit 1
+    fi
+done
 gzip -c timesheets.csv > timesheets.csv.gz
 "$PAYRUN" run --data data --out out3 --run-date 2026-12-04 --gzip timesheets.csv.gz
 for f in paychecks.csv exceptions.csv; do
@@ -61,3 +85,4 @@ for f in paychecks.csv.gz exceptions.csv.gz summary.json; do
     cmp -s "out3/$f" "out5/$f" || { echo "generated: gzip input, --threads 1 and 2 differ: $f" >&2; exit 1; }
 done
 echo "generated: $rows rows: invariants 1-5 hold, gzip in/out equal to plain, one thread = two (outputs and ledger), a rerun on the state pays nothing"
+echo "generated: ${wh#withholding_in_force: }: withheld only under a row in force; invariant 3 covers both columns"
