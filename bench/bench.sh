@@ -105,14 +105,16 @@ for rows in $sizes; do
         if [ $kind = plain ] && [ "$rows" = 1000000 ] && [ -n "$old_payrun" ]; then
             # the first night against today's design: old, new, old, new, old, new; best of each
             bo="" bn=""
-            # today's design knows no parameter added since (correction.*, read by payrun correct
-            # only): it reads the same masters without them
+            # today's design knows no parameter or file added since (correction.*, read by payrun
+            # correct only; income-tax withholding: fit.*, sit.*, withholding.csv): both builds
+            # read the same masters without them, so that they pay the same night
             rm -rf "$g/data-old" && mkdir "$g/data-old" && cp "$g/data"/* "$g/data-old"/ &&
-                grep -v '^correction\.' "$g/data/parameters.csv" > "$g/data-old/parameters.csv"
+                rm -f "$g/data-old/withholding.csv" &&
+                grep -Ev '^(correction|fit|sit)\.' "$g/data/parameters.csv" > "$g/data-old/parameters.csv"
             for i in 1 2 3; do
                 for who in old new; do
-                    p=$top/payrun d=$g/data
-                    [ $who = old ] && p=$old_payrun d=$g/data-old
+                    p=$top/payrun d=$g/data-old
+                    [ $who = old ] && p=$old_payrun
                     rm -rf "$g/state" "$g/out"
                     "$p" state init --state "$g/state" > /dev/null
                     # each run from a settled disk: the one before's writeback (and the

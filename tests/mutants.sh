@@ -39,7 +39,7 @@ jobs=${MUTANTS_JOBS:-$(nproc 2>/dev/null || echo 2)}
 [ "$jobs" -gt 4 ] && jobs=4
 tmo=${MUTANTS_TIMEOUT:-60}
 cflags=${MUTANTS_CFLAGS:--O1}
-suites=cal,money,field,param,load,ledger,ids,boundaries,steps,nomem
+suites=cal,money,field,param,load,ledger,ids,boundaries,steps,nomem,withhold
 equiv=$top/tests/mutants-equivalent.txt
 # scratch copies outside the tree (the Makefile includes every build/**/*.d it finds)
 work=$(mktemp -d "${TMPDIR:-/tmp}/payrun-mutants.XXXXXX") || exit 2
