@@ -122,6 +122,12 @@ run: payrun
 	@echo "--- $(DEMO_OUT)/summary.json"; cat $(DEMO_OUT)/summary.json
 	@echo "--- first paychecks ($(DEMO_OUT)/paychecks.csv)"; head -4 $(DEMO_OUT)/paychecks.csv
 	@echo "--- first exceptions ($(DEMO_OUT)/exceptions.csv)"; head -6 $(DEMO_OUT)/exceptions.csv
+	@echo "--- income tax withheld (fixtures/demo/withholding.csv: W-4 and DE 4 of 7 providers)"
+	@awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$$i] = i; next } \
+	    $$c["federal_income_tax"] != "0.00" || $$c["state_income_tax"] != "0.00" { \
+	    printf "%-14s %-6s period %s gross %9s federal %7s California %7s net %9s\n", $$c["timesheet_id"], \
+	    $$c["provider_id"], $$c["period_start"], $$c["gross"], $$c["federal_income_tax"], $$c["state_income_tax"], \
+	    $$c["net"] }' $(DEMO_OUT)/paychecks.csv
 
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests

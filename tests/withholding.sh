@@ -122,4 +122,44 @@ awk -F, 'FNR == 1 { next } FILENAME ~ /adjustments/ { p = $4; g[p] += $13 * 100;
 tail -n +2 "$tmp/w2b/w2.csv" > "$tmp/w2b.got"
 cmp -s "$tmp/w2b.want" "$tmp/w2b.got" && ok "year-end after the correction: each box the one before plus the provider's adjustments" ||
     fail "year-end after the correction: $(diff "$tmp/w2b.want" "$tmp/w2b.got" | head -6 | tr '\n' ' ')"
+# 5. a year-end statement over a two-night state with a correction between the nights: night 1 (W6A W1 W4
+# W7A), the correction (alameda 19.50 from 2026-01-01), night 2 (the rest, on the corrected data): every box is
+# night 1's paychecks plus the correction's adjustments plus night 2's paychecks, per provider (awk, by column)
+S2=$tmp/S2
+"$PAYRUN" state init --state "$S2"
+"$PAYRUN" run --data "$data" --state "$S2" --out "$tmp/m1" --run-date 2026-03-10 "$tmp/n1.csv" 2> "$tmp/err" &&
+    "$PAYRUN" correct --data "$tmp/fix" --state "$S2" --from-generation 0 --out "$tmp/mc" --run-date 2026-03-12 \
+        --reason "alameda wage 19.50" 2>> "$tmp/err" &&
+    "$PAYRUN" run --data "$tmp/fix" --state "$S2" --out "$tmp/m2" --run-date 2026-03-12 "$tmp/n2.csv" 2>> "$tmp/err" &&
+    "$PAYRUN" year-end --state "$S2" --year 2026 --out "$tmp/mw" 2>> "$tmp/err" || fail "night, correction, night: $(cat "$tmp/err")"
+# columns: paychecks.csv provider 3, gross 16, fica_ss 17, medicare 18, sdi 19, federal 23, state 24;
+# adjustments.csv provider 4, timesheet 2, gross 13, fica_ss 14, medicare 15, sdi 16, federal 20, state 21
+awk -F, 'FNR == 1 { next }
+    FILENAME ~ /adjustments/ { add($4, $13, $14, $15, $16, $20, $21, $2 != "W6A"); next }
+    { add($3, $16, $17, $18, $19, $23, $24, $17 + $18 > 0) }
+    function add(p, g, s, m, d, f, t, fica) { n[p] = 1; G[p] += g * 100; S[p] += s * 100; M[p] += m * 100
+        D[p] += d * 100; F[p] += f * 100; T[p] += t * 100; if (fica) W[p] += g * 100 }
+    END { for (p in n) printf "%s,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f\n", p, G[p] / 100, F[p] / 100,
+          W[p] / 100, S[p] / 100, W[p] / 100, M[p] / 100, D[p] / 100, G[p] / 100, T[p] / 100 }' \
+    "$tmp/m1/paychecks.csv" "$tmp/mc/adjustments.csv" "$tmp/m2/paychecks.csv" | sort > "$tmp/mw.want"
+tail -n +2 "$tmp/mw/w2.csv" | cut -d, -f1,3- > "$tmp/mw.got"
+[ "$(wc -l < "$tmp/mc/adjustments.csv")" -gt 1 ] && cmp -s "$tmp/mw.want" "$tmp/mw.got" &&
+    ok "year-end over night, correction, night: each box night 1 + the adjustments + night 2" ||
+    fail "year-end over night, correction, night: $(diff "$tmp/mw.want" "$tmp/mw.got" | head -6 | tr '\n' ' ')"
+
+# 6. the demo (make run): seven providers with a W-4 or DE 4 (single, married with the Step 2 box, married, pre-2020,
+# a future row, head of household, California only); year-end on its state: every total of w2-totals.json is the
+# sum of the paychecks' column (boxes 3 and 5: the gross of the paychecks that paid FICA)
+demo=$top/fixtures/demo
+"$PAYRUN" state init --state "$tmp/D"
+"$PAYRUN" run --data "$demo" --state "$tmp/D" --out "$tmp/do" --run-date 2026-12-04 "$demo/timesheets-2026-11.csv" 2> "$tmp/err" &&
+    "$PAYRUN" year-end --state "$tmp/D" --year 2026 --out "$tmp/dw" 2>> "$tmp/err" || fail "demo: $(cat "$tmp/err")"
+want=$(awk -F, 'NR > 1 { g += $16 * 100; s += $17 * 100; m += $18 * 100; d += $19 * 100; f += $23 * 100; t += $24 * 100
+        if ($17 + $18 > 0) w += $16 * 100 }
+    END { printf "\"box1_wages\": \"%.2f\", \"box2_federal_income_tax\": \"%.2f\", \"box3_social_security_wages\": \"%.2f\", \"box4_social_security_tax\": \"%.2f\", \"box5_medicare_wages\": \"%.2f\", \"box6_medicare_tax\": \"%.2f\", \"box14_casdi\": \"%.2f\", \"box16_state_wages\": \"%.2f\", \"box17_state_income_tax\": \"%.2f\"",
+          g / 100, f / 100, w / 100, s / 100, w / 100, m / 100, d / 100, g / 100, t / 100 }' "$tmp/do/paychecks.csv")
+nwh=$(awk -F, 'NR > 1 && ($23 != "0.00" || $24 != "0.00") { print $3 }' "$tmp/do/paychecks.csv" | sort -u | wc -l)
+grep -qF "$want" "$tmp/dw/w2-totals.json" && [ "$nwh" -ge 5 ] &&
+    ok "demo: $nwh providers withhold; year-end's totals are the sums of the paychecks' columns" ||
+    fail "demo: $nwh providers withhold; totals $(grep totals "$tmp/dw/w2-totals.json"), want $want"
 finish
