@@ -21,12 +21,12 @@ flip() {
 }
 
 # 1. a night keeps every input file, named by its SHA-256 (the masters, the parameters and the timesheets: the
-# demo's 9 master files and 1 timesheet file), and its paychecks: state paychecks is its paychecks.csv
+# demo's 10 master files and 1 timesheet file), and its paychecks: state paychecks is its paychecks.csv
 S=$tmp/s
 "$PAYRUN" state init --state "$S"
 "$PAYRUN" run --data "$demo" --state "$S" --out "$tmp/o1" --run-date 2026-12-04 "$ts"
-if [ "$(kept "$S" 1)" = "$(shas "$demo"/*.csv)" ] && [ "$(kept "$S" 1 | wc -l)" = 10 ]; then
-    ok "generation 1 keeps its 10 input files, each named by the SHA-256 of its bytes"
+if [ "$(kept "$S" 1)" = "$(shas "$demo"/*.csv)" ] && [ "$(kept "$S" 1 | wc -l)" = 11 ]; then
+    ok "generation 1 keeps its 11 input files, each named by the SHA-256 of its bytes"
 else
     fail "generation 1's inputs: $(kept "$S" 1 | tr '\n' ' ')"
 fi
