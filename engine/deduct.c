@@ -191,8 +191,9 @@ static step_result deduct_sdi(sheet_ctx *c, money_cents gross, money_cents *left
 
 /* ---- §5.14.4-5 Voluntary income-tax withholding ---- */
 
-/* micro-cents as dollars, exact: 2 to 8 decimals, trailing zeros past the cents dropped. */
-static void format_micro(int64_t micro, char *out)
+/* micro-cents as dollars for explain, exact: 2 to 8 decimals, trailing zeros past the
+ * cents dropped. */
+static void trace_micro(int64_t micro, char *out)
 {
     uint64_t u = micro < 0 ? (uint64_t)0 - (uint64_t)micro : (uint64_t)micro;
     char frac[9];
@@ -211,9 +212,9 @@ RULES_TRACE_FN trace_federal(const sheet_ctx *c, const withhold_fed_lines *l, co
     money_format_cents(l->l1g, v[2]);
     money_format_cents(l->l1i, v[3]);
     money_format_cents(t->threshold[l->row], v[4]);
-    format_micro(l->l2g_micro, v[5]);
+    trace_micro(l->l2g_micro, v[5]);
     money_format_cents(l->l3a, v[6]);
-    format_micro(l->l3c_micro24, v[7]);
+    trace_micro(l->l3c_micro24, v[7]);
     money_format_cents(l->rounded, v[8]);
     money_format_cents(l->l4b, v[9]);
     if (l->pre2020) {
@@ -247,10 +248,10 @@ RULES_TRACE_FN trace_california(const sheet_ctx *c, const withhold_ca_lines *l, 
     money_format_cents(l->s, v[3]);
     money_format_cents(l->t, v[4]);
     money_format_cents(t->threshold[l->row], v[5]);
-    format_micro(l->c_micro, v[6]);
+    trace_micro(l->c_micro, v[6]);
     money_format_cents(l->credit, v[7]);
     char x[40], r[40];
-    format_micro(l->x_micro, x);
+    trace_micro(l->x_micro, x);
     money_format_cents(l->rounded, r);
     rules_tracef(c->e, "14.5 state_income_tax (DE 44 Method B, column %s): 1. period wages %s > %s; 2. less "
                  "estimated deduction %s = %s; 3. taxable %s; 4. tax %s (the row from %s); 5. less credit %s = %s; "

@@ -15,7 +15,7 @@
 # Not mutated: comments, string and character literals, preprocessor lines other than
 # #define, the sizes of char buffers (char x[32]), and the code that only writes the
 # explanation of `payrun explain` (rules_tracef and RULES_TRACE calls, blocks under
-# `if (e->tracing ...)` without ||, functions named trace_*): their lines are counted
+# `if (e->tracing ...)` without ||, functions named trace_*, RULES_TRACE_FN ones included): their lines are counted
 # and reported by mutants.sh as trace-only, not mutated.
 
 function emit(col, len, repl,    a, b, lo, hi, orig_frag, mut_frag) {
@@ -92,7 +92,7 @@ FNR == 1 {
     trace = 0
     # ---- lines that only write the explanation ----
     if (trace_fn >= 0 || trace_depth >= 0 || trace_stmt || trace_parens > 0) trace = 1
-    if (depth == 0 && m ~ /^(static )?[a-z_ ]*[ *](trace_[a-z_]*|rules_tracef)\(/ && m !~ /;[ \t]*$/) {
+    if (depth == 0 && m ~ /^((static )?[a-z_ ]*[ *]|RULES_TRACE_FN )(trace_[a-z_]*|rules_tracef)\(/ && m !~ /;[ \t]*$/) {
         trace = 1; trace_fn = 0
     }
     if (trace_depth < 0 && trace_fn < 0 && m ~ /if \(([a-z]+->)?e->tracing( && [^|]*)?\)/ && m !~ /\|\|/) {

@@ -394,6 +394,97 @@ static void test_overflow(void)
 }
 
 
+/* One-row tables are tables too: "0=0+0.10" taxes 1,000.00 at 100.00; "1=42" gives 42.00
+ * for 1 and 3 x 42.00 = 126.00 for 3. An allowance count of 0 is 0.00 whatever the bytes
+ * before the amounts hold (the table is filled with junk first). */
+static void test_one_row_tables(void)
+{
+    static const int64_t one[][3] = {{0, 0, 100000}};
+    param_scale t = tax_table(one, 1);
+    int64_t micro;
+    int row = -1;
+    CU_ASSERT_EQUAL(withhold_table_tax(&t, 100000, &micro, &row), 0);
+    ASSERT_I64(micro, 10000LL * 1000000);
+    ASSERT_I64(row, 0);
+    param_scale a;
+    memset(&a, 0x5a, sizeof a);
+    a.n = 1;
+    a.amount[0] = 4200;
+    money_cents v = -1;
+    CU_ASSERT_EQUAL(withhold_allowance(&a, 1, &v), 0);
+    ASSERT_I64(v, 4200);
+    CU_ASSERT_EQUAL(withhold_allowance(&a, 3, &v), 0);
+    ASSERT_I64(v, 12600);
+    CU_ASSERT_EQUAL(withhold_allowance(&a, 0, &v), 0);
+    ASSERT_I64(v, 0);
+    a.n = 0;
+    CU_ASSERT_EQUAL(withhold_allowance(&a, 1, &v), -1);
+    t.n = 0;
+    CU_ASSERT_EQUAL(withhold_table_tax(&t, 100, &micro, &row), -1);
+}
+
+/* Line 1i one cent below zero (1c 0.24 + 4(a) 8,599.75 - 8,600.00 = -0.01) is 0, not a
+ * negative amount for the table: 0.00 withheld, no error. */
+static void test_aawa_floor(void)
+{
+    master_withholding r = row_2020(WH_SINGLE, WH_NONE, 0);
+    r.fed_other_income = 859975;
+    withhold_fed_lines f;
+    ASSERT_I64(federal(&r, 1, &f), 0);
+    ASSERT_I64(f.l1e, 859999);
+    ASSERT_I64(f.l1i, 0);
+}
+
+/* Every figure that would leave int64 is an error (-1), never a wrapped amount: the
+ * pre-2020 allowances, Step 4(a), Step 4(b), Step 3, the extras, and an allowance table's
+ * count x amount above its last count. */
+static void test_overflow_paths(void)
+{
+    param_scale schedule;
+    withhold_fed_lines f;
+    withhold_ca_lines c;
+    money_cents amount;
+    master_withholding r = row_2020(WH_SINGLE, WH_NONE, 0);
+    r.fed_pre2020 = 1;
+    r.fed_allowances = 999;
+    withhold_fed_params p = fed_params(&r, &schedule);
+    p.pre2020_allowance = INT64_MAX / 100;
+    CU_ASSERT_EQUAL(withhold_federal(&r, &p, 152000, &f, &amount), -1);
+    r = row_2020(WH_SINGLE, WH_NONE, 0);
+    p = fed_params(&r, &schedule);
+    r.fed_other_income = INT64_MAX;
+    CU_ASSERT_EQUAL(withhold_federal(&r, &p, 152000, &f, &amount), -1);
+    r.fed_other_income = 0;
+    r.fed_deductions = INT64_MAX;
+    CU_ASSERT_EQUAL(withhold_federal(&r, &p, 152000, &f, &amount), -1);
+    r.fed_deductions = 0;
+    r.fed_dependents = INT64_MAX / 1000;
+    CU_ASSERT_EQUAL(withhold_federal(&r, &p, 152000, &f, &amount), -1);
+    r.fed_dependents = 0;
+    r.fed_extra = INT64_MAX;
+    CU_ASSERT_EQUAL(withhold_federal(&r, &p, 152000, &f, &amount), -1);
+    /* the same row without the overflowing figure is fine */
+    r.fed_extra = 0;
+    CU_ASSERT_EQUAL(withhold_federal(&r, &p, 152000, &f, &amount), 0);
+    ASSERT_I64(amount, 9157);
+    /* California: an extra that overflows after rounding, and 999 additional allowances of
+     * a huge Table 2 amount */
+    master_withholding ca = row_2020(WH_NONE, WH_SINGLE, 1);
+    ca.ca_extra = INT64_MAX;
+    withhold_ca_params cp;
+    param_scale est = allowance_table(sit_estimated, 10), exm = allowance_table(sit_exemption, 10);
+    param_scale sched = tax_table(sit_single, 10);
+    cp = (withhold_ca_params){.low_income = 78700, .standard_deduction = 23800, .estimated = &est, .exemption = &exm,
+                              .schedule = &sched};
+    CU_ASSERT_EQUAL(withhold_california(&ca, &cp, 152000, &c, &amount), -1);
+    ca.ca_extra = 0;
+    ca.ca_additional_allowances = 999;
+    est.amount[0] = INT64_MAX / 100;
+    CU_ASSERT_EQUAL(withhold_california(&ca, &cp, 152000, &c, &amount), -1);
+    est.amount[0] = 4200;
+    CU_ASSERT_EQUAL(withhold_california(&ca, &cp, -1, &c, &amount), -1);
+}
+
 /* ---- the same arithmetic in GMP rationals, in dollars, straight from the contract's
  * formulas (SPEC-withholding A.3), as the reference for random rows and wages ---- */
 
@@ -573,6 +664,9 @@ int test_withhold_register(void)
         {"half a cent rounds up once", test_half_cent},
         {"overflow and negative wages are errors", test_overflow},
         {"20,000 random rows and wages against GMP rationals", test_against_gmp},
+        {"one-row tax and allowance tables", test_one_row_tables},
+        {"line 1i a cent below zero is 0", test_aawa_floor},
+        {"every overflow is an error", test_overflow_paths},
     };
     return tu_register("withhold", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
