@@ -485,6 +485,50 @@ static void test_overflow_paths(void)
     CU_ASSERT_EQUAL(withhold_california(&ca, &cp, -1, &c, &amount), -1);
 }
 
+/* int64's own bounds are figures, not overflows: with a one-row schedule of rate
+ * 0.000001 and base 0, 1c 0.24 + Step 4(a) 10,841.68 - 8,600.00 = 1i 2,241.92 gives
+ * 2g = 224,192 micro-cents; Step 3 of 92,233,720,368.55 makes 2g - 3a x 10^6 =
+ * 224,192 - 9,223,372,036,855,000,000 = -2^63 = INT64_MIN exactly, floored to 0: the
+ * paycheck owes 0.00, no error. And Step 4(a) = INT64_MAX - 0.24 makes line 1e exactly
+ * INT64_MAX (with a rate-0 schedule nothing overflows after it). */
+static void test_int64_bounds(void)
+{
+    static const int64_t tiny[][3] = {{0, 0, 1}}, flat[][3] = {{0, 0, 0}};
+    param_scale t = tax_table(tiny, 1);
+    master_withholding r = row_2020(WH_SINGLE, WH_NONE, 0);
+    withhold_fed_params p = {.adjustment = 860000, .schedule = &t};
+    withhold_fed_lines f;
+    money_cents amount = -1;
+    r.fed_other_income = 1084168;
+    r.fed_dependents = 9223372036855LL;
+    CU_ASSERT_EQUAL(withhold_federal(&r, &p, 1, &f, &amount), 0);
+    ASSERT_I64(f.l1i, 224192);
+    ASSERT_I64(f.l2g_micro, 224192);
+    ASSERT_I64(amount, 0);
+    t = tax_table(flat, 1);
+    r.fed_dependents = 0;
+    r.fed_other_income = INT64_MAX - 24;
+    amount = -1;
+    CU_ASSERT_EQUAL(withhold_federal(&r, &p, 1, &f, &amount), 0);
+    ASSERT_I64(f.l1e, INT64_MAX);
+    ASSERT_I64(amount, 0);
+}
+
+/* California's step 4 on wages far above any payroll overflows: an error, not a wrap. */
+static void test_california_step4_overflow(void)
+{
+    master_withholding ca = row_2020(WH_NONE, WH_SINGLE, 1);
+    param_scale est = allowance_table(sit_estimated, 10), exm = allowance_table(sit_exemption, 10);
+    param_scale sched = tax_table(sit_single, 10);
+    withhold_ca_params cp = {.low_income = 78700, .standard_deduction = 23800, .estimated = &est, .exemption = &exm,
+                             .schedule = &sched};
+    withhold_ca_lines c;
+    money_cents amount;
+    CU_ASSERT_EQUAL(withhold_california(&ca, &cp, INT64_MAX / 4, &c, &amount), -1);
+    exm.amount[0] = INT64_MAX / 2;
+    CU_ASSERT_EQUAL(withhold_california(&ca, &cp, 152000, &c, &amount), -1);
+}
+
 /* ---- the same arithmetic in GMP rationals, in dollars, straight from the contract's
  * formulas (SPEC-withholding A.3), as the reference for random rows and wages ---- */
 
@@ -667,6 +711,8 @@ int test_withhold_register(void)
         {"one-row tax and allowance tables", test_one_row_tables},
         {"line 1i a cent below zero is 0", test_aawa_floor},
         {"every overflow is an error", test_overflow_paths},
+        {"INT64_MAX and INT64_MIN themselves are figures", test_int64_bounds},
+        {"California step 4 overflow", test_california_step4_overflow},
     };
     return tu_register("withhold", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }

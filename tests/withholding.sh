@@ -24,8 +24,8 @@ col() { awk -F, -v c="$2" -v t="$3" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i 
 # W6B the next night, same period, takes the rest: 3.00 and 15.00 (SPEC-withholding Example 6), net 332.93
 S=$tmp/S
 "$PAYRUN" state init --state "$S"
-sheets "$tmp/n1.csv" W6A W1 W4 W7A
-sheets "$tmp/n2.csv" W6B W3 W5 W7B W8 W9
+sheets "$tmp/n1.csv" W6A W1 W4 W7A W10
+sheets "$tmp/n2.csv" W6B W3 W5 W7B W8 W9 W11
 "$PAYRUN" run --data "$data" --state "$S" --out "$tmp/o1" --run-date 2026-03-10 "$tmp/n1.csv" 2> "$tmp/err1" &&
     "$PAYRUN" run --data "$data" --state "$S" --out "$tmp/o2" --run-date 2026-03-10 "$tmp/n2.csv" 2> "$tmp/err2" ||
     fail "two nights: $(cat "$tmp/err1" "$tmp/err2")"
@@ -66,14 +66,14 @@ awk -F, 'NR > 1 && $2 != "timesheet_id" { p = $3; n[p] = 1; g[p] += $16 * 100; s
           ss[p] / 100, fw[p] / 100, md[p] / 100, sd[p] / 100, g[p] / 100, st[p] / 100 }' "$tmp/both.csv" | sort > "$tmp/w2.want"
 tail -n +2 "$tmp/w2/w2.csv" | cut -d, -f1,3- > "$tmp/w2.got"
 [ "$(head -1 "$tmp/w2/w2.csv")" = "provider_id,county,box1_wages,box2_federal_income_tax,box3_social_security_wages,box4_social_security_tax,box5_medicare_wages,box6_medicare_tax,box14_casdi,box16_state_wages,box17_state_income_tax" ] &&
-    cmp -s "$tmp/w2.want" "$tmp/w2.got" && [ "$(wc -l < "$tmp/w2.got")" = 8 ] &&
-    ok "year-end 2026: 8 providers, every box the sum of their paychecks (P6: box 3 and 5 without the spouse's 57.00)" ||
+    cmp -s "$tmp/w2.want" "$tmp/w2.got" && [ "$(wc -l < "$tmp/w2.got")" = 10 ] &&
+    ok "year-end 2026: 10 providers, every box the sum of their paychecks (P6: box 3 and 5 without the spouse's 57.00)" ||
     fail "year-end boxes: $(diff "$tmp/w2.want" "$tmp/w2.got" | head -6 | tr '\n' ' ')"
 crc=$(python3 -c 'import sys,zlib; print("%08x" % zlib.crc32(open(sys.argv[1],"rb").read()))' "$tmp/w2/w2.csv" 2>/dev/null ||
       gzip -c "$tmp/w2/w2.csv" | tail -c 8 | od -An -tx4 -N4 | tr -d ' ')
-grep -q "\"statements\": 8," "$tmp/w2/w2-totals.json" && grep -q "\"crc32\": \"$crc\"" "$tmp/w2/w2-totals.json" &&
-    grep -q '"box2_federal_income_tax": "545.57"' "$tmp/w2/w2-totals.json" &&
-    ok "w2-totals.json: 8 statements, box 2 545.57 (91.57 + 175.44 + 8.92 + 118.07 + 57.00 + 3.00 + 8.92 + 82.65, the scenario's federal column), the CRC-32 of w2.csv" ||
+grep -q "\"statements\": 10," "$tmp/w2/w2-totals.json" && grep -q "\"crc32\": \"$crc\"" "$tmp/w2/w2-totals.json" &&
+    grep -q '"box2_federal_income_tax": "555.57"' "$tmp/w2/w2-totals.json" &&
+    ok "w2-totals.json: 10 statements, box 2 555.57 (91.57 + 175.44 + 8.92 + 118.07 + 57.00 + 3.00 + 8.92 + 82.65 + 10.00, the scenario's federal column), the CRC-32 of w2.csv" ||
     fail "w2-totals.json: $(cat "$tmp/w2/w2-totals.json")"
 # a year without pay: no rows; an --out that holds anything is refused, nothing overwritten
 "$PAYRUN" year-end --state "$S" --year 2025 --out "$tmp/w2-2025" 2> /dev/null
@@ -89,11 +89,11 @@ rc=$?
 # 3b. whatif carries the two columns: fit.standard_adjustment_other 8,600 -> 9,000 lowers each 2020 non-Step-2
 # single row's AAWA by 400: W1 1i 27,480, 2g 1,240 + 0.12 x 7,580 = 2,149.60 / 24 -> 89.57 (-2.00); W4 and W7A
 # 0.10 x 1,740 = 174.00 / 24 = 7.25 (-1.67 each); W7B 89.57 - 7.25 = 82.32 (-0.33); W3 (Step 2 box), W5 (pre-2020)
-# and W6 (AAWA 0) unchanged: 4 paychecks, federal -5.67, net +5.67
+# and W6 and W10 (AAWA 0), W8, W9, W11 (no federal row in force) unchanged: 4 paychecks, federal -5.67, net +5.67
 sed 's/^fit.standard_adjustment_other,\*,2026-01-01,8600.00,/fit.standard_adjustment_other,*,2026-01-01,9000.00,/' \
     "$data/parameters.csv" > "$tmp/changed.csv"
 "$PAYRUN" whatif --data "$data" --params "$tmp/changed.csv" --run-date 2026-03-10 "$sc/timesheets.csv" > "$tmp/wi.txt" 2>&1
-grep -q '^impact: 4 paychecks changed, 0 added, 0 removed, 6 unchanged$' "$tmp/wi.txt" &&
+grep -q '^impact: 4 paychecks changed, 0 added, 0 removed, 8 unchanged$' "$tmp/wi.txt" &&
     grep -Eq '^  total( +0\.00){10} +-5\.67 +0\.00 +\+5\.67$' "$tmp/wi.txt" &&
     ok "whatif: the standard adjustment 9,000.00 moves 4 paychecks, federal -5.67 and net +5.67 (by hand)" ||
     fail "whatif: $(cat "$tmp/wi.txt")"
@@ -111,10 +111,10 @@ got=$(awk -F, '$2 == "W1" { print $13, $20, $21 }' "$tmp/c1/adjustments.csv")
     fail "correction: W1's adjustment: $got"
 # the year's statements after it are the ones before plus each provider's adjustments (column sums of
 # adjustments.csv; every one of these providers is subject to FICA, so boxes 3 and 5 move with gross too, but
-# P6's spouse paycheck W6A, which stays out of them)
+# the spouse paychecks W6A and W10, which stay out of them)
 "$PAYRUN" year-end --state "$S" --year 2026 --out "$tmp/w2b" 2> /dev/null
 awk -F, 'FNR == 1 { next } FILENAME ~ /adjustments/ { p = $4; g[p] += $13 * 100; f[p] += $20 * 100; ss[p] += $14 * 100
-        md[p] += $15 * 100; sd[p] += $16 * 100; st[p] += $21 * 100; fw[p] += ($2 == "W6A" ? 0 : $13 * 100); next }
+        md[p] += $15 * 100; sd[p] += $16 * 100; st[p] += $21 * 100; fw[p] += ($2 == "W6A" || $2 == "W10" ? 0 : $13 * 100); next }
     { p = $1; printf "%s,%s,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f\n", p, $2, ($3 * 100 + g[p]) / 100,
       ($4 * 100 + f[p]) / 100, ($5 * 100 + fw[p]) / 100, ($6 * 100 + ss[p]) / 100, ($7 * 100 + fw[p]) / 100,
       ($8 * 100 + md[p]) / 100, ($9 * 100 + sd[p]) / 100, ($10 * 100 + g[p]) / 100, ($11 * 100 + st[p]) / 100 }' \
@@ -122,7 +122,7 @@ awk -F, 'FNR == 1 { next } FILENAME ~ /adjustments/ { p = $4; g[p] += $13 * 100;
 tail -n +2 "$tmp/w2b/w2.csv" > "$tmp/w2b.got"
 cmp -s "$tmp/w2b.want" "$tmp/w2b.got" && ok "year-end after the correction: each box the one before plus the provider's adjustments" ||
     fail "year-end after the correction: $(diff "$tmp/w2b.want" "$tmp/w2b.got" | head -6 | tr '\n' ' ')"
-# 5. a year-end statement over a two-night state with a correction between the nights: night 1 (W6A W1 W4
+# 5. a year-end statement over a two-night state with a correction between the nights: night 1 (W6A W1 W4 W10
 # W7A), the correction (alameda 19.50 from 2026-01-01), night 2 (the rest, on the corrected data): every box is
 # night 1's paychecks plus the correction's adjustments plus night 2's paychecks, per provider (awk, by column)
 S2=$tmp/S2
@@ -135,7 +135,7 @@ S2=$tmp/S2
 # columns: paychecks.csv provider 3, gross 16, fica_ss 17, medicare 18, sdi 19, federal 23, state 24;
 # adjustments.csv provider 4, timesheet 2, gross 13, fica_ss 14, medicare 15, sdi 16, federal 20, state 21
 awk -F, 'FNR == 1 { next }
-    FILENAME ~ /adjustments/ { add($4, $13, $14, $15, $16, $20, $21, $2 != "W6A"); next }
+    FILENAME ~ /adjustments/ { add($4, $13, $14, $15, $16, $20, $21, $2 != "W6A" && $2 != "W10"); next }
     { add($3, $16, $17, $18, $19, $23, $24, $17 + $18 > 0) }
     function add(p, g, s, m, d, f, t, fica) { n[p] = 1; G[p] += g * 100; S[p] += s * 100; M[p] += m * 100
         D[p] += d * 100; F[p] += f * 100; T[p] += t * 100; if (fica) W[p] += g * 100 }
