@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "test_fx.h"
 #include "test_util.h"
 #include "withhold.h"
 
@@ -529,6 +530,75 @@ static void test_california_step4_overflow(void)
     CU_ASSERT_EQUAL(withhold_california(&ca, &cp, 152000, &c, &amount), -1);
 }
 
+/* ---- through the deductions: the ledger's period counters and W-2 sums ---- */
+
+/* The rows the two paychecks below need, as in fixtures/demo/parameters.csv (2026). */
+static const char WH_PARAMS[] =
+    "fit.standard_adjustment_other,*,2026-01-01,8600.00,test\n"
+    "fit.schedule_single,*,2026-01-01,0=0+0; 7500=0+0.10; 19900=1240+0.12; 57900=5800+0.22; 113200=17966+0.24; "
+    "209275=41024+0.32; 263725=58448+0.35; 648100=192979.25+0.37,test\n"
+    "sit.low_income_single,*,2026-01-01,787,test\n"
+    "sit.standard_deduction_single,*,2026-01-01,238,test\n"
+    "sit.estimated_deduction,*,2026-01-01,1=42; 2=83; 3=125; 4=167; 5=208; 6=250; 7=292; 8=333; 9=375; 10=417,test\n"
+    "sit.exemption_allowance,*,2026-01-01,1=7.01; 2=14.03; 3=21.04; 4=28.05; 5=35.06; 6=42.08; 7=49.09; 8=56.10; "
+    "9=63.11; 10=70.13,test\n"
+    "sit.schedule_single,*,2026-01-01,0=0+0.011; 462=5.08+0.022; 1094=18.98+0.044; 1727=46.83+0.066; "
+    "2398=91.12+0.088; 3030=146.74+0.1023; 15478=1420.17+0.1133; 18574=1770.95+0.1243; 30956=3310.03+0.1353; "
+    "41667=4759.23+0.1463,test\n";
+
+/* Pay date 2026-12-04, period 2026-11-01. PO (other; single W-4, DE 4 single with 1
+ * allowance) is paid 1,520.00: fica_ss 94.24, Medicare 22.04, SDI 0.01 x 1,520.00 = 15.20
+ * (the quarter passes 750.00), federal 91.57 and California 20.24 (SPEC-withholding
+ * Example 1), net 1,276.71. PS (RA's spouse: no FICA, no SDI; W-4 single with a 10.00
+ * Step 4(c), no DE 4) is paid 100.00: AAWA 0, federal 10.00, net 90.00. The W-2 sums of
+ * 2026 hold exactly that, PS's social security and Medicare wages 0.00; PO's period
+ * counters hold its wages and what was taken; both name alameda. */
+static void test_ledger_counters(void)
+{
+    char params[4096];
+    snprintf(params, sizeof params, "%s%s", fxt_default("parameters.csv"), WH_PARAMS);
+    const fxt_file over[] = {
+        {"parameters.csv", params},
+        {"withholding.csv", "provider_id,effective_from,fed_status,fed_w4,fed_multiple_jobs,fed_dependents,"
+                            "fed_other_income,fed_deductions,fed_extra,fed_allowances,ca_status,ca_allowances,"
+                            "ca_additional_allowances,ca_extra\n"
+                            "PO,2026-01-01,single,2020,n,,,,,,single,1,,\n"
+                            "PS,2026-01-01,single,2020,n,,,,10.00,,none,,,\n"}};
+    fxt f;
+    fxt_open(&f, over, 2, cal_from_ymd(2026, 12, 4));
+    rules_paycheck pc;
+    CU_ASSERT_EQUAL_FATAL(fxt_deduct(&f, "PO", "RA", 152000, &pc), 0);
+    ASSERT_I64(pc.amount[AMT_SDI], 1520);
+    ASSERT_I64(pc.amount[AMT_FEDERAL_INCOME_TAX], 9157);
+    ASSERT_I64(pc.amount[AMT_STATE_INCOME_TAX], 2024);
+    ASSERT_I64(pc.amount[AMT_NET], 127671);
+    CU_ASSERT_EQUAL_FATAL(fxt_deduct(&f, "PS", "RA", 10000, &pc), 0);
+    ASSERT_I64(pc.amount[AMT_FICA_SS] + pc.amount[AMT_FICA_MEDICARE] + pc.amount[AMT_SDI], 0);
+    ASSERT_I64(pc.amount[AMT_FEDERAL_INCOME_TAX], 1000);
+    ASSERT_I64(pc.amount[AMT_NET], 9000);
+    int32_t po = ids_find(&f.m.provider_ids, "PO", 2), ps = ids_find(&f.m.provider_ids, "PS", 2);
+    int32_t alameda = param_county(&f.m.params, "alameda", 7);
+    const ledger_provider_w2 *y = ledger_peek(&f.lg.provider_w2, ledger_key(po, 2026));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(y);
+    const money_cents want_po[8] = {152000, 9157, 152000, 9424, 152000, 2204, 1520, 2024};
+    for (int i = 0; i < 8; i++)
+        ASSERT_I64((&y->gross)[i], want_po[i]);
+    ASSERT_I64(y->county, alameda + 1);
+    ASSERT_STR(ledger_ids_name(&f.lg.counties, y->county - 1), "alameda");
+    y = ledger_peek(&f.lg.provider_w2, ledger_key(ps, 2026));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(y);
+    const money_cents want_ps[8] = {10000, 1000, 0, 0, 0, 0, 0, 0};
+    for (int i = 0; i < 8; i++)
+        ASSERT_I64((&y->gross)[i], want_ps[i]);
+    const ledger_provider_period *pp = ledger_peek(&f.lg.provider_period, ledger_key(po, cal_from_ymd(2026, 11, 1)));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pp);
+    ASSERT_I64(pp->wages, 152000);
+    ASSERT_I64(pp->fed_taken, 9157);
+    ASSERT_I64(pp->state_taken, 2024);
+    CU_ASSERT_PTR_NULL(ledger_peek(&f.lg.provider_w2, ledger_key(po, 2025)));
+    fxt_close(&f);
+}
+
 /* ---- the same arithmetic in GMP rationals, in dollars, straight from the contract's
  * formulas (SPEC-withholding A.3), as the reference for random rows and wages ---- */
 
@@ -713,6 +783,7 @@ int test_withhold_register(void)
         {"every overflow is an error", test_overflow_paths},
         {"INT64_MAX and INT64_MIN themselves are figures", test_int64_bounds},
         {"California step 4 overflow", test_california_step4_overflow},
+        {"the ledger's period counters and W-2 sums, two paychecks", test_ledger_counters},
     };
     return tu_register("withhold", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
