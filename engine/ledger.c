@@ -276,24 +276,26 @@ int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipien
     l->overpayments.masters = overpayments;
     static const ids_table no_counties;
     l->counties.masters = &no_counties;
-    /* direct maps: 16 workweeks, 4 months, 2 years, 4 quarters and 4 paid-period
-     * records (picked by recipient) of each provider in one block; 16 workweeks, 4
-     * months and 2 fiscal years of each recipient in another */
+    /* direct maps: 16 workweeks, 4 months, 2 years, 4 quarters, 4 paid-period
+     * records (picked by recipient), 4 withholding periods and 2 W-2 years of each
+     * provider in one block; 16 workweeks, 4 months and 2 fiscal years of each
+     * recipient in another */
     size_t np = (size_t)providers->n, nr = (size_t)recipients->n;
-    ledger_table *pt[] = {&l->provider_week, &l->provider_month, &l->provider_year, &l->provider_quarter,
-                          &l->paid_period_bits};
+    ledger_table *pt[] = {&l->provider_week,    &l->provider_month,  &l->provider_year, &l->provider_quarter,
+                          &l->paid_period_bits, &l->provider_period, &l->provider_w2};
     ledger_table *rt[] = {&l->recipient_week, &l->recipient_month, &l->bups_year};
-    static const uint32_t pways[] = {16, 4, 2, 4, 4}, rways[] = {16, 4, 2};
+    static const uint32_t pways[] = {16, 4, 2, 4, 4, 4, 2}, rways[] = {16, 4, 2};
     l->provider_slots = calloc(np ? np * LEDGER_PROVIDER_SLOTS : 1, sizeof(uint32_t));
     l->recipient_slots = calloc(nr ? nr * LEDGER_RECIPIENT_SLOTS : 1, sizeof(uint32_t));
     if (!l->provider_slots || !l->recipient_slots)
         return -1;
-    share_block(pt, pways, 5, l->provider_slots, LEDGER_PROVIDER_SLOTS, np);
+    share_block(pt, pways, 7, l->provider_slots, LEDGER_PROVIDER_SLOTS, np);
     share_block(rt, rways, 3, l->recipient_slots, LEDGER_RECIPIENT_SLOTS, nr);
     /* a pay run touches a few workweeks and one or two months of most providers and recipients */
     if (reserve(&l->provider_week, 4 * np) || reserve(&l->recipient_week, 4 * nr) ||
         reserve(&l->provider_month, 2 * np) || reserve(&l->recipient_month, 2 * nr) ||
-        reserve(&l->provider_year, np) || reserve(&l->provider_quarter, np))
+        reserve(&l->provider_year, np) || reserve(&l->provider_quarter, np) || reserve(&l->provider_period, 2 * np) ||
+        reserve(&l->provider_w2, np))
         return -1;
     return 0;
 }
@@ -342,7 +344,7 @@ int ledger_period_key(int32_t provider, int32_t recipient, cal_date period_start
 
 void ledger_prefetch(const ledger *l, int32_t provider, int32_t recipient)
 {
-    /* a block is 120 (provider) or 88 (recipient) bytes: at most three cache lines */
+    /* a block is 144 (provider) or 88 (recipient) bytes: at most three cache lines */
     if (provider >= 0 && provider < l->provider_week.direct_who) {
         const char *b = (const char *)(l->provider_slots + (size_t)provider * LEDGER_PROVIDER_SLOTS);
         __builtin_prefetch(b);

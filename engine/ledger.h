@@ -128,7 +128,7 @@ typedef struct ledger_source {
     int failed;
 } ledger_source;
 
-#define LEDGER_PROVIDER_SLOTS 30     /* direct-map slots a provider: 16 + 4 + 2 + 4 + 4 */
+#define LEDGER_PROVIDER_SLOTS 36     /* direct-map slots a provider: 16 + 4 + 2 + 4 + 4 + 4 + 2 */
 #define LEDGER_RECIPIENT_SLOTS 22    /* and a recipient: 16 + 4 + 2 */
 
 typedef struct {
