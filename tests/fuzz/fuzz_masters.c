@@ -1,9 +1,11 @@
 /* fuzz_masters.c — libFuzzer harness: the master loader (formats/load.c) on one fuzzed data
  * file, then, when the data directory loads, the pay run of a fixed timesheet file against it.
  *
- * Input: the first byte picks the file (its value modulo 8: parameters.csv, providers.csv,
- * recipients.csv, authorizations.csv, assignments.csv, overpayments.csv, holidays.csv,
- * writ_worksheets.csv); the rest replaces that file of tests/fuzz/masters in a scratch copy.
+ * Input: the first byte picks the file (its value modulo LOAD_NFILES, in formats/load.h's
+ * order: parameters.csv, providers.csv, recipients.csv, authorizations.csv, assignments.csv,
+ * overpayments.csv, holidays.csv, writ_worksheets.csv, esp_history.csv, withholding.csv); the
+ * rest replaces that file of tests/fuzz/masters in a scratch copy (a file it does not have is
+ * added).
  * Fuzzing parameters.csv reaches the money arithmetic with extreme rates, wages, multipliers,
  * thresholds and dues scales (overflow must be detected, never wrapped: SPEC §1).
  *
