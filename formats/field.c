@@ -376,16 +376,21 @@ static const char *table_amount(const char *s, size_t n, money_cents *out, const
     return fld_money(s, n, out) ? bad : NULL;
 }
 
+/* The index of the first c in s[from..end), or end. */
+static size_t find_char(const char *s, size_t from, size_t end, char c)
+{
+    while (from < end && s[from] != c)
+        from++;
+    return from;
+}
+
 /* The end of the row that starts at s[*i] (spaces there skipped, as fld_scale does after
  * each ';'): the index of the next ';', or n. *i is moved past the spaces. */
 static size_t table_row(const char *s, size_t n, size_t *i)
 {
     while (*i < n && s[*i] == ' ')
         (*i)++;
-    size_t end = *i;
-    while (end < n && s[end] != ';')
-        end++;
-    return end;
+    return find_char(s, *i, n, ';');
 }
 
 #define TAX_EXPECTED " (expected threshold=base+rate; ...)"
@@ -405,14 +410,10 @@ const char *fld_tax_table(const char *s, size_t n, param_scale *out)
             return "tax table has an empty row" TAX_EXPECTED;
         if (sc.n == PARAM_SCALE_MAX)
             return "tax table has more than " STR(PARAM_SCALE_MAX) " rows";
-        size_t eq = i;
-        while (eq < end && s[eq] != '=')
-            eq++;
+        size_t eq = find_char(s, i, end, '=');
         if (eq == end)
             return "tax table row without '='" TAX_EXPECTED;
-        size_t plus = eq + 1;
-        while (plus < end && s[plus] != '+')
-            plus++;
+        size_t plus = find_char(s, eq + 1, end, '+');
         if (plus == end)
             return "tax table row without '+'" TAX_EXPECTED;
         money_cents threshold, base;
@@ -465,9 +466,7 @@ const char *fld_allowance_table(const char *s, size_t n, param_scale *out)
             return "allowance table has an empty entry" ALLOWANCE_EXPECTED;
         if (sc.n == PARAM_SCALE_MAX)
             return "allowance table has more than " STR(PARAM_SCALE_MAX) " counts";
-        size_t eq = i;
-        while (eq < end && s[eq] != '=')
-            eq++;
+        size_t eq = find_char(s, i, end, '=');
         if (eq == end)
             return "allowance table entry without '='" ALLOWANCE_EXPECTED;
         int64_t count;
