@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "csvw.h"
 #include "fsafe.h"
 
 #define errf fsafe_errf
@@ -258,8 +259,9 @@ int arch_verify_inputs(int state_dfd, int gen, char *err, size_t errlen)
 #define PAY_BLOCK 65536u
 
 struct arch_writer {
-    int fd, err;
-    uint64_t count, written, writeback;     /* paychecks; bytes written, of them written back */
+    csvw out;       /* the file: its writer thread (when on) does the write(2)s, not the engine's */
+    int err;        /* EOVERFLOW: a record did not fit (cannot happen within csvr's limits) */
+    uint64_t count;     /* paychecks */
     uint32_t block_count, crcs;
     size_t used;
     unsigned char buf[12 + PAY_BLOCK + 4096];
@@ -294,10 +296,7 @@ static void flush_block(arch_writer *w)
     memcpy(w->buf + 4, &w->block_count, 4);
     memcpy(w->buf + 8, &crc, 4);
     w->crcs = (uint32_t)crc32(w->crcs, (const unsigned char *)&crc, 4);
-    if (!w->err)
-        w->err = write_all(w->fd, w->buf, w->used);
-    w->written += w->used;
-    fsafe_writeback(w->fd, w->written, &w->writeback);
+    csvw_raw(&w->out, (const char *)w->buf, w->used);
     w->used = 12;
     w->block_count = 0;
 }
@@ -305,16 +304,21 @@ static void flush_block(arch_writer *w)
 arch_writer *arch_pay_open(int dfd, const char *name, const char *prefix, const char *pay_date)
 {
     arch_writer *w = calloc(1, sizeof *w);
-    if (!w)
-        return NULL;
-    if ((w->fd = fsafe_create(dfd, name)) < 0) {
+    int fd = -1;
+    if (!w || (fd = fsafe_create(dfd, name)) < 0 || csvw_open_fd(&w->out, fd, 0) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
         free(w);
+        errno = e;
         return NULL;
     }
+    csvw_without_crc(&w->out);  /* the file checksums its blocks */
+    w->out.sync_point = "fsync-state";
     char head[128];
     int n = snprintf(head, sizeof head, "payrun-paychecks %d %s %s\n", PAY_VERSION, prefix, pay_date);
     w->crcs = (uint32_t)crc32(0L, (const unsigned char *)head, (uInt)n);
-    w->err = write_all(w->fd, head, (size_t)n);
+    csvw_raw(&w->out, head, (size_t)n);
     w->used = 12;
     return w;
 }
@@ -358,10 +362,14 @@ int arch_pay_close(arch_writer *w)
     memcpy(t + 4, PAY_MAGIC, 8);
     memcpy(t + 12, &w->count, 8);
     memcpy(t + 20, &w->crcs, 4);
-    int e = w->err ? w->err : write_all(w->fd, t, sizeof t);
-    if (!e && fsafe_fsync(w->fd, "fsync-state") != 0)
+    csvw_raw(&w->out, (const char *)t, sizeof t);
+    int e = 0;
+    if (w->err) {
+        csvw_abort(&w->out);
+        e = w->err;
+    } else if (csvw_close(&w->out) != 0) {     /* flushes, fsyncs ("fsync-state") and closes */
         e = errno ? errno : EIO;
-    close(w->fd);
+    }
     free(w);
     errno = e;
     return e ? -1 : 0;
@@ -371,7 +379,7 @@ void arch_pay_abandon(arch_writer *w)
 {
     if (!w)
         return;
-    close(w->fd);
+    csvw_abort(&w->out);
     free(w);
 }
 
