@@ -282,6 +282,7 @@ static int stream_files(stream_ctx *sc, const char *const *files, int nfiles, ou
             }
             hooks.tee = arch_copy_tee;
             hooks.tee_ctx = &copy;
+            copy.sync_later = 1;    /* pay_night: arch_inputs_sync, beside the ledger's writing */
         }
         int r = csvr_read_hooks(files[i], tsread_columns, TS_NCOLS, &hooks, &in->info, err, sizeof err);
         if (r != 0 && copy.err) {
@@ -538,6 +539,12 @@ static int pay_night(night *n)
     take_digests(n, first_ts);
     if (n->commit && (rc = already_committed(n, 1)) != 0)
         return rc > 0 ? -1 : -rc;
+    /* the ledger is final: its file is written on a thread while the outputs and the
+     * archive are closed and synced below (state_commit waits for it) */
+    if (n->gen_dfd >= 0 && (rc = state_write_early(&n->st, &n->p.lg, n->base, err, sizeof err)) != 0) {
+        fprintf(stderr, "payrun: %s\n", err);
+        return exit_of_state(rc);
+    }
     out_run_info ri = {.base_generation = n->base, .committed_generation = n->commit ? n->st.newest + 1 : -1,
                        .reprocess = o->from_generation >= 0};
     if (out_prepare(&n->out, &n->p.e.totals, n->inputs, n->ninputs, &ri, err, sizeof err) != 0) {
@@ -551,7 +558,7 @@ static int pay_night(night *n)
             return EXIT_INTERNAL;
         }
     }
-    if (n->archive_dfd >= 0 && fsafe_fsync(n->archive_dfd, "fsync-state-dir") != 0) {
+    if (n->archive_dfd >= 0 && arch_inputs_sync(n->archive_dfd) != 0) {
         fprintf(stderr, "payrun: %s/.gen-%06d.tmp/%s: cannot sync: %s\n", n->o->state, n->st.newest + 1, ARCH_INPUTS,
                 strerror(errno));
         return EXIT_INTERNAL;

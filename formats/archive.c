@@ -1,6 +1,7 @@
 /* archive.c — what each generation keeps of its night for corrections: its input files (by SHA-256) and its paychecks. */
 #include "archive.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -98,7 +99,7 @@ int arch_copy_end(arch_copy *c, int ok, const uint8_t sha[DIGEST_SIZE], char *er
             rc = -1;
         else if (linked)
             ;
-        else if (fsafe_fsync(c->fd, "fsync-state") != 0)
+        else if (!c->sync_later && fsafe_fsync(c->fd, "fsync-state") != 0)
             rc = errf(err, errlen, -1, "%s: cannot write the copy of an input: %s", ARCH_INPUTS, fsafe_strerror(errno));
         else if (fsafe_rename(c->dfd, c->tmp, c->dfd, hex, "fsync-state") != 0 && errno != EEXIST)
             rc = errf(err, errlen, -1, "%s/%s: cannot name the copy of an input: %s", ARCH_INPUTS, hex,
@@ -110,6 +111,37 @@ int arch_copy_end(arch_copy *c, int ok, const uint8_t sha[DIGEST_SIZE], char *er
     c->fd = -1;
     unlinkat(c->dfd, c->tmp, 0);    /* gone when it was renamed */
     return rc;
+}
+
+int arch_inputs_sync(int dfd)
+{
+    int d = dup(dfd);
+    DIR *dir = d >= 0 ? fdopendir(d) : NULL;
+    if (!dir) {
+        if (d >= 0)
+            close(d);
+        return -1;
+    }
+    int rc = 0;
+    struct dirent *de;
+    while (rc == 0 && (errno = 0, de = readdir(dir)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;   /* ., .. and temporary copies (removed) */
+        int fd = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || fsafe_fsync(fd, "fsync-state") != 0)
+            rc = -1;
+        if (fd >= 0) {
+            int e = errno;
+            close(fd);
+            errno = e;
+        }
+    }
+    if (rc == 0 && errno != 0)
+        rc = -1;    /* readdir failed */
+    int e = errno;
+    closedir(dir);
+    errno = e;
+    return rc == 0 ? fsafe_fsync(dfd, "fsync-state-dir") : -1;
 }
 
 /* Copies path into the new file tmp of dfd, hashing what it copies into got. Returns

@@ -28,6 +28,7 @@ typedef struct {
     char tmp[32];           /* its temporary name */
     uint64_t bytes, writeback;      /* bytes copied; of them, written back (fsafe_writeback) */
     int err;                /* the errno of the first failed write, 0 none */
+    int sync_later;         /* set by the caller: arch_copy_end does not fsync; arch_inputs_sync will */
 } arch_copy;
 
 /* Creates the directory inputs in the generation directory gen_dfd (being written)
@@ -43,9 +44,15 @@ int arch_copy_tee(void *copy, const void *bytes, size_t n);
 
 /* Ends the copy whose bytes have SHA-256 sha: when an earlier generation keeps that
  * file (or this one does: the same file given twice), links it from there and removes
- * the copy; else fsyncs the copy (fault point fsync-state) and names it by its hex.
- * With ok 0 (the reading failed) only removes it. Returns 0, or -1 with err. */
+ * the copy; else fsyncs the copy (fault point fsync-state; not with sync_later) and
+ * names it by its hex. With ok 0 (the reading failed) only removes it. Returns 0, or -1
+ * with err. */
 int arch_copy_end(arch_copy *c, int ok, const uint8_t sha[DIGEST_SIZE], char *err, size_t errlen);
+
+/* fsyncs every file of the inputs directory dfd (fault point fsync-state), then the
+ * directory (fsync-state-dir): the copies ended with sync_later, once the night has
+ * other work to overlap with their writeback. Returns 0, or -1 with errno set. */
+int arch_inputs_sync(int dfd);
 
 /* Keeps the file at path, whose SHA-256 the night found to be sha, in the inputs
  * directory dfd: a hard link to the copy of an earlier generation of the state

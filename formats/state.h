@@ -62,6 +62,7 @@ typedef struct {
     int loaded_gen, chain_start;
     /* the generation being written (state_begin): .gen-N.tmp, open */
     int begun, begun_dfd;
+    struct state_early *early;  /* its ledger file being written on a thread (state_write_early) */
 } state_dir;
 
 /* `payrun state init`: makes dir a payrun state (the marker file payrun-state and
@@ -194,6 +195,15 @@ int state_commit(state_dir *s, ledger *lg, const state_run *run, char *err, size
  * the manifest and renames it, state_abandon removes it. Returns its descriptor (s
  * keeps it), or STATE_ERROR with err. */
 int state_begin(state_dir *s, char *err, size_t errlen);
+
+/* Starts writing the ledger file of the generation state_begin started (its checkpoint
+ * or its delta of base, the generation the night stands on, as state_commit would) on
+ * a thread of its own, so that it is written while the caller closes the night's
+ * outputs and archive. lg must not change until state_commit, which waits for the
+ * thread and reports its failure, or state_abandon. Returns 0 (also when no thread
+ * could start: state_commit then writes the file itself); a STATE_* code with err
+ * when the records still in the segments cannot be read in for a checkpoint. */
+int state_write_early(state_dir *s, ledger *lg, int base, char *err, size_t errlen);
 
 /* Removes the generation state_begin started (a night that does not commit). */
 void state_abandon(state_dir *s);

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -655,11 +656,83 @@ static int checkpoint_every(void)
  * stands on the generation state_load read, that one is the newest, the chain since
  * the last checkpoint is shorter than checkpoint_every, and the id lists only grew at
  * their ends. */
-static int save_as_delta(const state_dir *s, const ledger *lg, const state_run *run, int gen)
+static int save_as_delta(const state_dir *s, const ledger *lg, int base, int gen)
 {
-    return run->base >= 1 && run->base == s->newest && s->loaded_gen == run->base &&
-           gen - s->chain_start < checkpoint_every() && state_delta_possible(lg, &s->loaded);
+    return base >= 1 && base == s->newest && s->loaded_gen == base && gen - s->chain_start < checkpoint_every() &&
+           state_delta_possible(lg, &s->loaded);
 }
+
+/* Whether generation gen's ledger file is a delta (*delta 1) or a checkpoint (0): for a
+ * checkpoint the records still in the segments are read in first. Returns 0, or a
+ * STATE_* code with err (chain_materialize). */
+static int ledger_file_kind(state_dir *s, ledger *lg, int base, int gen, int *delta, char *err, size_t errlen)
+{
+    *delta = save_as_delta(s, lg, base, gen);
+    return *delta ? 0 : chain_materialize(lg, err, errlen);
+}
+
+/* Writes generation gen's ledger file (a delta or a checkpoint) into gfd. Returns 0, or
+ * -1 with errno. */
+static int put_ledger_file(state_dir *s, int gfd, const ledger *lg, int delta, int gen)
+{
+    delta_arg da = {lg, &s->loaded};
+    return delta ? write_gen_file(gfd, delta_name(), put_delta, &da, gen)
+                 : write_checkpoint(gfd, checkpoint_name(), lg, gen);
+}
+
+/* The ledger file written on a thread (state_write_early). */
+struct state_early {
+    pthread_t tid;
+    state_dir *s;
+    const ledger *lg;
+    int gfd, delta, gen;
+    int rc, err;        /* put_ledger_file's result and errno */
+};
+
+static void *write_early(void *arg)
+{
+    struct state_early *e = arg;
+    e->rc = put_ledger_file(e->s, e->gfd, e->lg, e->delta, e->gen);
+    e->err = errno;
+    return NULL;
+}
+
+int state_write_early(state_dir *s, ledger *lg, int base, char *err, size_t errlen)
+{
+    if (!s->begun || s->early)
+        return 0;
+    int gen = s->newest + 1, delta, rc = ledger_file_kind(s, lg, base, gen, &delta, err, errlen);
+    if (rc != 0)
+        return rc;
+    struct state_early *e = calloc(1, sizeof *e);
+    if (!e)
+        return 0;
+    *e = (struct state_early){.s = s, .lg = lg, .gfd = s->begun_dfd, .delta = delta, .gen = gen};
+    if (pthread_create(&e->tid, NULL, write_early, e) != 0) {
+        free(e);
+        return 0;
+    }
+    s->early = e;
+    return 0;
+}
+
+/* Waits for state_write_early's thread. Returns its result (0, or -1 with errno; *what
+ * names its file), or 1 when there was none. */
+static int join_early(state_dir *s, const char **what)
+{
+    struct state_early *e = s->early;
+    if (!e)
+        return 1;
+    pthread_join(e->tid, NULL);
+    s->early = NULL;
+    int rc = e->rc, er = e->err;
+    if (what)
+        *what = e->delta ? delta_name() : checkpoint_name();
+    free(e);
+    errno = er;
+    return rc;
+}
+
 static int put_manifest(csvw *w, const void *run, int gen)
 {
     write_manifest(w, gen, run);
@@ -685,6 +758,7 @@ int state_begin(state_dir *s, char *err, size_t errlen)
 
 void state_abandon(state_dir *s)
 {
+    join_early(s, NULL);
     if (!s->begun)
         return;
     char tmp[64];
@@ -709,20 +783,17 @@ int state_commit(state_dir *s, ledger *lg, const state_run *run, char *err, size
                (gfd = fsafe_open_subdir(s->dfd, tmp)) < 0) {
         goto io_error;
     }
-    delta_arg da = {lg, &s->loaded};
-    int delta = save_as_delta(s, lg, run, gen);
-    if (!delta) {
-        /* a checkpoint holds every record: those still in the segments come in first */
-        int rc = chain_materialize(lg, err, errlen);
-        if (rc != 0) {
+    int rc = join_early(s, &what), delta;
+    if (rc == 1) {  /* not started early: written here */
+        if ((rc = ledger_file_kind(s, lg, run->base, gen, &delta, err, errlen)) != 0) {
             close(gfd);
             fsafe_remove_tree(s->dfd, tmp);
             return rc;  /* err says why */
         }
+        what = delta ? delta_name() : checkpoint_name();
+        rc = put_ledger_file(s, gfd, lg, delta, gen);
     }
-    what = delta ? delta_name() : checkpoint_name();
-    if (delta ? write_gen_file(gfd, delta_name(), put_delta, &da, gen) != 0
-              : write_checkpoint(gfd, checkpoint_name(), lg, gen) != 0)
+    if (rc != 0)
         goto io_error;
     what = "manifest.txt";
     if (write_gen_file(gfd, "manifest.txt", put_manifest, run, gen) != 0)
