@@ -1,5 +1,6 @@
 /* ids.c — string interning and uint64 hash map, open addressing with linear probing. */
 #include "ids.h"
+#include "mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -165,11 +166,11 @@ int32_t ids_map_get(const ids_map *m, uint64_t key)
 static int map_grow(ids_map *m)
 {
     size_t nslots = m->keys ? (m->mask + 1) * 2 : 256;
-    uint64_t *keys = malloc(sizeof *keys * nslots);
-    int32_t *vals = malloc(sizeof *vals * nslots);
+    uint64_t *keys = mem_malloc(sizeof *keys * nslots);
+    int32_t *vals = mem_malloc(sizeof *vals * nslots);
     if (!keys || !vals) {
-        free(keys);
-        free(vals);
+        mem_free(keys);
+        mem_free(vals);
         return -1;
     }
     memset(keys, 0xff, sizeof *keys * nslots);
@@ -184,8 +185,8 @@ static int map_grow(ids_map *m)
             vals[i] = m->vals[j];
         }
     }
-    free(m->keys);
-    free(m->vals);
+    mem_free(m->keys);
+    mem_free(m->vals);
     m->keys = keys;
     m->vals = vals;
     m->mask = nslots - 1;
@@ -211,8 +212,8 @@ int32_t *ids_map_put(ids_map *m, uint64_t key, int32_t init)
 
 void ids_map_free(ids_map *m)
 {
-    free(m->keys);
-    free(m->vals);
+    mem_free(m->keys);
+    mem_free(m->vals);
     memset(m, 0, sizeof *m);
 }
 
@@ -331,14 +332,14 @@ int ids_set_add(ids_set *s, uint64_t key)
     if ((s->n + 1) * 4 > s->nslots * 3) {
         /* grow by half: a load of 3/4 becomes 1/2 */
         size_t nslots = s->nslots < 1024 ? 1024 : s->nslots + s->nslots / 2;
-        uint64_t *keys = malloc(nslots * sizeof *keys);
+        uint64_t *keys = mem_malloc(nslots * sizeof *keys);
         if (!keys)
             return -1;
         memset(keys, 0xff, nslots * sizeof *keys);
         for (size_t j = 0; j < s->nslots; j++)
             if (s->keys[j] != UINT64_MAX)
                 set_place(keys, nslots, s->keys[j]);
-        free(s->keys);
+        mem_free(s->keys);
         s->keys = keys;
         s->nslots = nslots;
     }
@@ -349,6 +350,6 @@ int ids_set_add(ids_set *s, uint64_t key)
 
 void ids_set_free(ids_set *s)
 {
-    free(s->keys);
+    mem_free(s->keys);
     memset(s, 0, sizeof *s);
 }

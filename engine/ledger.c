@@ -1,5 +1,6 @@
 /* ledger.c — counter tables keyed by packed (who, when) keys, and the paid-timesheet index. */
 #include "ledger.h"
+#include "mem.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,11 +31,11 @@ static void table_init(ledger_table *t, size_t size)
 
 static void table_free(ledger_table *t)
 {
-    free(t->slot);
-    free(t->rows);
-    free(t->touched);
-    free(t->ordinal);
-    free(t->fetched);
+    mem_free(t->slot);
+    mem_free(t->rows);
+    mem_free(t->touched);
+    mem_free(t->ordinal);
+    mem_free(t->fetched);
     memset(t, 0, sizeof *t);
 }
 
@@ -82,7 +83,7 @@ static int fetch_earlier(ledger_table *t, uint64_t key)
         return 0;
     if ((size_t)who >= t->fetched_bits) {
         size_t bits = (((size_t)who + 1) * 2 + 63) & ~(size_t)63, had = t->fetched_bits / 64;
-        uint64_t *f = realloc(t->fetched, bits / 8);
+        uint64_t *f = mem_realloc(t->fetched, bits / 8);
         if (!f)
             return -1;
         memset(f + had, 0, (bits / 64 - had) * sizeof *f);
@@ -111,7 +112,7 @@ const void *ledger_peek(ledger_table *t, uint64_t key)
 static int grow_index(ledger_table *t)
 {
     size_t nslots = t->slot ? (t->mask + 1) * 2 : 1024;
-    uint32_t *slot = calloc(nslots, sizeof *slot);
+    uint32_t *slot = mem_calloc(nslots, sizeof *slot);
     if (!slot)
         return -1;
     for (size_t j = 0; t->slot && j <= t->mask; j++) {
@@ -122,7 +123,7 @@ static int grow_index(ledger_table *t)
             i = (i + 1) & (nslots - 1);
         slot[i] = t->slot[j];
     }
-    free(t->slot);
+    mem_free(t->slot);
     t->slot = slot;
     t->mask = nslots - 1;
     return 0;
@@ -145,17 +146,17 @@ static int reserve(ledger_table *t, size_t n)
 {
     if (n <= t->cap)
         return 0;
-    char *rows = realloc(t->rows, n * t->stride);
+    char *rows = mem_realloc(t->rows, n * t->stride);
     if (!rows)
         return -1;
     t->rows = rows;
     size_t words = (n + 63) / 64, had = (t->cap + 63) / 64;
-    uint64_t *touched = realloc(t->touched, words * sizeof *touched);
+    uint64_t *touched = mem_realloc(t->touched, words * sizeof *touched);
     if (!touched)
         return -1;
     memset(touched + had, 0, (words - had) * sizeof *touched);
     t->touched = touched;
-    uint32_t *ordinal = realloc(t->ordinal, n * sizeof *ordinal);
+    uint32_t *ordinal = mem_realloc(t->ordinal, n * sizeof *ordinal);
     if (!ordinal)
         return -1;
     t->ordinal = ordinal;
@@ -285,8 +286,8 @@ int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipien
                           &l->paid_period_bits, &l->provider_period, &l->provider_w2};
     ledger_table *rt[] = {&l->recipient_week, &l->recipient_month, &l->bups_year};
     static const uint32_t pways[] = {16, 4, 2, 4, 4, 4, 2}, rways[] = {16, 4, 2};
-    l->provider_slots = calloc(np ? np * LEDGER_PROVIDER_SLOTS : 1, sizeof(uint32_t));
-    l->recipient_slots = calloc(nr ? nr * LEDGER_RECIPIENT_SLOTS : 1, sizeof(uint32_t));
+    l->provider_slots = mem_calloc(np ? np * LEDGER_PROVIDER_SLOTS : 1, sizeof(uint32_t));
+    l->recipient_slots = mem_calloc(nr ? nr * LEDGER_RECIPIENT_SLOTS : 1, sizeof(uint32_t));
     if (!l->provider_slots || !l->recipient_slots)
         return -1;
     share_block(pt, pways, 7, l->provider_slots, LEDGER_PROVIDER_SLOTS, np);
@@ -303,15 +304,15 @@ int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipien
 void ledger_free(ledger *l)
 {
     ledger_detach_source(l);
-    free(l->provider_slots);
-    free(l->recipient_slots);
+    mem_free(l->provider_slots);
+    mem_free(l->recipient_slots);
     ids_free(&l->providers.more);
     ids_free(&l->recipients.more);
     ids_free(&l->overpayments.more);
     ids_free(&l->counties.more);
     ids_set_free(&l->paid_ids);
     ids_free(&l->paid_other);
-    free(l->paid_log);
+    mem_free(l->paid_log);
     table_free(&l->provider_week);
     table_free(&l->recipient_week);
     table_free(&l->provider_month);
@@ -389,7 +390,7 @@ int ledger_mark_timesheet_paid(ledger *l, const ledger_paid_id *id)
     if (l->logging) {
         if (l->npaid_log == l->paid_log_cap) {
             size_t cap = l->paid_log_cap ? l->paid_log_cap * 2 : 1024;
-            uint64_t *log = realloc(l->paid_log, cap * sizeof *log);
+            uint64_t *log = mem_realloc(l->paid_log, cap * sizeof *log);
             if (!log)
                 return -1;
             l->paid_log = log;
@@ -430,7 +431,7 @@ void ledger_detach_source(ledger *l)
 void ledger_table_fetched_all(ledger_table *t)
 {
     t->source = NULL;
-    free(t->fetched);
+    mem_free(t->fetched);
     t->fetched = NULL;
     t->fetched_bits = 0;
 }

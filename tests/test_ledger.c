@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ledger.h"
+#include "mem.h"
 #include "test_util.h"
 
 /* ASan's allocator aborts on an allocation it cannot make instead of returning NULL: the
@@ -599,9 +600,9 @@ static void test_touched_kept_growing(void)
 }
 
 /* The arrays ledger_init reserves are sized to the record counts: the rows cap x stride
- * bytes, the ordinals 4 bytes a record, the touched bits (cap + 63) / 64 words; glibc's
- * malloc gives a block at least that big and at most 8 bytes more (24 at the least), or
- * for 128 KiB and more (mapped) at most a page more. Over
+ * bytes, the ordinals 4 bytes a record, the touched bits (cap + 63) / 64 words; mem_usable
+ * (engine/mem.h) says a block at least that big and at most 8 bytes more (8 at the least),
+ * or from 128 KiB (mapped, by glibc's malloc or as mem.c's own) at most a page more. Over
  * 48 providers (192 workweeks: exactly 3 words of bits) and over 8,257 (8,257 years and
  * quarters: 130 words, the last for one record). No touched bit is set yet, every word of
  * them zeroed (glibc's M_PERTURB fills fresh heap memory with a nonzero byte, so that a
@@ -619,9 +620,9 @@ static int arrays_wrong(const ledger *lc)
             wrong += t->touched[w] != 0;        /* no record is touched yet */
         const void *got[3] = {t->rows, t->ordinal, t->touched};
         for (int a = 0; a < 3; a++) {
-            size_t u = malloc_usable_size((void *)(uintptr_t)got[a]);
-            size_t slack = want[a] < ((size_t)128 << 10) ? 8 : 4096;     /* past 128 KiB: whole pages */
-            wrong += u < want[a] || u > (want[a] + slack < 24 ? 24 : want[a] + slack);
+            size_t u = mem_usable(got[a]);
+            size_t slack = want[a] < ((size_t)128 << 10) ? 8 : 4096;     /* mapped (by malloc or mem.c): whole pages */
+            wrong += u < want[a] || u > (want[a] + slack < 8 ? 8 : want[a] + slack);
         }
     }
     return wrong;
@@ -811,13 +812,13 @@ static void test_source_fetched_array(void)
     ledger_table *t = &l.provider_year;
     CU_ASSERT_PTR_NOT_NULL(ledger_peek(t, ledger_key(2120, 2026)));
     ASSERT_I64(t->fetched_bits, 4288);
-    CU_ASSERT(malloc_usable_size(t->fetched) >= 4288 / 8 && malloc_usable_size(t->fetched) < 4288 / 8 + 40);
+    CU_ASSERT(mem_usable(t->fetched) >= 4288 / 8 && mem_usable(t->fetched) < 4288 / 8 + 40);
     void *noise = malloc(4096);     /* the array cannot grow where it is */
     memset(noise, 0xFF, 4096);
     CU_ASSERT_PTR_NOT_NULL(ledger_peek(t, ledger_key(5000, 2026)));
     free(noise);
     ASSERT_I64(t->fetched_bits, 10048);
-    CU_ASSERT(malloc_usable_size(t->fetched) >= 10048 / 8 && malloc_usable_size(t->fetched) < 10048 / 8 + 40);
+    CU_ASSERT(mem_usable(t->fetched) >= 10048 / 8 && mem_usable(t->fetched) < 10048 / 8 + 40);
     int wrong = 0;
     for (int32_t w = 0; w < 10048; w++)
         wrong += ledger_who_fetched(t, w) != (w == 2120 || w == 5000);

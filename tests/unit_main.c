@@ -18,6 +18,7 @@ int test_steps_register(void);
 int test_nomem_register(void);
 int test_changeset_register(void);
 int test_withhold_register(void);
+int test_mem_register(void);
 
 int main(void)
 {
@@ -26,7 +27,7 @@ int main(void)
         test_csvr_register, test_csvw_register, test_load_register, test_ledger_register, test_ids_register,
         test_segment_register,
         test_boundaries_register, test_steps_register, test_nomem_register, test_changeset_register,
-        test_withhold_register,
+        test_withhold_register, test_mem_register,
     };
     if (CU_initialize_registry() != CUE_SUCCESS) {
         fprintf(stderr, "unit_tests: cannot initialize the CUnit registry: %s\n", CU_get_error_msg());

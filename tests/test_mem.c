@@ -1,0 +1,143 @@
+/* test_mem.c — engine/mem.c: big arrays in mappings of their own, small ones from malloc, contents kept across the line. */
+#include <CUnit/CUnit.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "mem.h"
+#include "test_util.h"
+
+/* ASan reserves terabytes of shadow: a limit on the address space is not for it; the
+ * test that sets one is left out under make test-asan (as in test_ids.c). */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+#define MIB ((size_t)1 << 20)
+
+/* Byte i of the pattern: not periodic in 256, so that a block copied to the wrong offset shows. */
+static unsigned char pattern(size_t i) { return (unsigned char)(i * 2654435761u >> 13); }
+static void fill(unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = pattern(i);
+}
+/* How many of the first n bytes differ from the pattern. */
+static size_t wrong(const unsigned char *p, size_t n)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w += p[i] != pattern(i);
+    return w;
+}
+
+/* A block under MEM_MAP_MIN comes from malloc: usable at least what was asked and at most
+ * 8 bytes more (malloc rounds a block up to 16 bytes), or a page more once glibc maps it
+ * (from 128 KiB); one of MEM_MAP_MIN and more is whole pages: at most a page more. */
+static void test_usable_sizes(void)
+{
+    static const size_t asked[] = {0, 1, 100, MEM_MAP_MIN - 1, MEM_MAP_MIN, 3 * MIB + 5};
+    for (size_t i = 0; i < sizeof asked / sizeof asked[0]; i++) {
+        unsigned char *p = mem_malloc(asked[i]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        size_t u = mem_usable(p), slack = asked[i] < ((size_t)128 << 10) ? 8 : 4096;
+        CU_ASSERT(u >= asked[i] && u < asked[i] + slack + (asked[i] < 8 ? 8 : 0));
+        CU_ASSERT((uintptr_t)p % 16 == 0);     /* malloc's alignment, both ways */
+        memset(p, 0x5A, asked[i]);             /* all of it writable (ASan: inside the block) */
+        mem_free(p);
+    }
+    mem_free(NULL);
+}
+
+/* mem_calloc is zero, small and big; k * size that overflows is NULL. */
+static void test_calloc(void)
+{
+    static const size_t n[] = {10, 4 * MIB};
+    for (int i = 0; i < 2; i++) {
+        uint32_t *p = mem_calloc(n[i], sizeof *p);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        size_t nonzero = 0;
+        for (size_t k = 0; k < n[i]; k++)
+            nonzero += p[k] != 0;
+        ASSERT_I64(nonzero, 0);
+        mem_free(p);
+    }
+    CU_ASSERT_PTR_NULL(mem_calloc(SIZE_MAX / 2, 4));
+    CU_ASSERT_PTR_NULL(mem_malloc(SIZE_MAX - 10));
+}
+
+/* Growing and shrinking across MEM_MAP_MIN keeps the contents: 512 KiB from malloc to a
+ * 3 MiB mapping (the first 512 KiB kept; a first version copied 3 MiB out of the
+ * 512 KiB block, which make test-asan reports here as a heap overflow), to 9 MiB
+ * (mremap), down to 2 MiB, down to 100 KiB (malloc again). */
+static void test_grow_and_shrink(void)
+{
+    size_t steps[] = {512 << 10, 3 * MIB, 9 * MIB, 2 * MIB, 100 << 10};
+    unsigned char *p = mem_malloc(steps[0]);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    fill(p, steps[0]);
+    size_t kept = steps[0];
+    for (int i = 1; i < 5; i++) {
+        p = mem_realloc(p, steps[i]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        kept = kept < steps[i] ? kept : steps[i];
+        ASSERT_I64(wrong(p, kept), 0);
+        CU_ASSERT(mem_usable(p) >= steps[i]);
+        fill(p, steps[i]);
+        kept = steps[i];
+    }
+    mem_free(p);
+    /* mem_realloc(NULL, n) is mem_malloc(n) */
+    p = mem_realloc(NULL, 2 * MIB);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    fill(p, 2 * MIB);
+    ASSERT_I64(wrong(p, 2 * MIB), 0);
+    mem_free(p);
+}
+
+/* A mapping that cannot grow (the address space limited to what the process has and
+ * 64 MiB more) is NULL, and the block it was asked to grow is as it was. */
+static void test_grow_no_memory(void)
+{
+#ifndef UNDER_ASAN
+    unsigned char *p = mem_malloc(2 * MIB);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    fill(p, 2 * MIB);
+    struct rlimit old, lim;
+    unsigned long pages = 0;
+    FILE *statm = fopen("/proc/self/statm", "r");
+    int have = statm && fscanf(statm, "%lu", &pages) == 1;
+    if (statm)
+        fclose(statm);
+    CU_ASSERT_FATAL(have && getrlimit(RLIMIT_AS, &old) == 0);
+    lim = old;
+    lim.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)64 << 20);
+    if (old.rlim_cur != RLIM_INFINITY && old.rlim_cur < lim.rlim_cur)
+        lim.rlim_cur = old.rlim_cur;
+    CU_ASSERT_FATAL(setrlimit(RLIMIT_AS, &lim) == 0);
+    unsigned char *q = mem_realloc(p, 512 * MIB);
+    unsigned char *r = mem_malloc(512 * MIB);
+    setrlimit(RLIMIT_AS, &old);
+    CU_ASSERT_PTR_NULL(q);
+    CU_ASSERT_PTR_NULL(r);
+    ASSERT_I64(wrong(p, 2 * MIB), 0);
+    mem_free(p);
+#endif
+}
+
+int test_mem_register(void)
+{
+    static const tu_test tests[] = {
+        {"usable sizes: malloc'd under MEM_MAP_MIN, whole pages from it", test_usable_sizes},
+        {"calloc is zero, small and big; an overflowing size is NULL", test_calloc},
+        {"contents kept growing and shrinking across MEM_MAP_MIN", test_grow_and_shrink},
+        {"a mapping that cannot grow: NULL, the block unchanged", test_grow_no_memory},
+    };
+    return tu_register("mem", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
+}
