@@ -11,7 +11,7 @@ size_t ids_pool_add(ids_pool *p, const char *s, size_t n)
         size_t cap = p->cap ? p->cap : 4096;
         while (cap < p->len + n + 1)
             cap *= 2;
-        char *b = realloc(p->buf, cap);
+        char *b = mem_realloc(p->buf, cap);
         if (!b)
             return (size_t)-1;
         p->buf = b;
@@ -26,7 +26,7 @@ size_t ids_pool_add(ids_pool *p, const char *s, size_t n)
 
 void ids_pool_free(ids_pool *p)
 {
-    free(p->buf);
+    mem_free(p->buf);
     memset(p, 0, sizeof *p);
 }
 
@@ -90,7 +90,7 @@ void ids_prefetch(const ids_table *t, const char *s, size_t n)
 /* Rebuilds the slot array with nslots slots (a power of two). */
 static int rehash(ids_table *t, uint32_t nslots)
 {
-    ids_slot *slot = malloc(sizeof *slot * nslots);
+    ids_slot *slot = mem_malloc(sizeof *slot * nslots);
     if (!slot)
         return -1;
     for (uint32_t i = 0; i < nslots; i++)
@@ -104,7 +104,7 @@ static int rehash(ids_table *t, uint32_t nslots)
                 i = (i + 1) & (nslots - 1);
             slot[i] = t->slot[j];
         }
-    free(t->slot);
+    mem_free(t->slot);
     t->slot = slot;
     t->mask = nslots - 1;
     return 0;
@@ -126,7 +126,7 @@ int32_t ids_intern(ids_table *t, const char *s, size_t n, int *added)
         return t->slot[i].idx;
     if (t->n == t->cap) {
         int32_t cap = t->cap ? t->cap * 2 : 64;
-        size_t *off = realloc(t->off, sizeof *off * (size_t)cap);
+        size_t *off = mem_realloc(t->off, sizeof *off * (size_t)cap);
         if (!off)
             return -1;
         t->off = off;
@@ -146,8 +146,8 @@ int32_t ids_intern(ids_table *t, const char *s, size_t n, int *added)
 void ids_free(ids_table *t)
 {
     ids_pool_free(&t->pool);
-    free(t->off);
-    free(t->slot);
+    mem_free(t->off);
+    mem_free(t->slot);
     memset(t, 0, sizeof *t);
 }
 

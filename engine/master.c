@@ -1,5 +1,6 @@
 /* master.c — master indexes and whole-file checks (duplicate months, overlapping assignments, ESP changes, withholding dates). */
 #include "master.h"
+#include "mem.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@ void *master_vec_push(void *vec, size_t elem_size)
     any_vec *a = vec;
     if (a->n == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 64;
-        char *v = realloc(a->v, elem_size * cap);
+        char *v = mem_realloc(a->v, elem_size * cap);
         if (!v)
             return NULL;
         a->v = v;
@@ -384,16 +385,16 @@ void master_free(masters *m)
     ids_free(&m->recipient_ids);
     ids_free(&m->overpayment_ids);
     ids_free(&m->writ_ids);
-    free(m->providers.v);
-    free(m->recipients.v);
-    free(m->authorizations.v);
-    free(m->assignments.v);
-    free(m->overpayments.v);
-    free(m->writs.v);
-    free(m->holiday_dates.v);
-    free(m->esp_changes.v);
+    mem_free(m->providers.v);
+    mem_free(m->recipients.v);
+    mem_free(m->authorizations.v);
+    mem_free(m->assignments.v);
+    mem_free(m->overpayments.v);
+    mem_free(m->writs.v);
+    mem_free(m->holiday_dates.v);
+    mem_free(m->esp_changes.v);
     free(m->esp_first);
-    free(m->withholding.v);
+    mem_free(m->withholding.v);
     free(m->wh_first);
     free(m->holiday_weekdays);
     free(m->next_overpayment);

@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "fsafe.h"
+#include "mem.h"
 #include "ledgerbin.h"
 #include "state.h"
 
@@ -141,7 +142,7 @@ static int reserve_scratch(void **p, size_t *cap, size_t n, size_t size)
 {
     if (n <= *cap)
         return 0;
-    void *x = realloc(*p, n * size);
+    void *x = mem_realloc(*p, n * size);
     if (!x)
         return -1;
     *p = x;
@@ -346,7 +347,7 @@ static int put_table(sink *s, const ledger_table *t, int k, int delta)
 static int put_codes(sink *s, const ledger *lg, int delta)
 {
     size_t n = delta ? lg->npaid_log : lg->paid_ids.n;
-    uint64_t *codes = malloc((n ? n : 1) * sizeof *codes);
+    uint64_t *codes = mem_malloc((n ? n : 1) * sizeof *codes);
     if (!codes)
         return -1;
     if (delta) {
@@ -358,7 +359,7 @@ static int put_codes(sink *s, const ledger *lg, int delta)
                 codes[j++] = lg->paid_ids.keys[i];
     }
     if (lbin_sort_codes(codes, n) != 0) {
-        free(codes);
+        mem_free(codes);
         return -1;
     }
     size_t u = 0;
@@ -373,7 +374,7 @@ static int put_codes(sink *s, const ledger *lg, int delta)
         block_end(s, p, m * 8);
     }
     pad8(s);
-    free(codes);
+    mem_free(codes);
     return s->nomem ? -1 : 0;
 }
 
@@ -393,8 +394,8 @@ int seg_write(csvw *w, const ledger *lg, int gen, int kind, const int64_t base[I
     int rc = put_codes(&s, lg, delta);
     for (int k = 0; rc == 0 && k < LEDGER_TABLES; k++)
         rc = put_table(&s, ledger_table_at((ledger *)(uintptr_t)lg, k), k, delta);
-    free(s.order);
-    free(s.bucket);
+    mem_free(s.order);
+    mem_free(s.bucket);
     if (rc != 0 || s.nomem) {
         free(s.index);
         return -1;

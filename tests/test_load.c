@@ -9,6 +9,7 @@
 
 #include "load.h"
 #include "mastersnap.h"
+#include "mem.h"
 #include "test_util.h"
 #include "tsread.h"
 
@@ -1414,7 +1415,7 @@ static void test_master_vec_push(void)
     for (int64_t i = 0; i < 200; i++)
         bad += v.v[i] != i;
     ASSERT_I64(bad, 0);
-    free(v.v);
+    mem_free(v.v);
 }
 
 /* Loads the valid data directory with file `which` replaced by `content`; CUnit fatal
