@@ -17,7 +17,16 @@ typedef struct {
 
 #define PAGE ((size_t)4096)
 
-static size_t mapping_for(size_t n) { return (n + sizeof(head) + PAGE - 1) & ~(PAGE - 1); }
+#define HUGE ((size_t)2 << 20)
+
+/* The length of the mapping for n bytes: whole pages, and from 2 MiB whole huge pages
+ * (the kernel then places the mapping on a huge page's boundary, so that all of it can
+ * be huge pages, not only the 2 MiB stretches that happen to be aligned inside it). */
+static size_t mapping_for(size_t n)
+{
+    size_t len = (n + sizeof(head) + PAGE - 1) & ~(PAGE - 1);
+    return len < HUGE ? len : (len + HUGE - 1) & ~(HUGE - 1);
+}
 
 static void advise(void *base, size_t len)
 {

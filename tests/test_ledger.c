@@ -602,7 +602,8 @@ static void test_touched_kept_growing(void)
 /* The arrays ledger_init reserves are sized to the record counts: the rows cap x stride
  * bytes, the ordinals 4 bytes a record, the touched bits (cap + 63) / 64 words; mem_usable
  * (engine/mem.h) says a block at least that big and at most 8 bytes more (8 at the least),
- * or from 128 KiB (mapped, by glibc's malloc or as mem.c's own) at most a page more. Over
+ * or from 128 KiB (mapped, by glibc's malloc or as mem.c's own) at most a page more (2 MiB
+ * from 2 MiB: whole huge pages). Over
  * 48 providers (192 workweeks: exactly 3 words of bits) and over 8,257 (8,257 years and
  * quarters: 130 words, the last for one record). No touched bit is set yet, every word of
  * them zeroed (glibc's M_PERTURB fills fresh heap memory with a nonzero byte, so that a
@@ -621,7 +622,8 @@ static int arrays_wrong(const ledger *lc)
         const void *got[3] = {t->rows, t->ordinal, t->touched};
         for (int a = 0; a < 3; a++) {
             size_t u = mem_usable(got[a]);
-            size_t slack = want[a] < ((size_t)128 << 10) ? 8 : 4096;     /* mapped (by malloc or mem.c): whole pages */
+            size_t slack = want[a] < ((size_t)128 << 10) ? 8 : want[a] < ((size_t)2 << 20) - 16 ? 4096 : (size_t)2 << 20;
+            /* mapped (by malloc or mem.c): whole pages; from 2 MiB whole huge pages */
             wrong += u < want[a] || u > (want[a] + slack < 8 ? 8 : want[a] + slack);
         }
     }
