@@ -28,19 +28,15 @@ void *master_vec_push(void *vec, size_t elem_size)
 static int assignment_cmp(const void *a, const void *b)
 {
     const master_assignment *x = a, *y = b;
-    if (x->provider != y->provider)
-        return x->provider < y->provider ? -1 : 1;
-    if (x->recipient != y->recipient)
-        return x->recipient < y->recipient ? -1 : 1;
-    if (x->start != y->start)
-        return x->start < y->start ? -1 : 1;
-    return x->line < y->line ? -1 : x->line > y->line;
+    int c = param_order(x->provider, y->provider);
+    c = c ? c : param_order(x->recipient, y->recipient);
+    c = c ? c : param_order(x->start, y->start);
+    return c ? c : param_order(x->line, y->line);
 }
 
 static int date_cmp(const void *a, const void *b)
 {
-    cal_date x = *(const cal_date *)a, y = *(const cal_date *)b;
-    return x < y ? -1 : x > y;
+    return param_order(*(const cal_date *)a, *(const cal_date *)b);
 }
 
 #define OOM(...) do { *line = 0; snprintf(msg, msglen, "out of memory"); return -1; } while (0)
@@ -48,11 +44,9 @@ static int date_cmp(const void *a, const void *b)
 static int authorization_cmp(const void *a, const void *b)
 {
     const master_authorization *x = a, *y = b;
-    if (x->recipient != y->recipient)
-        return x->recipient < y->recipient ? -1 : 1;
-    if (x->month != y->month)
-        return x->month < y->month ? -1 : 1;
-    return x->line < y->line ? -1 : x->line > y->line;
+    int c = param_order(x->recipient, y->recipient);
+    c = c ? c : param_order(x->month, y->month);
+    return c ? c : param_order(x->line, y->line);
 }
 
 /* first[k] .. first[k + 1] - 1: the rows of person k in rows sorted by person (the
@@ -175,13 +169,11 @@ static int index_holidays(masters *m, int32_t *line, char *msg, size_t msglen)
 static int esp_change_cmp(const void *a, const void *b)
 {
     const master_esp_change *x = a, *y = b;
-    if (x->recipient != y->recipient)
-        return x->recipient < y->recipient ? -1 : 1;
-    if (x->from != y->from)
-        return x->from < y->from ? -1 : 1;
-    if (x->from_recipients != y->from_recipients)   /* recipients.csv first: the esp_history.csv row is the one reported */
-        return x->from_recipients ? -1 : 1;
-    return x->line < y->line ? -1 : x->line > y->line;
+    int c = param_order(x->recipient, y->recipient);
+    c = c ? c : param_order(x->from, y->from);
+    /* recipients.csv first: the esp_history.csv row is the one reported */
+    c = c ? c : param_order(!x->from_recipients, !y->from_recipients);
+    return c ? c : param_order(x->line, y->line);
 }
 
 /* Adds each recipients.csv esp_inactivated_on as an inactive change, sorts the changes
@@ -234,11 +226,9 @@ static int index_esp_changes(masters *m, const char **file, int32_t *line, char 
 static int withholding_cmp(const void *a, const void *b)
 {
     const master_withholding *x = a, *y = b;
-    if (x->provider != y->provider)
-        return x->provider < y->provider ? -1 : 1;
-    if (x->from != y->from)
-        return x->from < y->from ? -1 : 1;
-    return x->line < y->line ? -1 : x->line > y->line;
+    int c = param_order(x->provider, y->provider);
+    c = c ? c : param_order(x->from, y->from);
+    return c ? c : param_order(x->line, y->line);
 }
 
 /* Sorts the withholding.csv rows by provider and effective_from, refuses two rows of

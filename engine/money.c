@@ -75,21 +75,17 @@ int money_add(money_cents a, money_cents b, money_cents *out)
     return MONEY_OK;
 }
 
-/* Writes value / 10^scale with `keep` decimals at least, trailing zeros beyond
- * `keep` dropped (scale at most 18). */
-static int format_scaled(int64_t v, int scale, int keep, char *out)
+/* Writes value / unit, unit = 10^scale, with `keep` decimals at least, trailing zeros
+ * beyond `keep` dropped. */
+static int format_scaled(int64_t v, uint64_t unit, int scale, int keep, char *out)
 {
-    static const uint64_t pow10[19] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
-                                       1000000000, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
-                                       10000000000000ULL, 100000000000000ULL, 1000000000000000ULL,
-                                       10000000000000000ULL, 100000000000000000ULL, 1000000000000000000ULL};
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     int len = 0;
     if (v < 0)
         out[len++] = '-';
-    len += digits_u64(u / pow10[scale], out + len);
+    len += digits_u64(u / unit, out + len);
     int frac_len = scale;
-    uint64_t frac = u % pow10[scale];
+    uint64_t frac = u % unit;
     while (frac_len > keep && frac % 10 == 0) {
         frac /= 10;
         frac_len--;
@@ -114,6 +110,6 @@ int money_format_rate(money_rate r, char *out)
     /* a rate in whole cents (the usual case) without the loop over twelve decimals */
     if (r % 10000000000LL == 0)
         return money_format_cents(r / 10000000000LL, out);
-    return format_scaled(r, 12, 2, out);
+    return format_scaled(r, 1000000000000ULL, 12, 2, out);
 }
-int money_format_frac(money_frac f, char *out) { return format_scaled(f, 6, 0, out); }
+int money_format_frac(money_frac f, char *out) { return format_scaled(f, 1000000, 6, 0, out); }

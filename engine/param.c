@@ -97,17 +97,16 @@ int param_add(param_table *t, const param_row *row, const param_scale *scale, co
     return 0;
 }
 
+int param_order(int64_t x, int64_t y) { return (x > y) - (x < y); }
+
 /* Order: parameter, scope (statewide first), effective_from; ties keep file order by line. */
 static int row_cmp(const void *a, const void *b)
 {
     const param_row *x = a, *y = b;
-    if (x->id != y->id)
-        return x->id < y->id ? -1 : 1;
-    if (x->county != y->county)
-        return x->county < y->county ? -1 : 1;
-    if (x->from != y->from)
-        return x->from < y->from ? -1 : 1;
-    return x->line < y->line ? -1 : x->line > y->line;
+    int c = param_order(x->id, y->id);
+    c = c ? c : param_order(x->county, y->county);
+    c = c ? c : param_order(x->from, y->from);
+    return c ? c : param_order(x->line, y->line);
 }
 
 int param_finish(param_table *t, int32_t *line, char *msg, size_t msglen)

@@ -164,4 +164,8 @@ void param_format_value(const param_table *t, const param_row *r, char *out, siz
 
 void param_free(param_table *t);
 
+/* -1, 0 or 1 as x is below, equal to or above y: the one comparison of the keys of every
+ * sort of the parameters and the masters (param.c, master.c). */
+int param_order(int64_t x, int64_t y);
+
 #endif
