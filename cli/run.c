@@ -229,6 +229,8 @@ static int payroll_open(payroll *p, const char *data, const char *params_path, s
         return EXIT_INTERNAL;
     }
     ledger_set_counties(&p->lg, &p->m.params.counties);
+    if (gen == 0)
+        ledger_expect_full_night(&p->lg);     /* nothing earlier: tonight fills the tables */
     p->ledger_ready = 1;
     if (st) {
         int r = state_load(st, gen, &p->lg, err, sizeof err);

@@ -112,7 +112,7 @@ const void *ledger_peek(ledger_table *t, uint64_t key)
 static int grow_index(ledger_table *t)
 {
     size_t nslots = t->slot ? (t->mask + 1) * 2 : 1024;
-    uint32_t *slot = mem_calloc(nslots, sizeof *slot);
+    uint32_t *slot = mem_calloc(nslots, sizeof *slot);     /* sized to the records it holds */
     if (!slot)
         return -1;
     for (size_t j = 0; t->slot && j <= t->mask; j++) {
@@ -140,23 +140,25 @@ static int overflow_put(ledger_table *t, uint32_t r)
     return 0;
 }
 
-/* Makes room for n records without growing (sizes from the masters: fewer page
- * faults and copies while the run fills the tables). Returns 0 or -1. */
-static int reserve(ledger_table *t, size_t n)
+/* Makes room for n records: growing, for a table full (mem_realloc: huge pages), or
+ * reserved ahead from the masters' sizes (mem_realloc_sparse: a small night over a big
+ * state fills only the start). Returns 0 or -1. */
+static int reserve(ledger_table *t, size_t n, int growing)
 {
     if (n <= t->cap)
         return 0;
-    char *rows = mem_realloc(t->rows, n * t->stride);
+    void *(*more)(void *, size_t) = growing ? mem_realloc : mem_realloc_sparse;
+    char *rows = more(t->rows, n * t->stride);
     if (!rows)
         return -1;
     t->rows = rows;
     size_t words = (n + 63) / 64, had = (t->cap + 63) / 64;
-    uint64_t *touched = mem_realloc(t->touched, words * sizeof *touched);
+    uint64_t *touched = more(t->touched, words * sizeof *touched);
     if (!touched)
         return -1;
     memset(touched + had, 0, (words - had) * sizeof *touched);
     t->touched = touched;
-    uint32_t *ordinal = mem_realloc(t->ordinal, n * sizeof *ordinal);
+    uint32_t *ordinal = more(t->ordinal, n * sizeof *ordinal);
     if (!ordinal)
         return -1;
     t->ordinal = ordinal;
@@ -168,7 +170,7 @@ static int reserve(ledger_table *t, size_t n)
  * not, the ordinal-th created. Returns its index, or -1 out of memory. */
 static int32_t insert(ledger_table *t, uint64_t key, uint32_t *d, int touch, uint32_t ordinal)
 {
-    if (t->n == t->cap && reserve(t, t->cap ? t->cap * 2 : 256) != 0)
+    if (t->n == t->cap && reserve(t, t->cap ? t->cap * 2 : 256, 1) != 0)
         return -1;
     if (t->n >= INT32_MAX)
         return -1;      /* a record index must fit an int32 */
@@ -286,19 +288,31 @@ int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipien
                           &l->paid_period_bits, &l->provider_period, &l->provider_w2};
     ledger_table *rt[] = {&l->recipient_week, &l->recipient_month, &l->bups_year};
     static const uint32_t pways[] = {16, 4, 2, 4, 4, 4, 2}, rways[] = {16, 4, 2};
-    l->provider_slots = mem_calloc(np ? np * LEDGER_PROVIDER_SLOTS : 1, sizeof(uint32_t));
-    l->recipient_slots = mem_calloc(nr ? nr * LEDGER_RECIPIENT_SLOTS : 1, sizeof(uint32_t));
+    l->provider_slots = mem_calloc_sparse(np ? np * LEDGER_PROVIDER_SLOTS : 1, sizeof(uint32_t));
+    l->recipient_slots = mem_calloc_sparse(nr ? nr * LEDGER_RECIPIENT_SLOTS : 1, sizeof(uint32_t));
     if (!l->provider_slots || !l->recipient_slots)
         return -1;
     share_block(pt, pways, 7, l->provider_slots, LEDGER_PROVIDER_SLOTS, np);
     share_block(rt, rways, 3, l->recipient_slots, LEDGER_RECIPIENT_SLOTS, nr);
     /* a pay run touches a few workweeks and one or two months of most providers and recipients */
-    if (reserve(&l->provider_week, 4 * np) || reserve(&l->recipient_week, 4 * nr) ||
-        reserve(&l->provider_month, 2 * np) || reserve(&l->recipient_month, 2 * nr) ||
-        reserve(&l->provider_year, np) || reserve(&l->provider_quarter, np) || reserve(&l->provider_period, 2 * np) ||
-        reserve(&l->provider_w2, np))
+    if (reserve(&l->provider_week, 4 * np, 0) || reserve(&l->recipient_week, 4 * nr, 0) ||
+        reserve(&l->provider_month, 2 * np, 0) || reserve(&l->recipient_month, 2 * nr, 0) ||
+        reserve(&l->provider_year, np, 0) || reserve(&l->provider_quarter, np, 0) ||
+        reserve(&l->provider_period, 2 * np, 0) || reserve(&l->provider_w2, np, 0))
         return -1;
     return 0;
+}
+
+void ledger_expect_full_night(ledger *l)
+{
+    mem_expect_dense(l->provider_slots);
+    mem_expect_dense(l->recipient_slots);
+    for (int k = 0; k < LEDGER_TABLES; k++) {
+        ledger_table *t = ledger_table_at(l, k);
+        mem_expect_dense(t->rows);
+        mem_expect_dense(t->ordinal);
+        mem_expect_dense(t->touched);
+    }
 }
 
 void ledger_free(ledger *l)

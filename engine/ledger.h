@@ -206,6 +206,10 @@ static inline int ledger_touched(const ledger_table *t, size_t i)
  * masters' (the tables must outlive the ledger). Returns 0, or -1 out of memory. */
 int ledger_init(ledger *l, const ids_table *providers, const ids_table *recipients, const ids_table *overpayments);
 void ledger_free(ledger *l);
+/* Tells l that the night will fill the tables ledger_init reserved (a first night: no
+ * earlier generation), so that they are filled on huge pages (engine/mem.h), which a
+ * small night over a big state would waste. */
+void ledger_expect_full_night(ledger *l);
 /* Makes the masters' counties (param_table.counties, which must outlive the ledger)
  * the first indexes of l->counties; without it the ledger knows only the counties of
  * earlier ledgers. Call before anything is loaded or counted. Never fails. */

@@ -38,8 +38,9 @@ static void advise(void *base, size_t len)
 #endif
 }
 
-/* A block of n bytes: a mapping when n is big, else from malloc. */
-static head *block(size_t n)
+/* A block of n bytes: a mapping when n is big (advised huge unless sparse), else from
+ * malloc. */
+static head *block(size_t n, int sparse)
 {
     if (n > SIZE_MAX - sizeof(head) - PAGE)
         return NULL;
@@ -54,7 +55,8 @@ static head *block(size_t n)
     void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
         return NULL;
-    advise(m, len);
+    if (!sparse)
+        advise(m, len);
     h = m;
     h->mapped = len;
     return h;
@@ -62,15 +64,15 @@ static head *block(size_t n)
 
 void *mem_malloc(size_t n)
 {
-    head *h = block(n);
+    head *h = block(n, 0);
     return h ? h + 1 : NULL;
 }
 
-void *mem_calloc(size_t k, size_t size)
+static void *zeroed(size_t k, size_t size, int sparse)
 {
     if (size && k > SIZE_MAX / size)
         return NULL;
-    head *h = block(k * size);
+    head *h = block(k * size, sparse);
     if (!h)
         return NULL;
     if (!h->mapped)
@@ -78,10 +80,23 @@ void *mem_calloc(size_t k, size_t size)
     return h + 1;
 }
 
-void *mem_realloc(void *p, size_t n)
+void mem_expect_dense(void *p)
 {
-    if (!p)
-        return mem_malloc(n);
+    head *h = p ? (head *)p - 1 : NULL;
+    if (h && h->mapped)
+        advise(h, h->mapped);   /* the whole mapping: it stays one area, which mremap needs */
+}
+
+void *mem_calloc(size_t k, size_t size) { return zeroed(k, size, 0); }
+void *mem_calloc_sparse(size_t k, size_t size) { return zeroed(k, size, 1); }
+
+
+static void *grow(void *p, size_t n, int sparse)
+{
+    if (!p) {
+        head *h = block(n, sparse);
+        return h ? h + 1 : NULL;
+    }
     head *h = (head *)p - 1;
     if (h->mapped && n >= MEM_MAP_MIN) {
         if (n > SIZE_MAX - sizeof(head) - PAGE)
@@ -92,7 +107,8 @@ void *mem_realloc(void *p, size_t n)
         void *m = mremap(h, h->mapped, len, MREMAP_MAYMOVE);
         if (m == MAP_FAILED)
             return NULL;
-        advise(m, len);     /* the grown part may be a new area */
+        if (!sparse)
+            advise(m, len);     /* the grown part may be a new area */
         h = m;
         h->mapped = len;
         return h + 1;
@@ -102,7 +118,7 @@ void *mem_realloc(void *p, size_t n)
         return g ? g + 1 : NULL;
     }
     /* from malloc to a mapping or back: a new block and a copy */
-    head *g = block(n);
+    head *g = block(n, sparse);
     if (!g)
         return NULL;
     size_t had = mem_usable(p);
@@ -110,6 +126,9 @@ void *mem_realloc(void *p, size_t n)
     mem_free(p);
     return g + 1;
 }
+
+void *mem_realloc(void *p, size_t n) { return grow(p, n, 0); }
+void *mem_realloc_sparse(void *p, size_t n) { return grow(p, n, 1); }
 
 size_t mem_usable(const void *p)
 {

@@ -17,7 +17,19 @@
  * (mem_realloc). NULL when out of memory (p then untouched). */
 void *mem_malloc(size_t n);
 void *mem_calloc(size_t k, size_t size);
+/* mem_calloc and mem_realloc for an array that may be touched only here and there, or
+ * only at its start (a direct map by person, the ledger's tables reserved for a whole
+ * state, of which a small night touches a few people and adds a few records): no huge pages,
+ * which such a night would take whole, 2 MiB for each 4 KiB it needs. A sparse array
+ * grown later with mem_realloc becomes an ordinary one. */
+void *mem_calloc_sparse(size_t k, size_t size);
+void *mem_realloc_sparse(void *p, size_t n);
 void *mem_realloc(void *p, size_t n);
+/* Advises p's mapping (p from mem_*; nothing for a malloc'd one) huge after all: a
+ * sparse array that will be filled whole (the ledger's reserved tables on a state's
+ * first night). */
+void mem_expect_dense(void *p);
+
 /* The bytes p (from mem_*) can hold: at least what was asked. */
 size_t mem_usable(const void *p);
 /* Gives back p (NULL or from mem_*). */

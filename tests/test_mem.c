@@ -132,6 +132,58 @@ static void test_grow_no_memory(void)
 #endif
 }
 
+/* Whether the mapping holding p is advised huge ("hg" among its VmFlags in
+ * /proc/self/smaps). */
+static int advised_huge(const void *p)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (!f)
+        return -1;
+    char line[512];
+    int in = 0, huge = -1;
+    uintptr_t a = (uintptr_t)p;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+            in = a >= lo && a < hi;
+            continue;
+        }
+        if (in && strncmp(line, "VmFlags:", 8) == 0) {
+            huge = strstr(line, " hg") != NULL;
+            break;
+        }
+    }
+    fclose(f);
+    return huge;
+}
+
+/* Which arrays are advised huge: a big one from mem_malloc, mem_calloc or a growing
+ * mem_realloc; not one from mem_calloc_sparse or mem_realloc_sparse (a direct map, a
+ * table reserved for a whole state: a small night would take 2 MiB for each 4 KiB it
+ * touches), until mem_expect_dense, or mem_realloc growing it, says it will be filled.
+ * Only where the kernel has transparent huge pages (its sysfs directory). */
+static void test_huge_advice(void)
+{
+    if (access("/sys/kernel/mm/transparent_hugepage", F_OK) != 0)
+        return;     /* no transparent huge pages: the advice is refused, nothing to see */
+    void *a = mem_malloc(8 * MIB), *b = mem_calloc(1, 8 * MIB), *c = mem_calloc_sparse(1, 8 * MIB);
+    void *d = mem_realloc_sparse(NULL, 8 * MIB);
+    CU_ASSERT_FATAL(a && b && c && d);
+    ASSERT_I64(advised_huge(a), 1);
+    ASSERT_I64(advised_huge(b), 1);
+    ASSERT_I64(advised_huge(c), 0);
+    ASSERT_I64(advised_huge(d), 0);
+    mem_expect_dense(c);
+    ASSERT_I64(advised_huge(c), 1);
+    d = mem_realloc(d, 16 * MIB);       /* a sparse array that grows is an ordinary one */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    ASSERT_I64(advised_huge(d), 1);
+    mem_free(a);
+    mem_free(b);
+    mem_free(c);
+    mem_free(d);
+}
+
 int test_mem_register(void)
 {
     static const tu_test tests[] = {
@@ -139,6 +191,7 @@ int test_mem_register(void)
         {"calloc is zero, small and big; an overflowing size is NULL", test_calloc},
         {"contents kept growing and shrinking across MEM_MAP_MIN", test_grow_and_shrink},
         {"a mapping that cannot grow: NULL, the block unchanged", test_grow_no_memory},
+        {"huge pages advised for arrays filled whole, not for sparse ones until told", test_huge_advice},
     };
     return tu_register("mem", NULL, NULL, tests, sizeof tests / sizeof tests[0]);
 }
