@@ -7,16 +7,6 @@
 #include "ids.h"
 #include "test_util.h"
 
-/* ASan's allocator aborts on an allocation it cannot make instead of returning NULL: the
- * tests that make one fail on purpose are skipped under it (make test-asan). */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 /* ---- the text pool ---- */
 
 /* Strings go one after another, each followed by its NUL: "AB" at 0 (3 bytes), "C" at 3

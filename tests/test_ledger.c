@@ -12,16 +12,6 @@
 #include "mem.h"
 #include "test_util.h"
 
-/* ASan's allocator aborts on an allocation it cannot make instead of returning NULL: the
- * tests that make one fail on purpose are skipped under it (make test-asan). */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 /* A ledger over np providers and nr recipients named P0.. and R0.. */
 static void make_ledger(ledger *l, ids_table *p, ids_table *r, ids_table *o, int np, int nr)
 {
@@ -841,24 +831,14 @@ static void test_source_fetched_array(void)
 static void test_source_fetch_no_memory(void)
 {
 #ifndef UNDER_ASAN
-    struct rlimit old, lim;
-    unsigned long pages = 0;
-    FILE *statm = fopen("/proc/self/statm", "r");
-    int have = statm && fscanf(statm, "%lu", &pages) == 1;
-    if (statm)
-        fclose(statm);
-    CU_ASSERT_FATAL(have && getrlimit(RLIMIT_AS, &old) == 0);
-    lim = old;
-    lim.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)256 << 20);
-    if (old.rlim_cur != RLIM_INFINITY && old.rlim_cur < lim.rlim_cur)
-        lim.rlim_cur = old.rlim_cur;
+    struct rlimit old;
     ledger l;
     ids_table p, r, o;
     make_ledger(&l, &p, &r, &o, 2, 2);
     fake_source f;
     attach_fake(&l, &f);
     ledger_table *t = &l.provider_year;
-    CU_ASSERT_FATAL(setrlimit(RLIMIT_AS, &lim) == 0);
+    CU_ASSERT_FATAL(tu_limit_address_space((size_t)256 << 20, &old) == 0);
     int32_t got = ledger_index(t, ledger_key(INT32_MAX, 2026));
     setrlimit(RLIMIT_AS, &old);
     ASSERT_I64(got, -1);

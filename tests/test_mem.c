@@ -9,16 +9,6 @@
 #include "mem.h"
 #include "test_util.h"
 
-/* ASan reserves terabytes of shadow: a limit on the address space is not for it; the
- * test that sets one is left out under make test-asan (as in test_ids.c). */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 #define MIB ((size_t)1 << 20)
 
 /* Byte i of the pattern: not periodic in 256, so that a block copied to the wrong offset shows. */
@@ -110,18 +100,8 @@ static void test_grow_no_memory(void)
     unsigned char *p = mem_malloc(2 * MIB);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     fill(p, 2 * MIB);
-    struct rlimit old, lim;
-    unsigned long pages = 0;
-    FILE *statm = fopen("/proc/self/statm", "r");
-    int have = statm && fscanf(statm, "%lu", &pages) == 1;
-    if (statm)
-        fclose(statm);
-    CU_ASSERT_FATAL(have && getrlimit(RLIMIT_AS, &old) == 0);
-    lim = old;
-    lim.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)64 << 20);
-    if (old.rlim_cur != RLIM_INFINITY && old.rlim_cur < lim.rlim_cur)
-        lim.rlim_cur = old.rlim_cur;
-    CU_ASSERT_FATAL(setrlimit(RLIMIT_AS, &lim) == 0);
+    struct rlimit old;
+    CU_ASSERT_FATAL(tu_limit_address_space((size_t)64 << 20, &old) == 0);
     unsigned char *q = mem_realloc(p, 512 * MIB);
     unsigned char *r = mem_malloc(512 * MIB);
     setrlimit(RLIMIT_AS, &old);

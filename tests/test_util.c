@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -121,6 +122,22 @@ int tu_mkdtemp(char *dir, size_t n)
         return -1;
     strcpy(dir, "/tmp/payrun-unit-XXXXXX");
     return mkdtemp(dir) ? 0 : -1;
+}
+
+int tu_limit_address_space(size_t extra, struct rlimit *old)
+{
+    unsigned long pages = 0;
+    FILE *statm = fopen("/proc/self/statm", "r");
+    int have = statm && fscanf(statm, "%lu", &pages) == 1;
+    if (statm)
+        fclose(statm);
+    if (!have || getrlimit(RLIMIT_AS, old) != 0)
+        return -1;
+    struct rlimit lim = *old;
+    lim.rlim_cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (rlim_t)extra;
+    if (old->rlim_cur != RLIM_INFINITY && old->rlim_cur < lim.rlim_cur)
+        lim.rlim_cur = old->rlim_cur;
+    return setrlimit(RLIMIT_AS, &lim);
 }
 
 int tu_write(const char *path, const void *data, size_t n)

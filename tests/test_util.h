@@ -5,6 +5,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* UNDER_ASAN under make test-asan: ASan's allocator aborts on an allocation it cannot
+ * make instead of returning NULL, and it reserves terabytes of shadow, so the tests that
+ * make an allocation fail on purpose (a limit on the address space) are left out. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/* Limits the address space to what the process has now and `extra` bytes more, keeping
+ * the limit it had in *old (setrlimit(RLIMIT_AS, old) takes it back). Returns 0, or -1
+ * when the limit cannot be read or set. */
+struct rlimit;
+int tu_limit_address_space(size_t extra, struct rlimit *old);
+
 /* Assertions that print the expected and actual value when they fail. */
 void tu_assert_str(const char *actual, const char *expected, int line, const char *file, const char *expr);
 void tu_assert_mem(const void *actual, size_t alen, const void *expected, size_t elen, int line, const char *file,
