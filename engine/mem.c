@@ -16,7 +16,6 @@ typedef struct {
 } head;
 
 #define PAGE ((size_t)4096)
-
 #define HUGE ((size_t)2 << 20)
 
 /* The length of the mapping for n bytes: whole pages, and from 2 MiB whole huge pages
@@ -28,6 +27,7 @@ static size_t mapping_for(size_t n)
     return len < HUGE ? len : (len + HUGE - 1) & ~(HUGE - 1);
 }
 
+/* Advises [base, base + len) MADV_HUGEPAGE. */
 static void advise(void *base, size_t len)
 {
 #ifdef MADV_HUGEPAGE
@@ -90,7 +90,9 @@ void mem_expect_dense(void *p)
 void *mem_calloc(size_t k, size_t size) { return zeroed(k, size, 0); }
 void *mem_calloc_sparse(size_t k, size_t size) { return zeroed(k, size, 1); }
 
-
+/* p (NULL or from mem_*) as n bytes: a mapping grown or shrunk in place or moved by
+ * mremap (no copy), a malloc'd block by realloc, or a new block and a copy across
+ * MEM_MAP_MIN. Advised huge unless sparse. NULL out of memory, p untouched. */
 static void *grow(void *p, size_t n, int sparse)
 {
     if (!p) {

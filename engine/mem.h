@@ -1,4 +1,4 @@
-/* mem.h — the big arrays (the ledger's tables, the paid-id set): mappings of their own, on huge pages. */
+/* mem.h — the big arrays (the ledger's tables, the id tables and sets, the masters' vectors): mappings of their own, on huge pages. */
 #ifndef PAYRUN_MEM_H
 #define PAYRUN_MEM_H
 
@@ -17,14 +17,14 @@
  * (mem_realloc). NULL when out of memory (p then untouched). */
 void *mem_malloc(size_t n);
 void *mem_calloc(size_t k, size_t size);
+void *mem_realloc(void *p, size_t n);
 /* mem_calloc and mem_realloc for an array that may be touched only here and there, or
  * only at its start (a direct map by person, the ledger's tables reserved for a whole
- * state, of which a small night touches a few people and adds a few records): no huge pages,
- * which such a night would take whole, 2 MiB for each 4 KiB it needs. A sparse array
- * grown later with mem_realloc becomes an ordinary one. */
+ * state, of which a small night touches a few people and adds a few records): no huge
+ * pages, which such a night would take whole, 2 MiB for each 4 KiB it needs. A sparse
+ * array grown later with mem_realloc becomes an ordinary one. */
 void *mem_calloc_sparse(size_t k, size_t size);
 void *mem_realloc_sparse(void *p, size_t n);
-void *mem_realloc(void *p, size_t n);
 /* Advises p's mapping (p from mem_*; nothing for a malloc'd one) huge after all: a
  * sparse array that will be filled whole (the ledger's reserved tables on a state's
  * first night). */
