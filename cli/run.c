@@ -668,6 +668,9 @@ done:
     if (n.archive_dfd >= 0)
         close(n.archive_dfd);
     out_discard(&n.out);
+    /* a night that stops before its commit: the thread writing its ledger file
+     * (state_write_early) reads the ledger, so it is waited for before the ledger is freed */
+    state_abandon(&n.st);
     payroll_close(&n.p);
     state_close(&n.st);
     free(n.inputs);
