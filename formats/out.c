@@ -47,7 +47,9 @@ static int is_tmp_name(const char *name)
 #define errfmt fsafe_errf
 
 /* Reads .payrun-commit of dfd: the state path and generation that own the
- * temporary files. Returns 1 when read, 0 when there is none, -1 when unreadable. */
+ * temporary files. Returns 1 when read; 0 when there is none, or one never finished
+ * (empty, or short of its two lines: the run that wrote it stopped before its fsync
+ * returned, so before its commit, and its files are debris); -1 when unreadable. */
 static int read_commit_record(int dfd, char *state_path, size_t n, int *gen)
 {
     int fd = fsafe_open_read(dfd, COMMIT_NAME);
@@ -56,9 +58,12 @@ static int read_commit_record(int dfd, char *state_path, size_t n, int *gen)
     char buf[8400];
     ssize_t k = read(fd, buf, sizeof buf - 1);
     close(fd);
-    if (k <= 0)
+    if (k < 0)
         return -1;
     buf[k] = '\0';
+    char *first = strchr(buf, '\n');
+    if (!first || !strchr(first + 1, '\n'))
+        return 0;   /* never finished */
     char *nl = strchr(buf, '\n');
     if (strncmp(buf, "generation ", 11) != 0 || !nl)
         return -1;

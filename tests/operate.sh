@@ -200,6 +200,25 @@ for holder_state in yes no; do
     fi
 done
 
+# ---- a commit record never finished (a run killed between creating OUT/.payrun-commit and its
+# fsync: before its commit) leaves debris, which the next run clears; a whole record that
+# does not parse is refused
+for rec in "" "generation 1" "generation 1
+state /x"; do
+    rm -rf "$tmp/oq" && mkdir -m 700 "$tmp/oq" && printf '%s' "$rec" > "$tmp/oq/.payrun-commit" &&
+        echo debris > "$tmp/oq/.paychecks.csv.tmp"
+    "$PAYRUN" run --data "$demo" --out "$tmp/oq" --run-date 2026-12-04 "$ts" 2> "$tmp/eq"
+    rc=$?
+    [ $rc = 0 ] && [ "$(published "$tmp/oq")" = 3 ] && [ ! -e "$tmp/oq/.payrun-commit" ] ||
+        fail "a commit record never finished ($(printf '%s' "$rec" | wc -c) bytes): exit $rc: $(cat "$tmp/eq")"
+done
+rm -rf "$tmp/oq" && mkdir -m 700 "$tmp/oq" && printf 'generation x\nfoo\n' > "$tmp/oq/.payrun-commit"
+"$PAYRUN" run --data "$demo" --out "$tmp/oq" --run-date 2026-12-04 "$ts" 2> "$tmp/eq"
+rc=$?
+[ $rc = 2 ] && grep -q "unreadable commit record" "$tmp/eq" &&
+    ok "OUT/.payrun-commit never finished (empty, one line, no line end): its debris cleared and the run done; a whole one that does not parse: exit 2" ||
+    fail "a commit record that does not parse: exit $rc: $(cat "$tmp/eq")"
+
 # ---- 6. planted symlinks, and an output directory of another user or writable by all
 echo "not pay" > "$tmp/victim"
 mkdir -m 700 "$tmp/o6" && ln -s "$tmp/victim" "$tmp/o6/.paychecks.csv.tmp"
