@@ -159,6 +159,8 @@ const char *fsafe_strerror(int e)
 {
     if (e == ELOOP)
         return "is a symbolic link (payrun does not follow links here)";
+    if (e == ENOMEM)
+        return "out of memory";     /* as every other out-of-memory message says (exit 4) */
     return strerror(e);
 }
 

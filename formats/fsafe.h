@@ -65,7 +65,7 @@ FILE *fsafe_fopen_read(int dfd, const char *name);
 int fsafe_errf(char *err, size_t errlen, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* A reason for errno in the messages of these calls: ELOOP reads "is a symbolic
- * link (payrun does not follow links here)". */
+ * link (payrun does not follow links here)", ENOMEM "out of memory". */
 const char *fsafe_strerror(int e);
 
 #endif

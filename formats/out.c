@@ -282,7 +282,7 @@ int out_archive(out_set *o, int gen_dfd, char *err, size_t errlen)
     o->archive = arch_pay_open(gen_dfd, ARCH_PAYCHECKS, o->id_prefix, o->pay_date);
     if (!o->archive)
         return fsafe_errf(err, errlen, OUT_ERROR, "the state's copy of the paychecks (%s): cannot create: %s",
-                          ARCH_PAYCHECKS, errno == ENOMEM ? "out of memory" : fsafe_strerror(errno));
+                          ARCH_PAYCHECKS, fsafe_strerror(errno));
     return 0;
 }
 

@@ -829,7 +829,7 @@ io_error:;
     if (gfd >= 0)
         close(gfd);
     errf(err, errlen, e == ENOMEM ? STATE_NO_MEMORY : STATE_ERROR, "%s/%s%s%s: cannot write the new state generation: %s",
-         s->dir, tmp, what[0] ? "/" : "", what, e == ENOMEM ? "out of memory" : fsafe_strerror(e));
+         s->dir, tmp, what[0] ? "/" : "", what, fsafe_strerror(e));
     fsafe_remove_tree(s->dfd, tmp);
     return e == ENOMEM ? STATE_NO_MEMORY : STATE_ERROR;
 }
